@@ -1,0 +1,244 @@
+"""Provisioning of the pinned OPA release, country policy bundles, and OPA server processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+OPA_VERSION = "1.22.3"
+GO_MODULE_DIR = Path(__file__).resolve().parent / "opabuild"
+DEFAULT_POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
+HOW_TO_GET_OPA = (
+    f"OPA {OPA_VERSION} is needed: put that release's `opa` binary on PATH, or install Go >= 1.26 "
+    f"so that fedgate can build it (https://go.dev/doc/install)"
+)
+
+
+class OpaUnavailable(Exception):
+    """The pinned OPA binary is not on this machine and cannot be built here."""
+
+
+class OpaStartError(Exception):
+    """An OPA server process did not start or did not become healthy in time."""
+
+
+def cache_dir() -> Path:
+    """Where the built OPA is kept: $FEDGATE_CACHE, else $XDG_CACHE_HOME/fedgate, else ~/.cache/fedgate."""
+    explicit = os.environ.get("FEDGATE_CACHE")
+    base = Path(explicit) if explicit else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fedgate"
+    return base / f"opa-v{OPA_VERSION}"
+
+
+def binary_version(binary: Path) -> str | None:
+    try:
+        result = subprocess.run([str(binary), "version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in result.stdout.splitlines():
+        if line.startswith("Version:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def find_opa() -> Path | None:
+    """The pinned OPA on PATH or in the cache, if either is there."""
+    on_path = shutil.which("opa")
+    for candidate in ([Path(on_path)] if on_path else []) + [cache_dir() / "opa"]:
+        if candidate.is_file() and binary_version(candidate) == OPA_VERSION:
+            return candidate
+    return None
+
+
+def build_opa(report: Callable[[str], None] = lambda _: None) -> Path:
+    """Builds the pinned OPA from its Go module into the cache (a minute or two the first time)."""
+    go = shutil.which("go")
+    if go is None:
+        raise OpaUnavailable(HOW_TO_GET_OPA)
+    target = cache_dir() / "opa"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    report(f"building OPA {OPA_VERSION} from its Go module (cached in {target.parent})")
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        partial = Path(scratch) / "opa"
+        ldflags = f"-s -w -X github.com/open-policy-agent/opa/v1/version.Version={OPA_VERSION}"
+        env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod")
+        result = subprocess.run(
+            [go, "build", "-trimpath", "-ldflags", ldflags, "-o", str(partial), "github.com/open-policy-agent/opa"],
+            cwd=GO_MODULE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise OpaUnavailable(f"building OPA {OPA_VERSION} failed: {result.stderr.strip()[-2000:]}")
+        partial.replace(target)
+    return target
+
+
+def ensure_opa(report: Callable[[str], None] = lambda _: None) -> Path:
+    """The path of the pinned OPA, building it if needed; OpaUnavailable says in one line how to get it."""
+    return find_opa() or build_opa(report)
+
+
+def policy_sources(country: str, policies_dir: Path = DEFAULT_POLICIES_DIR) -> list[Path]:
+    """The framework's and the country's policy files (tests excluded), in a stable order."""
+    country_dir = policies_dir / "fedgate" / "countries" / country.lower()
+    if not country_dir.is_dir():
+        raise FileNotFoundError(f"no policy for country {country}: {country_dir} does not exist")
+    files: list[Path] = []
+    for directory in (policies_dir / "fedgate" / "framework", country_dir):
+        files.extend(
+            path
+            for path in sorted(directory.rglob("*"))
+            if path.is_file() and path.suffix in (".rego", ".json") and not path.stem.endswith("_test")
+        )
+    return files
+
+
+def build_bundle(country: str, out_dir: Path, policies_dir: Path = DEFAULT_POLICIES_DIR) -> str:
+    """Writes the bundle one country's OPA serves; its revision is a digest of the policy sources."""
+    digest = hashlib.sha256()
+    for source in policy_sources(country, policies_dir):
+        relative = source.relative_to(policies_dir)
+        digest.update(str(relative).encode() + b"\0" + source.read_bytes() + b"\0")
+        (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, out_dir / relative)
+    revision = f"{country.lower()}-{digest.hexdigest()[:16]}"
+    manifest = {"revision": revision, "roots": ["fedgate/framework", f"fedgate/countries/{country.lower()}"]}
+    (out_dir / ".manifest").write_text(json.dumps(manifest))
+    return revision
+
+
+def listening_port(pid: int) -> int | None:
+    """The TCP port a process listens on, found through the OS (OPA does not print the port it bound)."""
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return None
+    ports = [c.laddr.port for c in connections if c.status == psutil.CONN_LISTEN]
+    return ports[0] if ports else None
+
+
+class OpaServer:
+    """A real OPA server process on loopback serving one country's policy bundle."""
+
+    def __init__(
+        self,
+        country: str,
+        work_dir: Path,
+        *,
+        policies_dir: Path = DEFAULT_POLICIES_DIR,
+        opa_binary: Path | None = None,
+        port: int = 0,
+        as_bundle: bool = True,
+        decision_logs: bool = False,
+    ) -> None:
+        """as_bundle=False serves the policy files as plain, writable data (for tests that change settings)."""
+        self.country = country
+        self.work_dir = work_dir
+        self.policies_dir = policies_dir
+        self.opa_binary = opa_binary
+        self.port = port
+        self.as_bundle = as_bundle
+        self.decision_logs = decision_logs
+        self.revision = ""
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.work_dir / f"opa-{self.country.lower()}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 30.0) -> OpaServer:
+        binary = self.opa_binary or ensure_opa()
+        command = [str(binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}", "--disable-telemetry"]
+        command += ["--shutdown-grace-period", "1", "--log-level", "info" if self.decision_logs else "error"]
+        if self.decision_logs:
+            command += ["--set", "decision_logs.console=true"]
+        if self.as_bundle:
+            bundle = self.work_dir / f"bundle-{self.country.lower()}"
+            if bundle.exists():
+                shutil.rmtree(bundle)
+            bundle.mkdir(parents=True)
+            self.revision = build_bundle(self.country, bundle, self.policies_dir)
+            command += ["--bundle", str(bundle)]
+        else:
+            policy_sources(self.country, self.policies_dir)  # fails early for an unknown country
+            self.revision = "unversioned"
+            command += [str(self.policies_dir)]
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        self._wait_ready(timeout_s)
+        return self
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise OpaStartError(f"OPA for {self.country} exited with code {self.process.returncode}")
+            port = listening_port(self.process.pid)
+            if port:
+                self.port = port
+                try:
+                    with urllib.request.urlopen(f"{self.url}/health?bundles", timeout=1) as response:  # noqa: S310
+                        if response.status == 200:
+                            return
+                except (urllib.error.URLError, OSError):
+                    pass
+            time.sleep(0.02)
+        self.stop()
+        raise OpaStartError(f"OPA for {self.country} did not become healthy within {timeout_s} s")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> OpaServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    """`python -m fedcore.opa`: makes sure the pinned OPA is present and prints its path."""
+    import sys
+
+    try:
+        print(ensure_opa(lambda message: print(message, file=sys.stderr)))
+    except OpaUnavailable as error:
+        raise SystemExit(str(error)) from error
+
+
+if __name__ == "__main__":
+    main()

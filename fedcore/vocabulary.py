@@ -1,0 +1,50 @@
+"""The closed vocabularies of the contract (purposes, clearances, reasons…) as API names, from the proto enums."""
+
+from __future__ import annotations
+
+from typing import TypeVar, cast
+
+from followthemoney.types import registry
+
+from fedgate.v1 import node_pb2 as pb
+
+E = TypeVar("E", bound=int)
+
+
+def _api_names(enum: type[E], prefix: str) -> dict[str, E]:
+    """Maps "drug_trafficking" to PURPOSE_DRUG_TRAFFICKING's number, leaving out the zero value."""
+    items: list[tuple[str, int]] = enum.items()  # type: ignore[attr-defined]  # EnumTypeWrapper's method
+    return {name.removeprefix(prefix).lower(): cast(E, number) for name, number in items if number != 0}
+
+
+def _reverse(names: dict[str, E]) -> dict[int, str]:
+    return {number: name for name, number in names.items()}
+
+
+PURPOSES = _api_names(pb.Purpose, "PURPOSE_")
+CLEARANCES = _api_names(pb.Clearance, "CLEARANCE_")
+DISCLOSURES = _api_names(pb.Disclosure, "DISCLOSURE_")
+WITHHOLD_REASONS = _api_names(pb.WithholdReason, "WITHHOLD_REASON_")
+OUTCOMES = _api_names(pb.SearchOutcome, "SEARCH_OUTCOME_")
+REFUSAL_REASONS = _api_names(pb.RefusalReason, "REFUSAL_REASON_")
+MATCH_KINDS = _api_names(pb.MatchKind, "MATCH_KIND_")
+
+PURPOSE_NAMES = _reverse(PURPOSES)
+CLEARANCE_NAMES = _reverse(CLEARANCES)
+DISCLOSURE_NAMES = _reverse(DISCLOSURES)
+WITHHOLD_REASON_NAMES = _reverse(WITHHOLD_REASONS)
+OUTCOME_NAMES = _reverse(OUTCOMES)
+REFUSAL_REASON_NAMES = _reverse(REFUSAL_REASONS)
+MATCH_KIND_NAMES = _reverse(MATCH_KINDS)
+
+# Record-level flags a country may set on its records at import; policies act on them.
+RECORD_FLAGS = frozenset({"minor", "victim", "witness", "sensitive"})
+
+# ISO 3166-1 alpha-2 codes (plus XK, as INTERPOL uses it), upper case.
+COUNTRY_CODES = frozenset(
+    code.upper() for code in registry.country.names if len(code) == 2 and code.isalpha() and code != "zz"
+)
+
+
+def is_country_code(code: str) -> bool:
+    return code in COUNTRY_CODES

@@ -1,0 +1,1 @@
+"""The central gateway: authenticates investigators, fans searches out to country nodes, merges answers."""

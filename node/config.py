@@ -1,0 +1,126 @@
+"""The node's configuration file (node.toml), validated once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
+from fedcore.query import QueryLimits
+from fedcore.vocabulary import is_country_code
+
+
+@dataclass(frozen=True)
+class OpaSettings:
+    url: str
+    decision_path: str
+    revision_path: str
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class MatchingSettings:
+    min_score: float
+    max_candidates: int
+    max_postings: int
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    country: str
+    contact: str
+    listen_host: str
+    listen_port: int
+    store_path: Path
+    audit_path: Path
+    opa: OpaSettings
+    matching: MatchingSettings
+    query_limits: QueryLimits
+    max_limit: int
+    default_limit: int
+    grace_s: float
+    log_level: str
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _country(section: Section, key: str) -> str:
+    code = section.string(key, required=True)
+    if not is_country_code(code):
+        raise section.fail(key, f'must be an ISO 3166-1 alpha-2 code in upper case such as "FR", got {code!r}')
+    return code
+
+
+def read_node_config(root: Section, base: Path) -> NodeConfig:
+    node = root.section("node", required=True)
+    country = _country(node, "country")
+    host, port = parse_listen_address(node, "listen", "127.0.0.1:0")
+    contact = node.string("contact", required=True)
+    if not contact.strip():
+        raise node.fail("contact", "must name whom to contact about a hit")
+    grace_s = node.number("shutdown_grace_s", 5.0, minimum=0.0, maximum=120.0)
+
+    store = root.section("store", required=True)
+    store_path = store.path("path", base)
+    audit_path = store.path("audit_path", base)
+    if store_path == audit_path:
+        raise store.fail("audit_path", "must be a different file from store.path")
+
+    opa_section = root.section("opa", required=True)
+    url = opa_section.string("url", required=True).rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise opa_section.fail("url", f"must start with http:// or https://, got {url!r}")
+    default_path = f"fedgate/countries/{country.lower()}/decision"
+    opa = OpaSettings(
+        url=url,
+        decision_path=opa_section.string("decision_path", default_path).strip("/"),
+        revision_path=opa_section.string("revision_path", "fedgate/framework/revision").strip("/"),
+        timeout_s=opa_section.integer("timeout_ms", 500, minimum=10, maximum=30_000) / 1000,
+    )
+
+    matching_section = root.section("matching")
+    matching = MatchingSettings(
+        min_score=matching_section.number("min_score", 0.7, minimum=0.0, maximum=1.0),
+        max_candidates=matching_section.integer("max_candidates", 50, minimum=1, maximum=1000),
+        max_postings=matching_section.integer("max_postings", 20_000, minimum=100, maximum=10_000_000),
+    )
+
+    limits = root.section("limits")
+    max_limit = limits.integer("max_limit", 100, minimum=1, maximum=1000)
+    default_limit = limits.integer("default_limit", 20, minimum=1, maximum=max_limit)
+    query_limits = QueryLimits(
+        max_properties=limits.integer("max_properties", 20, minimum=1, maximum=200),
+        max_values_per_property=limits.integer("max_values_per_property", 10, minimum=1, maximum=100),
+        max_value_length=limits.integer("max_value_length", 200, minimum=8, maximum=10_000),
+    )
+
+    log = root.section("log")
+    level = log.string("level", "info")
+    if level not in LOG_LEVELS:
+        raise log.fail("level", f"must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+
+    root.finish()
+    return NodeConfig(
+        country=country,
+        contact=contact,
+        listen_host=host,
+        listen_port=port,
+        store_path=store_path,
+        audit_path=audit_path,
+        opa=opa,
+        matching=matching,
+        query_limits=query_limits,
+        max_limit=max_limit,
+        default_limit=default_limit,
+        grace_s=grace_s,
+        log_level=level,
+    )
+
+
+def load_node_config(path: Path) -> NodeConfig:
+    """Reads and validates node.toml; ConfigError names the bad key."""
+    return read_node_config(load_toml(path), path.resolve().parent)
+
+
+__all__ = ["ConfigError", "NodeConfig", "load_node_config"]

@@ -1,0 +1,207 @@
+"""The node's policy engine: one OPA decision per search, checked strictly; any doubt releases nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from followthemoney.types import registry
+from opa_client.opa_async import AsyncOpaClient
+
+from fedcore.vocabulary import DISCLOSURES, REFUSAL_REASONS, WITHHOLD_REASONS
+from node.config import OpaSettings
+from node.store import StoredRecord
+
+GENERALISATIONS = {"year": 4, "year_month": 7}
+NOT_MENTIONED = "none"
+
+
+class PolicyUnavailable(Exception):
+    """No usable decision: OPA unreachable, too slow, failing or answering something malformed."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind  # one of "unreachable", "timeout", "error", "malformed"
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class RecordDecision:
+    disclosure: str
+    release: frozenset[str]
+    generalise: dict[str, str]
+    withheld: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    revision: str
+    refused: bool
+    refusal_reason: str
+    records: dict[str, RecordDecision]
+
+    def for_record(self, ref: str) -> RecordDecision | None:
+        """The record's decision; None when it must not be mentioned."""
+        decision = self.records.get(ref)
+        if decision is None or decision.disclosure == NOT_MENTIONED:
+            return None
+        return decision
+
+
+def _malformed(detail: str) -> PolicyUnavailable:
+    return PolicyUnavailable("malformed", detail)
+
+
+def _string_list(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _malformed(f"{what} is not a list of strings")
+    return value
+
+
+def _string_map(value: Any, what: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+        raise _malformed(f"{what} is not an object of strings")
+    return value
+
+
+def parse_record_decision(raw: Any, record: StoredRecord) -> RecordDecision:
+    where = f"decision for record {record.ref}"
+    if not isinstance(raw, dict):
+        raise _malformed(f"{where} is not an object")
+    disclosure = raw.get("disclosure")
+    if disclosure != NOT_MENTIONED and disclosure not in DISCLOSURES:
+        raise _malformed(f"{where} has unknown disclosure {disclosure!r}")
+    release = frozenset(_string_list(raw.get("release", []), f"{where}: release"))
+    generalise = _string_map(raw.get("generalise", {}), f"{where}: generalise")
+    withheld = _string_map(raw.get("withheld", {}), f"{where}: withheld")
+    present = set(record.shareable_properties())
+    if disclosure == NOT_MENTIONED:
+        if release:
+            raise _malformed(f"{where} releases properties of a record it says not to mention")
+        return RecordDecision(NOT_MENTIONED, frozenset(), {}, {})
+    if not release <= present:
+        raise _malformed(f"{where} releases properties the record does not hold: {sorted(release - present)}")
+    if release & withheld.keys():
+        raise _malformed(f"{where} both releases and withholds {sorted(release & withheld.keys())}")
+    missing = present - release - withheld.keys()
+    if missing:
+        raise _malformed(f"{where} gives no reason for withholding {sorted(missing)}")
+    unknown_reasons = {reason for reason in withheld.values() if reason not in WITHHOLD_REASONS}
+    if unknown_reasons:
+        raise _malformed(f"{where} gives unknown reasons {sorted(unknown_reasons)}")
+    if not withheld.keys() <= present:
+        raise _malformed(f"{where} withholds properties the record does not hold")
+    for name, method in generalise.items():
+        if name not in release:
+            raise _malformed(f"{where} generalises {name!r}, which it does not release")
+        if method not in GENERALISATIONS or record.schema.properties[name].type != registry.date:
+            raise _malformed(f"{where} cannot generalise {name!r} by {method!r}")
+    expected = {
+        "full": bool(release) and not withheld,
+        "partial": bool(release) and bool(withheld),
+        "hit_only": not release,
+    }
+    if not expected[disclosure]:
+        raise _malformed(f"{where} says {disclosure!r} but releases {len(release)} and withholds {len(withheld)}")
+    return RecordDecision(disclosure, release, dict(generalise), dict(withheld))
+
+
+def parse_decision(raw: Any, records: list[StoredRecord]) -> PolicyDecision:
+    """Checks OPA's answer against the records it was asked about; PolicyUnavailable if anything is off."""
+    if not isinstance(raw, dict) or "result" not in raw:
+        raise _malformed("the decision is undefined (no result)")
+    result = raw["result"]
+    if not isinstance(result, dict):
+        raise _malformed("the decision is not an object")
+    revision = result.get("policy_revision")
+    refused = result.get("refused")
+    reason = result.get("refusal_reason", "")
+    decided = result.get("records")
+    if not isinstance(revision, str) or not isinstance(refused, bool) or not isinstance(reason, str):
+        raise _malformed("policy_revision, refused or refusal_reason missing or of the wrong type")
+    if not isinstance(decided, dict):
+        raise _malformed("records is not an object")
+    if refused:
+        if reason not in REFUSAL_REASONS:
+            raise _malformed(f"unknown refusal reason {reason!r}")
+        if decided:
+            raise _malformed("a refusal that decides on records")
+        return PolicyDecision(revision, True, reason, {})
+    by_ref = {record.ref: record for record in records}
+    unknown = set(decided) - by_ref.keys()
+    if unknown:
+        raise _malformed(f"decides on {len(unknown)} record(s) it was not asked about")
+    return PolicyDecision(
+        revision,
+        False,
+        "",
+        {ref: parse_record_decision(value, by_ref[ref]) for ref, value in decided.items()},
+    )
+
+
+def _rule_path(path: str) -> tuple[str, str]:
+    package, _, rule = path.rpartition("/")
+    return package, rule
+
+
+class PolicyEngine:
+    """Asks the country's own OPA server; owns one HTTP session for the node's lifetime."""
+
+    def __init__(self, settings: OpaSettings) -> None:
+        self.settings = settings
+        parts = urlsplit(settings.url)
+        secure = parts.scheme == "https"
+        self._client = AsyncOpaClient(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (443 if secure else 80),
+            ssl=secure,
+            # A retry would outlive the search's budget: fail once, fail closed.
+            retries=0,
+            timeout=settings.timeout_s,
+        )
+        self._stack = contextlib.AsyncExitStack()
+
+    async def start(self) -> None:
+        await self._stack.enter_async_context(self._client)
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+    async def _query(self, path: str, input_data: dict[str, Any], timeout_s: float) -> Any:
+        package, rule = _rule_path(path)
+        try:
+            return await asyncio.wait_for(self._client.query_rule(input_data, package, rule), timeout_s)
+        except TimeoutError as error:
+            raise PolicyUnavailable("timeout", f"no answer within {timeout_s * 1000:.0f} ms") from error
+        except aiohttp.ClientResponseError as error:
+            raise PolicyUnavailable("error", f"OPA answered HTTP {error.status}") from error
+        except aiohttp.ClientConnectionError as error:
+            raise PolicyUnavailable("unreachable", f"cannot reach OPA at {self.settings.url}") from error
+        except (aiohttp.ContentTypeError, json.JSONDecodeError, ValueError) as error:
+            raise _malformed("OPA's answer is not JSON") from error
+        except aiohttp.ClientError as error:
+            raise PolicyUnavailable("error", f"OPA request failed: {type(error).__name__}") from error
+
+    async def decide(
+        self, input_data: dict[str, Any], records: list[StoredRecord], budget_s: float | None = None
+    ) -> PolicyDecision:
+        """One decision covering every candidate record."""
+        timeout_s = min(self.settings.timeout_s, budget_s) if budget_s is not None else self.settings.timeout_s
+        if timeout_s <= 0:
+            raise PolicyUnavailable("timeout", "no time left in the caller's deadline")
+        raw = await self._query(self.settings.decision_path, input_data, timeout_s)
+        return parse_decision(raw, records)
+
+    async def revision(self) -> str:
+        """The policy revision OPA serves, or "" when it cannot be asked."""
+        try:
+            raw = await self._query(self.settings.revision_path, {}, self.settings.timeout_s)
+        except PolicyUnavailable:
+            return ""
+        result = raw.get("result") if isinstance(raw, dict) else None
+        return result if isinstance(result, str) else ""

@@ -1,0 +1,103 @@
+"""Starts and stops a node: gRPC server (Node, health, reflection), store, policy engine and audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from fedcore.logs import log_event
+from fedgate.v1 import node_pb2 as pb
+from fedgate.v1 import node_pb2_grpc as pb_grpc
+from node.audit import AuditLog
+from node.config import NodeConfig
+from node.matching import warm_up
+from node.policy import PolicyEngine
+from node.service import NodeService
+from node.store import Store
+
+logger = logging.getLogger("fedgate.node")
+NODE_SERVICE = pb.DESCRIPTOR.services_by_name["Node"].full_name
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class RunningNode:
+    config: NodeConfig
+    server: grpc.aio.Server
+    port: int
+    store: Store
+    policy: PolicyEngine
+    audit: AuditLog
+
+    @property
+    def address(self) -> str:
+        return f"{self.config.listen_host}:{self.port}"
+
+    async def stop(self, grace_s: float | None = None) -> None:
+        """Finishes in-flight searches within the grace period, then releases every resource."""
+        try:
+            await self.server.stop(self.config.grace_s if grace_s is None else grace_s)
+        finally:
+            await self.policy.close()
+            self.store.close()
+            self.audit.close()
+
+
+async def start_node(config: NodeConfig) -> RunningNode:
+    """Opens store, audit log and policy engine, then binds the gRPC server (port 0 picks a free port)."""
+    store = Store(config.store_path)
+    audit = AuditLog(config.audit_path)
+    policy = PolicyEngine(config.opa)
+    try:
+        await asyncio.get_running_loop().run_in_executor(store.executor, warm_up)
+        await policy.start()
+        server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ]
+        )
+        pb_grpc.add_NodeServicer_to_server(NodeService(config, store, policy, audit), server)
+        health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # set at import, not declared
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection([NODE_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+        port = server.add_insecure_port(f"{config.listen_host}:{config.listen_port}")
+        if port == 0:
+            raise OSError(f"cannot listen on {config.listen_host}:{config.listen_port}")
+        await server.start()
+        for service in ("", NODE_SERVICE):
+            await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+    except BaseException:
+        await policy.close()
+        store.close()
+        audit.close()
+        raise
+    log_event(logger, "node.started", country=config.country, address=f"{config.listen_host}:{port}")
+    return RunningNode(config, server, port, store, policy, audit)
+
+
+async def serve(config: NodeConfig, ready_file: Path | None = None) -> None:
+    """Runs until SIGTERM or SIGINT, then shuts down gracefully."""
+    node = await start_node(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        if ready_file is not None:
+            partial = ready_file.with_suffix(ready_file.suffix + ".partial")
+            partial.write_text(json.dumps({"country": config.country, "grpc": node.address}))
+            partial.replace(ready_file)
+        await stop.wait()
+        log_event(logger, "node.stopping", country=config.country)
+    finally:
+        await node.stop()
+        log_event(logger, "node.stopped", country=config.country)

@@ -1,0 +1,258 @@
+"""The Node gRPC service: validate, find and score candidates, ask the policy once, apply it, audit, answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from fedcore import SOFTWARE_VERSION
+from fedcore.logs import log_event
+from fedcore.query import EntityQuery, QueryError, validate_query
+from fedcore.vocabulary import (
+    CLEARANCE_NAMES,
+    OUTCOMES,
+    PURPOSE_NAMES,
+    REFUSAL_REASONS,
+    is_country_code,
+)
+from fedgate.v1 import node_pb2 as pb
+from fedgate.v1 import node_pb2_grpc as pb_grpc
+from node.audit import AuditError, AuditLog
+from node.config import NodeConfig
+from node.disclosure import audit_record, build_hit
+from node.matching import MatchResult, analyse_names, query_keys, score_record
+from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
+from node.store import Store, StoredRecord, StoreError
+
+logger = logging.getLogger("fedgate.node")
+
+MAX_QUERY_ID_LENGTH = 128
+MAX_IDENTITY_LENGTH = 128
+# Time kept back from the caller's deadline for applying the decision and writing the audit entry.
+DEADLINE_RESERVE_S = 0.02
+
+
+class RequestError(ValueError):
+    """A request field that is missing or invalid; the message names it."""
+
+
+@dataclass(frozen=True)
+class ValidSearch:
+    query_id: str
+    requester: dict[str, str]
+    purpose: str
+    query: EntityQuery
+    limit: int
+
+
+def _text_field(value: str, field: str, max_length: int) -> str:
+    if not value.strip():
+        raise RequestError(f"{field} is required")
+    if len(value) > max_length:
+        raise RequestError(f"{field} is longer than {max_length} characters")
+    if not value.isprintable():
+        raise RequestError(f"{field} contains control characters")
+    return value
+
+
+def validate_search(request: pb.SearchRequest, config: NodeConfig) -> ValidSearch:
+    """Checks every field before anything is searched; RequestError/QueryError name the field."""
+    query_id = _text_field(request.query_id, "query_id", MAX_QUERY_ID_LENGTH)
+    requester = request.requester
+    if not is_country_code(requester.country):
+        raise RequestError(f"requester.country {requester.country!r} is not an ISO 3166-1 alpha-2 code")
+    clearance = CLEARANCE_NAMES.get(requester.clearance)
+    if clearance is None:
+        raise RequestError(f"requester.clearance {requester.clearance} is not a known clearance")
+    identity = {
+        "country": requester.country,
+        "agency": _text_field(requester.agency, "requester.agency", MAX_IDENTITY_LENGTH),
+        "investigator": _text_field(requester.investigator_id, "requester.investigator_id", MAX_IDENTITY_LENGTH),
+        "clearance": clearance,
+    }
+    purpose = PURPOSE_NAMES.get(request.purpose)
+    if purpose is None:
+        raise RequestError(
+            f"purpose {request.purpose} is not a known purpose" if request.purpose else "purpose is required"
+        )
+    limit = request.limit or config.default_limit
+    if limit > config.max_limit:
+        raise RequestError(f"limit {limit} is out of range (1 to {config.max_limit})")
+    try:
+        query = validate_query(
+            request.query.schema,
+            {name: list(values.values) for name, values in request.query.properties.items()},
+            config.query_limits,
+        )
+    except QueryError as error:
+        raise RequestError(f"query.{error.field}: {error.message}") from error
+    return ValidSearch(query_id, identity, purpose, query, limit)
+
+
+def find_matches(
+    store: Store, query: EntityQuery, limit: int, config: NodeConfig
+) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
+    """Runs in a store thread: candidates from the index, scored; the best `limit` above the threshold."""
+    candidates = store.candidates(
+        query_keys(query), max_candidates=config.matching.max_candidates, max_postings=config.matching.max_postings
+    )
+    query_names = analyse_names(query.schema, query.properties, is_query=True)
+    scored = [(record, score_record(query, query_names, record.schema, record.properties)) for record in candidates]
+    matches = [(record, result) for record, result in scored if result.score >= config.matching.min_score]
+    matches.sort(key=lambda item: (-item[1].score, item[0].ref))
+    return len(candidates), matches[:limit]
+
+
+def policy_input(
+    config: NodeConfig, search: ValidSearch, matches: list[tuple[StoredRecord, MatchResult]]
+) -> dict[str, Any]:
+    return {
+        "query_id": search.query_id,
+        "node_country": config.country,
+        "requester": search.requester,
+        "purpose": search.purpose,
+        "query": {"schema": search.query.schema.name, "properties": sorted(search.query.properties)},
+        "records": [
+            {
+                "ref": record.ref,
+                "schema": record.schema.name,
+                "properties": record.shareable_properties(),
+                "flags": record.flags,
+            }
+            for record, _ in matches
+        ],
+    }
+
+
+class NodeService(pb_grpc.NodeServicer):
+    def __init__(self, config: NodeConfig, store: Store, policy: PolicyEngine, audit: AuditLog) -> None:
+        self.config = config
+        self.store = store
+        self.policy = policy
+        self.audit = audit
+
+    async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
+        started = time.perf_counter()
+        try:
+            search = validate_search(request, self.config)
+        except RequestError as error:
+            log_event(logger, "search.invalid", logging.INFO, query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+            raise  # unreachable: abort raises
+
+        loop = asyncio.get_running_loop()
+        try:
+            candidate_count, matches = await loop.run_in_executor(
+                self.store.executor, find_matches, self.store, search.query, search.limit, self.config
+            )
+        except StoreError as error:
+            log_event(logger, "search.store_unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE, "the node's record store is unavailable; nothing was searched"
+            )
+            raise
+        matched_at = time.perf_counter()
+
+        remaining = context.time_remaining()
+        budget_s = remaining - DEADLINE_RESERVE_S if remaining is not None else None
+        response = pb.SearchResponse(query_id=search.query_id, country=self.config.country)
+        decision: PolicyDecision | None = None
+        policy_problem = ""
+        try:
+            decision = await self.policy.decide(
+                policy_input(self.config, search, matches), [r for r, _ in matches], budget_s
+            )
+        except PolicyUnavailable as error:
+            policy_problem = error.kind
+            log_event(
+                logger,
+                "policy.unavailable",
+                logging.WARNING,
+                query_id=search.query_id,
+                kind=error.kind,
+                problem=error.detail,
+            )
+        decided_at = time.perf_counter()
+
+        audited_records: list[dict[str, Any]] = []
+        if decision is None:
+            outcome = "policy_unavailable"
+        elif decision.refused:
+            outcome = "refused"
+            response.refusal_reason = REFUSAL_REASONS[decision.refusal_reason]
+            response.policy_revision = decision.revision
+        else:
+            response.policy_revision = decision.revision
+            for record, match in matches:
+                record_decision = decision.for_record(record.ref)
+                audited_records.append(audit_record(record, match, record_decision))
+                if record_decision is not None:
+                    response.hits.append(build_hit(record, match, record_decision, self.config.contact))
+            outcome = "hit" if response.hits else "no_hit"
+        response.outcome = OUTCOMES[outcome]
+
+        try:
+            response.audit_entry_id = await self.audit.append(
+                {
+                    "kind": "search",
+                    "query_id": search.query_id,
+                    "requester": search.requester,
+                    "purpose": search.purpose,
+                    "query": {
+                        "schema": search.query.schema.name,
+                        "properties": search.query.properties,
+                        "limit": search.limit,
+                    },
+                    "candidates": candidate_count,
+                    "outcome": outcome,
+                    "refusal_reason": decision.refusal_reason if decision else "",
+                    "policy_revision": response.policy_revision,
+                    "policy_problem": policy_problem,
+                    "records": audited_records,
+                }
+            )
+        except AuditError as error:
+            log_event(logger, "audit.unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable; nothing was released"
+            )
+            raise
+        finished = time.perf_counter()
+        log_event(
+            logger,
+            "search.answered",
+            query_id=search.query_id,
+            requester_country=search.requester["country"],
+            purpose=search.purpose,
+            schema=search.query.schema.name,
+            outcome=outcome,
+            candidates=candidate_count,
+            hits=len(response.hits),
+            match_ms=round((matched_at - started) * 1000, 2),
+            policy_ms=round((decided_at - matched_at) * 1000, 2),
+            audit_ms=round((finished - decided_at) * 1000, 2),
+            total_ms=round((finished - started) * 1000, 2),
+            audit_entry_id=response.audit_entry_id,
+        )
+        return response
+
+    async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
+        loop = asyncio.get_running_loop()
+        try:
+            counts = await loop.run_in_executor(self.store.executor, self.store.schema_counts)
+        except StoreError:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's record store is unavailable")
+            raise
+        response = pb.DescribeResponse(
+            country=self.config.country,
+            policy_revision=await self.policy.revision(),
+            software_version=SOFTWARE_VERSION,
+        )
+        for schema, count in sorted(counts.items()):
+            response.schemata.add(schema=schema, records=count)
+        return response

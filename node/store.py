@@ -1,0 +1,306 @@
+"""The node's record store: FollowTheMoney entities in one SQLite file (WAL) with a blocking-key index."""
+
+from __future__ import annotations
+
+import heapq
+import json
+import secrets
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from followthemoney import model
+from followthemoney.schema import Schema
+from followthemoney.types import registry
+
+from fedcore.vocabulary import RECORD_FLAGS
+from node.matching import QueryKeys, key_weight, record_keys
+
+STORE_FORMAT = "1"
+MAX_ENTITY_ID_LENGTH = 512
+MAX_VALUE_LENGTH = 10_000
+# A record whose identifier equals the query's outranks any name-only candidate.
+IDENTIFIER_BONUS = 1_000.0
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+    rid INTEGER PRIMARY KEY,
+    entity_id TEXT NOT NULL UNIQUE,
+    ref TEXT NOT NULL UNIQUE,
+    schema TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    flags TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
+CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_rid ON keys (rid);
+CREATE TABLE IF NOT EXISTS key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+class StoreError(Exception):
+    """The store file is missing, unreadable, locked or of an unknown format."""
+
+
+class InvalidEntity(ValueError):
+    """An input line that is not a valid FollowTheMoney entity; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    rid: int
+    ref: str
+    schema: Schema
+    properties: dict[str, list[str]]
+    flags: list[str]
+
+    def shareable_properties(self) -> dict[str, list[str]]:
+        """Properties that can be considered for release: references to other records never leave."""
+        return {
+            name: values
+            for name, values in self.properties.items()
+            if values and self.schema.properties[name].type != registry.entity
+        }
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    if readonly and not path.exists():
+        raise StoreError(f"store {path} does not exist; import records first with `fedgate node import`")
+    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+    try:
+        connection = sqlite3.connect(uri, uri=True, timeout=5.0, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA busy_timeout = 5000")
+        if not readonly:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(SCHEMA_SQL)
+            connection.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (STORE_FORMAT,))
+        row = connection.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"store {path} cannot be opened: {error}") from error
+    if row is None or row[0] != STORE_FORMAT:
+        raise StoreError(f"store {path} has format {row[0] if row else 'none'}, expected {STORE_FORMAT}")
+    return connection
+
+
+def validate_entity(data: Any) -> tuple[str, Schema, dict[str, list[str]], list[str]]:
+    """Checks one FtM entity (as parsed JSON) and returns its id, schema, cleaned properties and flags."""
+    if not isinstance(data, dict):
+        raise InvalidEntity("not a JSON object")
+    entity_id = data.get("id")
+    if not isinstance(entity_id, str) or not entity_id.strip():
+        raise InvalidEntity("missing entity id")
+    if len(entity_id) > MAX_ENTITY_ID_LENGTH:
+        raise InvalidEntity(f"entity id longer than {MAX_ENTITY_ID_LENGTH} characters")
+    schema_name = data.get("schema")
+    schema = model.get(schema_name) if isinstance(schema_name, str) else None
+    if schema is None:
+        raise InvalidEntity(f"unknown schema {schema_name!r}")
+    if schema.abstract:
+        raise InvalidEntity(f"schema {schema.name!r} is abstract")
+    raw_properties = data.get("properties", {})
+    if not isinstance(raw_properties, dict):
+        raise InvalidEntity("properties must be an object")
+    properties: dict[str, list[str]] = {}
+    for prop_name, values in raw_properties.items():
+        prop = schema.properties.get(prop_name)
+        if prop is None or prop.stub:
+            raise InvalidEntity(f"schema {schema.name!r} has no property {prop_name!r}")
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise InvalidEntity(f"property {prop_name!r} must be a list of strings")
+        cleaned: list[str] = []
+        for value in values:
+            if len(value) > MAX_VALUE_LENGTH:
+                raise InvalidEntity(f"a value of {prop_name!r} is longer than {MAX_VALUE_LENGTH} characters")
+            clean = prop.type.clean(value)
+            if clean is None:
+                raise InvalidEntity(f"{prop_name!r} holds a value that is not a valid {prop.type.name}")
+            if clean not in cleaned:
+                cleaned.append(clean)
+        if cleaned:
+            properties[prop_name] = cleaned
+    flags = data.get("flags", [])
+    if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
+        raise InvalidEntity("flags must be a list of strings")
+    unknown = sorted(set(flags) - RECORD_FLAGS)
+    if unknown:
+        raise InvalidEntity(f"unknown flags {unknown}; known flags are {sorted(RECORD_FLAGS)}")
+    return entity_id, schema, properties, sorted(set(flags))
+
+
+def _known_schema(name: str) -> Schema:
+    schema = model.get(name)
+    if schema is None:
+        raise StoreError(f"the store holds a record of schema {name!r}, which this FollowTheMoney version lacks")
+    return schema
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def import_lines(path: Path, lines: Iterable[str], *, skip_invalid: bool) -> ImportReport:
+    """Loads FtM JSON lines in one transaction: all good lines, or (without skip_invalid) nothing."""
+    report = ImportReport()
+    connection = connect(path, readonly=False)
+    touched: set[str] = set()
+    seen: dict[str, int] = {}
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                entity_id, schema, properties, flags = validate_entity(data)
+                if entity_id in seen:
+                    raise InvalidEntity(f"entity id already given on line {seen[entity_id]}")
+            except (json.JSONDecodeError, InvalidEntity) as error:
+                message = f"not valid JSON ({error.msg})" if isinstance(error, json.JSONDecodeError) else str(error)
+                report.bad_lines.append((number, message))
+                continue
+            seen[entity_id] = number
+            touched.update(_upsert(connection, entity_id, schema, properties, flags))
+            report.imported += 1
+        if report.bad_lines and not skip_invalid:
+            connection.execute("ROLLBACK")
+            report.imported = 0
+            return report
+        for chunk in _chunks(sorted(touched)):
+            marks = ",".join("?" * len(chunk))
+            connection.execute(f"DELETE FROM key_counts WHERE key IN ({marks})", chunk)
+            connection.execute(
+                f"INSERT INTO key_counts SELECT key, count(*) FROM keys WHERE key IN ({marks}) GROUP BY key", chunk
+            )
+        total = connection.execute("SELECT count(*) FROM records").fetchone()[0]
+        connection.execute("INSERT OR REPLACE INTO meta VALUES ('records', ?)", (str(total),))
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    finally:
+        connection.close()
+    return report
+
+
+def _upsert(
+    connection: sqlite3.Connection, entity_id: str, schema: Schema, properties: dict[str, list[str]], flags: list[str]
+) -> set[str]:
+    """Writes one record and its keys; returns every key whose count changed."""
+    touched: set[str] = set()
+    row = connection.execute("SELECT rid, ref FROM records WHERE entity_id = ?", (entity_id,)).fetchone()
+    if row is not None:
+        rid, ref = row
+        touched.update(key for (key,) in connection.execute("SELECT key FROM keys WHERE rid = ?", (rid,)))
+        connection.execute("DELETE FROM keys WHERE rid = ?", (rid,))
+        connection.execute(
+            "UPDATE records SET schema = ?, properties = ?, flags = ? WHERE rid = ?",
+            (schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags), rid),
+        )
+    else:
+        ref = secrets.token_hex(12)
+        cursor = connection.execute(
+            "INSERT INTO records (entity_id, ref, schema, properties, flags) VALUES (?, ?, ?, ?, ?)",
+            (entity_id, ref, schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags)),
+        )
+        rid = cursor.lastrowid
+    keys = record_keys(schema, properties)
+    connection.executemany("INSERT INTO keys (key, rid) VALUES (?, ?)", [(key, rid) for key in keys])
+    touched.update(keys)
+    return touched
+
+
+class Store:
+    """Read access for searches: each worker thread keeps its own read-only connection."""
+
+    def __init__(self, path: Path, *, workers: int = 4) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store")
+        connect(path, readonly=True).close()  # fail at start-up, not at the first search
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = connect(self.path, readonly=True)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def schema_counts(self) -> dict[str, int]:
+        try:
+            rows = self._connection().execute("SELECT schema, count(*) FROM records GROUP BY schema").fetchall()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"store {self.path} cannot be read: {error}") from error
+        return {schema: count for schema, count in rows}
+
+    def candidates(self, keys: QueryKeys, *, max_candidates: int, max_postings: int) -> list[StoredRecord]:
+        """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store."""
+        try:
+            return self._candidates(self._connection(), keys, max_candidates, max_postings)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"store {self.path} cannot be read: {error}") from error
+
+    def _candidates(
+        self, connection: sqlite3.Connection, keys: QueryKeys, max_candidates: int, max_postings: int
+    ) -> list[StoredRecord]:
+        weights: dict[int, float] = defaultdict(float)
+        for key in keys.identifier_keys:
+            for (rid,) in connection.execute("SELECT rid FROM keys WHERE key = ? LIMIT ?", (key, max_postings)):
+                weights[rid] += IDENTIFIER_BONUS
+        if keys.name_keys:
+            total_row = connection.execute("SELECT value FROM meta WHERE name = 'records'").fetchone()
+            total = int(total_row[0]) if total_row else 1
+            counts: list[tuple[str, int]] = []
+            for chunk in _chunks(keys.name_keys):
+                marks = ",".join("?" * len(chunk))
+                counts.extend(connection.execute(f"SELECT key, n FROM key_counts WHERE key IN ({marks})", chunk))
+            counts.sort(key=lambda item: item[1])
+            budget = max_postings
+            for index, (key, postings) in enumerate(counts):
+                # The rarest key is always read; the others only while they fit the posting budget.
+                if index > 0 and postings > budget:
+                    break
+                budget -= postings
+                weight = key_weight(postings, total)
+                for (rid,) in connection.execute("SELECT rid FROM keys WHERE key = ? LIMIT ?", (key, max_postings)):
+                    weights[rid] += weight
+        if not weights:
+            return []
+        best = heapq.nlargest(max_candidates, weights.items(), key=lambda item: (item[1], -item[0]))
+        rids = [rid for rid, _ in best]
+        marks = ",".join("?" * len(rids))
+        rows = connection.execute(
+            f"SELECT rid, ref, schema, properties, flags FROM records WHERE rid IN ({marks})", rids
+        ).fetchall()
+        order = {rid: position for position, rid in enumerate(rids)}
+        records = [
+            StoredRecord(rid, ref, _known_schema(schema_name), json.loads(properties), json.loads(flags))
+            for rid, ref, schema_name, properties, flags in rows
+        ]
+        records.sort(key=lambda record: order[record.rid])
+        return records

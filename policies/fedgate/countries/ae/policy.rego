@@ -1,0 +1,24 @@
+# METADATA
+# title: United Arab Emirates
+# description: |
+#   What the United Arab Emirates release to a federated search. Owned by the UAE
+#   (Ministry of Interior). Passports are answered hit/no-hit only; birth dates leave
+#   as a year; only investigators with "restricted" clearance or more are answered.
+package fedgate.countries.ae
+
+import data.fedgate.countries.ae.settings
+import data.fedgate.framework
+
+# Records about minors are not even mentioned outside the country.
+overrides[record.ref] := {"disclosure": "none"} if {
+	input.requester.country != "AE"
+	some record in input.records
+	"minor" in record.flags
+}
+
+# METADATA
+# description: The UAE's decision on one search; nothing leaves unless it is allowed here.
+# entrypoint: true
+default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+
+decision := framework.decide(settings, input, overrides)

@@ -1,0 +1,33 @@
+# METADATA
+# title: Germany
+# description: |
+#   What Germany releases to a federated search. Owned by Germany (BKA). Data
+#   minimisation first: third countries see little, and only investigators with at
+#   least "restricted" clearance are answered at all.
+package fedgate.countries.de
+
+import data.fedgate.countries.de.settings
+import data.fedgate.framework
+
+# Records marked sensitive by German investigators are never mentioned abroad.
+overrides[record.ref] := {"disclosure": "none"} if {
+	some record in input.records
+	"sensitive" in record.flags
+	input.requester.country != "DE"
+}
+
+# Persons are answered hit/no-hit only to third countries in drug cases (Prüm's first step).
+overrides[record.ref] := {"disclosure": "hit_only", "reason": "hit_only_requester"} if {
+	input.purpose == "drug_trafficking"
+	not input.requester.country in framework.eu_member_states
+	some record in input.records
+	record.schema == "Person"
+	not "sensitive" in record.flags
+}
+
+# METADATA
+# description: Germany's decision on one search; nothing leaves unless it is allowed here.
+# entrypoint: true
+default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+
+decision := framework.decide(settings, input, overrides)

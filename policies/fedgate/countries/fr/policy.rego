@@ -1,0 +1,24 @@
+# METADATA
+# title: France
+# description: |
+#   What France releases to a federated search. Owned by France (SIRENE France); the
+#   settings in data.json say whom France trusts, for what, with which properties.
+package fedgate.countries.fr
+
+import data.fedgate.countries.fr.settings
+import data.fedgate.framework
+
+# Victims and witnesses are never mentioned to countries outside the European Union.
+overrides[record.ref] := {"disclosure": "none"} if {
+	some record in input.records
+	some flag in record.flags
+	flag in {"victim", "witness"}
+	not input.requester.country in framework.eu_member_states
+}
+
+# METADATA
+# description: France's decision on one search; nothing leaves unless it is allowed here.
+# entrypoint: true
+default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+
+decision := framework.decide(settings, input, overrides)

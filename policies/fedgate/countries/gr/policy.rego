@@ -1,0 +1,28 @@
+# METADATA
+# title: Greece
+# description: |
+#   What Greece releases to a federated search. Owned by Greece (Hellenic Police).
+#   Persons are answered hit/no-hit only (Prüm-style), except to EU partners hunting
+#   fugitives or terrorists; documents and vehicles are shared more freely.
+package fedgate.countries.gr
+
+import data.fedgate.countries.gr.settings
+import data.fedgate.framework
+
+person_details_allowed if {
+	input.requester.country in framework.eu_member_states
+	input.purpose in {"fugitive", "terrorism"}
+}
+
+overrides[record.ref] := {"disclosure": "hit_only", "reason": "hit_only_schema"} if {
+	not person_details_allowed
+	some record in input.records
+	record.schema == "Person"
+}
+
+# METADATA
+# description: Greece's decision on one search; nothing leaves unless it is allowed here.
+# entrypoint: true
+default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+
+decision := framework.decide(settings, input, overrides)

@@ -1,0 +1,24 @@
+# METADATA
+# title: Ukraine
+# description: |
+#   What Ukraine releases to a federated search. Owned by Ukraine (National Police).
+#   European partners receive persons with birth dates to the month; records about
+#   Ukrainian nationals stay hit-only outside the European Union.
+package fedgate.countries.ua
+
+import data.fedgate.countries.ua.settings
+import data.fedgate.framework
+
+overrides[record.ref] := {"disclosure": "hit_only", "reason": "not_shared_with_requester"} if {
+	not input.requester.country in framework.eu_member_states
+	input.requester.country != "UA"
+	some record in input.records
+	"ua" in object.get(record.properties, "nationality", [])
+}
+
+# METADATA
+# description: Ukraine's decision on one search; nothing leaves unless it is allowed here.
+# entrypoint: true
+default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+
+decision := framework.decide(settings, input, overrides)

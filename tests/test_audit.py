@@ -1,0 +1,97 @@
+"""The audit chain detects an altered, a removed and a reordered entry, and names the first broken one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from node.audit import AuditLog, verify_chain
+from tests.conftest import write_node_config
+
+
+@pytest.fixture
+async def audit_path(tmp_path: Path) -> Path:
+    path = tmp_path / "audit.sqlite"
+    log = AuditLog(path)
+    try:
+        ids = await asyncio.gather(*(log.append({"kind": "search", "query_id": f"q{n}"}) for n in range(6)))
+    finally:
+        log.close()
+    assert len(set(ids)) == 6
+    return path
+
+
+def tamper(path: Path, *statements: str) -> None:
+    """What someone with write access to the file could do: drop the guards, then edit."""
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TRIGGER entries_are_never_updated")
+    connection.execute("DROP TRIGGER entries_are_never_deleted")
+    for statement in statements:
+        connection.execute(statement)
+    connection.commit()
+    connection.close()
+
+
+def test_an_untouched_chain_verifies(audit_path: Path) -> None:
+    report = verify_chain(audit_path)
+    assert report.intact
+    assert report.entries == 6
+
+
+def test_entries_cannot_be_changed_through_sqlite(audit_path: Path) -> None:
+    connection = sqlite3.connect(audit_path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        connection.execute("UPDATE entries SET body = '{}' WHERE seq = 2")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        connection.execute("DELETE FROM entries WHERE seq = 2")
+    connection.close()
+
+
+def test_an_altered_entry_is_named(audit_path: Path) -> None:
+    connection = sqlite3.connect(audit_path)
+    body = json.loads(connection.execute("SELECT body FROM entries WHERE seq = 3").fetchone()[0])
+    connection.close()
+    body["query_id"] = "forged"
+    forged = json.dumps(body, sort_keys=True, separators=(",", ":")).replace("'", "''")
+    tamper(audit_path, f"UPDATE entries SET body = '{forged}' WHERE seq = 3")
+    report = verify_chain(audit_path)
+    assert report.broken_seq == 3
+    assert "altered" in (report.problem or "")
+
+
+def test_a_removed_entry_is_named(audit_path: Path) -> None:
+    tamper(audit_path, "DELETE FROM entries WHERE seq = 4")
+    report = verify_chain(audit_path)
+    assert report.broken_seq == 5
+    assert "entry 4 is missing" in (report.problem or "")
+
+
+def test_reordered_entries_are_named(audit_path: Path) -> None:
+    tamper(
+        audit_path,
+        "UPDATE entries SET seq = -2 WHERE seq = 2",
+        "UPDATE entries SET seq = 2 WHERE seq = 3",
+        "UPDATE entries SET seq = 3 WHERE seq = -2",
+    )
+    report = verify_chain(audit_path)
+    assert report.broken_seq == 2
+    assert "moved" in (report.problem or "")
+
+
+def test_audit_verify_command_names_the_broken_entry(audit_path: Path, tmp_path: Path) -> None:
+    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1")
+    config.write_text(config.read_text().replace('audit_path = "audit.sqlite"', f'audit_path = "{audit_path}"'))
+    command = [sys.executable, "-m", "fedcli.main", "node", "audit", "verify", "--config", str(config)]
+    intact = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert intact.returncode == 0, intact.stderr
+    assert "intact: 6 entries" in intact.stdout
+    tamper(audit_path, "DELETE FROM entries WHERE seq = 2")
+    broken = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert broken.returncode == 2
+    assert "BROKEN at entry 3" in broken.stderr

@@ -1,0 +1,73 @@
+"""Bad requests over gRPC get INVALID_ARGUMENT naming the problem, and are never audited as searches."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from fedgate.v1 import node_pb2 as pb
+from node.audit import verify_chain
+from node.server import RunningNode
+from tests.conftest import node_client, search_request
+
+
+def without_purpose() -> pb.SearchRequest:
+    request = search_request({"name": ["Ivan Petrov"]})
+    request.ClearField("purpose")
+    return request
+
+
+def with_unknown_purpose() -> pb.SearchRequest:
+    request = search_request({"name": ["Ivan Petrov"]})
+    request.purpose = 99  # type: ignore[assignment]
+    return request
+
+
+def with_requester(**changes: object) -> pb.SearchRequest:
+    request = search_request({"name": ["Ivan Petrov"]})
+    for field, value in changes.items():
+        setattr(request.requester, field, value)
+    return request
+
+
+CASES = [
+    (search_request({"name": ["Ivan"]}, schema="Persn"), "unknown schema 'Persn'"),
+    (search_request({"name": ["Ivan"]}, schema="Ownership"), "cannot be searched"),
+    (search_request({"nam": ["Ivan"]}), "has no property 'nam'"),
+    (search_request({"name": ["Ivan"], "birthDate": ["1975-13-02"]}), "is not a date"),
+    (search_request({"name": ["Ivan"], "birthDate": ["02.04.1975"]}), "is not a date"),
+    (search_request({}), "query is empty"),
+    (search_request({"birthDate": ["1975"]}), "at least one name or identifier"),
+    (search_request({"name": [""]}), "value is empty"),
+    (search_request({"name": ["x" * 201]}), "longer than 200 characters"),
+    (search_request({"name": [f"n{i}" for i in range(11)]}), "at most 10 values"),
+    (search_request({"name": ["Ivan\x00Petrov"]}), "control"),
+    (search_request({"name": ["Ivan"], "nationality": ["Atlantis"]}), "not a valid country"),
+    (search_request({"number": ["X1"], "holder": ["x"]}, schema="Passport"), "property 'holder' cannot be searched"),
+    (search_request({"name": ["Ivan"], "notes": ["x"]}), "cannot be searched"),
+    (search_request({"name": ["Ivan"]}, limit=101), "limit 101 is out of range"),
+    (without_purpose(), "purpose is required"),
+    (with_unknown_purpose(), "purpose 99 is not a known purpose"),
+    (search_request({"name": ["Ivan"]}, query_id=""), "query_id is required"),
+    (with_requester(country="Germany"), "requester.country 'Germany'"),
+    (with_requester(agency=""), "requester.agency is required"),
+    (with_requester(clearance=0), "requester.clearance 0 is not a known clearance"),
+]
+
+
+@pytest.mark.parametrize(("request_message", "message"), CASES, ids=[message for _, message in CASES])
+async def test_bad_input_is_invalid_argument_naming_the_problem(
+    fr_node: RunningNode, request_message: pb.SearchRequest, message: str
+) -> None:
+    async with node_client(fr_node.address) as client:
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await client.Search(request_message, timeout=5)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in (failure.value.details() or "")
+    assert verify_chain(fr_node.config.audit_path).entries == 0
+
+
+async def test_limit_zero_means_the_configured_default(fr_node: RunningNode) -> None:
+    async with node_client(fr_node.address) as client:
+        response = await client.Search(search_request({"name": ["Ivan Petrov"]}, limit=0), timeout=5)
+    assert response.outcome == pb.SEARCH_OUTCOME_HIT
