@@ -7,6 +7,7 @@ edit-cost model. Identifiers match exactly after normalisation.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -126,16 +127,27 @@ def _part_ascii(part: NamePart) -> str:
 
 
 def name_keys(names: Iterable[AnalysedName]) -> set[str]:
+    """Single-token keys (spelling, sound, name symbol) and token-pair keys.
+
+    Pairs ("ivan|petrov") are what keeps candidate lists short in a large store, where a single
+    common given name or surname is shared by tens of thousands of records.
+    """
     keys: set[str] = set()
     for analysed in names:
+        tokens: set[str] = set()
+        sounds: set[str] = set()
         for part in analysed.name.parts:
             if part.tag == NamePartTag.STOP:
                 continue
             token = _part_ascii(part).replace(" ", "")
             if len(token) >= 2:
-                keys.add(f"t:{token}")
+                tokens.add(token)
             if part.metaphone:
-                keys.add(f"m:{part.metaphone}")
+                sounds.add(part.metaphone)
+        keys.update(f"t:{token}" for token in tokens)
+        keys.update(f"m:{sound}" for sound in sounds)
+        keys.update(f"tt:{first}|{second}" for first, second in itertools.combinations(sorted(tokens), 2))
+        keys.update(f"mm:{first}|{second}" for first, second in itertools.combinations(sorted(sounds), 2))
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
     return keys
 
