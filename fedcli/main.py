@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from fedcore import SOFTWARE_VERSION
+from gateway import cli as gateway_cli
 from node import cli as node_cli
 
 
@@ -16,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fedgate {SOFTWARE_VERSION}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     node_cli.add_commands(subparsers)
+    gateway_cli.add_commands(subparsers)
     return parser
 
 
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except node_cli.HANDLED_ERRORS as error:
+    except (*node_cli.HANDLED_ERRORS, *gateway_cli.HANDLED_ERRORS) as error:
         print(f"fedgate: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -24,7 +24,8 @@ class Section:
         self._children: list[Section] = []
 
     def key_name(self, key: str) -> str:
-        return f"{self._prefix}{key}"
+        """The dotted name of a key ("opa.timeout_ms"); "" names this table itself."""
+        return f"{self._prefix}{key}" if key else self._prefix.rstrip(".")
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self._source}: {self.key_name(key)} {problem}")
@@ -105,7 +106,7 @@ class Section:
         self._children.append(child)
         return child
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return list(self._data)
 
     def finish(self) -> None:

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import grpc
+import jsonschema
 import pytest
+from aiohttp import web
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
 
 from fedcore.opa import OpaServer, ensure_opa
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from gateway.app import create_app
+from gateway.auth import generate_keypair, issue_token
+from gateway.config import GatewayConfig, load_gateway_config
 from node.config import load_node_config
 from node.server import RunningNode, start_node
 from node.store import import_lines
-from tests.samples import FR_RECORDS, write_jsonl
+from tests.faults import DelayProxy
+from tests.samples import FR_RECORDS, RECORDS_BY_COUNTRY, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,10 +39,24 @@ def opa_binary() -> Path:
 
 
 @pytest.fixture(scope="session")
-def opa_fr(opa_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaServer]:
-    """France's OPA, serving France's policy bundle, shared by the tests that leave it running."""
-    with OpaServer("FR", tmp_path_factory.mktemp("opa-fr"), opa_binary=opa_binary) as server:
-        yield server
+def shared_opa(opa_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], OpaServer]]:
+    """Each country's OPA (its own policy bundle), started on first use, shared by tests that leave it running."""
+    servers: dict[str, OpaServer] = {}
+
+    def get(country: str) -> OpaServer:
+        if country not in servers:
+            directory = tmp_path_factory.mktemp(f"opa-{country.lower()}")
+            servers[country] = OpaServer(country, directory, opa_binary=opa_binary).start()
+        return servers[country]
+
+    yield get
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def opa_fr(shared_opa: Callable[[str], OpaServer]) -> OpaServer:
+    return shared_opa("FR")
 
 
 @pytest.fixture
@@ -137,3 +163,169 @@ def search_request(
     for name, values in properties.items():
         request.query.properties[name].values.extend(values)
     return request
+
+
+# --- the gateway and a small federation -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuerKeys:
+    private: Path
+    public: Path
+    rogue_private: Path  # a key the gateway does not know, for forged tokens
+
+
+@pytest.fixture(scope="session")
+def issuer_keys(tmp_path_factory: pytest.TempPathFactory) -> IssuerKeys:
+    directory = tmp_path_factory.mktemp("issuer")
+    private, public = generate_keypair("EdDSA")
+    rogue, _ = generate_keypair("EdDSA")
+    (directory / "issuer.pem").write_bytes(private)
+    (directory / "issuer.pub.pem").write_bytes(public)
+    (directory / "rogue.pem").write_bytes(rogue)
+    return IssuerKeys(directory / "issuer.pem", directory / "issuer.pub.pem", directory / "rogue.pem")
+
+
+def write_gateway_config(directory: Path, nodes: dict[str, str], keys: IssuerKeys, extra: str = "") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    registry = "".join(f'\n[nodes.{country}]\naddress = "{address}"\n' for country, address in nodes.items())
+    path = directory / "gateway.toml"
+    path.write_text(
+        f"""
+[gateway]
+listen = "127.0.0.1:0"
+max_body_bytes = 4096
+search_log = "searches.jsonl"
+{extra}
+
+[search]
+default_timeout_ms = 1500
+max_timeout_ms = 5000
+
+[resilience]
+breaker_failures = 3
+breaker_cooldown_s = 0.5
+
+[issuers.test-issuer]
+algorithm = "EdDSA"
+public_key = "{keys.public}"
+private_key = "{keys.private}"
+{registry}"""
+    )
+    return path
+
+
+def mint(
+    config: GatewayConfig,
+    country: str,
+    *,
+    purposes: list[str] | None = None,
+    clearance: str = "confidential",
+    ttl_s: int = 600,
+    not_before_s: int = 0,
+    private_key: Path | None = None,
+) -> str:
+    issuer = next(iter(config.issuers.values()))
+    if private_key is not None:
+        issuer = replace(issuer, private_key_path=private_key)
+    return issue_token(
+        issuer,
+        config.audience,
+        investigator_id=f"{country.lower()}-investigator-7",
+        country=country,
+        agency=f"{country} national police",
+        clearance=clearance,
+        purposes=purposes or ["terrorism", "drug_trafficking", "fugitive", "stolen_document", "stolen_vehicle"],
+        ttl_s=ttl_s,
+        not_before_s=not_before_s,
+    )
+
+
+class ApiClient:
+    """HTTP calls to a real gateway; every answer is checked against the gateway's own /openapi.json."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, spec: dict[str, Any]) -> None:
+        self.session = session
+        self.base_url = base_url
+        self.spec = spec
+        self.openapi = OpenAPI.from_dict(spec)
+        self.stream_line_validator = jsonschema.Draft202012Validator(
+            {"$ref": "#/components/schemas/StreamLine", "components": spec["components"]}
+        )
+
+    async def call(
+        self, method: str, path: str, *, body: Any = None, raw: bytes | None = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        async with self.session.request(method, self.base_url + path, data=data, headers=headers) as response:
+            payload = await response.read()
+            content_type = response.content_type
+            status = response.status
+        self.openapi.validate_response(
+            MockRequest(self.base_url, method, path, data=data, headers=headers),
+            MockResponse(
+                payload, status_code=status, headers={"Content-Type": content_type}, content_type=content_type
+            ),
+        )
+        return status, json.loads(payload) if content_type == "application/json" else payload.decode()
+
+    async def search(self, body: Any, token: str | None) -> tuple[int, Any]:
+        return await self.call("POST", "/v1/search", body=body, token=token)
+
+    async def stream(self, body: Any, token: str) -> tuple[list[dict[str, Any]], list[float]]:
+        """The NDJSON lines of a streamed search, each validated, with the time each one arrived."""
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        lines: list[dict[str, Any]] = []
+        arrived: list[float] = []
+        async with self.session.post(self.base_url + "/v1/search/stream", json=body, headers=headers) as response:
+            assert response.status == 200, await response.text()
+            assert response.content_type == "application/x-ndjson"
+            async for raw_line in response.content:
+                line = json.loads(raw_line)
+                self.stream_line_validator.validate(line)
+                lines.append(line)
+                arrived.append(time.monotonic())
+        return lines, arrived
+
+
+@dataclass
+class Federation:
+    config: GatewayConfig
+    gateway_url: str
+    api: ApiClient
+    nodes: dict[str, RunningNode]
+    proxies: dict[str, DelayProxy]
+    work: Path
+
+    def token(self, country: str, **options: Any) -> str:
+        return mint(self.config, country, **options)
+
+
+@pytest.fixture
+async def federation(
+    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+) -> AsyncIterator[Federation]:
+    """A real gateway and three real nodes (FR, DE, GR), each node behind a proxy a test can slow down."""
+    nodes = {
+        country: await node_factory(country, shared_opa(country).url, RECORDS_BY_COUNTRY[country])
+        for country in ("FR", "DE", "GR")
+    }
+    proxies = {country: await DelayProxy(node.address).start() for country, node in nodes.items()}
+    config = load_gateway_config(
+        write_gateway_config(tmp_path / "gateway", {c: p.address for c, p in proxies.items()}, issuer_keys)
+    )
+    runner = web.AppRunner(create_app(config), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url + "/openapi.json") as response:
+            spec = await response.json()
+        yield Federation(config, url, ApiClient(session, url, spec), nodes, proxies, tmp_path)
+    await runner.cleanup()
+    for proxy in proxies.values():
+        await proxy.stop()

@@ -78,3 +78,38 @@ SECRET_VALUES = ["Seen in Marseille port", "orthodox", "FR-77-123"]
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
     return path
+
+
+DE_RECORDS: list[dict[str, Any]] = [
+    {
+        "id": "de-person-petrow",
+        "schema": "Person",
+        "properties": {
+            "name": ["Iwan Petrow"],
+            "birthDate": ["1975-04-02"],
+            "nationality": ["ru"],
+            "passportNumber": ["C01X00T47"],
+            "birthPlace": ["Wolgograd"],
+        },
+    },
+    {
+        "id": "de-person-schmidt",
+        "schema": "Person",
+        "properties": {"name": ["Klaus Schmidt"], "birthDate": ["1958-06-30"], "nationality": ["de"]},
+    },
+]
+
+GR_RECORDS: list[dict[str, Any]] = [
+    {
+        "id": "gr-person-petrof",
+        "schema": "Person",
+        "properties": {"name": ["Ιβάν Πετρόφ"], "birthDate": ["1975-04-02"], "nationality": ["ru"]},
+    },
+    {
+        "id": "gr-person-papadopoulos",
+        "schema": "Person",
+        "properties": {"name": ["Γεώργιος Παπαδόπουλος"], "birthDate": ["1969-11-30"], "nationality": ["gr"]},
+    },
+]
+
+RECORDS_BY_COUNTRY = {"FR": FR_RECORDS, "DE": DE_RECORDS, "GR": GR_RECORDS}

@@ -1,0 +1,166 @@
+"""Investigator tokens: signed JWTs (EdDSA or ES256) from configured issuers; identity comes from them only."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from fedcore.vocabulary import CLEARANCES, PURPOSES, is_country_code
+from gateway.config import IssuerConfig
+from gateway.errors import Unauthorized
+
+# Why a token was refused: a closed set, also used as a metrics label.
+AUTH_FAILURES = (
+    "token_missing",
+    "token_malformed",
+    "token_unknown_issuer",
+    "token_bad_signature",
+    "token_expired",
+    "token_not_yet_valid",
+    "token_wrong_audience",
+    "token_invalid_claims",
+)
+REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "country", "agency", "clearance", "purposes"]
+LEEWAY_S = 30
+MAX_TOKEN_LENGTH = 8192
+
+
+@dataclass(frozen=True)
+class Investigator:
+    """The requester, exactly as the verified token says."""
+
+    investigator_id: str
+    country: str
+    agency: str
+    clearance: str
+    purposes: frozenset[str]
+    issuer: str
+    expires_at: int
+
+
+class TokenVerifier:
+    def __init__(self, issuers: dict[str, IssuerConfig], audience: str) -> None:
+        self.audience = audience
+        self._issuers = {
+            name: (issuer.algorithm, serialization.load_pem_public_key(issuer.public_key_pem))
+            for name, issuer in issuers.items()
+        }
+
+    def verify(self, token: str) -> Investigator:
+        """The investigator a token speaks for; Unauthorized (with a reason code) otherwise."""
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            raise Unauthorized("the bearer token is empty or too long", "token_malformed")
+        try:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as error:
+            raise Unauthorized("the bearer token is not a JWT", "token_malformed") from error
+        issuer_name = unverified.get("iss")
+        known = self._issuers.get(issuer_name) if isinstance(issuer_name, str) else None
+        if known is None:
+            raise Unauthorized(f"tokens from issuer {issuer_name!r} are not accepted", "token_unknown_issuer")
+        algorithm, key = known
+        try:
+            claims = jwt.decode(
+                token,
+                key,  # type: ignore[arg-type]
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=issuer_name,
+                leeway=LEEWAY_S,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise Unauthorized("the token has expired", "token_expired") from error
+        except jwt.ImmatureSignatureError as error:
+            raise Unauthorized("the token is not valid yet", "token_not_yet_valid") from error
+        except jwt.InvalidAudienceError as error:
+            raise Unauthorized(f"the token is not meant for {self.audience!r}", "token_wrong_audience") from error
+        except (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError) as error:
+            raise Unauthorized("the token's signature does not verify", "token_bad_signature") from error
+        except jwt.MissingRequiredClaimError as error:
+            raise Unauthorized(f"the token lacks the claim {error.claim!r}", "token_invalid_claims") from error
+        except jwt.PyJWTError as error:
+            raise Unauthorized("the token is not valid", "token_malformed") from error
+        return _investigator(claims)
+
+
+def _investigator(claims: dict[str, Any]) -> Investigator:
+    def fail(problem: str) -> Unauthorized:
+        return Unauthorized(f"the token's claims are invalid: {problem}", "token_invalid_claims")
+
+    country, agency, subject = claims["country"], claims["agency"], claims["sub"]
+    clearance, purposes = claims["clearance"], claims["purposes"]
+    if not isinstance(country, str) or not is_country_code(country):
+        raise fail("country is not an ISO 3166-1 alpha-2 code")
+    if not isinstance(agency, str) or not agency.strip() or not isinstance(subject, str) or not subject.strip():
+        raise fail("agency and sub must be non-empty strings")
+    if clearance not in CLEARANCES:
+        raise fail(f"unknown clearance {clearance!r}")
+    if not isinstance(purposes, list) or not purposes or not all(purpose in PURPOSES for purpose in purposes):
+        raise fail("purposes must be a non-empty list of known purposes")
+    return Investigator(
+        investigator_id=subject,
+        country=country,
+        agency=agency,
+        clearance=clearance,
+        purposes=frozenset(purposes),
+        issuer=claims["iss"],
+        expires_at=int(claims["exp"]),
+    )
+
+
+def issue_token(
+    issuer: IssuerConfig,
+    audience: str,
+    *,
+    investigator_id: str,
+    country: str,
+    agency: str,
+    clearance: str,
+    purposes: list[str],
+    ttl_s: int,
+    not_before_s: int = 0,
+) -> str:
+    """Mints a token with the issuer's private key (for local use: demos, tests, small deployments)."""
+    if issuer.private_key_path is None:
+        raise ValueError(f"issuer {issuer.name!r} has no private_key configured; it cannot mint tokens here")
+    private_key = serialization.load_pem_private_key(issuer.private_key_path.read_bytes(), password=None)
+    now = int(time.time())
+    claims = {
+        "iss": issuer.name,
+        "sub": investigator_id,
+        "aud": audience,
+        "iat": now,
+        "nbf": now + not_before_s,
+        "exp": now + ttl_s,
+        "jti": uuid.uuid4().hex,
+        "country": country,
+        "agency": agency,
+        "clearance": clearance,
+        "purposes": purposes,
+    }
+    return jwt.encode(claims, private_key, algorithm=issuer.algorithm)  # type: ignore[arg-type]
+
+
+def generate_keypair(algorithm: str) -> tuple[bytes, bytes]:
+    """A new (private PEM, public PEM) pair for a token issuer."""
+    private_key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+    if algorithm == "EdDSA":
+        private_key = ed25519.Ed25519PrivateKey.generate()
+    elif algorithm == "ES256":
+        private_key = ec.generate_private_key(ec.SECP256R1())
+    else:
+        raise ValueError(f"unsupported algorithm {algorithm!r}")
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem, public_pem

@@ -1,0 +1,165 @@
+"""The gateway's configuration file (gateway.toml), validated once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
+from fedcore.query import QueryLimits
+from fedcore.vocabulary import is_country_code
+
+ALGORITHMS = {"EdDSA": ed25519.Ed25519PublicKey, "ES256": ec.EllipticCurvePublicKey}
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class IssuerConfig:
+    """A trusted issuer of investigator tokens."""
+
+    name: str  # the token's "iss"
+    algorithm: str
+    public_key_pem: bytes
+    private_key_path: Path | None  # only where tokens are minted locally (`fedgate token issue`)
+
+
+@dataclass(frozen=True)
+class NodeEntry:
+    country: str
+    address: str
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    listen_host: str
+    listen_port: int
+    max_body_bytes: int
+    audience: str
+    issuers: dict[str, IssuerConfig]
+    nodes: dict[str, NodeEntry]
+    default_timeout_ms: int
+    min_timeout_ms: int
+    max_timeout_ms: int
+    default_limit: int
+    max_limit: int
+    query_limits: QueryLimits
+    max_concurrent_calls_per_node: int
+    breaker_failures: int
+    breaker_cooldown_s: float
+    health_timeout_ms: int
+    log_level: str
+    search_log: Path | None
+
+
+def _read_public_key(section: Section, key: str, base: Path, algorithm: str) -> bytes:
+    path = section.path(key, base)
+    try:
+        pem = path.read_bytes()
+        public_key = serialization.load_pem_public_key(pem)
+    except OSError as error:
+        raise section.fail(key, f"cannot read {path}: {error.strerror}") from error
+    except ValueError as error:
+        raise section.fail(key, f"{path} is not a PEM public key") from error
+    if not isinstance(public_key, ALGORITHMS[algorithm]):
+        raise section.fail(key, f"{path} is not a key for {algorithm}")
+    return pem
+
+
+def _issuers(root: Section, base: Path) -> dict[str, IssuerConfig]:
+    issuers: dict[str, IssuerConfig] = {}
+    table = root.section("issuers", required=True)
+    for name in table.names():
+        issuer = table.section(name)
+        algorithm = issuer.string("algorithm", "EdDSA")
+        if algorithm not in ALGORITHMS:
+            raise issuer.fail("algorithm", f"must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+        private = issuer.optional_string("private_key")
+        issuers[name] = IssuerConfig(
+            name=name,
+            algorithm=algorithm,
+            public_key_pem=_read_public_key(issuer, "public_key", base, algorithm),
+            private_key_path=issuer.path("private_key", base) if private else None,
+        )
+    if not issuers:
+        raise table.fail("", "must name at least one token issuer")
+    return issuers
+
+
+def _nodes(root: Section) -> dict[str, NodeEntry]:
+    nodes: dict[str, NodeEntry] = {}
+    table = root.section("nodes", required=True)
+    for country in table.names():
+        entry = table.section(country)
+        if not is_country_code(country):
+            raise entry.fail("", f"is not a country: node tables are named by ISO 3166-1 alpha-2 code ({country!r})")
+        address = entry.string("address", required=True)
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise entry.fail("address", f'must look like "127.0.0.1:7001", got {address!r}')
+        nodes[country] = NodeEntry(country, address)
+    if not nodes:
+        raise table.fail("", "must register at least one country node")
+    return nodes
+
+
+def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
+    gateway = root.section("gateway", required=True)
+    host, port = parse_listen_address(gateway, "listen", "127.0.0.1:8080")
+    max_body_bytes = gateway.integer("max_body_bytes", 64 * 1024, minimum=1024, maximum=16 * 1024 * 1024)
+    audience = gateway.string("audience", "fedgate")
+    log_level = gateway.string("log_level", "info")
+    if log_level not in LOG_LEVELS:
+        raise gateway.fail("log_level", f"must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+    search_log = gateway.path("search_log", base) if gateway.has("search_log") else None
+
+    search = root.section("search")
+    min_timeout_ms = search.integer("min_timeout_ms", 50, minimum=1, maximum=60_000)
+    max_timeout_ms = search.integer("max_timeout_ms", 10_000, minimum=min_timeout_ms, maximum=120_000)
+    default_timeout_ms = search.integer("default_timeout_ms", 2_000, minimum=min_timeout_ms, maximum=max_timeout_ms)
+    max_limit = search.integer("max_limit", 100, minimum=1, maximum=1000)
+    default_limit = search.integer("default_limit", 20, minimum=1, maximum=max_limit)
+    query_limits = QueryLimits(
+        max_properties=search.integer("max_properties", 20, minimum=1, maximum=200),
+        max_values_per_property=search.integer("max_values_per_property", 10, minimum=1, maximum=100),
+        max_value_length=search.integer("max_value_length", 200, minimum=8, maximum=10_000),
+    )
+
+    resilience = root.section("resilience")
+    max_concurrent = resilience.integer("max_concurrent_calls_per_node", 64, minimum=1, maximum=10_000)
+    breaker_failures = resilience.integer("breaker_failures", 5, minimum=1, maximum=1000)
+    breaker_cooldown_s = resilience.number("breaker_cooldown_s", 10.0, minimum=0.1, maximum=3600.0)
+    health_timeout_ms = resilience.integer("health_timeout_ms", 1000, minimum=10, maximum=60_000)
+
+    config = GatewayConfig(
+        listen_host=host,
+        listen_port=port,
+        max_body_bytes=max_body_bytes,
+        audience=audience,
+        issuers=_issuers(root, base),
+        nodes=_nodes(root),
+        default_timeout_ms=default_timeout_ms,
+        min_timeout_ms=min_timeout_ms,
+        max_timeout_ms=max_timeout_ms,
+        default_limit=default_limit,
+        max_limit=max_limit,
+        query_limits=query_limits,
+        max_concurrent_calls_per_node=max_concurrent,
+        breaker_failures=breaker_failures,
+        breaker_cooldown_s=breaker_cooldown_s,
+        health_timeout_ms=health_timeout_ms,
+        log_level=log_level,
+        search_log=search_log,
+    )
+    root.finish()
+    return config
+
+
+def load_gateway_config(path: Path) -> GatewayConfig:
+    """Reads and validates gateway.toml; ConfigError names the bad key."""
+    return read_gateway_config(load_toml(path), path.resolve().parent)
+
+
+__all__ = ["ConfigError", "GatewayConfig", "IssuerConfig", "NodeEntry", "load_gateway_config"]

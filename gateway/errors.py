@@ -1,0 +1,88 @@
+"""The gateway's API errors, each with its HTTP status and a stable code.
+
+ApiError
+├── BadRequest          400  the body or a parameter is wrong; the message names the field
+├── Unauthorized        401  no valid investigator token
+├── Forbidden           403  the token does not grant what is asked
+├── NotFound            404  no such route
+├── MethodNotAllowed    405  the route exists, the method does not
+├── PayloadTooLarge     413  the body exceeds the configured size
+├── UnsupportedMedia    415  the body is not JSON
+└── ServiceUnavailable  503  the gateway cannot serve now (no node reachable)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error answered as {"error": {"code", "message"}} with its HTTP status."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class BadRequest(ApiError):
+    """The body or a parameter is wrong; the message names the field."""
+
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(ApiError):
+    """No valid investigator token."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ApiError):
+    """The token does not grant what is asked."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    """No such route."""
+
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(ApiError):
+    """The route exists, the method does not."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
+class PayloadTooLarge(ApiError):
+    """The body exceeds the configured size."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMedia(ApiError):
+    """The body is not JSON."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServiceUnavailable(ApiError):
+    """The gateway cannot serve now."""
+
+    status = 503
+    code = "service_unavailable"

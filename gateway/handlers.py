@@ -1,0 +1,189 @@
+"""The gateway's HTTP handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from fedcore.logs import log_event
+from gateway.auth import Investigator
+from gateway.errors import Forbidden, ServiceUnavailable
+from gateway.nodes import CountryAnswer
+from gateway.request import SearchSpec, parse_search, read_json_object
+from gateway.search import country_answers, country_json, hit_json, is_partial, new_query_id, node_request, ranked
+from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES
+
+logger = logging.getLogger("fedgate.gateway")
+search_log = logging.getLogger("fedgate.gateway.searches")
+
+
+async def _accepted_search(request: web.Request) -> tuple[Investigator, SearchSpec]:
+    investigator = request[INVESTIGATOR]
+    spec = parse_search(await read_json_object(request), request.app[CONFIG])
+    if spec.purpose not in investigator.purposes:
+        raise Forbidden(f"purpose: your token does not grant the purpose {spec.purpose!r}", "purpose_not_granted")
+    return investigator, spec
+
+
+def _record_search(
+    request: web.Request,
+    investigator: Investigator,
+    spec: SearchSpec,
+    query_id: str,
+    answers: list[CountryAnswer],
+    started: float,
+    stream: bool,
+) -> None:
+    """Metrics and the gateway's own search log: who, when, why, which countries and how they answered."""
+    metrics = request.app[METRICS]
+    elapsed_s = time.perf_counter() - started
+    complete = not is_partial(answers)
+    outcome = "hit" if any(answer.hits for answer in answers) else "no_hit"
+    metrics.searches.labels(spec.purpose, outcome, str(complete).lower()).inc()
+    metrics.search_duration.labels(spec.purpose).observe(elapsed_s)
+    for answer in answers:
+        metrics.node_calls.labels(answer.country, answer.status).inc()
+        metrics.node_call_duration.labels(answer.country).observe(answer.latency_ms / 1000)
+    for country, client in request.app[NODES].items():
+        metrics.circuit_breaker.labels(country).state(client.breaker.state)
+    log_event(
+        search_log,
+        "search",
+        query_id=query_id,
+        investigator=investigator.investigator_id,
+        country=investigator.country,
+        agency=investigator.agency,
+        purpose=spec.purpose,
+        schema=spec.query.schema.name,
+        queried_properties=sorted(spec.query.properties),
+        countries={answer.country: answer.status for answer in answers},
+        stream=stream,
+        latency_ms=round(elapsed_s * 1000, 1),
+    )
+
+
+async def search(request: web.Request) -> web.Response:
+    investigator, spec = await _accepted_search(request)
+    metrics = request.app[METRICS]
+    started = time.perf_counter()
+    query_id = new_query_id()
+    answers: list[CountryAnswer] = []
+    with metrics.searches_in_flight.track_inprogress():
+        node_call = node_request(query_id, investigator, spec)
+        async for answer in country_answers(request.app[NODES], spec.countries, node_call, spec.timeout_ms / 1000):
+            answers.append(answer)
+    _record_search(request, investigator, spec, query_id, answers, started, stream=False)
+    by_country = {answer.country: answer for answer in answers}
+    return web.json_response(
+        {
+            "query_id": query_id,
+            "purpose": spec.purpose,
+            "partial": is_partial(answers),
+            "results": ranked([hit_json(answer.country, hit) for answer in answers for hit in answer.hits]),
+            "countries": {country: country_json(by_country[country]) for country in spec.countries},
+        }
+    )
+
+
+def _line(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+async def search_stream(request: web.Request) -> web.StreamResponse:
+    """The same search as NDJSON: a line per country the moment it answers, then a summary line."""
+    investigator, spec = await _accepted_search(request)
+    metrics = request.app[METRICS]
+    started = time.perf_counter()
+    query_id = new_query_id()
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson", "Cache-Control": "no-store"})
+    await response.prepare(request)
+    answers: list[CountryAnswer] = []
+    with metrics.searches_in_flight.track_inprogress():
+        node_call = node_request(query_id, investigator, spec)
+        async for answer in country_answers(request.app[NODES], spec.countries, node_call, spec.timeout_ms / 1000):
+            answers.append(answer)
+            line = {"type": "country", "query_id": query_id, "country": answer.country, **country_json(answer)}
+            line["results"] = ranked([hit_json(answer.country, hit) for hit in answer.hits])
+            await response.write(_line(line))
+    _record_search(request, investigator, spec, query_id, answers, started, stream=True)
+    await response.write(
+        _line(
+            {
+                "type": "summary",
+                "query_id": query_id,
+                "purpose": spec.purpose,
+                "partial": is_partial(answers),
+                "hits": sum(len(answer.hits) for answer in answers),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                "countries": {answer.country: country_json(answer) for answer in answers},
+            }
+        )
+    )
+    await response.write_eof()
+    return response
+
+
+async def list_nodes(request: web.Request) -> web.Response:
+    """Every registered country: reachable or not, policy revision, records per schema."""
+    config = request.app[CONFIG]
+    timeout_s = config.health_timeout_ms / 1000
+
+    async def describe(country: str) -> dict[str, Any]:
+        client = request.app[NODES][country]
+        healthy, description = await asyncio.gather(client.check_health(timeout_s), client.describe(timeout_s))
+        return {
+            "country": country,
+            "healthy": healthy,
+            "circuit_breaker": client.breaker.state,
+            "policy_revision": description.policy_revision if description else "",
+            "software_version": description.software_version if description else "",
+            "records": {item.schema: item.records for item in description.schemata} if description else {},
+        }
+
+    entries = await asyncio.gather(*(describe(country) for country in sorted(config.nodes)))
+    return web.json_response({"nodes": list(entries)})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when at least one node answers its health check."""
+    config = request.app[CONFIG]
+    clients = request.app[NODES]
+    checks = await asyncio.gather(
+        *(client.check_health(config.health_timeout_ms / 1000) for client in clients.values())
+    )
+    reachable = sorted(country for country, healthy in zip(clients, checks, strict=True) if healthy)
+    if not reachable:
+        raise ServiceUnavailable("no country node is reachable", "no_node_reachable")
+    return web.json_response({"status": "ready", "reachable": reachable})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[METRICS].registry)
+    response = web.Response(body=body)
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    response.charset = "utf-8"
+    return response
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(request.app[API_DESCRIPTION])
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/search", search)
+    app.router.add_post("/v1/search/stream", search_stream)
+    app.router.add_get("/v1/nodes", list_nodes)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/openapi.json", openapi)

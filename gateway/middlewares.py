@@ -1,0 +1,68 @@
+"""The gateway's middlewares: one that turns every error into the JSON error shape, one that authenticates."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from fedcore.logs import log_event
+from gateway.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized
+from gateway.typedefs import INVESTIGATOR, METRICS, VERIFIER
+
+logger = logging.getLogger("fedgate.gateway")
+AUTHENTICATED_PREFIX = "/v1/"
+
+
+def route_label(request: web.Request) -> str:
+    """The route template (a closed set), never the raw path."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+def error_response(error: ApiError) -> web.Response:
+    return web.json_response(error.body(), status=error.status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    metrics = request.app[METRICS]
+    try:
+        response = await handler(request)
+    except ApiError as error:
+        response = error_response(error)
+    except web.HTTPNotFound:
+        response = error_response(NotFound(f"no route for {request.method} {request.path}"))
+    except web.HTTPMethodNotAllowed as error:
+        allowed = ", ".join(sorted(error.allowed_methods))
+        response = error_response(MethodNotAllowed(f"{request.method} is not allowed here (allowed: {allowed})"))
+    except web.HTTPRequestEntityTooLarge:
+        response = error_response(PayloadTooLarge("the body is too large"))
+    except web.HTTPException as error:
+        response = error_response(ApiError(error.reason, "http_error"))
+        response.set_status(error.status)
+    except Exception:
+        log_event(logger, "http.unexpected_error", logging.ERROR, route=route_label(request), method=request.method)
+        logger.exception("unexpected error")
+        response = error_response(ApiError("the gateway failed to answer; the failure is logged"))
+    metrics.http_requests.labels(route_label(request), request.method, str(response.status)).inc()
+    return response
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every /v1/ call needs a valid bearer token; the investigator comes from it alone."""
+    if request.path.startswith(AUTHENTICATED_PREFIX):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("send the investigator token as 'Authorization: Bearer <token>'", "token_missing")
+            request[INVESTIGATOR] = request.app[VERIFIER].verify(token.strip())
+        except Unauthorized as error:
+            request.app[METRICS].auth_failures.labels(error.code).inc()
+            response = error_response(error)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="fedgate"'
+            return response
+    return await handler(request)

@@ -1,0 +1,124 @@
+"""Calls to one country node over a long-lived gRPC channel, returned as values, never as exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from fedcore.vocabulary import REFUSAL_REASON_NAMES
+from fedgate.v1 import node_pb2 as pb
+from fedgate.v1 import node_pb2_grpc as pb_grpc
+from gateway.breaker import CircuitBreaker
+from gateway.config import NodeEntry
+
+# The one place where the node's answers and gRPC status codes become country statuses.
+STATUS_BY_OUTCOME = {
+    pb.SEARCH_OUTCOME_HIT: "hit",
+    pb.SEARCH_OUTCOME_NO_HIT: "no_hit",
+    pb.SEARCH_OUTCOME_REFUSED: "refused",
+    pb.SEARCH_OUTCOME_POLICY_UNAVAILABLE: "policy_unavailable",
+}
+STATUS_BY_CODE = {
+    grpc.StatusCode.DEADLINE_EXCEEDED: "timeout",
+    grpc.StatusCode.UNAVAILABLE: "unavailable",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "unavailable",
+}
+COUNTRY_STATUSES = ("hit", "no_hit", "refused", "policy_unavailable", "timeout", "unavailable", "error")
+# Statuses that say the node is in trouble (and count towards opening its circuit breaker).
+NODE_FAILURES = frozenset({"timeout", "unavailable", "error"})
+CHANNEL_OPTIONS = [
+    # A node that comes back is reconnected within about a second, not after gRPC's default 2-minute backoff.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1_000),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+]
+
+
+@dataclass
+class CountryAnswer:
+    """One country's part of a search."""
+
+    country: str
+    status: str
+    latency_ms: float
+    hits: list[pb.Hit] = field(default_factory=list)
+    policy_revision: str = ""
+    refusal_reason: str = ""
+    audit_entry_id: str = ""
+    message: str = ""
+
+
+class NodeClient:
+    def __init__(self, entry: NodeEntry, max_concurrent_calls: int, breaker: CircuitBreaker) -> None:
+        self.country = entry.country
+        self.address = entry.address
+        self.breaker = breaker
+        self._slots = asyncio.Semaphore(max_concurrent_calls)
+        self._channel = grpc.aio.insecure_channel(entry.address, options=CHANNEL_OPTIONS)
+        self._stub = pb_grpc.NodeStub(self._channel)
+        self._health = health_pb2_grpc.HealthStub(self._channel)
+
+    async def close(self) -> None:
+        await self._channel.close(grace=None)
+
+    async def search(self, request: pb.SearchRequest, deadline: float) -> CountryAnswer:
+        """Asks the node within the deadline (event-loop time); every failure becomes a status."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        def answer(status: str, **details: Any) -> CountryAnswer:
+            return CountryAnswer(self.country, status, round((loop.time() - started) * 1000, 1), **details)
+
+        if not self.breaker.allow():
+            return answer(
+                "unavailable", message="skipped: the node failed repeatedly; it is probed again after a cool-down"
+            )
+        try:
+            async with asyncio.timeout_at(deadline), self._slots:
+                response: pb.SearchResponse = await self._stub.Search(
+                    request, timeout=max(deadline - loop.time(), 0.001)
+                )
+        except TimeoutError:
+            result = answer("timeout", message="no answer within the search's time budget")
+        except grpc.aio.AioRpcError as error:
+            status = STATUS_BY_CODE.get(error.code(), "error")
+            result = answer(status, message=f"{error.code().name}: {error.details() or ''}"[:300])
+        except asyncio.CancelledError:
+            self.breaker.release_probe()
+            raise
+        else:
+            result = answer(
+                STATUS_BY_OUTCOME.get(response.outcome, "error"),
+                hits=list(response.hits),
+                policy_revision=response.policy_revision,
+                refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
+                audit_entry_id=response.audit_entry_id,
+            )
+        if result.status in NODE_FAILURES:
+            self.breaker.record_failure()
+        else:
+            self.breaker.record_success()
+        return result
+
+    async def check_health(self, timeout_s: float) -> bool:
+        try:
+            reply = await self._health.Check(
+                health_pb2.HealthCheckRequest(service="fedgate.v1.Node"), timeout=timeout_s
+            )
+        except grpc.aio.AioRpcError:
+            return False
+        return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+    async def describe(self, timeout_s: float) -> pb.DescribeResponse | None:
+        try:
+            response: pb.DescribeResponse = await self._stub.Describe(pb.DescribeRequest(), timeout=timeout_s)
+        except grpc.aio.AioRpcError:
+            return None
+        return response

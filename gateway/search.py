@@ -1,0 +1,114 @@
+"""One federated search: requester from the token, one deadline from the budget, every country at once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fedcore.vocabulary import CLEARANCES, DISCLOSURE_NAMES, MATCH_KIND_NAMES, PURPOSES, WITHHOLD_REASON_NAMES
+from fedgate.v1 import node_pb2 as pb
+from gateway.auth import Investigator
+from gateway.nodes import CountryAnswer, NodeClient
+from gateway.request import SearchSpec
+
+# Statuses that mean a country's answer is missing from the result.
+MISSING_STATUSES = frozenset({"policy_unavailable", "timeout", "unavailable", "error"})
+# How long past the budget the gateway waits for a node call to unwind before calling it a timeout.
+UNWIND_GRACE_S = 0.05
+
+
+def new_query_id() -> str:
+    return uuid.uuid4().hex
+
+
+def node_request(query_id: str, investigator: Investigator, spec: SearchSpec) -> pb.SearchRequest:
+    """The request every country receives; the requester is the verified token's, nothing else."""
+    request = pb.SearchRequest(
+        query_id=query_id,
+        requester=pb.Requester(
+            country=investigator.country,
+            agency=investigator.agency,
+            investigator_id=investigator.investigator_id,
+            clearance=CLEARANCES[investigator.clearance],
+        ),
+        purpose=PURPOSES[spec.purpose],
+        query=pb.EntityQuery(schema=spec.query.schema.name),
+        limit=spec.limit,
+    )
+    for name, values in spec.query.properties.items():
+        request.query.properties[name].values.extend(values)
+    return request
+
+
+async def country_answers(
+    nodes: dict[str, NodeClient], countries: list[str], request: pb.SearchRequest, budget_s: float
+) -> AsyncIterator[CountryAnswer]:
+    """Each country's answer as it arrives; those still missing when the budget ends as timeouts."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    deadline = started + budget_s
+    tasks = {asyncio.create_task(nodes[country].search(request, deadline)): country for country in countries}
+    pending = set(tasks)
+    try:
+        while pending:
+            remaining = deadline + UNWIND_GRACE_S - loop.time()
+            if remaining <= 0:
+                break
+            done, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                yield task.result()
+        for task in pending:
+            yield CountryAnswer(
+                tasks[task], "timeout", round((loop.time() - started) * 1000, 1), message="no answer within the budget"
+            )
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def hit_json(country: str, hit: pb.Hit) -> dict[str, Any]:
+    """A hit as the API shows it: released values only, and why each other property was withheld."""
+    return {
+        "country": country,
+        "record_ref": hit.record_ref,
+        "schema": hit.schema,
+        "score": round(hit.score, 4),
+        "disclosure": DISCLOSURE_NAMES.get(hit.disclosure, "unknown"),
+        "properties": {name: list(values.values) for name, values in sorted(hit.properties.items())},
+        "withheld": {item.property: WITHHOLD_REASON_NAMES.get(item.reason, "unspecified") for item in hit.withheld},
+        "generalised": {item.property: item.method for item in hit.generalised},
+        "matched": [
+            {
+                "property": item.property,
+                "kind": MATCH_KIND_NAMES.get(item.kind, "unspecified"),
+                "score": round(item.score, 4),
+            }
+            for item in hit.matched
+        ],
+        "contact": hit.contact,
+    }
+
+
+def country_json(answer: CountryAnswer) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "status": answer.status,
+        "latency_ms": answer.latency_ms,
+        "hits": len(answer.hits),
+        "policy_revision": answer.policy_revision,
+    }
+    for key in ("refusal_reason", "audit_entry_id", "message"):
+        value = getattr(answer, key)
+        if value:
+            entry[key] = value
+    return entry
+
+
+def ranked(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(results, key=lambda result: (-result["score"], result["country"], result["record_ref"]))
+
+
+def is_partial(answers: list[CountryAnswer]) -> bool:
+    return any(answer.status in MISSING_STATUSES for answer in answers)

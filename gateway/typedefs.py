@@ -1,0 +1,19 @@
+"""Typed keys for the gateway's application and request state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway.auth import Investigator, TokenVerifier
+from gateway.config import GatewayConfig
+from gateway.metrics import GatewayMetrics
+from gateway.nodes import NodeClient
+
+CONFIG = web.AppKey("config", GatewayConfig)
+VERIFIER = web.AppKey("verifier", TokenVerifier)
+NODES = web.AppKey("nodes", dict[str, NodeClient])
+METRICS = web.AppKey("metrics", GatewayMetrics)
+API_DESCRIPTION = web.AppKey("api_description", dict[str, Any])
+INVESTIGATOR = web.RequestKey("investigator", Investigator)

@@ -1,0 +1,113 @@
+"""`fedgate gateway serve` as its own process: it answers, stops on SIGTERM, and keeps no record content."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from fedcore.opa import OpaServer
+from tests.conftest import IssuerKeys, NodeFactory, write_gateway_config
+from tests.samples import RECORDS_BY_COUNTRY, SECRET_VALUES
+
+
+def wait_for_ready(path: Path, process: subprocess.Popen[bytes], timeout_s: float = 60) -> dict[str, str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path.exists():
+            ready: dict[str, str] = json.loads(path.read_text())
+            return ready
+        if process.poll() is not None:
+            pytest.fail(f"gateway exited with {process.returncode} before it was ready")
+        time.sleep(0.05)
+    pytest.fail("gateway was not ready in time")
+
+
+def released_values(answer: dict[str, object]) -> set[str]:
+    values: set[str] = set()
+    for result in answer["results"]:  # type: ignore[attr-defined]
+        for property_values in result["properties"].values():
+            values.update(property_values)
+    return values
+
+
+async def test_gateway_process_answers_and_leaves_no_record_content_behind(
+    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+) -> None:
+    nodes = {c: await node_factory(c, shared_opa(c).url, RECORDS_BY_COUNTRY[c]) for c in ("FR", "DE")}
+    directory = tmp_path / "gateway"
+    config = write_gateway_config(directory, {c: n.address for c, n in nodes.items()}, issuer_keys)
+    token = subprocess.run(
+        [sys.executable, "-m", "fedcli.main", "token", "issue", "--config", str(config), "--country", "FR",
+         "--agency", "DCPJ", "--investigator", "fr-42", "--purposes", "all", "--clearance", "secret"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.strip()  # fmt: skip
+    ready = directory / "ready.json"
+    log = directory / "gateway.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "fedcli.main",
+                "gateway",
+                "serve",
+                "--config",
+                str(config),
+                "--ready-file",
+                str(ready),
+            ],
+            stderr=stderr,
+            cwd=directory,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    released: set[str] = set()
+    try:
+        url = wait_for_ready(ready, process)["gateway_url"]
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
+            for body in (
+                {"schema": "Person", "properties": {"name": ["Ivan Petrov"]}, "purpose": "drug_trafficking"},
+                {
+                    "schema": "Person",
+                    "properties": {"name": ["Иван Петров"], "birthDate": ["1975"]},
+                    "purpose": "fugitive",
+                },
+                {"schema": "Vehicle", "properties": {"registrationNumber": ["AB123CD"]}, "purpose": "stolen_vehicle"},
+            ):
+                async with session.post(url + "/v1/search", json=body) as response:
+                    assert response.status == 200
+                    released |= released_values(await response.json())
+                async with session.post(url + "/v1/search/stream", json=body) as response:
+                    assert response.status == 200
+                    await response.read()
+            async with session.get(url + "/metrics") as response:
+                metrics_text = await response.text()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert {"Ivan Petrov", "Iwan Petrow", "Peugeot 308", "Seen in Marseille port"} <= released
+    searches = (directory / "searches.jsonl").read_text().splitlines()
+    assert len(searches) == 6
+    first = json.loads(searches[0])
+    assert first["investigator"] == "fr-42"
+    assert first["countries"] == {"DE": "hit", "FR": "hit"}
+    # Short values ("ru", "male") would be found inside ordinary words; every longer one is checked.
+    forbidden = {value for value in released if len(value) >= 5} | set(SECRET_VALUES) | {"Иван Петров", "AB123CD"}
+    gateway_files = [path for path in directory.rglob("*") if path.is_file()]
+    for path in gateway_files:
+        content = path.read_text(encoding="utf-8", errors="replace")
+        leaked = sorted(value for value in forbidden if value in content)
+        assert not leaked, f"{path.name} holds record content: {leaked}"
+    assert not [value for value in forbidden if value in metrics_text]
