@@ -16,8 +16,6 @@ import json
 import os
 import platform
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,7 @@ from typing import Any
 
 import grpc
 
+from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore import SOFTWARE_VERSION
 from fedcore.opa import OPA_VERSION, OpaServer
@@ -155,39 +154,21 @@ def measure(records: int, queries: int, work: Path) -> list[dict[str, Any]]:
             f'[opa]\nurl = "{opa.url}"\ntimeout_ms = 2000\n'
         )
         ready, log = node_dir / "ready.json", node_dir / "node.log"
-        with log.open("wb") as stderr:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "fedcli.main",
-                    "node",
-                    "serve",
-                    "--config",
-                    str(config),
-                    "--ready-file",
-                    str(ready),
-                ],
-                stderr=stderr,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+        node = Service.spawn(
+            "node", fedgate_command("node", "serve", "--config", str(config), "--ready-file", str(ready)), log
+        )
         try:
-            deadline = time.monotonic() + 120
-            while not ready.exists():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"node did not start: see {log}")
-                time.sleep(0.05)
-            address = json.loads(ready.read_text())["grpc"]
+            address = node.wait_ready(ready, 120)["grpc"]
             asyncio.run(run_queries(address, warmup))
             client = asyncio.run(run_queries(address, planned))
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
-    node = node_timings(log)
+            node.terminate()
+            node.wait(30)
+    timings = node_timings(log)
     rows = []
     for kind in ("hit", "nohit"):
         ids = [query_id for query_id, _ in planned if query_id.startswith(f"{kind}-")]
-        rows.append({"records": records, **summarise(kind.replace("nohit", "no_hit"), ids, client, node)})
+        rows.append({"records": records, **summarise(kind.replace("nohit", "no_hit"), ids, client, timings)})
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fedcli import demo
 from fedcore import SOFTWARE_VERSION
 from gateway import cli as gateway_cli
 from node import cli as node_cli
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     node_cli.add_commands(subparsers)
     gateway_cli.add_commands(subparsers)
+    demo.add_command(subparsers)
     return parser
 
 

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import log_event
 from gateway.auth import Investigator
@@ -167,14 +167,6 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "reachable": reachable})
 
 
-async def metrics(request: web.Request) -> web.Response:
-    body = generate_latest(request.app[METRICS].registry)
-    response = web.Response(body=body)
-    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
-    response.charset = "utf-8"
-    return response
-
-
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(request.app[API_DESCRIPTION])
 
@@ -185,5 +177,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/nodes", list_nodes)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/metrics", make_aiohttp_handler(app[METRICS].registry))
     app.router.add_get("/openapi.json", openapi)

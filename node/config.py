@@ -40,6 +40,8 @@ class NodeConfig:
     default_limit: int
     grace_s: float
     log_level: str
+    # Where /metrics is served over HTTP; None serves no metrics.
+    metrics_listen: tuple[str, int] | None
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -95,6 +97,11 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         max_value_length=limits.integer("max_value_length", 200, minimum=8, maximum=10_000),
     )
 
+    metrics_section = root.section("metrics")
+    metrics_listen = (
+        parse_listen_address(metrics_section, "listen", "127.0.0.1:0") if metrics_section.has("listen") else None
+    )
+
     log = root.section("log")
     level = log.string("level", "info")
     if level not in LOG_LEVELS:
@@ -115,6 +122,7 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         default_limit=default_limit,
         grace_s=grace_s,
         log_level=level,
+        metrics_listen=metrics_listen,
     )
 
 

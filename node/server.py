@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+from aiohttp import web
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from prometheus_client import CollectorRegistry
+from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import log_event
 from fedgate.v1 import node_pb2 as pb
@@ -19,6 +22,7 @@ from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.audit import AuditLog
 from node.config import NodeConfig
 from node.matching import warm_up
+from node.metrics import NodeMetrics
 from node.policy import PolicyEngine
 from node.service import NodeService
 from node.store import Store
@@ -36,19 +40,39 @@ class RunningNode:
     store: Store
     policy: PolicyEngine
     audit: AuditLog
+    metrics: NodeMetrics
+    metrics_runner: web.AppRunner | None
 
     @property
     def address(self) -> str:
         return f"{self.config.listen_host}:{self.port}"
+
+    @property
+    def metrics_url(self) -> str | None:
+        if self.metrics_runner is None:
+            return None
+        host, port = self.metrics_runner.addresses[0][:2]
+        return f"http://{host}:{port}/metrics"
 
     async def stop(self, grace_s: float | None = None) -> None:
         """Finishes in-flight searches within the grace period, then releases every resource."""
         try:
             await self.server.stop(self.config.grace_s if grace_s is None else grace_s)
         finally:
+            if self.metrics_runner is not None:
+                await self.metrics_runner.cleanup()
             await self.policy.close()
             self.store.close()
             self.audit.close()
+
+
+async def start_metrics_server(metrics: NodeMetrics, host: str, port: int) -> web.AppRunner:
+    app = web.Application()
+    app.router.add_get("/metrics", make_aiohttp_handler(metrics.registry))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
 
 
 async def start_node(config: NodeConfig) -> RunningNode:
@@ -56,6 +80,8 @@ async def start_node(config: NodeConfig) -> RunningNode:
     store = Store(config.store_path)
     audit = AuditLog(config.audit_path)
     policy = PolicyEngine(config.opa)
+    metrics = NodeMetrics(CollectorRegistry(auto_describe=True), config.country)
+    metrics_runner: web.AppRunner | None = None
     try:
         await asyncio.get_running_loop().run_in_executor(store.executor, warm_up)
         await policy.start()
@@ -65,7 +91,7 @@ async def start_node(config: NodeConfig) -> RunningNode:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ]
         )
-        pb_grpc.add_NodeServicer_to_server(NodeService(config, store, policy, audit), server)
+        pb_grpc.add_NodeServicer_to_server(NodeService(config, store, policy, audit, metrics), server)
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # set at import, not declared
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection([NODE_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
@@ -75,13 +101,18 @@ async def start_node(config: NodeConfig) -> RunningNode:
         await server.start()
         for service in ("", NODE_SERVICE):
             await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+        if config.metrics_listen is not None:
+            metrics_runner = await start_metrics_server(metrics, *config.metrics_listen)
     except BaseException:
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await policy.close()
         store.close()
         audit.close()
         raise
-    log_event(logger, "node.started", country=config.country, address=f"{config.listen_host}:{port}")
-    return RunningNode(config, server, port, store, policy, audit)
+    node = RunningNode(config, server, port, store, policy, audit, metrics, metrics_runner)
+    log_event(logger, "node.started", country=config.country, address=node.address, metrics_url=node.metrics_url)
+    return node
 
 
 async def serve(config: NodeConfig, ready_file: Path | None = None) -> None:
@@ -94,7 +125,9 @@ async def serve(config: NodeConfig, ready_file: Path | None = None) -> None:
     try:
         if ready_file is not None:
             partial = ready_file.with_suffix(ready_file.suffix + ".partial")
-            partial.write_text(json.dumps({"country": config.country, "grpc": node.address}))
+            partial.write_text(
+                json.dumps({"country": config.country, "grpc": node.address, "metrics_url": node.metrics_url})
+            )
             partial.replace(ready_file)
         await stop.wait()
         log_event(logger, "node.stopping", country=config.country)

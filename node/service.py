@@ -15,9 +15,12 @@ from fedcore.logs import log_event
 from fedcore.query import EntityQuery, QueryError, validate_query
 from fedcore.vocabulary import (
     CLEARANCE_NAMES,
+    DISCLOSURE_NAMES,
     OUTCOMES,
     PURPOSE_NAMES,
+    REFUSAL_REASON_NAMES,
     REFUSAL_REASONS,
+    WITHHOLD_REASON_NAMES,
     is_country_code,
 )
 from fedgate.v1 import node_pb2 as pb
@@ -26,6 +29,7 @@ from node.audit import AuditError, AuditLog
 from node.config import NodeConfig
 from node.disclosure import audit_record, build_hit
 from node.matching import MatchResult, analyse_names, query_keys, score_record
+from node.metrics import NodeMetrics
 from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
 from node.store import Store, StoredRecord, StoreError
 
@@ -129,25 +133,98 @@ def policy_input(
     }
 
 
+@dataclass
+class Answer:
+    """What a search produced: the response and, for the audit log, what each candidate got."""
+
+    response: pb.SearchResponse
+    outcome: str
+    audited_records: list[dict[str, Any]]
+
+
+def build_answer(
+    config: NodeConfig,
+    search: ValidSearch,
+    matches: list[tuple[StoredRecord, MatchResult]],
+    decision: PolicyDecision | None,
+) -> Answer:
+    """Applies the decision: exactly what it releases leaves, nothing when there is no decision."""
+    response = pb.SearchResponse(query_id=search.query_id, country=config.country)
+    audited: list[dict[str, Any]] = []
+    if decision is None:
+        outcome = "policy_unavailable"
+    elif decision.refused:
+        outcome = "refused"
+        response.refusal_reason = REFUSAL_REASONS[decision.refusal_reason]
+        response.policy_revision = decision.revision
+    else:
+        response.policy_revision = decision.revision
+        for record, match in matches:
+            record_decision = decision.for_record(record.ref)
+            audited.append(audit_record(record, match, record_decision))
+            if record_decision is not None:
+                response.hits.append(build_hit(record, match, record_decision, config.contact))
+        outcome = "hit" if response.hits else "no_hit"
+    response.outcome = OUTCOMES[outcome]
+    return Answer(response, outcome, audited)
+
+
 class NodeService(pb_grpc.NodeServicer):
-    def __init__(self, config: NodeConfig, store: Store, policy: PolicyEngine, audit: AuditLog) -> None:
+    def __init__(
+        self, config: NodeConfig, store: Store, policy: PolicyEngine, audit: AuditLog, metrics: NodeMetrics
+    ) -> None:
         self.config = config
         self.store = store
         self.policy = policy
         self.audit = audit
+        self.metrics = metrics
 
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         started = time.perf_counter()
+        search = await self._validated(request, context)
+        candidate_count, matches = await self._find(search, context)
+        matched_at = time.perf_counter()
+        decision, policy_problem = await self._decide(search, matches, context)
+        decided_at = time.perf_counter()
+        answer = build_answer(self.config, search, matches, decision)
+        answer.response.audit_entry_id = await self._audit(search, answer, candidate_count, policy_problem, context)
+        finished = time.perf_counter()
+        self._observe(search, answer, started, matched_at, decided_at, finished)
+        log_event(
+            logger,
+            "search.answered",
+            query_id=search.query_id,
+            requester_country=search.requester["country"],
+            purpose=search.purpose,
+            schema=search.query.schema.name,
+            outcome=answer.outcome,
+            candidates=candidate_count,
+            hits=len(answer.response.hits),
+            match_ms=round((matched_at - started) * 1000, 2),
+            policy_ms=round((decided_at - matched_at) * 1000, 2),
+            audit_ms=round((finished - decided_at) * 1000, 2),
+            total_ms=round((finished - started) * 1000, 2),
+            audit_entry_id=answer.response.audit_entry_id,
+        )
+        return answer.response
+
+    async def _validated(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> ValidSearch:  # type: ignore[type-arg]
         try:
-            search = validate_search(request, self.config)
+            return validate_search(request, self.config)
         except RequestError as error:
-            log_event(logger, "search.invalid", logging.INFO, query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
+            self.metrics.invalid_requests.inc()
+            log_event(logger, "search.invalid", query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
             raise  # unreachable: abort raises
 
+    async def _find(
+        self,
+        search: ValidSearch,
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+    ) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
         loop = asyncio.get_running_loop()
         try:
-            candidate_count, matches = await loop.run_in_executor(
+            return await loop.run_in_executor(
                 self.store.executor, find_matches, self.store, search.query, search.limit, self.config
             )
         except StoreError as error:
@@ -156,19 +233,23 @@ class NodeService(pb_grpc.NodeServicer):
                 grpc.StatusCode.UNAVAILABLE, "the node's record store is unavailable; nothing was searched"
             )
             raise
-        matched_at = time.perf_counter()
 
+    async def _decide(
+        self,
+        search: ValidSearch,
+        matches: list[tuple[StoredRecord, MatchResult]],
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+    ) -> tuple[PolicyDecision | None, str]:
+        """The one decision for this search, or None (and why) when there is none to be had."""
         remaining = context.time_remaining()
         budget_s = remaining - DEADLINE_RESERVE_S if remaining is not None else None
-        response = pb.SearchResponse(query_id=search.query_id, country=self.config.country)
-        decision: PolicyDecision | None = None
-        policy_problem = ""
+        started = time.perf_counter()
         try:
-            decision = await self.policy.decide(
+            return await self.policy.decide(
                 policy_input(self.config, search, matches), [r for r, _ in matches], budget_s
-            )
+            ), ""
         except PolicyUnavailable as error:
-            policy_problem = error.kind
+            self.metrics.opa_failures.labels(error.kind).inc()
             log_event(
                 logger,
                 "policy.unavailable",
@@ -177,27 +258,22 @@ class NodeService(pb_grpc.NodeServicer):
                 kind=error.kind,
                 problem=error.detail,
             )
-        decided_at = time.perf_counter()
+            return None, error.kind
+        finally:
+            self.metrics.opa_decision_duration.observe(time.perf_counter() - started)
 
-        audited_records: list[dict[str, Any]] = []
-        if decision is None:
-            outcome = "policy_unavailable"
-        elif decision.refused:
-            outcome = "refused"
-            response.refusal_reason = REFUSAL_REASONS[decision.refusal_reason]
-            response.policy_revision = decision.revision
-        else:
-            response.policy_revision = decision.revision
-            for record, match in matches:
-                record_decision = decision.for_record(record.ref)
-                audited_records.append(audit_record(record, match, record_decision))
-                if record_decision is not None:
-                    response.hits.append(build_hit(record, match, record_decision, self.config.contact))
-            outcome = "hit" if response.hits else "no_hit"
-        response.outcome = OUTCOMES[outcome]
-
+    async def _audit(
+        self,
+        search: ValidSearch,
+        answer: Answer,
+        candidate_count: int,
+        policy_problem: str,
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+    ) -> str:
+        """Appends the search to the audit log; if that fails, nothing leaves."""
+        started = time.perf_counter()
         try:
-            response.audit_entry_id = await self.audit.append(
+            return await self.audit.append(
                 {
                     "kind": "search",
                     "query_id": search.query_id,
@@ -209,11 +285,11 @@ class NodeService(pb_grpc.NodeServicer):
                         "limit": search.limit,
                     },
                     "candidates": candidate_count,
-                    "outcome": outcome,
-                    "refusal_reason": decision.refusal_reason if decision else "",
-                    "policy_revision": response.policy_revision,
+                    "outcome": answer.outcome,
+                    "refusal_reason": REFUSAL_REASON_NAMES.get(answer.response.refusal_reason, ""),
+                    "policy_revision": answer.response.policy_revision,
                     "policy_problem": policy_problem,
-                    "records": audited_records,
+                    "records": answer.audited_records,
                 }
             )
         except AuditError as error:
@@ -222,24 +298,22 @@ class NodeService(pb_grpc.NodeServicer):
                 grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable; nothing was released"
             )
             raise
-        finished = time.perf_counter()
-        log_event(
-            logger,
-            "search.answered",
-            query_id=search.query_id,
-            requester_country=search.requester["country"],
-            purpose=search.purpose,
-            schema=search.query.schema.name,
-            outcome=outcome,
-            candidates=candidate_count,
-            hits=len(response.hits),
-            match_ms=round((matched_at - started) * 1000, 2),
-            policy_ms=round((decided_at - matched_at) * 1000, 2),
-            audit_ms=round((finished - decided_at) * 1000, 2),
-            total_ms=round((finished - started) * 1000, 2),
-            audit_entry_id=response.audit_entry_id,
-        )
-        return response
+        finally:
+            self.metrics.audit_append_duration.observe(time.perf_counter() - started)
+
+    def _observe(
+        self, search: ValidSearch, answer: Answer, started: float, matched_at: float, decided_at: float, finished: float
+    ) -> None:
+        metrics = self.metrics
+        metrics.searches.labels(search.requester["country"], answer.outcome).inc()
+        metrics.search_duration.observe(finished - started)
+        metrics.store_lookup_duration.observe(matched_at - started)
+        if answer.response.policy_revision:
+            metrics.policy.info({"revision": answer.response.policy_revision})
+        for hit in answer.response.hits:
+            metrics.records_released.labels(DISCLOSURE_NAMES[hit.disclosure]).inc()
+            for withheld in hit.withheld:
+                metrics.properties_withheld.labels(withheld.property, WITHHOLD_REASON_NAMES[withheld.reason]).inc()
 
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
         loop = asyncio.get_running_loop()

@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
-import pytest
 
+from fedcli.processes import Service, fedgate_command
 from fedcore.opa import OpaServer
 from tests.conftest import IssuerKeys, NodeFactory, write_gateway_config
 from tests.samples import RECORDS_BY_COUNTRY, SECRET_VALUES
-
-
-def wait_for_ready(path: Path, process: subprocess.Popen[bytes], timeout_s: float = 60) -> dict[str, str]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if path.exists():
-            ready: dict[str, str] = json.loads(path.read_text())
-            return ready
-        if process.poll() is not None:
-            pytest.fail(f"gateway exited with {process.returncode} before it was ready")
-        time.sleep(0.05)
-    pytest.fail("gateway was not ready in time")
 
 
 def released_values(answer: dict[str, object]) -> set[str]:
@@ -45,33 +30,15 @@ async def test_gateway_process_answers_and_leaves_no_record_content_behind(
     nodes = {c: await node_factory(c, shared_opa(c).url, RECORDS_BY_COUNTRY[c]) for c in ("FR", "DE")}
     directory = tmp_path / "gateway"
     config = write_gateway_config(directory, {c: n.address for c, n in nodes.items()}, issuer_keys)
-    token = subprocess.run(
-        [sys.executable, "-m", "fedcli.main", "token", "issue", "--config", str(config), "--country", "FR",
-         "--agency", "DCPJ", "--investigator", "fr-42", "--purposes", "all", "--clearance", "secret"],
-        capture_output=True, text=True, timeout=60, check=True,
-    ).stdout.strip()  # fmt: skip
+    issue = fedgate_command("token", "issue", "--config", str(config), "--country", "FR", "--agency", "DCPJ")
+    issue += ["--investigator", "fr-42", "--purposes", "all", "--clearance", "secret"]
+    token = subprocess.run(issue, capture_output=True, text=True, timeout=60, check=True).stdout.strip()
     ready = directory / "ready.json"
-    log = directory / "gateway.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "fedcli.main",
-                "gateway",
-                "serve",
-                "--config",
-                str(config),
-                "--ready-file",
-                str(ready),
-            ],
-            stderr=stderr,
-            cwd=directory,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+    command = fedgate_command("gateway", "serve", "--config", str(config), "--ready-file", str(ready))
+    gateway = Service.spawn("gateway", command, directory / "gateway.log", cwd=directory)
     released: set[str] = set()
     try:
-        url = wait_for_ready(ready, process)["gateway_url"]
+        url = gateway.wait_ready(ready, 60)["gateway_url"]
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
             for body in (
                 {"schema": "Person", "properties": {"name": ["Ivan Petrov"]}, "purpose": "drug_trafficking"},
@@ -90,12 +57,11 @@ async def test_gateway_process_answers_and_leaves_no_record_content_behind(
                     await response.read()
             async with session.get(url + "/metrics") as response:
                 metrics_text = await response.text()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
+        gateway.process.send_signal(signal.SIGTERM)
+        assert gateway.process.wait(timeout=15) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        gateway.terminate()
+        gateway.wait(10)
 
     assert {"Ivan Petrov", "Iwan Petrow", "Peugeot 308", "Seen in Marseille port"} <= released
     searches = (directory / "searches.jsonl").read_text().splitlines()

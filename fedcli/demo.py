@@ -1,0 +1,259 @@
+"""`fedgate demo`: a whole federation on this machine (OPA, a node per country, the gateway) until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from fedcli.processes import Service, ServiceFailed, fedgate_command
+from fedcli.synthetic import generate_country, sample_search
+from fedcore.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
+from fedcore.vocabulary import PURPOSES
+from gateway.auth import generate_keypair, issue_token
+from gateway.config import load_gateway_config
+from node.store import import_lines
+
+DEMO_COUNTRIES = ("FR", "DE", "GR", "UA", "AE")
+TOKEN_TTL_S = 12 * 3600
+DEMO_CLEARANCE = "confidential"
+START_TIMEOUT_S = 180.0
+STOP_TIMEOUT_S = 10.0
+
+
+class DemoError(Exception):
+    """The demo federation could not be built or started; the message says which part failed."""
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Federation:
+    """Everything the demo started, so that it can all be stopped."""
+
+    work: Path
+    opa: list[OpaServer] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+
+    def spawn(self, name: str, *args: str) -> Service:
+        service = Service.spawn(name, fedgate_command(*args), self.work / "logs" / f"{name}.log")
+        self.services.append(service)
+        return service
+
+    def stop(self) -> None:
+        """Gateway first, then nodes, then OPA: SIGTERM, a bounded wait, then SIGKILL."""
+        for service in reversed(self.services):
+            service.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for service in reversed(self.services):
+            service.wait(deadline - time.monotonic())
+        for server in self.opa:
+            server.stop()
+
+
+def post_json(url: str, body: dict[str, Any], token: str, timeout_s: float = 10.0) -> dict[str, Any]:
+    request = urllib.request.Request(  # noqa: S310 (a loopback http URL this demo built)
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
+
+def node_config(directory: Path, country: str, opa_url: str) -> Path:
+    path = directory / "node.toml"
+    path.write_text(
+        f'[node]\ncountry = "{country}"\nlisten = "127.0.0.1:0"\n'
+        f'contact = "SIRENE {country} (demo), +00 0 00 00 00 00, sirene@{country.lower()}.example"\n'
+        f'shutdown_grace_s = 2\n\n[store]\npath = "records.sqlite"\naudit_path = "audit.sqlite"\n\n'
+        f'[opa]\nurl = "{opa_url}"\ntimeout_ms = 500\n\n[metrics]\nlisten = "127.0.0.1:0"\n'
+    )
+    return path
+
+
+def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int) -> Path:
+    private, public = generate_keypair("EdDSA")
+    (directory / "issuer.pem").write_bytes(private)
+    (directory / "issuer.pub.pem").write_bytes(public)
+    registry = "".join(f'[nodes.{country}]\naddress = "{address}"\n\n' for country, address in nodes.items())
+    path = directory / "gateway.toml"
+    path.write_text(
+        f'[gateway]\nlisten = "127.0.0.1:{gateway_port}"\nsearch_log = "searches.jsonl"\n\n'
+        f'[issuers.fedgate-demo]\nalgorithm = "EdDSA"\npublic_key = "issuer.pub.pem"\nprivate_key = "issuer.pem"\n\n'
+        f"{registry}"
+    )
+    return path
+
+
+def build(federation: Federation, countries: list[str], records: int, seed: int, gateway_port: int) -> dict[str, Any]:
+    """Starts everything and returns what the ready file says."""
+    work = federation.work
+    deadline = time.monotonic() + START_TIMEOUT_S
+    opa_binary = ensure_opa(lambda message: say(f"  {message}"))
+    say(f"policy engines: OPA at {opa_binary}")
+    for country in countries:
+        server = OpaServer(country, work / "opa", opa_binary=opa_binary)
+        federation.opa.append(server)
+        server.start()
+        say(f"  {country}: OPA with {country}'s policy (revision {server.revision}) at {server.url}")
+
+    say(f"records: {records} synthetic FollowTheMoney entities per country (seed {seed})")
+    node_ready: dict[str, tuple[Service, Path]] = {}
+    for country, server in zip(countries, federation.opa, strict=True):
+        directory = work / "nodes" / country.lower()
+        directory.mkdir(parents=True)
+        config = node_config(directory, country, server.url)
+        lines = (json.dumps(entity, ensure_ascii=False) for entity in generate_country(country, records, seed))
+        report = import_lines(directory / "records.sqlite", lines, skip_invalid=False)
+        if report.bad_lines:
+            raise DemoError(f"synthetic data for {country} did not import: {report.bad_lines[:3]}")
+        say(f"  {country}: {report.imported} records imported")
+        ready = directory / "ready.json"
+        service = federation.spawn(
+            f"node-{country.lower()}", "node", "serve", "--config", str(config), "--ready-file", str(ready)
+        )
+        node_ready[country] = (service, ready)
+
+    say("nodes: starting one per country")
+    nodes: dict[str, dict[str, str]] = {}
+    for country, (service, ready) in node_ready.items():
+        info = service.wait_ready(ready, deadline - time.monotonic())
+        nodes[country] = {"grpc": info["grpc"], "metrics_url": info["metrics_url"]}
+        say(f"  {country}: node at {info['grpc']} (metrics {info['metrics_url']})")
+
+    directory = work / "gateway"
+    directory.mkdir()
+    config_path = gateway_config(directory, {c: n["grpc"] for c, n in nodes.items()}, gateway_port)
+    ready = directory / "ready.json"
+    gateway = federation.spawn("gateway", "gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
+    gateway_url = gateway.wait_ready(ready, deadline - time.monotonic())["gateway_url"]
+    say(f"gateway: {gateway_url}")
+
+    gateway_settings = load_gateway_config(config_path)
+    issuer = gateway_settings.issuers["fedgate-demo"]
+    tokens = {
+        country: issue_token(
+            issuer,
+            gateway_settings.audience,
+            investigator_id=f"{country.lower()}-demo-investigator",
+            country=country,
+            agency=f"{country} demo police",
+            clearance=DEMO_CLEARANCE,
+            purposes=list(PURPOSES),
+            ttl_s=TOKEN_TTL_S,
+        )
+        for country in countries
+    }
+    sample = sample_search()
+    try:
+        answer = post_json(f"{gateway_url}/v1/search", sample, tokens[countries[0]])
+    except (urllib.error.URLError, OSError) as error:
+        raise DemoError(f"the gateway did not answer the sample search: {error}") from error
+    hit_countries = sorted(c for c, entry in answer["countries"].items() if entry["status"] == "hit")
+    if len(hit_countries) < min(2, len(countries)):
+        raise DemoError(f"the sample search found hits in {hit_countries} only: {answer['countries']}")
+    say(f"sample search: hits from {', '.join(hit_countries)}")
+    return {
+        "gateway_url": gateway_url,
+        "countries": countries,
+        "tokens": tokens,
+        "nodes": nodes,
+        "gateway_metrics_url": f"{gateway_url}/metrics",
+        "sample_search": sample,
+        "work_dir": str(work),
+    }
+
+
+def announce(ready: dict[str, Any]) -> None:
+    first = ready["countries"][0]
+    body = json.dumps(ready["sample_search"], ensure_ascii=False)
+    print(
+        f"\nfedgate demo federation is running — Ctrl-C stops it.\n\n"
+        f"  gateway   {ready['gateway_url']}   (API: /openapi.json, metrics: /metrics)\n"
+        f"  countries {' '.join(ready['countries'])}\n\n"
+        f"Investigator tokens (every purpose, clearance {DEMO_CLEARANCE}, valid {TOKEN_TTL_S // 3600} h):\n"
+        + "".join(f"  {country}  {token}\n" for country, token in ready["tokens"].items())
+        + f"\nTry a search as {first}'s investigator:\n\n"
+        f"  curl -s -X POST {ready['gateway_url']}/v1/search \\\n"
+        f"    -H 'Authorization: Bearer {ready['tokens'][first]}' \\\n"
+        f"    -H 'Content-Type: application/json' \\\n"
+        f"    -d {shlex.quote(body)}\n",
+        flush=True,
+    )
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    countries = [c.strip().upper() for c in args.countries.split(",") if c.strip()]
+    missing = [c for c in countries if not (DEFAULT_POLICIES_DIR / "fedgate" / "countries" / c.lower()).is_dir()]
+    if len(countries) < 2 or missing:
+        say(f"fedgate demo: --countries needs at least two of {', '.join(DEMO_COUNTRIES)} (no policy for {missing})")
+        return 2
+    if not 10 <= args.records <= 1_000_000:
+        say("fedgate demo: --records must be between 10 and 1000000")
+        return 2
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="fedgate-demo-"))
+    if args.work_dir is not None:
+        if work.exists() and any(work.iterdir()):
+            say(f"fedgate demo: --work-dir {work} is not empty")
+            return 2
+        work.mkdir(parents=True, exist_ok=True)
+    federation = Federation(work)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        ready = build(federation, countries, args.records, args.seed, args.gateway_port)
+        if args.ready_file is not None:
+            partial = args.ready_file.with_suffix(args.ready_file.suffix + ".partial")
+            partial.write_text(json.dumps(ready, ensure_ascii=False, indent=2))
+            partial.replace(args.ready_file)
+        announce(ready)
+        while not stop.wait(0.5):
+            crashed = [service.name for service in federation.services if service.process.poll() is not None]
+            if crashed:
+                raise DemoError(f"{', '.join(crashed)} stopped unexpectedly (logs in {work / 'logs'})")
+        say("stopping the demo federation…")
+        return 0
+    except (DemoError, ServiceFailed) as error:
+        say(f"fedgate demo: {error}")
+        return 1
+    finally:
+        federation.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+        if args.ready_file is not None:
+            args.ready_file.unlink(missing_ok=True)
+        say("demo stopped: every process it started has exited")
+
+
+def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = subparsers.add_parser("demo", help="run a demo federation on this machine until Ctrl-C")
+    demo.add_argument("--countries", default=",".join(DEMO_COUNTRIES), help="comma-separated country codes")
+    demo.add_argument("--records", type=int, default=2000, help="synthetic records per country (default 2000)")
+    demo.add_argument("--seed", type=int, default=1, help="seed of the synthetic data (default 1)")
+    demo.add_argument("--ready-file", type=Path, help="write where everything is here once it all answers")
+    demo.add_argument("--work-dir", type=Path, help="keep stores, audit logs and logs here (default: a temp dir)")
+    demo.add_argument("--gateway-port", type=int, default=0, help="gateway port on 127.0.0.1 (default: a free one)")
+    demo.set_defaults(handler=run_demo)

@@ -1,0 +1,83 @@
+"""`fedgate demo` as a new user runs it: it comes up, answers the sample search, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+
+def listening_ports(processes: list[psutil.Process]) -> set[int]:
+    ports = set()
+    for process in processes:
+        try:
+            ports |= {c.laddr.port for c in process.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN}
+        except psutil.NoSuchProcess:
+            continue
+    return ports
+
+
+def still_listening(ports: set[int]) -> set[int]:
+    return {c.laddr.port for c in psutil.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN} & ports
+
+
+def test_demo_comes_up_answers_the_sample_search_and_stops_cleanly(tmp_path: Path) -> None:
+    ready_file = tmp_path / "ready.json"
+    stdout, stderr = tmp_path / "demo.out", tmp_path / "demo.err"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "fedcli.main", "demo", "--records", "300", "--ready-file", str(ready_file)],
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 240
+        while not ready_file.exists():
+            if demo.poll() is not None:
+                pytest.fail(f"demo exited with {demo.returncode}: {stderr.read_text()[-3000:]}")
+            assert time.monotonic() < deadline, "the demo did not become ready in time"
+            time.sleep(0.2)
+        ready = json.loads(ready_file.read_text())
+        assert len(ready["countries"]) >= 5
+        assert set(ready["tokens"]) == set(ready["countries"]) == set(ready["nodes"])
+        assert all(node["grpc"] and node["metrics_url"] for node in ready["nodes"].values())
+
+        request = urllib.request.Request(
+            ready["gateway_url"] + "/v1/search",
+            data=json.dumps(ready["sample_search"]).encode(),
+            headers={"Authorization": f"Bearer {ready['tokens']['DE']}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.loads(response.read())
+        hit_countries = {country for country, entry in answer["countries"].items() if entry["status"] == "hit"}
+        assert len(hit_countries) >= 2, answer["countries"]
+        with urllib.request.urlopen(ready["gateway_metrics_url"], timeout=10) as response:
+            assert b"fedgate_gateway_searches_total" in response.read()
+
+        started = psutil.Process(demo.pid).children(recursive=True)
+        assert len(started) >= 11  # an OPA and a node per country, and the gateway
+        ports = listening_ports(started)
+        assert len(ports) >= 16  # OPA, gRPC and metrics per country, and the gateway
+
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=60) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert "curl -s -X POST" in stdout.read_text()
+    assert "every process it started has exited" in stderr.read_text()
+    assert [
+        process.pid for process in started if process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    ] == []
+    assert still_listening(ports) == set()
+    assert not ready_file.exists()
