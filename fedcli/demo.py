@@ -20,7 +20,9 @@ from typing import Any
 
 from fedcli.processes import Service, ServiceFailed, fedgate_command
 from fedcli.synthetic import generate_country, sample_search
+from fedcore.keys import generate_signing_key
 from fedcore.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
+from fedcore.pki import init_ca, issue_certificate
 from fedcore.vocabulary import PURPOSES
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
@@ -77,18 +79,73 @@ def post_json(url: str, body: dict[str, Any], token: str, timeout_s: float = 10.
         return answer
 
 
-def node_config(directory: Path, country: str, opa_url: str) -> Path:
+@dataclass(frozen=True)
+class Trust:
+    """The demo federation's keys and certificates: a CA, TLS certificates, assertion and answer keys."""
+
+    root: Path
+    tls: bool
+    gateway_key_id: str = "gw-demo-1"
+
+    @property
+    def public_keys(self) -> Path:
+        """`<key id>.pub.pem` of every signing key: what `fedgate verify --keys` needs."""
+        return self.root / "public"
+
+    def create(self, countries: list[str]) -> None:
+        self.public_keys.mkdir(parents=True)
+        for key_id in [self.gateway_key_id, *(self.node_key_id(c) for c in countries)]:
+            private_pem, public_pem = generate_signing_key()
+            (self.root / f"{key_id}.pem").write_bytes(private_pem)
+            (self.public_keys / f"{key_id}.pub.pem").write_bytes(public_pem)
+        if self.tls:
+            init_ca(self.root / "ca")
+            issue_certificate(self.root / "ca", self.root / "tls", country=None, hosts=[])
+            for country in countries:
+                issue_certificate(
+                    self.root / "ca", self.root / "tls", country=country, hosts=["127.0.0.1", "localhost"]
+                )
+
+    @staticmethod
+    def node_key_id(country: str) -> str:
+        return f"{country.lower()}-demo-1"
+
+    def node_tables(self, country: str) -> str:
+        tables = (
+            f'[gateway_keys]\n"{self.gateway_key_id}" = "{self.public_keys / (self.gateway_key_id + ".pub.pem")}"\n\n'
+            f'[signing]\nkey = "{self.root / (self.node_key_id(country) + ".pem")}"\n'
+            f'key_id = "{self.node_key_id(country)}"\n\n'
+        )
+        if self.tls:
+            stem = self.root / "tls" / f"node-{country.lower()}"
+            tables += (
+                f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nclient_ca = "{self.root / "ca" / "ca.pem"}"\n'
+            )
+        return tables
+
+    def gateway_tables(self) -> str:
+        tables = (
+            f'[assertion]\nkey = "{self.root / (self.gateway_key_id + ".pem")}"\nkey_id = "{self.gateway_key_id}"\n\n'
+        )
+        if self.tls:
+            stem = self.root / "tls" / "gateway"
+            tables += f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nca = "{self.root / "ca" / "ca.pem"}"\n'
+        return tables
+
+
+def node_config(directory: Path, country: str, opa_url: str, trust: Trust) -> Path:
     path = directory / "node.toml"
     path.write_text(
         f'[node]\ncountry = "{country}"\nlisten = "127.0.0.1:0"\n'
         f'contact = "SIRENE {country} (demo), +00 0 00 00 00 00, sirene@{country.lower()}.example"\n'
         f'shutdown_grace_s = 2\n\n[store]\npath = "records.sqlite"\naudit_path = "audit.sqlite"\n\n'
-        f'[opa]\nurl = "{opa_url}"\ntimeout_ms = 500\n\n[metrics]\nlisten = "127.0.0.1:0"\n'
+        f'[opa]\nurl = "{opa_url}"\ntimeout_ms = 500\n\n[metrics]\nlisten = "127.0.0.1:0"\n\n'
+        + trust.node_tables(country)
     )
     return path
 
 
-def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int) -> Path:
+def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int, trust: Trust) -> Path:
     private, public = generate_keypair("EdDSA")
     (directory / "issuer.pem").write_bytes(private)
     (directory / "issuer.pub.pem").write_bytes(public)
@@ -97,15 +154,21 @@ def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int) ->
     path.write_text(
         f'[gateway]\nlisten = "127.0.0.1:{gateway_port}"\nsearch_log = "searches.jsonl"\n\n'
         f'[issuers.fedgate-demo]\nalgorithm = "EdDSA"\npublic_key = "issuer.pub.pem"\nprivate_key = "issuer.pem"\n\n'
-        f"{registry}"
+        f"{registry}{trust.gateway_tables()}"
     )
     return path
 
 
-def build(federation: Federation, countries: list[str], records: int, seed: int, gateway_port: int) -> dict[str, Any]:
+def build(
+    federation: Federation, countries: list[str], records: int, seed: int, gateway_port: int, tls: bool
+) -> dict[str, Any]:
     """Starts everything and returns what the ready file says."""
     work = federation.work
     deadline = time.monotonic() + START_TIMEOUT_S
+    trust = Trust(work / "trust", tls)
+    trust.create(countries)
+    say("trust: a federation CA and mutual TLS certificates" if tls else "trust: plaintext gRPC (--no-tls)")
+    say(f"  signing keys for requester assertions and signed answers in {trust.root}")
     opa_binary = ensure_opa(lambda message: say(f"  {message}"))
     say(f"policy engines: OPA at {opa_binary}")
     for country in countries:
@@ -119,7 +182,7 @@ def build(federation: Federation, countries: list[str], records: int, seed: int,
     for country, server in zip(countries, federation.opa, strict=True):
         directory = work / "nodes" / country.lower()
         directory.mkdir(parents=True)
-        config = node_config(directory, country, server.url)
+        config = node_config(directory, country, server.url, trust)
         lines = (json.dumps(entity, ensure_ascii=False) for entity in generate_country(country, records, seed))
         report = import_lines(directory / "records.sqlite", lines, skip_invalid=False)
         if report.bad_lines:
@@ -140,7 +203,7 @@ def build(federation: Federation, countries: list[str], records: int, seed: int,
 
     directory = work / "gateway"
     directory.mkdir()
-    config_path = gateway_config(directory, {c: n["grpc"] for c, n in nodes.items()}, gateway_port)
+    config_path = gateway_config(directory, {c: n["grpc"] for c, n in nodes.items()}, gateway_port, trust)
     ready = directory / "ready.json"
     gateway = federation.spawn("gateway", "gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
     gateway_url = gateway.wait_ready(ready, deadline - time.monotonic())["gateway_url"]
@@ -178,6 +241,8 @@ def build(federation: Federation, countries: list[str], records: int, seed: int,
         "gateway_metrics_url": f"{gateway_url}/metrics",
         "sample_search": sample,
         "work_dir": str(work),
+        "tls": tls,
+        "verify_keys_dir": str(trust.public_keys),
     }
 
 
@@ -222,7 +287,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        ready = build(federation, countries, args.records, args.seed, args.gateway_port)
+        ready = build(federation, countries, args.records, args.seed, args.gateway_port, not args.no_tls)
         if args.ready_file is not None:
             partial = args.ready_file.with_suffix(args.ready_file.suffix + ".partial")
             partial.write_text(json.dumps(ready, ensure_ascii=False, indent=2))
@@ -256,4 +321,5 @@ def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     demo.add_argument("--ready-file", type=Path, help="write where everything is here once it all answers")
     demo.add_argument("--work-dir", type=Path, help="keep stores, audit logs and logs here (default: a temp dir)")
     demo.add_argument("--gateway-port", type=int, default=0, help="gateway port on 127.0.0.1 (default: a free one)")
+    demo.add_argument("--no-tls", action="store_true", help="plaintext gRPC between gateway and nodes")
     demo.set_defaults(handler=run_demo)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fedcli import demo
+from fedcli import demo, trust
 from fedcore import SOFTWARE_VERSION
 from gateway import cli as gateway_cli
 from node import cli as node_cli
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     node_cli.add_commands(subparsers)
     gateway_cli.add_commands(subparsers)
     demo.add_command(subparsers)
+    trust.add_commands(subparsers)
     return parser
 
 

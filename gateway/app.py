@@ -15,15 +15,16 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from fedcore.logs import JsonFormatter, log_event
+from fedcore.ratelimit import RateLimiter
 from gateway.auth import TokenVerifier
 from gateway.breaker import CircuitBreaker
 from gateway.config import GatewayConfig
 from gateway.handlers import setup_routes
 from gateway.metrics import GatewayMetrics
 from gateway.middlewares import auth_middleware, error_middleware
-from gateway.nodes import NodeClient
+from gateway.nodes import NodeClient, Signer
 from gateway.openapi import build_openapi
-from gateway.typedefs import API_DESCRIPTION, CONFIG, METRICS, NODES, VERIFIER
+from gateway.typedefs import API_DESCRIPTION, CONFIG, METRICS, NODES, RATE_LIMITS, VERIFIER
 
 logger = logging.getLogger("fedgate.gateway")
 
@@ -31,11 +32,14 @@ logger = logging.getLogger("fedgate.gateway")
 async def node_clients(app: web.Application) -> AsyncIterator[None]:
     """One long-lived gRPC channel per country node, closed when the gateway stops."""
     config = app[CONFIG]
+    signer = Signer(config.assertion_key, config.assertion_ttl_s)
     app[NODES] = {
         country: NodeClient(
             entry,
             config.max_concurrent_calls_per_node,
             CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s),
+            signer,
+            config.tls,
         )
         for country, entry in sorted(config.nodes.items())
     }
@@ -51,6 +55,10 @@ def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None)
     app[VERIFIER] = TokenVerifier(config.issuers, config.audience)
     app[METRICS] = GatewayMetrics(registry or CollectorRegistry(auto_describe=True))
     app[API_DESCRIPTION] = build_openapi(config)
+    app[RATE_LIMITS] = {
+        "investigator": RateLimiter(config.searches_per_investigator, config.rate_window_s),
+        "country": RateLimiter(config.searches_per_country, config.rate_window_s),
+    }
     app.cleanup_ctx.append(node_clients)
     setup_routes(app)
     return app

@@ -9,8 +9,9 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from fedcore.keys import generate_signing_key
 from fedcore.vocabulary import CLEARANCES, PURPOSES, is_country_code
 from gateway.config import IssuerConfig
 from gateway.errors import Unauthorized
@@ -150,13 +151,11 @@ def issue_token(
 
 def generate_keypair(algorithm: str) -> tuple[bytes, bytes]:
     """A new (private PEM, public PEM) pair for a token issuer."""
-    private_key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
     if algorithm == "EdDSA":
-        private_key = ed25519.Ed25519PrivateKey.generate()
-    elif algorithm == "ES256":
-        private_key = ec.generate_private_key(ec.SECP256R1())
-    else:
+        return generate_signing_key()
+    if algorithm != "ES256":
         raise ValueError(f"unsupported algorithm {algorithm!r}")
+    private_key = ec.generate_private_key(ec.SECP256R1())
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

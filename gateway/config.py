@@ -9,6 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
+from fedcore.keys import KeyFileProblem, SigningKey, load_private_key
+from fedcore.pki import GATEWAY_IDENTITY, CertificateProblem, TlsMaterial, load_tls_material
 from fedcore.query import QueryLimits
 from fedcore.vocabulary import is_country_code
 
@@ -52,6 +54,14 @@ class GatewayConfig:
     health_timeout_ms: int
     log_level: str
     search_log: Path | None
+    # The key requester assertions are signed with, and how long an assertion lives.
+    assertion_key: SigningKey
+    assertion_ttl_s: float
+    # Mutual TLS towards the nodes: the gateway's client certificate and the CAs of node certificates.
+    tls: TlsMaterial | None
+    searches_per_investigator: int
+    searches_per_country: int
+    rate_window_s: float
 
 
 def _read_public_key(section: Section, key: str, base: Path, algorithm: str) -> bytes:
@@ -133,6 +143,35 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
     breaker_cooldown_s = resilience.number("breaker_cooldown_s", 10.0, minimum=0.1, maximum=3600.0)
     health_timeout_ms = resilience.integer("health_timeout_ms", 1000, minimum=10, maximum=60_000)
 
+    assertion = root.section("assertion", required=True)
+    try:
+        assertion_key = SigningKey(
+            assertion.string("key_id", required=True), load_private_key(assertion.path("key", base))
+        )
+    except KeyFileProblem as error:
+        raise assertion.fail("key", f"is unusable: {error}") from error
+    assertion_ttl_s = assertion.number("ttl_s", 30.0, minimum=1.0, maximum=600.0)
+    if assertion_ttl_s * 1000 < max_timeout_ms:
+        raise assertion.fail("ttl_s", f"must outlast the longest search (search.max_timeout_ms = {max_timeout_ms})")
+
+    tls_section = root.section("tls")
+    tls: TlsMaterial | None = None
+    if tls_section.names():
+        try:
+            tls = load_tls_material(
+                tls_section.path("certificate", base),
+                tls_section.path("key", base),
+                tls_section.path("ca", base),
+                expected_name=GATEWAY_IDENTITY,
+            )
+        except CertificateProblem as error:
+            raise tls_section.fail("certificate", f"is unusable: {error}") from error
+
+    limits = root.section("rate_limits")
+    searches_per_investigator = limits.integer("searches_per_investigator", 120, minimum=1, maximum=1_000_000)
+    searches_per_country = limits.integer("searches_per_country", 3000, minimum=1, maximum=10_000_000)
+    rate_window_s = limits.number("window_s", 60.0, minimum=0.1, maximum=86_400.0)
+
     config = GatewayConfig(
         listen_host=host,
         listen_port=port,
@@ -152,6 +191,12 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         health_timeout_ms=health_timeout_ms,
         log_level=log_level,
         search_log=search_log,
+        assertion_key=assertion_key,
+        assertion_ttl_s=assertion_ttl_s,
+        tls=tls,
+        searches_per_investigator=searches_per_investigator,
+        searches_per_country=searches_per_country,
+        rate_window_s=rate_window_s,
     )
     root.finish()
     return config

@@ -81,6 +81,17 @@ class UnsupportedMedia(ApiError):
     code = "unsupported_media_type"
 
 
+class TooManyRequests(ApiError):
+    """A rate limit is reached; Retry-After says when to come back."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class ServiceUnavailable(ApiError):
     """The gateway cannot serve now."""
 

@@ -13,18 +13,37 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import log_event
 from gateway.auth import Investigator
-from gateway.errors import Forbidden, ServiceUnavailable
+from gateway.errors import Forbidden, ServiceUnavailable, TooManyRequests
 from gateway.nodes import CountryAnswer
 from gateway.request import SearchSpec, parse_search, read_json_object
 from gateway.search import country_answers, country_json, hit_json, is_partial, new_query_id, node_request, ranked
-from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES
+from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES, RATE_LIMITS
 
 logger = logging.getLogger("fedgate.gateway")
 search_log = logging.getLogger("fedgate.gateway.searches")
 
 
+def _within_rate_limits(request: web.Request, investigator: Investigator) -> None:
+    """Per investigator and per requesting country: nobody enumerates a country's records by brute force."""
+    limits = request.app[RATE_LIMITS]
+    config = request.app[CONFIG]
+    for limit, key, allowed in (
+        ("investigator", (investigator.issuer, investigator.investigator_id), config.searches_per_investigator),
+        ("country", investigator.country, config.searches_per_country),
+    ):
+        retry_after_s = limits[limit].acquire(key)
+        if retry_after_s > 0:
+            request.app[METRICS].rate_limited.labels(limit).inc()
+            raise TooManyRequests(
+                f"rate limit: {allowed} searches per {config.rate_window_s:g} s per {limit}; "
+                f"retry in {retry_after_s:.1f} s",
+                retry_after_s,
+            )
+
+
 async def _accepted_search(request: web.Request) -> tuple[Investigator, SearchSpec]:
     investigator = request[INVESTIGATOR]
+    _within_rate_limits(request, investigator)
     spec = parse_search(await read_json_object(request), request.app[CONFIG])
     if spec.purpose not in investigator.purposes:
         raise Forbidden(f"purpose: your token does not grant the purpose {spec.purpose!r}", "purpose_not_granted")

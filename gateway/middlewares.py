@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from fedcore.logs import log_event
-from gateway.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized
+from gateway.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized
 from gateway.typedefs import INVESTIGATOR, METRICS, VERIFIER
 
 logger = logging.getLogger("fedgate.gateway")
@@ -22,7 +23,10 @@ def route_label(request: web.Request) -> str:
 
 
 def error_response(error: ApiError) -> web.Response:
-    return web.json_response(error.body(), status=error.status)
+    response = web.json_response(error.body(), status=error.status)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
+    return response
 
 
 @web.middleware

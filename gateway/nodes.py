@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from fedcore.assertion import make_assertion
+from fedcore.keys import SigningKey
+from fedcore.logs import log_event
+from fedcore.pki import TlsMaterial, node_identity
 from fedcore.vocabulary import REFUSAL_REASON_NAMES
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from gateway.breaker import CircuitBreaker
 from gateway.config import NodeEntry
+
+logger = logging.getLogger("fedgate.gateway")
 
 # The one place where the node's answers and gRPC status codes become country statuses.
 STATUS_BY_OUTCOME = {
@@ -25,9 +32,18 @@ STATUS_BY_OUTCOME = {
 STATUS_BY_CODE = {
     grpc.StatusCode.DEADLINE_EXCEEDED: "timeout",
     grpc.StatusCode.UNAVAILABLE: "unavailable",
-    grpc.StatusCode.RESOURCE_EXHAUSTED: "unavailable",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "rate_limited",
 }
-COUNTRY_STATUSES = ("hit", "no_hit", "refused", "policy_unavailable", "timeout", "unavailable", "error")
+COUNTRY_STATUSES = (
+    "hit",
+    "no_hit",
+    "refused",
+    "policy_unavailable",
+    "timeout",
+    "unavailable",
+    "rate_limited",
+    "error",
+)
 # Statuses that say the node is in trouble (and count towards opening its circuit breaker).
 NODE_FAILURES = frozenset({"timeout", "unavailable", "error"})
 CHANNEL_OPTIONS = [
@@ -53,25 +69,54 @@ class CountryAnswer:
     refusal_reason: str = ""
     audit_entry_id: str = ""
     message: str = ""
+    signature: bytes = b""
+    signing_key_id: str = ""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """How the gateway vouches for each request: its assertion key and the assertions' lifetime."""
+
+    key: SigningKey
+    ttl_s: float
 
 
 class NodeClient:
-    def __init__(self, entry: NodeEntry, max_concurrent_calls: int, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self,
+        entry: NodeEntry,
+        max_concurrent_calls: int,
+        breaker: CircuitBreaker,
+        signer: Signer,
+        tls: TlsMaterial | None,
+    ) -> None:
         self.country = entry.country
         self.address = entry.address
         self.breaker = breaker
+        self.signer = signer
         self._slots = asyncio.Semaphore(max_concurrent_calls)
-        self._channel = grpc.aio.insecure_channel(entry.address, options=CHANNEL_OPTIONS)
+        if tls is None:
+            self._channel = grpc.aio.insecure_channel(entry.address, options=CHANNEL_OPTIONS)
+        else:
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=tls.trusted_cas, private_key=tls.private_key, certificate_chain=tls.certificate_chain
+            )
+            # The node's certificate must name this country: a node cannot answer for another one.
+            options = [*CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", node_identity(entry.country))]
+            self._channel = grpc.aio.secure_channel(entry.address, credentials, options=options)
         self._stub = pb_grpc.NodeStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 
     async def close(self) -> None:
         await self._channel.close(grace=None)
 
-    async def search(self, request: pb.SearchRequest, deadline: float) -> CountryAnswer:
+    async def search(self, template: pb.SearchRequest, deadline: float) -> CountryAnswer:
         """Asks the node within the deadline (event-loop time); every failure becomes a status."""
         loop = asyncio.get_running_loop()
         started = loop.time()
+        request = pb.SearchRequest()
+        request.CopyFrom(template)
+        request.requester_assertion = make_assertion(request, self.country, self.signer.key, self.signer.ttl_s)
 
         def answer(status: str, **details: Any) -> CountryAnswer:
             return CountryAnswer(self.country, status, round((loop.time() - started) * 1000, 1), **details)
@@ -89,7 +134,10 @@ class NodeClient:
             result = answer("timeout", message="no answer within the search's time budget")
         except grpc.aio.AioRpcError as error:
             status = STATUS_BY_CODE.get(error.code(), "error")
-            result = answer(status, message=f"{error.code().name}: {error.details() or ''}"[:300])
+            details = f"{error.code().name}: {error.details() or ''}"[:300]
+            # The node's own words (TLS handshake failures, refused assertions) go to the log verbatim.
+            log_event(logger, "node.call_failed", logging.WARNING, country=self.country, status=status, details=details)
+            result = answer(status, message=details)
         except asyncio.CancelledError:
             self.breaker.release_probe()
             raise
@@ -100,11 +148,15 @@ class NodeClient:
                 policy_revision=response.policy_revision,
                 refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
                 audit_entry_id=response.audit_entry_id,
+                signature=response.signature,
+                signing_key_id=response.signing_key_id,
             )
         if result.status in NODE_FAILURES:
             self.breaker.record_failure()
-        else:
+        elif result.status != "rate_limited":
             self.breaker.record_success()
+        else:
+            self.breaker.release_probe()
         return result
 
     async def check_health(self, timeout_s: float) -> bool:

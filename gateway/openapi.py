@@ -46,6 +46,11 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
         "refusal_reason": {"type": "string", "enum": list(REFUSAL_REASONS)},
         "audit_entry_id": {"type": "string", "description": "The country's audit log entry for this search."},
         "message": {"type": "string", "description": "Why a country's answer is missing."},
+        "signature": {
+            "type": "string",
+            "description": "The country's Ed25519 signature (base64url) over its part of this answer.",
+        },
+        "key_id": {"type": "string", "description": "Which of the country's keys made the signature."},
     }
     country_required = ["status", "latency_ms", "hits", "policy_revision"]
     return {
@@ -203,6 +208,11 @@ def build_openapi(config: GatewayConfig) -> dict[str, Any]:
         "403": _error("The token does not grant this purpose."),
         "413": _error(f"The body is larger than {config.max_body_bytes} bytes."),
         "415": _error("The body is not JSON."),
+        "429": {
+            "description": "A rate limit (per investigator or per country) is reached.",
+            "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+            "content": {JSON: {"schema": _ref("Error")}},
+        },
     }
     search_body = {"required": True, "content": {JSON: {"schema": _ref("SearchRequest")}}}
     return {

@@ -7,14 +7,15 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fedcore.vocabulary import CLEARANCES, DISCLOSURE_NAMES, MATCH_KIND_NAMES, PURPOSES, WITHHOLD_REASON_NAMES
+from fedcore.answers import encode_signature, hit_document
+from fedcore.vocabulary import CLEARANCES, PURPOSES
 from fedgate.v1 import node_pb2 as pb
 from gateway.auth import Investigator
 from gateway.nodes import CountryAnswer, NodeClient
 from gateway.request import SearchSpec
 
 # Statuses that mean a country's answer is missing from the result.
-MISSING_STATUSES = frozenset({"policy_unavailable", "timeout", "unavailable", "error"})
+MISSING_STATUSES = frozenset({"policy_unavailable", "timeout", "unavailable", "rate_limited", "error"})
 # How long past the budget the gateway waits for a node call to unwind before calling it a timeout.
 UNWIND_GRACE_S = 0.05
 
@@ -70,26 +71,8 @@ async def country_answers(
 
 
 def hit_json(country: str, hit: pb.Hit) -> dict[str, Any]:
-    """A hit as the API shows it: released values only, and why each other property was withheld."""
-    return {
-        "country": country,
-        "record_ref": hit.record_ref,
-        "schema": hit.schema,
-        "score": round(hit.score, 4),
-        "disclosure": DISCLOSURE_NAMES.get(hit.disclosure, "unknown"),
-        "properties": {name: list(values.values) for name, values in sorted(hit.properties.items())},
-        "withheld": {item.property: WITHHOLD_REASON_NAMES.get(item.reason, "unspecified") for item in hit.withheld},
-        "generalised": {item.property: item.method for item in hit.generalised},
-        "matched": [
-            {
-                "property": item.property,
-                "kind": MATCH_KIND_NAMES.get(item.kind, "unspecified"),
-                "score": round(item.score, 4),
-            }
-            for item in hit.matched
-        ],
-        "contact": hit.contact,
-    }
+    """A hit as the API shows it, with the country that released it."""
+    return {"country": country, **hit_document(hit)}
 
 
 def country_json(answer: CountryAnswer) -> dict[str, Any]:
@@ -103,6 +86,9 @@ def country_json(answer: CountryAnswer) -> dict[str, Any]:
         value = getattr(answer, key)
         if value:
             entry[key] = value
+    if answer.signature:
+        entry["signature"] = encode_signature(answer.signature)
+        entry["key_id"] = answer.signing_key_id
     return entry
 
 

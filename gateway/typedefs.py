@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fedcore.ratelimit import RateLimiter
 from gateway.auth import Investigator, TokenVerifier
 from gateway.config import GatewayConfig
 from gateway.metrics import GatewayMetrics
@@ -16,4 +17,5 @@ VERIFIER = web.AppKey("verifier", TokenVerifier)
 NODES = web.AppKey("nodes", dict[str, NodeClient])
 METRICS = web.AppKey("metrics", GatewayMetrics)
 API_DESCRIPTION = web.AppKey("api_description", dict[str, Any])
+RATE_LIMITS = web.AppKey("rate_limits", dict[str, RateLimiter])
 INVESTIGATOR = web.RequestKey("investigator", Investigator)

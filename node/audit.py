@@ -9,6 +9,7 @@ import queue
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +22,14 @@ SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY,
     entry_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    query_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
     body TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
 CREATE TRIGGER IF NOT EXISTS entries_are_never_updated BEFORE UPDATE ON entries
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_are_never_deleted BEFORE DELETE ON entries
@@ -73,6 +78,18 @@ class AuditLog:
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
         self._writer.start()
+
+    def answered_since(self, since: datetime) -> list[tuple[str, str]]:
+        """(query id, recorded_at) of searches answered since a moment: replay protection across restarts."""
+        connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            rows = connection.execute(
+                "SELECT query_id, recorded_at FROM entries WHERE kind = 'search' AND recorded_at >= ?",
+                (since.isoformat(timespec="microseconds"),),
+            ).fetchall()
+        finally:
+            connection.close()
+        return [(query_id, recorded_at) for query_id, recorded_at in rows]
 
     async def append(self, body: dict[str, Any]) -> str:
         """Adds one entry and returns its id once it is committed to disk."""
@@ -124,18 +141,22 @@ class AuditLog:
             for pending in batch:
                 seq += 1
                 entry_id = uuid.uuid4().hex
-                body = canonical_json(
-                    {
-                        **pending.body,
-                        "seq": seq,
-                        "entry_id": entry_id,
-                        "recorded_at": datetime.now(UTC).isoformat(timespec="microseconds"),
-                    }
-                )
+                recorded_at = datetime.now(UTC).isoformat(timespec="microseconds")
+                body = canonical_json({**pending.body, "seq": seq, "entry_id": entry_id, "recorded_at": recorded_at})
                 digest = entry_hash(prev_hash, body)
                 connection.execute(
-                    "INSERT INTO entries (seq, entry_id, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
-                    (seq, entry_id, body, prev_hash, digest),
+                    "INSERT INTO entries (seq, entry_id, kind, query_id, recorded_at, body, prev_hash, hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        seq,
+                        entry_id,
+                        pending.body["kind"],
+                        pending.body.get("query_id", ""),
+                        recorded_at,
+                        body,
+                        prev_hash,
+                        digest,
+                    ),
                 )
                 prev_hash = digest
                 ids.append(entry_id)
@@ -168,42 +189,66 @@ class ChainReport:
         return self.problem is None
 
 
+EXPORT_COLUMNS = ("seq", "entry_id", "kind", "query_id", "recorded_at", "body", "prev_hash", "hash")
+
+
 def verify_chain(path: Path) -> ChainReport:
     """Walks the chain from the first entry; names the first entry that was altered, removed or moved."""
     if not path.exists():
         raise AuditError(f"audit log {path} does not exist")
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        rows = connection.execute("SELECT seq, entry_id, body, prev_hash, hash FROM entries ORDER BY seq")
-        return _walk(rows)
+        try:
+            rows = connection.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM entries ORDER BY seq")
+            return walk_chain(dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in rows)
+        finally:
+            connection.close()
     except sqlite3.DatabaseError as error:
         raise AuditError(f"audit log {path} cannot be read: {error}") from error
 
 
-def _walk(rows: Any) -> ChainReport:
-    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
-    for seq, entry_id, body, prev_hash, digest in rows:
+def export_entries(path: Path, since: str, until: str) -> Iterator[dict[str, Any]]:
+    """The entries recorded in [since, until) (ISO 8601 UTC), in chain order, as JSON-ready rows."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM entries WHERE recorded_at >= ? AND recorded_at < ? ORDER BY seq",
+            (since, until),
+        )
+        for row in rows:
+            yield dict(zip(EXPORT_COLUMNS, row, strict=True))
+    finally:
+        connection.close()
+
+
+def walk_chain(entries: Iterable[dict[str, Any]], *, anchored: bool = True) -> ChainReport:
+    """Checks entries in order. anchored=False (an export) trusts the first entry's link to what came before."""
+    expected_prev: str | None = GENESIS_HASH if anchored else None
+    expected_seq: int | None = 1 if anchored else None
+    count = 0
+    for entry in entries:
         count += 1
-        problem = _entry_problem(seq, entry_id, body, prev_hash, digest, expected_seq, expected_prev)
+        problem = _entry_problem(entry, expected_seq, expected_prev)
         if problem is not None:
-            return ChainReport(count, seq, entry_id, problem)
-        expected_prev, expected_seq = digest, seq + 1
+            return ChainReport(count, entry.get("seq"), entry.get("entry_id"), problem)
+        expected_prev, expected_seq = entry["hash"], entry["seq"] + 1
     return ChainReport(count)
 
 
-def _entry_problem(
-    seq: int, entry_id: str, body: str, prev_hash: str, digest: str, expected_seq: int, expected_prev: str
-) -> str | None:
+def _entry_problem(entry: dict[str, Any], expected_seq: int | None, expected_prev: str | None) -> str | None:
     try:
-        content = json.loads(body)
-    except json.JSONDecodeError:
+        content = json.loads(entry["body"])
+    except (KeyError, TypeError, json.JSONDecodeError):
         return "its content is not valid JSON"
-    if entry_hash(prev_hash, body) != digest:
+    if entry_hash(entry["prev_hash"], entry["body"]) != entry["hash"]:
         return "its content does not match its hash (altered)"
-    if content.get("seq") != seq or content.get("entry_id") != entry_id:
+    if content.get("seq") != entry["seq"] or content.get("entry_id") != entry["entry_id"]:
         return "its position or id differs from what was hashed (moved)"
-    if seq != expected_seq:
+    columns = (content.get("kind"), content.get("query_id", ""), content.get("recorded_at"))
+    if columns != (entry["kind"], entry["query_id"], entry["recorded_at"]):
+        return "its indexed columns differ from its hashed content (altered)"
+    if expected_seq is not None and entry["seq"] != expected_seq:
         return f"entry {expected_seq} is missing (removed)"
-    if prev_hash != expected_prev:
+    if expected_prev is not None and entry["prev_hash"] != expected_prev:
         return "it does not follow the entry before it (an earlier entry was altered, removed or moved)"
     return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fedcore.config import ConfigError
 from fedcore.logs import configure_logging
-from node.audit import AuditError, verify_chain
+from node.audit import AuditError, export_entries, verify_chain, walk_chain
 from node.config import load_node_config
 from node.server import serve
 from node.store import StoreError, import_lines
@@ -35,8 +37,17 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     audit_parser = commands.add_parser("audit", help="check the node's audit log")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
     verify_parser = audit_commands.add_parser("verify", help="verify the hash chain, name the first broken entry")
-    verify_parser.add_argument("--config", type=Path, required=True, help="node.toml")
+    source = verify_parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", type=Path, help="node.toml: verify the node's audit log")
+    source.add_argument("--export", type=Path, help="verify an exported JSON lines file offline")
     verify_parser.set_defaults(handler=run_audit_verify)
+
+    export_parser = audit_commands.add_parser("export", help="write entries as JSON lines for offline review")
+    export_parser.add_argument("--config", type=Path, required=True, help="node.toml")
+    export_parser.add_argument("--since", required=True, help="ISO 8601 UTC, e.g. 2026-11-01 or 2026-11-01T00:00:00")
+    export_parser.add_argument("--until", required=True, help="ISO 8601 UTC (exclusive)")
+    export_parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export_parser.set_defaults(handler=run_audit_export)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -76,11 +87,46 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_audit_verify(args: argparse.Namespace) -> int:
+def _utc(text: str, flag: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise AuditError(f"{flag} {text!r} is not an ISO 8601 date or time") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def run_audit_export(args: argparse.Namespace) -> int:
     config = load_node_config(args.config)
-    report = verify_chain(config.audit_path)
+    since, until = _utc(args.since, "--since"), _utc(args.until, "--until")
+    output = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
+    count = 0
+    try:
+        for entry in export_entries(config.audit_path, since, until):
+            output.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            count += 1
+    finally:
+        if args.out:
+            output.close()
+    print(f"exported {count} entries recorded in [{since}, {until})", file=sys.stderr)
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    if args.export is not None:
+        try:
+            with args.export.open(encoding="utf-8") as handle:
+                report = walk_chain((json.loads(line) for line in handle if line.strip()), anchored=False)
+        except (OSError, ValueError) as error:
+            raise AuditError(f"{args.export} cannot be read as exported entries: {error}") from error
+        source = str(args.export)
+    else:
+        config = load_node_config(args.config)
+        report = verify_chain(config.audit_path)
+        source = str(config.audit_path)
     if report.intact:
-        print(f"audit log intact: {report.entries} entries ({config.audit_path})")
+        print(f"audit log intact: {report.entries} entries ({source})")
         return 0
     print(
         f"audit log BROKEN at entry {report.broken_seq} (id {report.broken_entry_id}): {report.problem}",

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
+from fedcore.keys import KeyFileProblem, SigningKey, load_private_key, load_public_key
+from fedcore.pki import GATEWAY_IDENTITY, CertificateProblem, TlsMaterial, load_tls_material, node_identity
 from fedcore.query import QueryLimits
 from fedcore.vocabulary import is_country_code
 
@@ -42,6 +46,15 @@ class NodeConfig:
     log_level: str
     # Where /metrics is served over HTTP; None serves no metrics.
     metrics_listen: tuple[str, int] | None
+    # Keys the gateway signs requester assertions with, by key id (several during a rotation).
+    gateway_keys: dict[str, ed25519.Ed25519PublicKey]
+    # The node's own key for signing its answers.
+    signing_key: SigningKey
+    # Mutual TLS: the node's certificate and the CAs its clients' certificates must come from; None: plaintext.
+    tls: TlsMaterial | None
+    allowed_clients: tuple[str, ...]
+    searches_per_requester: int
+    rate_window_s: float
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -102,6 +115,41 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         parse_listen_address(metrics_section, "listen", "127.0.0.1:0") if metrics_section.has("listen") else None
     )
 
+    keys = root.section("gateway_keys", required=True)
+    gateway_keys: dict[str, ed25519.Ed25519PublicKey] = {}
+    for key_id in keys.names():
+        try:
+            gateway_keys[key_id] = load_public_key(keys.path(key_id, base))
+        except KeyFileProblem as error:
+            raise keys.fail(key_id, f"is unusable: {error}") from error
+    if not gateway_keys:
+        raise keys.fail("", "must list at least one gateway key (key id = public key file)")
+
+    signing = root.section("signing", required=True)
+    key_id = signing.string("key_id", required=True)
+    try:
+        signing_key = SigningKey(key_id, load_private_key(signing.path("key", base)))
+    except KeyFileProblem as error:
+        raise signing.fail("key", f"is unusable: {error}") from error
+
+    tls_section = root.section("tls")
+    tls: TlsMaterial | None = None
+    allowed_clients: tuple[str, ...] = (GATEWAY_IDENTITY,)
+    if tls_section.names():
+        try:
+            tls = load_tls_material(
+                tls_section.path("certificate", base),
+                tls_section.path("key", base),
+                tls_section.path("client_ca", base),
+                expected_name=node_identity(country),
+            )
+        except CertificateProblem as error:
+            raise tls_section.fail("certificate", f"is unusable: {error}") from error
+        allowed_clients = tuple(tls_section.string_list("allowed_clients", [GATEWAY_IDENTITY]))
+
+    searches_per_requester = limits.integer("searches_per_requester", 600, minimum=1, maximum=1_000_000)
+    rate_window_s = limits.number("rate_window_s", 60.0, minimum=0.1, maximum=86_400.0)
+
     log = root.section("log")
     level = log.string("level", "info")
     if level not in LOG_LEVELS:
@@ -123,6 +171,12 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         grace_s=grace_s,
         log_level=level,
         metrics_listen=metrics_listen,
+        gateway_keys=gateway_keys,
+        signing_key=signing_key,
+        tls=tls,
+        allowed_clients=allowed_clients,
+        searches_per_requester=searches_per_requester,
+        rate_window_s=rate_window_s,
     )
 
 

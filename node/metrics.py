@@ -18,6 +18,12 @@ class NodeMetrics:
             ["requester_country", "outcome"],
             registry=registry,
         )
+        self.rejected_requests = Counter(
+            "fedgate_node_rejected_requests",
+            "Requests refused before any search: client not allowed, assertion missing/expired/invalid, replay, rate.",
+            ["reason"],
+            registry=registry,
+        )
         self.invalid_requests = Counter(
             "fedgate_node_invalid_requests",
             "Requests refused as INVALID_ARGUMENT before any search.",

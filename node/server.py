@@ -19,6 +19,7 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 from fedcore.logs import log_event
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from node.admission import Admission
 from node.audit import AuditLog
 from node.config import NodeConfig
 from node.matching import warm_up
@@ -91,11 +92,23 @@ async def start_node(config: NodeConfig) -> RunningNode:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ]
         )
-        pb_grpc.add_NodeServicer_to_server(NodeService(config, store, policy, audit, metrics), server)
+        admission = Admission(config, audit, metrics)
+        await asyncio.get_running_loop().run_in_executor(None, admission.remember_answered)
+        pb_grpc.add_NodeServicer_to_server(NodeService(config, store, policy, audit, metrics, admission), server)
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # set at import, not declared
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection([NODE_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-        port = server.add_insecure_port(f"{config.listen_host}:{config.listen_port}")
+        address = f"{config.listen_host}:{config.listen_port}"
+        if config.tls is None:
+            log_event(logger, "node.tls_disabled", logging.WARNING, detail="no [tls] section: plaintext gRPC")
+            port = server.add_insecure_port(address)
+        else:
+            credentials = grpc.ssl_server_credentials(
+                [(config.tls.private_key, config.tls.certificate_chain)],
+                root_certificates=config.tls.trusted_cas,
+                require_client_auth=True,
+            )
+            port = server.add_secure_port(address, credentials)
         if port == 0:
             raise OSError(f"cannot listen on {config.listen_host}:{config.listen_port}")
         await server.start()

@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 
 from fedcore import SOFTWARE_VERSION
+from fedcore.answers import sign_response
 from fedcore.logs import log_event
 from fedcore.query import EntityQuery, QueryError, validate_query
 from fedcore.vocabulary import (
@@ -25,6 +26,7 @@ from fedcore.vocabulary import (
 )
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from node.admission import Admission
 from node.audit import AuditError, AuditLog
 from node.config import NodeConfig
 from node.disclosure import audit_record, build_hit
@@ -171,16 +173,24 @@ def build_answer(
 
 class NodeService(pb_grpc.NodeServicer):
     def __init__(
-        self, config: NodeConfig, store: Store, policy: PolicyEngine, audit: AuditLog, metrics: NodeMetrics
+        self,
+        config: NodeConfig,
+        store: Store,
+        policy: PolicyEngine,
+        audit: AuditLog,
+        metrics: NodeMetrics,
+        admission: Admission,
     ) -> None:
         self.config = config
         self.store = store
         self.policy = policy
         self.audit = audit
         self.metrics = metrics
+        self.admission = admission
 
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         started = time.perf_counter()
+        await self.admission.admit_search(request, context)
         search = await self._validated(request, context)
         candidate_count, matches = await self._find(search, context)
         matched_at = time.perf_counter()
@@ -188,6 +198,7 @@ class NodeService(pb_grpc.NodeServicer):
         decided_at = time.perf_counter()
         answer = build_answer(self.config, search, matches, decision)
         answer.response.audit_entry_id = await self._audit(search, answer, candidate_count, policy_problem, context)
+        sign_response(answer.response, self.config.signing_key)
         finished = time.perf_counter()
         self._observe(search, answer, started, matched_at, decided_at, finished)
         log_event(
@@ -316,6 +327,7 @@ class NodeService(pb_grpc.NodeServicer):
                 metrics.properties_withheld.labels(withheld.property, WITHHOLD_REASON_NAMES[withheld.reason]).inc()
 
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
+        await self.admission.authorise_peer(context)
         loop = asyncio.get_running_loop()
         try:
             counts = await loop.run_in_executor(self.store.executor, self.store.schema_counts)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
+import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +21,10 @@ from aiohttp import web
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from fedcore.assertion import make_assertion
+from fedcore.keys import SigningKey, generate_signing_key, load_private_key
 from fedcore.opa import OpaServer, ensure_opa
+from fedcore.pki import IssuedFiles, init_ca, issue_certificate
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from gateway.app import create_app
@@ -31,6 +37,44 @@ from tests.faults import DelayProxy
 from tests.samples import FR_RECORDS, RECORDS_BY_COUNTRY, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class TestKeys:
+    """The signing keys of a test federation: the gateway's assertion keys and each node's answer key."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="fedgate-test-keys-"))
+        self.public = self.directory / "public"  # `<key id>.pub.pem`: what `fedgate verify --keys` reads
+        self.public.mkdir()
+        self.gateway = self.create("gw-test-1")
+        self.gateway_next = self.create("gw-test-2")  # for rotation tests
+
+    def create(self, key_id: str) -> SigningKey:
+        private_pem, public_pem = generate_signing_key()
+        (self.directory / f"{key_id}.pem").write_bytes(private_pem)
+        (self.public / f"{key_id}.pub.pem").write_bytes(public_pem)
+        return SigningKey(key_id, load_private_key(self.directory / f"{key_id}.pem"))
+
+    def private_path(self, key_id: str) -> Path:
+        return self.directory / f"{key_id}.pem"
+
+    def public_path(self, key_id: str) -> Path:
+        return self.public / f"{key_id}.pub.pem"
+
+    def node_key_id(self, country: str) -> str:
+        key_id = f"{country.lower()}-test-1"
+        if not self.private_path(key_id).exists():
+            self.create(key_id)
+        return key_id
+
+
+KEYS = TestKeys()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_keys() -> Iterator[None]:
+    yield
+    shutil.rmtree(KEYS.directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +120,12 @@ def opa_factory(opa_binary: Path, tmp_path: Path) -> Iterator[Callable[..., OpaS
         server.stop()
 
 
-def write_node_config(directory: Path, country: str, opa_url: str, extra: str = "") -> Path:
+def write_node_config(
+    directory: Path, country: str, opa_url: str, extra: str = "", signing_key_id: str | None = None
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "node.toml"
+    node_key = signing_key_id or KEYS.node_key_id(country)
     path.write_text(
         f"""
 [node]
@@ -94,6 +141,14 @@ audit_path = "audit.sqlite"
 [opa]
 url = "{opa_url}"
 timeout_ms = 2000
+
+[gateway_keys]
+"{KEYS.gateway.key_id}" = "{KEYS.public_path(KEYS.gateway.key_id)}"
+"{KEYS.gateway_next.key_id}" = "{KEYS.public_path(KEYS.gateway_next.key_id)}"
+
+[signing]
+key = "{KEYS.private_path(node_key)}"
+key_id = "{node_key}"
 {extra}
 """
     )
@@ -109,10 +164,14 @@ async def node_factory(tmp_path: Path) -> AsyncIterator[NodeFactory]:
     running: list[RunningNode] = []
 
     async def start(
-        country: str, opa_url: str, records: list[dict[str, Any]] | None = None, extra_config: str = ""
+        country: str,
+        opa_url: str,
+        records: list[dict[str, Any]] | None = None,
+        extra_config: str = "",
+        signing_key_id: str | None = None,
     ) -> RunningNode:
         directory = tmp_path / f"node-{country.lower()}-{len(running)}"
-        config = load_node_config(write_node_config(directory, country, opa_url, extra_config))
+        config = load_node_config(write_node_config(directory, country, opa_url, extra_config, signing_key_id))
         source = write_jsonl(directory / "records.jsonl", FR_RECORDS if records is None else records)
         with source.open(encoding="utf-8") as handle:
             report = import_lines(config.store_path, handle, skip_invalid=False)
@@ -138,6 +197,14 @@ async def node_client(address: str) -> AsyncIterator[pb_grpc.NodeStub]:
         yield pb_grpc.NodeStub(channel)
 
 
+def sign(
+    request: pb.SearchRequest, to_country: str = "FR", signer: SigningKey | None = None, ttl_s: float = 30
+) -> pb.SearchRequest:
+    """Adds the requester assertion the gateway would send with this request."""
+    request.requester_assertion = make_assertion(request, to_country, signer or KEYS.gateway, ttl_s)
+    return request
+
+
 def search_request(
     properties: dict[str, list[str]],
     *,
@@ -145,11 +212,15 @@ def search_request(
     country: str = "DE",
     purpose: str = "drug_trafficking",
     clearance: str = "confidential",
-    query_id: str = "q-test",
+    query_id: str | None = None,
     limit: int = 10,
+    to_country: str | None = "FR",
+    signer: SigningKey | None = None,
+    ttl_s: float = 30,
 ) -> pb.SearchRequest:
+    """A search as the gateway sends it; signed for `to_country` (None: unsigned)."""
     request = pb.SearchRequest(
-        query_id=query_id,
+        query_id=query_id if query_id is not None else f"q-{uuid.uuid4().hex}",
         requester=pb.Requester(
             country=country,
             agency="Test Agency",
@@ -162,7 +233,7 @@ def search_request(
     )
     for name, values in properties.items():
         request.query.properties[name].values.extend(values)
-    return request
+    return sign(request, to_country, signer, ttl_s) if to_country is not None else request
 
 
 # --- the gateway and a small federation -------------------------------------------------------
@@ -186,7 +257,9 @@ def issuer_keys(tmp_path_factory: pytest.TempPathFactory) -> IssuerKeys:
     return IssuerKeys(directory / "issuer.pem", directory / "issuer.pub.pem", directory / "rogue.pem")
 
 
-def write_gateway_config(directory: Path, nodes: dict[str, str], keys: IssuerKeys, extra: str = "") -> Path:
+def write_gateway_config(
+    directory: Path, nodes: dict[str, str], keys: IssuerKeys, extra: str = "", tables: str = ""
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     registry = "".join(f'\n[nodes.{country}]\naddress = "{address}"\n' for country, address in nodes.items())
     path = directory / "gateway.toml"
@@ -206,11 +279,16 @@ max_timeout_ms = 5000
 breaker_failures = 3
 breaker_cooldown_s = 0.5
 
+[assertion]
+key = "{KEYS.private_path(KEYS.gateway.key_id)}"
+key_id = "{KEYS.gateway.key_id}"
+
 [issuers.test-issuer]
 algorithm = "EdDSA"
 public_key = "{keys.public}"
 private_key = "{keys.private}"
-{registry}"""
+{registry}
+{tables}"""
     )
     return path
 
@@ -224,6 +302,7 @@ def mint(
     ttl_s: int = 600,
     not_before_s: int = 0,
     private_key: Path | None = None,
+    investigator_id: str | None = None,
 ) -> str:
     issuer = next(iter(config.issuers.values()))
     if private_key is not None:
@@ -231,7 +310,7 @@ def mint(
     return issue_token(
         issuer,
         config.audience,
-        investigator_id=f"{country.lower()}-investigator-7",
+        investigator_id=investigator_id or f"{country.lower()}-investigator-7",
         country=country,
         agency=f"{country} national police",
         clearance=clearance,
@@ -304,28 +383,92 @@ class Federation:
         return mint(self.config, country, **options)
 
 
-@pytest.fixture
-async def federation(
-    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+@contextlib.asynccontextmanager
+async def running_federation(
+    work: Path,
+    node_factory: NodeFactory,
+    shared_opa: Callable[[str], OpaServer],
+    issuer_keys: IssuerKeys,
+    *,
+    countries: tuple[str, ...] = ("FR", "DE", "GR"),
+    pki: Pki | None = None,
+    node_extra: str = "",
+    gateway_extra: str = "",
+    gateway_tables: str = "",
 ) -> AsyncIterator[Federation]:
-    """A real gateway and three real nodes (FR, DE, GR), each node behind a proxy a test can slow down."""
-    nodes = {
-        country: await node_factory(country, shared_opa(country).url, RECORDS_BY_COUNTRY[country])
-        for country in ("FR", "DE", "GR")
-    }
+    """A real gateway and real nodes with their real OPA, each node behind a proxy a test can slow down."""
+    nodes = {}
+    for country in countries:
+        extra = node_extra + (pki.node_tls(country) if pki else "")
+        nodes[country] = await node_factory(country, shared_opa(country).url, RECORDS_BY_COUNTRY[country], extra)
     proxies = {country: await DelayProxy(node.address).start() for country, node in nodes.items()}
-    config = load_gateway_config(
-        write_gateway_config(tmp_path / "gateway", {c: p.address for c, p in proxies.items()}, issuer_keys)
+    config_path = write_gateway_config(
+        work / "gateway",
+        {c: p.address for c, p in proxies.items()},
+        issuer_keys,
+        extra=gateway_extra,
+        tables=(pki.gateway_tls() if pki else "") + gateway_tables,
     )
+    config = load_gateway_config(config_path)
     runner = web.AppRunner(create_app(config), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     host, port = runner.addresses[0][:2]
     url = f"http://{host}:{port}"
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url + "/openapi.json") as response:
-            spec = await response.json()
-        yield Federation(config, url, ApiClient(session, url, spec), nodes, proxies, tmp_path)
-    await runner.cleanup()
-    for proxy in proxies.values():
-        await proxy.stop()
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url + "/openapi.json") as response:
+                spec = await response.json()
+            yield Federation(config, url, ApiClient(session, url, spec), nodes, proxies, work)
+    finally:
+        await runner.cleanup()
+        for proxy in proxies.values():
+            await proxy.stop()
+
+
+@pytest.fixture
+async def federation(
+    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+) -> AsyncIterator[Federation]:
+    """A real gateway and three real nodes (FR, DE, GR) in plaintext, each behind a slowable proxy."""
+    async with running_federation(tmp_path, node_factory, shared_opa, issuer_keys) as running:
+        yield running
+
+
+# --- a federation PKI ----------------------------------------------------------------------------
+
+
+class Pki:
+    """The federation CA, a second (untrusted) CA, and certificates issued on demand."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.ca_dir, self.other_ca_dir = directory / "ca", directory / "other-ca"
+        init_ca(self.ca_dir)
+        init_ca(self.other_ca_dir, name="someone else's CA")
+        self.gateway = issue_certificate(self.ca_dir, directory / "gateway", country=None, hosts=[])
+
+    @property
+    def ca(self) -> Path:
+        return self.ca_dir / "ca.pem"
+
+    def node(self, country: str) -> IssuedFiles:
+        out = self.directory / "nodes" / country.lower()
+        if not (out / f"node-{country.lower()}.pem").exists():
+            issue_certificate(self.ca_dir, out, country=country, hosts=["127.0.0.1", "localhost"])
+        return IssuedFiles(out / f"node-{country.lower()}.pem", out / f"node-{country.lower()}.key")
+
+    def node_tls(self, country: str, client_ca: Path | None = None) -> str:
+        files = self.node(country)
+        return (
+            f'[tls]\ncertificate = "{files.certificate}"\nkey = "{files.key}"\nclient_ca = "{client_ca or self.ca}"\n'
+        )
+
+    def gateway_tls(self, certificate: IssuedFiles | None = None, ca: Path | None = None) -> str:
+        files = certificate or self.gateway
+        return f'[tls]\ncertificate = "{files.certificate}"\nkey = "{files.key}"\nca = "{ca or self.ca}"\n'
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return Pki(tmp_path_factory.mktemp("pki"))

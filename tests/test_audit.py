@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fedcli.processes import fedgate_command
 from node.audit import AuditLog, verify_chain
 from tests.conftest import write_node_config
 
@@ -95,3 +96,40 @@ def test_audit_verify_command_names_the_broken_entry(audit_path: Path, tmp_path:
     broken = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert broken.returncode == 2
     assert "BROKEN at entry 3" in broken.stderr
+
+
+def test_an_export_verifies_offline_and_names_an_altered_line(audit_path: Path, tmp_path: Path) -> None:
+    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1")
+    config.write_text(config.read_text().replace('audit_path = "audit.sqlite"', f'audit_path = "{audit_path}"'))
+    export = tmp_path / "export.jsonl"
+    command = fedgate_command("node", "audit", "export", "--config", str(config), "--since", "2000-01-01")
+    result = subprocess.run(
+        [*command, "--until", "2100-01-01", "--out", str(export)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    lines = export.read_text().splitlines()
+    assert len(lines) == 6
+    verify = fedgate_command("node", "audit", "verify", "--export", str(export))
+    intact = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+    assert intact.returncode == 0, intact.stderr
+    assert "intact: 6 entries" in intact.stdout
+    # Entries 3 to 5 alone (a later review period) verify too: the first one is the anchor.
+    partial = tmp_path / "partial.jsonl"
+    partial.write_text("\n".join(lines[2:5]) + "\n")
+    assert subprocess.run([*verify[:-1], str(partial)], capture_output=True, timeout=60).returncode == 0
+    entry = json.loads(lines[3])
+    entry["body"] = entry["body"].replace('"kind":"search"', '"kind":"forged"')
+    assert entry["body"] != json.loads(lines[3])["body"]
+    lines[3] = json.dumps(entry)
+    export.write_text("\n".join(lines) + "\n")
+    broken = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+    assert broken.returncode == 2
+    assert "BROKEN at entry 4" in broken.stderr
+
+
+def test_export_bounds_must_be_dates(audit_path: Path, tmp_path: Path) -> None:
+    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1")
+    command = fedgate_command("node", "audit", "export", "--config", str(config), "--since", "last tuesday")
+    result = subprocess.run([*command, "--until", "2100-01-01"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "--since 'last tuesday' is not an ISO 8601 date" in result.stderr

@@ -14,6 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from fedcli.processes import fedgate_command
+
 
 def listening_ports(processes: list[psutil.Process]) -> set[int]:
     ports = set()
@@ -60,6 +62,17 @@ def test_demo_comes_up_answers_the_sample_search_and_stops_cleanly(tmp_path: Pat
             answer = json.loads(response.read())
         hit_countries = {country for country, entry in answer["countries"].items() if entry["status"] == "hit"}
         assert len(hit_countries) >= 2, answer["countries"]
+        assert ready["tls"] is True
+        saved = tmp_path / "answer.json"
+        saved.write_text(json.dumps(answer))
+        verified = subprocess.run(
+            fedgate_command("verify", str(saved), "--keys", ready["verify_keys_dir"]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert verified.stdout.count(": intact") == len(ready["countries"])
         with urllib.request.urlopen(ready["gateway_metrics_url"], timeout=10) as response:
             assert b"fedgate_gateway_searches_total" in response.read()
 

@@ -158,18 +158,20 @@ class Requester(_message.Message):
     def __init__(self, country: _Optional[str] = ..., agency: _Optional[str] = ..., investigator_id: _Optional[str] = ..., clearance: _Optional[_Union[Clearance, str]] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("query_id", "requester", "purpose", "query", "limit")
+    __slots__ = ("query_id", "requester", "purpose", "query", "limit", "requester_assertion")
     QUERY_ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTER_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ASSERTION_FIELD_NUMBER: _ClassVar[int]
     query_id: str
     requester: Requester
     purpose: Purpose
     query: EntityQuery
     limit: int
-    def __init__(self, query_id: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., purpose: _Optional[_Union[Purpose, str]] = ..., query: _Optional[_Union[EntityQuery, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+    requester_assertion: str
+    def __init__(self, query_id: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., purpose: _Optional[_Union[Purpose, str]] = ..., query: _Optional[_Union[EntityQuery, _Mapping]] = ..., limit: _Optional[int] = ..., requester_assertion: _Optional[str] = ...) -> None: ...
 
 class WithheldProperty(_message.Message):
     __slots__ = ("property", "reason")
@@ -227,7 +229,7 @@ class Hit(_message.Message):
     def __init__(self, record_ref: _Optional[str] = ..., schema: _Optional[str] = ..., score: _Optional[float] = ..., disclosure: _Optional[_Union[Disclosure, str]] = ..., properties: _Optional[_Mapping[str, PropertyValues]] = ..., withheld: _Optional[_Iterable[_Union[WithheldProperty, _Mapping]]] = ..., generalised: _Optional[_Iterable[_Union[Generalisation, _Mapping]]] = ..., matched: _Optional[_Iterable[_Union[MatchedProperty, _Mapping]]] = ..., contact: _Optional[str] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
-    __slots__ = ("query_id", "country", "outcome", "refusal_reason", "hits", "policy_revision", "audit_entry_id")
+    __slots__ = ("query_id", "country", "outcome", "refusal_reason", "hits", "policy_revision", "audit_entry_id", "signature", "signing_key_id")
     QUERY_ID_FIELD_NUMBER: _ClassVar[int]
     COUNTRY_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
@@ -235,6 +237,8 @@ class SearchResponse(_message.Message):
     HITS_FIELD_NUMBER: _ClassVar[int]
     POLICY_REVISION_FIELD_NUMBER: _ClassVar[int]
     AUDIT_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     query_id: str
     country: str
     outcome: SearchOutcome
@@ -242,7 +246,9 @@ class SearchResponse(_message.Message):
     hits: _containers.RepeatedCompositeFieldContainer[Hit]
     policy_revision: str
     audit_entry_id: str
-    def __init__(self, query_id: _Optional[str] = ..., country: _Optional[str] = ..., outcome: _Optional[_Union[SearchOutcome, str]] = ..., refusal_reason: _Optional[_Union[RefusalReason, str]] = ..., hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., policy_revision: _Optional[str] = ..., audit_entry_id: _Optional[str] = ...) -> None: ...
+    signature: bytes
+    signing_key_id: str
+    def __init__(self, query_id: _Optional[str] = ..., country: _Optional[str] = ..., outcome: _Optional[_Union[SearchOutcome, str]] = ..., refusal_reason: _Optional[_Union[RefusalReason, str]] = ..., hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., policy_revision: _Optional[str] = ..., audit_entry_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ...) -> None: ...
 
 class DescribeRequest(_message.Message):
     __slots__ = ()

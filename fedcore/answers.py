@@ -1,0 +1,131 @@
+"""A country's answer in API form, and the canonical form of it that the country signs and anyone can verify.
+
+The signed content is built from exactly what the gateway's JSON answer shows of that country (its status,
+refusal reason, policy revision, audit entry and hits), so a saved answer can be checked offline against
+the country's public key: the gateway cannot alter, add or drop anything a country released unnoticed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from fedcore.keys import SigningKey
+from fedcore.vocabulary import (
+    DISCLOSURE_NAMES,
+    MATCH_KIND_NAMES,
+    OUTCOME_NAMES,
+    REFUSAL_REASON_NAMES,
+    WITHHOLD_REASON_NAMES,
+)
+from fedgate.v1 import node_pb2 as pb
+
+SIGNED_STATUSES = frozenset({"hit", "no_hit", "refused", "policy_unavailable"})
+
+
+def hit_document(hit: pb.Hit) -> dict[str, Any]:
+    """A hit as the API shows it: released values only, and why each other property was withheld."""
+    return {
+        "record_ref": hit.record_ref,
+        "schema": hit.schema,
+        "score": round(hit.score, 4),
+        "disclosure": DISCLOSURE_NAMES.get(hit.disclosure, "unknown"),
+        "properties": {name: list(values.values) for name, values in sorted(hit.properties.items())},
+        "withheld": {item.property: WITHHOLD_REASON_NAMES.get(item.reason, "unspecified") for item in hit.withheld},
+        "generalised": {item.property: item.method for item in hit.generalised},
+        "matched": [
+            {
+                "property": item.property,
+                "kind": MATCH_KIND_NAMES.get(item.kind, "unspecified"),
+                "score": round(item.score, 4),
+            }
+            for item in hit.matched
+        ],
+        "contact": hit.contact,
+    }
+
+
+def canonical_content(
+    *,
+    query_id: str,
+    country: str,
+    status: str,
+    refusal_reason: str,
+    policy_revision: str,
+    audit_entry_id: str,
+    results: list[dict[str, Any]],
+) -> bytes:
+    document = {
+        "query_id": query_id,
+        "country": country,
+        "status": status,
+        "refusal_reason": refusal_reason,
+        "policy_revision": policy_revision,
+        "audit_entry_id": audit_entry_id,
+        "results": sorted(results, key=lambda result: result["record_ref"]),
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def response_content(response: pb.SearchResponse) -> bytes:
+    """What a node signs: its answer in the form the API will show it."""
+    return canonical_content(
+        query_id=response.query_id,
+        country=response.country,
+        status=OUTCOME_NAMES[response.outcome],
+        refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
+        policy_revision=response.policy_revision,
+        audit_entry_id=response.audit_entry_id,
+        results=[hit_document(hit) for hit in response.hits],
+    )
+
+
+def sign_response(response: pb.SearchResponse, key: SigningKey) -> None:
+    response.signing_key_id = key.key_id
+    response.signature = key.sign(response_content(response))
+
+
+def encode_signature(signature: bytes) -> str:
+    return base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
+def decode_signature(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verify_saved_answer(answer: dict[str, Any], keys: dict[str, ed25519.Ed25519PublicKey]) -> dict[str, str]:
+    """Per country of a saved /v1/search answer: "intact", "altered", "unsigned" or "unknown key <id>"."""
+    verdicts: dict[str, str] = {}
+    results = answer.get("results", [])
+    for country, entry in sorted(answer.get("countries", {}).items()):
+        if entry.get("status") not in SIGNED_STATUSES or not entry.get("signature"):
+            verdicts[country] = "unsigned"
+            continue
+        key = keys.get(entry.get("key_id", ""))
+        if key is None:
+            verdicts[country] = f"unknown key {entry.get('key_id')!r}"
+            continue
+        content = canonical_content(
+            query_id=answer.get("query_id", ""),
+            country=country,
+            status=entry["status"],
+            refusal_reason=entry.get("refusal_reason", ""),
+            policy_revision=entry.get("policy_revision", ""),
+            audit_entry_id=entry.get("audit_entry_id", ""),
+            results=[
+                {name: value for name, value in result.items() if name != "country"}
+                for result in results
+                if result.get("country") == country
+            ],
+        )
+        try:
+            key.verify(decode_signature(entry["signature"]), content)
+        except (InvalidSignature, ValueError):
+            verdicts[country] = "altered"
+        else:
+            verdicts[country] = "intact"
+    return verdicts

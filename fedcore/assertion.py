@@ -1,0 +1,120 @@
+"""Requester assertions: the gateway's short-lived signed statement of who asks what of which country.
+
+A node verifies the assertion before it searches: signature (against the gateway keys it trusts, by key
+id), audience (its own country), expiry, and that the request it received is the one that was signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+import grpc
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from fedcore.keys import SigningKey
+from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES
+from fedgate.v1 import node_pb2 as pb
+
+ISSUER = "fedgate-gateway"
+LEEWAY_S = 2
+
+
+class AssertionRejected(Exception):
+    """The request's assertion does not prove who asks what; `code` says why, `status` how to answer."""
+
+    def __init__(self, code: str, message: str, status: grpc.StatusCode) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def request_digest(request: pb.SearchRequest) -> str:
+    """SHA-256 over the canonical form of everything in a search request but the assertion itself."""
+    document = {
+        "query_id": request.query_id,
+        "requester": {
+            "country": request.requester.country,
+            "agency": request.requester.agency,
+            "investigator_id": request.requester.investigator_id,
+            "clearance": CLEARANCE_NAMES.get(request.requester.clearance, str(request.requester.clearance)),
+        },
+        "purpose": PURPOSE_NAMES.get(request.purpose, str(request.purpose)),
+        "query": {
+            "schema": request.query.schema,
+            "properties": {name: list(values.values) for name, values in sorted(request.query.properties.items())},
+        },
+        "limit": request.limit,
+    }
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def make_assertion(
+    request: pb.SearchRequest, audience: str, key: SigningKey, ttl_s: float, now: float | None = None
+) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": audience,
+        "iat": issued,
+        "exp": issued + max(int(ttl_s), 1),
+        "query_id": request.query_id,
+        "requester": {
+            "country": request.requester.country,
+            "agency": request.requester.agency,
+            "investigator_id": request.requester.investigator_id,
+            "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
+        },
+        "purpose": PURPOSE_NAMES.get(request.purpose, ""),
+        "digest": request_digest(request),
+    }
+    return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.key_id})
+
+
+def verify_assertion(
+    request: pb.SearchRequest, country: str, keys: dict[str, ed25519.Ed25519PublicKey]
+) -> dict[str, Any]:
+    """The verified claims; AssertionRejected says what is wrong otherwise."""
+    token = request.requester_assertion
+    unauthenticated, denied = grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED
+    if not token:
+        raise AssertionRejected("missing", "the request carries no requester assertion", unauthenticated)
+    try:
+        key_id = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError as error:
+        raise AssertionRejected("malformed", "the requester assertion is not a JWS", unauthenticated) from error
+    key = keys.get(key_id) if isinstance(key_id, str) else None
+    if key is None:
+        raise AssertionRejected("unknown_key", f"the assertion is signed with unknown key {key_id!r}", unauthenticated)
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=["EdDSA"],
+            audience=country,
+            issuer=ISSUER,
+            leeway=LEEWAY_S,
+            options={"require": ["iss", "aud", "iat", "exp", "query_id", "digest"]},
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise AssertionRejected("expired", "the requester assertion has expired", unauthenticated) from error
+    except jwt.InvalidAudienceError as error:
+        raise AssertionRejected(
+            "wrong_audience", f"the requester assertion is not meant for {country}", denied
+        ) from error
+    except jwt.InvalidSignatureError as error:
+        raise AssertionRejected(
+            "bad_signature", "the requester assertion's signature does not verify", unauthenticated
+        ) from error
+    except jwt.PyJWTError as error:
+        raise AssertionRejected("malformed", f"the requester assertion is invalid: {error}", unauthenticated) from error
+    if claims["query_id"] != request.query_id or claims["digest"] != request_digest(request):
+        raise AssertionRejected(
+            "digest_mismatch", "the request differs from the one the assertion was made for", denied
+        )
+    return claims

@@ -1,0 +1,175 @@
+"""A small PKI for local federations: a federation CA, node certificates naming their country, gateway certificates.
+
+A node's certificate carries the DNS name `node-<cc>.fedgate` (and its country in the subject): the
+gateway checks that name, so a node cannot answer for another country. A gateway's certificate carries
+`gateway.fedgate`, which nodes require of their clients.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+GATEWAY_IDENTITY = "gateway.fedgate"
+CA_CERT, CA_KEY = "ca.pem", "ca.key"
+
+
+def node_identity(country: str) -> str:
+    return f"node-{country.lower()}.fedgate"
+
+
+class CertificateProblem(Exception):
+    """A certificate or key cannot be used: missing, unreadable, expired, not yet valid or misnamed."""
+
+
+@dataclass(frozen=True)
+class IssuedFiles:
+    certificate: Path
+    key: Path
+
+
+def _private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _write_key(path: Path, pem: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(pem)
+
+
+def init_ca(directory: Path, name: str = "fedgate federation CA", days: int = 3650) -> IssuedFiles:
+    """Creates the federation's CA (EC P-256) in directory/ca.pem and directory/ca.key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fedgate")]
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / CA_CERT).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _write_key(directory / CA_KEY, _private_key_pem(key))
+    return IssuedFiles(directory / CA_CERT, directory / CA_KEY)
+
+
+def issue_certificate(
+    ca_dir: Path,
+    out_dir: Path,
+    *,
+    country: str | None,
+    hosts: list[str],
+    days: int = 365,
+    not_before: datetime.datetime | None = None,
+    client_auth: bool = False,
+) -> IssuedFiles:
+    """A node certificate (country given) or the gateway's (country None), signed by the CA in ca_dir.
+
+    client_auth also lets a node certificate act as a TLS client (nodes still answer only gateways).
+    """
+    ca_cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT).read_bytes())
+    ca_key = serialization.load_pem_private_key((ca_dir / CA_KEY).read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise CertificateProblem(f"{ca_dir / CA_KEY} is not the CA's EC key")
+    identity = node_identity(country) if country else GATEWAY_IDENTITY
+    names: list[x509.GeneralName] = [x509.DNSName(identity)]
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    subject = [
+        x509.NameAttribute(NameOID.COMMON_NAME, identity),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fedgate"),
+    ]
+    if country:
+        subject.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = not_before or datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+    usages = [ExtendedKeyUsageOID.SERVER_AUTH] if country else [ExtendedKeyUsageOID.CLIENT_AUTH]
+    if country and client_auth:
+        usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(subject))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    stem = identity.removesuffix(".fedgate")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    certificate_path, key_path = out_dir / f"{stem}.pem", out_dir / f"{stem}.key"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _write_key(key_path, _private_key_pem(key))
+    return IssuedFiles(certificate_path, key_path)
+
+
+@dataclass(frozen=True)
+class TlsMaterial:
+    """PEM bytes gRPC needs, checked at start-up."""
+
+    certificate_chain: bytes
+    private_key: bytes
+    trusted_cas: bytes
+
+
+def _check_validity(path: Path, certificate: x509.Certificate, now: datetime.datetime) -> None:
+    if certificate.not_valid_after_utc <= now:
+        raise CertificateProblem(f"certificate {path} expired on {certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
+    if certificate.not_valid_before_utc > now:
+        raise CertificateProblem(
+            f"certificate {path} is not valid before {certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def load_tls_material(certificate: Path, key: Path, trusted_cas: Path, expected_name: str) -> TlsMaterial:
+    """Reads and checks a certificate (validity, name), its key and the trusted CA bundle."""
+    try:
+        chain, private_key, cas = certificate.read_bytes(), key.read_bytes(), trusted_cas.read_bytes()
+    except OSError as error:
+        raise CertificateProblem(f"cannot read {error.filename}: {error.strerror}") from error
+    now = datetime.datetime.now(datetime.UTC)
+    try:
+        own = x509.load_pem_x509_certificate(chain)
+        ca_certificates = x509.load_pem_x509_certificates(cas)
+    except ValueError as error:
+        raise CertificateProblem(f"{certificate} or {trusted_cas} is not PEM certificates") from error
+    _check_validity(certificate, own, now)
+    for ca in ca_certificates:
+        _check_validity(trusted_cas, ca, now)
+    try:
+        names = own.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName
+        )
+    except x509.ExtensionNotFound:
+        names = []
+    if expected_name not in names:
+        raise CertificateProblem(f"certificate {certificate} does not name {expected_name!r} (it names {names})")
+    return TlsMaterial(chain, private_key, cas)

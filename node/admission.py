@@ -1,0 +1,137 @@
+"""Who may ask this node: the client's certificate, the gateway's requester assertion, replays, rate limits.
+
+Every refusal here is audited (with what the request claimed, never a search) before the error leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeAlias
+
+import grpc
+
+from fedcore.assertion import AssertionRejected, verify_assertion
+from fedcore.logs import log_event
+from fedcore.ratelimit import RateLimiter
+from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES
+from fedgate.v1 import node_pb2 as pb
+from node.audit import AuditError, AuditLog
+from node.config import NodeConfig
+from node.metrics import NodeMetrics
+
+logger = logging.getLogger("fedgate.node")
+# How long a query id stays "already answered": longer than any assertion the node accepts.
+REPLAY_WINDOW_S = 600.0
+MAX_LOGGED_QUERY_ID = 128
+
+Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+
+
+class ReplayGuard:
+    """Query ids answered recently; an assertion cannot be used twice within its lifetime."""
+
+    def __init__(self, window_s: float = REPLAY_WINDOW_S) -> None:
+        self.window_s = window_s
+        self._until: dict[str, float] = {}
+
+    def claim(self, query_id: str, now: float) -> bool:
+        """True the first time a query id is seen within the window (and remembers it)."""
+        if len(self._until) > 10_000:
+            self._until = {key: until for key, until in self._until.items() if until > now}
+        if self._until.get(query_id, 0.0) > now:
+            return False
+        self._until[query_id] = now + self.window_s
+        return True
+
+    def seed(self, answered: list[tuple[str, str]], now: float) -> None:
+        """Remembers searches answered before a restart (query id, ISO time recorded)."""
+        wall_now = datetime.now(UTC)
+        for query_id, recorded_at in answered:
+            age_s = (wall_now - datetime.fromisoformat(recorded_at)).total_seconds()
+            self._until[query_id] = now + self.window_s - age_s
+
+
+class Admission:
+    def __init__(self, config: NodeConfig, audit: AuditLog, metrics: NodeMetrics) -> None:
+        self.config = config
+        self.audit = audit
+        self.metrics = metrics
+        self.replays = ReplayGuard()
+        self.rate = RateLimiter(config.searches_per_requester, config.rate_window_s)
+
+    def remember_answered(self) -> None:
+        """At start-up (blocking read): query ids answered before a restart stay unusable for their window."""
+        since = datetime.now(UTC) - timedelta(seconds=REPLAY_WINDOW_S)
+        self.replays.seed(self.audit.answered_since(since), time.monotonic())
+
+    async def authorise_peer(self, context: Context) -> None:
+        """With mutual TLS, only a gateway's certificate may call; the CA check happened in the handshake."""
+        if self.config.tls is None:
+            return
+        auth = context.auth_context()
+        names = {value.decode() for value in auth.get("x509_subject_alternative_name", [])}
+        if not names & set(self.config.allowed_clients):
+            self.metrics.rejected_requests.labels("client_not_allowed").inc()
+            log_event(logger, "request.client_not_allowed", logging.WARNING, client_names=sorted(names))
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED, "this client certificate does not belong to a gateway"
+            )
+
+    async def admit_search(self, request: pb.SearchRequest, context: Context) -> None:
+        """Verifies the assertion, refuses replays and requesters over their rate; audits every refusal."""
+        await self.authorise_peer(context)
+        try:
+            claims = verify_assertion(request, self.config.country, self.config.gateway_keys)
+        except AssertionRejected as rejection:
+            await self._refuse(request, context, rejection.code, rejection.status, rejection.message)
+            return
+        del claims  # verified: the request's own fields are the ones that were signed
+        if not self.replays.claim(request.query_id, time.monotonic()):
+            await self._refuse(
+                request, context, "replayed", grpc.StatusCode.PERMISSION_DENIED, "this query id was already answered"
+            )
+            return
+        key = (request.requester.country, request.requester.agency, request.requester.investigator_id)
+        retry_after = self.rate.acquire(key)
+        if retry_after > 0:
+            message = (
+                f"rate limit: {self.config.searches_per_requester} searches per {self.config.rate_window_s:g} s "
+                f"per requester; retry in {retry_after:.1f} s"
+            )
+            await self._refuse(request, context, "rate_limited", grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+
+    async def _refuse(
+        self, request: pb.SearchRequest, context: Context, code: str, status: grpc.StatusCode, message: str
+    ) -> None:
+        self.metrics.rejected_requests.labels(code).inc()
+        body: dict[str, Any] = {
+            "kind": "rejected",
+            "query_id": request.query_id[:MAX_LOGGED_QUERY_ID],
+            "reason": code,
+            "status": status.name,
+            "claimed_requester": {
+                "country": request.requester.country[:8],
+                "agency": request.requester.agency[:128],
+                "investigator": request.requester.investigator_id[:128],
+                "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
+            },
+            "purpose": PURPOSE_NAMES.get(request.purpose, ""),
+            "assertion": request.requester_assertion[:4096],
+        }
+        try:
+            entry_id = await self.audit.append(body)
+        except AuditError as error:
+            log_event(logger, "audit.unavailable", logging.ERROR, problem=str(error))
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable")
+            return
+        log_event(
+            logger,
+            "search.rejected",
+            logging.WARNING,
+            query_id=request.query_id[:MAX_LOGGED_QUERY_ID],
+            reason=code,
+            audit_entry_id=entry_id,
+        )
+        await context.abort(status, f"{message} (audit entry {entry_id})")
