@@ -54,6 +54,7 @@ class ValidSearch:
     purpose: str
     query: EntityQuery
     limit: int
+    assertion: str
 
 
 def _text_field(value: str, field: str, max_length: int) -> str:
@@ -97,7 +98,7 @@ def validate_search(request: pb.SearchRequest, config: NodeConfig) -> ValidSearc
         )
     except QueryError as error:
         raise RequestError(f"query.{error.field}: {error.message}") from error
-    return ValidSearch(query_id, identity, purpose, query, limit)
+    return ValidSearch(query_id, identity, purpose, query, limit, request.requester_assertion)
 
 
 def find_matches(
@@ -301,6 +302,8 @@ class NodeService(pb_grpc.NodeServicer):
                     "policy_revision": answer.response.policy_revision,
                     "policy_problem": policy_problem,
                     "records": answer.audited_records,
+                    # What the gateway vouched for: the signed requester assertion, kept as evidence.
+                    "assertion": search.assertion,
                 }
             )
         except AuditError as error:

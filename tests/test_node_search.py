@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -184,6 +187,17 @@ async def test_every_answered_search_is_in_the_audit_chain(fr_node: RunningNode)
     report = verify_chain(fr_node.config.audit_path)
     assert report.intact
     assert report.entries == 3
+    connection = sqlite3.connect(fr_node.config.audit_path)
+    bodies = [json.loads(body) for (body,) in connection.execute("SELECT body FROM entries ORDER BY seq")]
+    connection.close()
+    assert [body["query_id"] for body in bodies] == [f"q-audit-{n}" for n in range(3)]
+    first = bodies[0]
+    assert first["requester"]["country"] == "DE"
+    assert first["purpose"] == "drug_trafficking"
+    assert first["records"][0]["released"] == ["birthDate", "gender", "idNumber", "name", "nationality", "notes"]
+    assert first["records"][0]["withheld"] == {"religion": "sensitive_category"}
+    assert first["assertion"].count(".") == 2  # the gateway's signed assertion, kept as evidence
+    assert first["policy_revision"].startswith("fr-")
 
 
 async def test_describe_counts_records_per_schema(fr_node: RunningNode) -> None:
