@@ -23,6 +23,7 @@ from fedcli.synthetic import generate_country, sample_search
 from fedcore.keys import generate_signing_key
 from fedcore.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
 from fedcore.pki import init_ca, issue_certificate
+from fedcore.prometheus import PrometheusServer, PrometheusUnavailable
 from fedcore.vocabulary import PURPOSES
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
@@ -50,6 +51,7 @@ class Federation:
     work: Path
     opa: list[OpaServer] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
+    prometheus: PrometheusServer | None = None
 
     def spawn(self, name: str, *args: str) -> Service:
         service = Service.spawn(name, fedgate_command(*args), self.work / "logs" / f"{name}.log")
@@ -58,6 +60,8 @@ class Federation:
 
     def stop(self) -> None:
         """Gateway first, then nodes, then OPA: SIGTERM, a bounded wait, then SIGKILL."""
+        if self.prometheus is not None:
+            self.prometheus.stop()
         for service in reversed(self.services):
             service.terminate()
         deadline = time.monotonic() + STOP_TIMEOUT_S
@@ -160,7 +164,13 @@ def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int, tr
 
 
 def build(
-    federation: Federation, countries: list[str], records: int, seed: int, gateway_port: int, tls: bool
+    federation: Federation,
+    countries: list[str],
+    records: int,
+    seed: int,
+    gateway_port: int,
+    tls: bool,
+    prometheus: bool,
 ) -> dict[str, Any]:
     """Starts everything and returns what the ready file says."""
     work = federation.work
@@ -233,7 +243,7 @@ def build(
     if len(hit_countries) < min(2, len(countries)):
         raise DemoError(f"the sample search found hits in {hit_countries} only: {answer['countries']}")
     say(f"sample search: hits from {', '.join(hit_countries)}")
-    return {
+    description: dict[str, Any] = {
         "gateway_url": gateway_url,
         "countries": countries,
         "tokens": tokens,
@@ -244,6 +254,18 @@ def build(
         "tls": tls,
         "verify_keys_dir": str(trust.public_keys),
     }
+    if prometheus:
+
+        def target(url: str) -> str:
+            return url.removeprefix("http://").removesuffix("/metrics")
+
+        federation.prometheus = PrometheusServer(
+            work, [target(gateway_url)], {country: target(node["metrics_url"]) for country, node in nodes.items()}
+        )
+        federation.prometheus.start()
+        description["prometheus_url"] = federation.prometheus.url
+        say(f"prometheus: {federation.prometheus.url} (rules and alerts from deploy/prometheus)")
+    return description
 
 
 def announce(ready: dict[str, Any]) -> None:
@@ -252,7 +274,8 @@ def announce(ready: dict[str, Any]) -> None:
     print(
         f"\nfedgate demo federation is running — Ctrl-C stops it.\n\n"
         f"  gateway   {ready['gateway_url']}   (API: /openapi.json, metrics: /metrics)\n"
-        f"  countries {' '.join(ready['countries'])}\n\n"
+        + (f"  prometheus {ready['prometheus_url']}\n" if "prometheus_url" in ready else "")
+        + f"  countries {' '.join(ready['countries'])}\n\n"
         f"Investigator tokens (every purpose, clearance {DEMO_CLEARANCE}, valid {TOKEN_TTL_S // 3600} h):\n"
         + "".join(f"  {country}  {token}\n" for country, token in ready["tokens"].items())
         + f"\nTry a search as {first}'s investigator:\n\n"
@@ -287,7 +310,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        ready = build(federation, countries, args.records, args.seed, args.gateway_port, not args.no_tls)
+        ready = build(
+            federation, countries, args.records, args.seed, args.gateway_port, not args.no_tls, args.prometheus
+        )
         if args.ready_file is not None:
             partial = args.ready_file.with_suffix(args.ready_file.suffix + ".partial")
             partial.write_text(json.dumps(ready, ensure_ascii=False, indent=2))
@@ -299,7 +324,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 raise DemoError(f"{', '.join(crashed)} stopped unexpectedly (logs in {work / 'logs'})")
         say("stopping the demo federation…")
         return 0
-    except (DemoError, ServiceFailed) as error:
+    except (DemoError, ServiceFailed, PrometheusUnavailable) as error:
         say(f"fedgate demo: {error}")
         return 1
     finally:
@@ -322,4 +347,5 @@ def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     demo.add_argument("--work-dir", type=Path, help="keep stores, audit logs and logs here (default: a temp dir)")
     demo.add_argument("--gateway-port", type=int, default=0, help="gateway port on 127.0.0.1 (default: a free one)")
     demo.add_argument("--no-tls", action="store_true", help="plaintext gRPC between gateway and nodes")
+    demo.add_argument("--prometheus", action="store_true", help="also run Prometheus with fedgate's rules")
     demo.set_defaults(handler=run_demo)

@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
+from fedcore.ports import listening_port
 
 OPA_VERSION = "1.22.3"
 GO_MODULE_DIR = Path(__file__).resolve().parent / "opabuild"
@@ -118,16 +118,6 @@ def build_bundle(country: str, out_dir: Path, policies_dir: Path = DEFAULT_POLIC
     manifest = {"revision": revision, "roots": ["fedgate/framework", f"fedgate/countries/{country.lower()}"]}
     (out_dir / ".manifest").write_text(json.dumps(manifest))
     return revision
-
-
-def listening_port(pid: int) -> int | None:
-    """The TCP port a process listens on, found through the OS (OPA does not print the port it bound)."""
-    try:
-        connections = psutil.Process(pid).net_connections(kind="tcp")
-    except psutil.Error:
-        return None
-    ports = [c.laddr.port for c in connections if c.status == psutil.CONN_LISTEN]
-    return ports[0] if ports else None
 
 
 class OpaServer:
