@@ -8,13 +8,10 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from fedcore.ports import listening_port
+from fedcore.servers import LocalServer
 
 OPA_VERSION = "1.22.3"
 GO_MODULE_DIR = Path(__file__).resolve().parent / "opabuild"
@@ -27,10 +24,6 @@ HOW_TO_GET_OPA = (
 
 class OpaUnavailable(Exception):
     """The pinned OPA binary is not on this machine and cannot be built here."""
-
-
-class OpaStartError(Exception):
-    """An OPA server process did not start or did not become healthy in time."""
 
 
 def cache_dir() -> Path:
@@ -120,8 +113,10 @@ def build_bundle(country: str, out_dir: Path, policies_dir: Path = DEFAULT_POLIC
     return revision
 
 
-class OpaServer:
+class OpaServer(LocalServer):
     """A real OPA server process on loopback serving one country's policy bundle."""
+
+    ready_path = "/health?bundles"
 
     def __init__(
         self,
@@ -130,32 +125,27 @@ class OpaServer:
         *,
         policies_dir: Path = DEFAULT_POLICIES_DIR,
         opa_binary: Path | None = None,
-        port: int = 0,
         as_bundle: bool = True,
         decision_logs: bool = False,
     ) -> None:
         """as_bundle=False serves the policy files as plain, writable data (for tests that change settings)."""
+        super().__init__()
+        self.name = f"OPA for {country}"
         self.country = country
         self.work_dir = work_dir
         self.policies_dir = policies_dir
         self.opa_binary = opa_binary
-        self.port = port
         self.as_bundle = as_bundle
         self.decision_logs = decision_logs
         self.revision = ""
-        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def log_path(self) -> Path:
         return self.work_dir / f"opa-{self.country.lower()}.log"
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
     def start(self, timeout_s: float = 30.0) -> OpaServer:
         binary = self.opa_binary or ensure_opa()
-        command = [str(binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}", "--disable-telemetry"]
+        command = [str(binary), "run", "--server", "--addr", "127.0.0.1:0", "--disable-telemetry"]
         command += ["--shutdown-grace-period", "1", "--log-level", "info" if self.decision_logs else "error"]
         if self.decision_logs:
             command += ["--set", "decision_logs.console=true"]
@@ -170,54 +160,11 @@ class OpaServer:
             policy_sources(self.country, self.policies_dir)  # fails early for an unknown country
             self.revision = "unversioned"
             command += [str(self.policies_dir)]
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-        )
-        log.close()
-        self._wait_ready(timeout_s)
+        self.launch(command, self.log_path, timeout_s)
         return self
-
-    def _wait_ready(self, timeout_s: float) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise OpaStartError(f"OPA for {self.country} exited with code {self.process.returncode}")
-            port = listening_port(self.process.pid)
-            if port:
-                self.port = port
-                try:
-                    with urllib.request.urlopen(f"{self.url}/health?bundles", timeout=1) as response:  # noqa: S310
-                        if response.status == 200:
-                            return
-                except (urllib.error.URLError, OSError):
-                    pass
-            time.sleep(0.02)
-        self.stop()
-        raise OpaStartError(f"OPA for {self.country} did not become healthy within {timeout_s} s")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
 
     def __enter__(self) -> OpaServer:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def main() -> None:

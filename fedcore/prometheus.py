@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from fedcore.ports import listening_port
+from fedcore.servers import LocalServer, ServerStartError
 
 DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
 
@@ -23,8 +21,11 @@ class PrometheusUnavailable(Exception):
     """The prometheus binary is missing, or the server did not become ready."""
 
 
-class PrometheusServer:
+class PrometheusServer(LocalServer):
     """Runs deploy/prometheus (its scrape configuration and rules) against the given targets."""
+
+    name = "prometheus"
+    ready_path = "/-/ready"
 
     def __init__(
         self,
@@ -35,17 +36,12 @@ class PrometheusServer:
         interval_s: float | None = None,
         deploy_dir: Path = DEPLOY_DIR,
     ) -> None:
+        super().__init__()
         self.work_dir = work_dir
         self.gateway_targets = gateway_targets
         self.node_targets = node_targets  # country -> host:port of the node's metrics endpoint
         self.interval_s = interval_s
         self.deploy_dir = deploy_dir
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def _write_configuration(self) -> Path:
         directory = self.work_dir / "prometheus"
@@ -73,37 +69,18 @@ class PrometheusServer:
         if binary is None:
             raise PrometheusUnavailable("prometheus is not installed (Debian: apt-get install prometheus)")
         config_path = self._write_configuration()
-        log = (self.work_dir / "prometheus.log").open("ab")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config_path}",
-                f"--storage.tsdb.path={self.work_dir / 'prometheus-data'}",
-                "--web.listen-address=127.0.0.1:0",
-                "--web.enable-lifecycle",
-                "--log.level=warn",
-            ],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise PrometheusUnavailable(f"prometheus exited with code {self.process.returncode}")
-            port = listening_port(self.process.pid)
-            if port:
-                self.port = port
-                try:
-                    with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:  # noqa: S310
-                        if response.status == 200:
-                            return self
-                except (urllib.error.URLError, OSError):
-                    pass
-            time.sleep(0.05)
-        self.stop()
-        raise PrometheusUnavailable(f"prometheus was not ready within {timeout_s} s")
+        command = [
+            binary,
+            f"--config.file={config_path}",
+            f"--storage.tsdb.path={self.work_dir / 'prometheus-data'}",
+            "--web.listen-address=127.0.0.1:0",
+            "--log.level=warn",
+        ]
+        try:
+            self.launch(command, self.work_dir / "prometheus.log", timeout_s)
+        except ServerStartError as error:
+            raise PrometheusUnavailable(str(error)) from error
+        return self
 
     def query(self, expression: str) -> dict[str, Any]:
         """The API's answer to an instant query (status, data or error)."""
@@ -120,20 +97,5 @@ class PrometheusServer:
             answer: dict[str, Any] = json.loads(response.read())
         return answer
 
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
     def __enter__(self) -> PrometheusServer:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
