@@ -156,6 +156,8 @@ class PersonOfInterest:
     nationality: str
     names: dict[str, str]  # country -> name as that country records it
     passport: str
+    # country -> the Latin spelling that country records beside a name in another script
+    latin: dict[str, str] = field(default_factory=dict)
 
 
 PERSONS_OF_INTEREST = [
@@ -172,6 +174,7 @@ PERSONS_OF_INTEREST = [
             "AE": "إيفان بيتروف",
         },
         passport="751234567",
+        latin={"AE": "Ivan Petrov"},
     ),
     PersonOfInterest(
         key="hassan",
@@ -185,6 +188,7 @@ PERSONS_OF_INTEREST = [
             "GR": "Μοχάμεντ Χασάν",
         },
         passport="N4412098",
+        latin={"AE": "Mohammed Hassan Al Mansouri"},
     ),
     PersonOfInterest(
         key="papadopoulou",
@@ -211,6 +215,7 @@ PERSONS_OF_INTEREST = [
             "AE": "أوليغ كوفالينكو",
         },
         passport="FE123456",
+        latin={"AE": "Oleg Kovalenko"},
     ),
     PersonOfInterest(
         key="mueller",
@@ -311,7 +316,7 @@ def _planted(country: str, person: PersonOfInterest) -> list[dict[str, Any]]:
         "gender": [person.gender],
         "passportNumber": [person.passport],
     }
-    latin = ascii_text(name)
+    latin = person.latin.get(country) or ascii_text(name)
     if latin != name:
         properties["alias"] = [latin]
     person_id = f"{country.lower()}-interest-{person.key}"

@@ -24,7 +24,8 @@ from gateway.metrics import GatewayMetrics
 from gateway.middlewares import auth_middleware, error_middleware
 from gateway.nodes import NodeClient, Signer
 from gateway.openapi import build_openapi
-from gateway.typedefs import API_DESCRIPTION, CONFIG, METRICS, NODES, RATE_LIMITS, VERIFIER
+from gateway.page import add_security_headers, load_assets
+from gateway.typedefs import API_DESCRIPTION, CONFIG, METRICS, NODES, RATE_LIMITS, VERIFIER, WEB_ASSETS
 
 logger = logging.getLogger("fedgate.gateway")
 
@@ -59,6 +60,8 @@ def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None)
         "investigator": RateLimiter(config.searches_per_investigator, config.rate_window_s),
         "country": RateLimiter(config.searches_per_country, config.rate_window_s),
     }
+    app[WEB_ASSETS] = load_assets()
+    app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(node_clients)
     setup_routes(app)
     return app

@@ -12,6 +12,7 @@ from aiohttp import web
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import log_event
+from gateway import page as web_page
 from gateway.auth import Investigator
 from gateway.errors import Forbidden, ServiceUnavailable, TooManyRequests
 from gateway.nodes import CountryAnswer
@@ -191,6 +192,10 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/", web_page.page)
+    app.router.add_get("/static/{name}", web_page.static)
+    app.router.add_get("/v1/me", web_page.me)
+    app.router.add_get("/v1/schemata", web_page.schemata)
     app.router.add_post("/v1/search", search)
     app.router.add_post("/v1/search/stream", search_stream)
     app.router.add_get("/v1/nodes", list_nodes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fedcore import SOFTWARE_VERSION
-from fedcore.vocabulary import MATCH_KINDS, PURPOSES, REFUSAL_REASONS, WITHHOLD_REASONS
+from fedcore.vocabulary import CLEARANCES, MATCH_KINDS, PURPOSES, REFUSAL_REASONS, WITHHOLD_REASONS
 from gateway.auth import AUTH_FAILURES
 from gateway.breaker import BREAKER_STATES
 from gateway.config import GatewayConfig
@@ -195,6 +195,35 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
                 }
             }
         ),
+        "Me": _object(
+            {
+                "investigator": STRING,
+                "country": STRING,
+                "agency": STRING,
+                "clearance": {"type": "string", "enum": list(CLEARANCES)},
+                "purposes": {"type": "array", "items": {"type": "string", "enum": list(PURPOSES)}},
+                "issuer": STRING,
+                "expires_at": {"type": "integer", "description": "Unix time the token expires."},
+            }
+        ),
+        "Schemata": _object(
+            {
+                "schemata": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "name": STRING,
+                            "label": STRING,
+                            "properties": {
+                                "type": "array",
+                                "items": _object({"name": STRING, "label": STRING, "type": STRING}),
+                            },
+                            "labels": {"type": "object", "additionalProperties": STRING},
+                        }
+                    ),
+                }
+            }
+        ),
         "Health": _object({"status": {"const": "ok"}}),
         "Ready": _object({"status": {"const": "ready"}, "reachable": {"type": "array", "items": STRING}}),
     }
@@ -254,6 +283,49 @@ def build_openapi(config: GatewayConfig) -> dict[str, Any]:
                             "content": {NDJSON: {"schema": STRING, "x-item-schema": _ref("StreamLine")}},
                         },
                         **search_errors,
+                    },
+                }
+            },
+            "/v1/me": {
+                "get": {
+                    "operationId": "me",
+                    "summary": "The investigator the token speaks for, and the purposes it grants.",
+                    "security": [{"investigatorToken": []}],
+                    "responses": {
+                        "200": {"description": "The investigator.", "content": {JSON: {"schema": _ref("Me")}}},
+                        "401": unauthorized,
+                    },
+                }
+            },
+            "/v1/schemata": {
+                "get": {
+                    "operationId": "schemata",
+                    "summary": "The record types the page offers and their searchable FollowTheMoney properties.",
+                    "security": [{"investigatorToken": []}],
+                    "responses": {
+                        "200": {"description": "Record types.", "content": {JSON: {"schema": _ref("Schemata")}}},
+                        "401": unauthorized,
+                    },
+                }
+            },
+            "/": {
+                "get": {
+                    "operationId": "page",
+                    "summary": "The investigator web page.",
+                    "responses": {"200": {"description": "HTML.", "content": {"text/html": {"schema": STRING}}}},
+                }
+            },
+            "/static/{name}": {
+                "get": {
+                    "operationId": "pageAsset",
+                    "summary": "The page's script and style sheet.",
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": STRING}],
+                    "responses": {
+                        "200": {
+                            "description": "A file of the page.",
+                            "content": {"text/javascript": {"schema": STRING}, "text/css": {"schema": STRING}},
+                        },
+                        "404": _error("No such file."),
                     },
                 }
             },
