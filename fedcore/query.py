@@ -15,8 +15,11 @@ from followthemoney.types import registry
 NAME_PART_PROPERTIES = frozenset(
     {"firstName", "secondName", "middleName", "lastName", "fatherName", "motherName", "surname", "givenName"}
 )
-# Types whose values cannot be searched: references to other records and long free text.
-UNSEARCHABLE_TYPES = frozenset({registry.entity.name, registry.text.name, registry.html.name, registry.json.name})
+# Types whose values can be searched: names, identifiers, dates, countries, gender and short strings. Not
+# references to other records, long free text, or machine values (URLs, checksums, addresses…).
+SEARCHABLE_TYPES = frozenset(
+    {registry.name, registry.identifier, registry.date, registry.country, registry.gender, registry.string}
+)
 DATE_LENGTHS = frozenset({4, 7, 10})
 
 
@@ -53,12 +56,20 @@ def searchable_schema(name: str) -> Schema:
         raise QueryError("schema", f"unknown schema {name!r}; use a FollowTheMoney schema such as 'Person'")
     if schema.abstract or schema.edge:
         raise QueryError("schema", f"schema {name!r} cannot be searched (abstract or a relationship)")
-    if not any(_is_anchor(prop) for prop in schema.properties.values()):
+    if not any(is_anchor(prop) for prop in schema.properties.values()):
         raise QueryError("schema", f"schema {name!r} has no name or identifier to search on")
     return schema
 
 
-def _is_anchor(prop: Property) -> bool:
+def is_searchable(prop: Property) -> bool:
+    return prop.type in SEARCHABLE_TYPES and not prop.stub
+
+
+def searchable_properties(schema: Schema) -> list[Property]:
+    return [prop for _, prop in sorted(schema.properties.items()) if is_searchable(prop)]
+
+
+def is_anchor(prop: Property) -> bool:
     """A property that can locate a record by itself: a name or an identifier."""
     return prop.type in (registry.name, registry.identifier) or prop.name in NAME_PART_PROPERTIES
 
@@ -78,7 +89,7 @@ def _clean_value(prop: Property, raw: object, field: str, limits: QueryLimits) -
         if cleaned is None or len(cleaned) not in DATE_LENGTHS or cleaned != text[: len(cleaned)]:
             raise QueryError(field, f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
         return cleaned
-    if prop.type in (registry.country, registry.gender, registry.email, registry.phone, registry.language):
+    if prop.type in (registry.country, registry.gender):
         cleaned = prop.type.clean(text)
         if cleaned is None:
             raise QueryError(field, f"{text!r} is not a valid {prop.type.label.lower()}")
@@ -102,7 +113,7 @@ def validate_query(
         prop = schema.properties.get(name)
         if prop is None:
             raise QueryError(field, f"schema {schema.name!r} has no property {name!r}")
-        if prop.type.name in UNSEARCHABLE_TYPES or prop.stub:
+        if not is_searchable(prop):
             raise QueryError(field, f"property {name!r} cannot be searched")
         if isinstance(values, str | bytes) or not isinstance(values, Sequence):
             raise QueryError(field, "must be a list of values")
@@ -116,6 +127,6 @@ def validate_query(
             if clean not in clean_values:
                 clean_values.append(clean)
         cleaned[name] = clean_values
-    if not any(_is_anchor(schema.properties[name]) for name in cleaned):
+    if not any(is_anchor(schema.properties[name]) for name in cleaned):
         raise QueryError("properties", "query needs at least one name or identifier property")
     return EntityQuery(schema=schema, properties=cleaned)

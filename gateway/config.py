@@ -11,11 +11,22 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
 from fedcore.keys import KeyFileProblem, SigningKey, load_private_key
 from fedcore.pki import GATEWAY_IDENTITY, CertificateProblem, TlsMaterial, load_tls_material
-from fedcore.query import QueryLimits
+from fedcore.query import QueryError, QueryLimits, searchable_schema
 from fedcore.vocabulary import is_country_code
 
 ALGORITHMS = {"EdDSA": ed25519.Ed25519PublicKey, "ES256": ec.EllipticCurvePublicKey}
 LOG_LEVELS = ("debug", "info", "warning", "error")
+DEFAULT_SCHEMATA = (
+    "Person",
+    "Passport",
+    "Identification",
+    "Vehicle",
+    "Vessel",
+    "Airplane",
+    "Company",
+    "Organization",
+    "LegalEntity",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,8 @@ class GatewayConfig:
     default_limit: int
     max_limit: int
     query_limits: QueryLimits
+    # The FollowTheMoney schemata investigators may search in this federation.
+    schemata: tuple[str, ...]
     max_concurrent_calls_per_node: int
     breaker_failures: int
     breaker_cooldown_s: float
@@ -131,6 +144,12 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
     default_timeout_ms = search.integer("default_timeout_ms", 2_000, minimum=min_timeout_ms, maximum=max_timeout_ms)
     max_limit = search.integer("max_limit", 100, minimum=1, maximum=1000)
     default_limit = search.integer("default_limit", 20, minimum=1, maximum=max_limit)
+    schemata = tuple(search.string_list("schemata", list(DEFAULT_SCHEMATA)))
+    for name in schemata:
+        try:
+            searchable_schema(name)
+        except QueryError as error:
+            raise search.fail("schemata", error.message) from error
     query_limits = QueryLimits(
         max_properties=search.integer("max_properties", 20, minimum=1, maximum=200),
         max_values_per_property=search.integer("max_values_per_property", 10, minimum=1, maximum=100),
@@ -185,6 +204,7 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         default_limit=default_limit,
         max_limit=max_limit,
         query_limits=query_limits,
+        schemata=schemata,
         max_concurrent_calls_per_node=max_concurrent,
         breaker_failures=breaker_failures,
         breaker_cooldown_s=breaker_cooldown_s,

@@ -41,6 +41,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPMethodNotAllowed as error:
         allowed = ", ".join(sorted(error.allowed_methods))
         response = error_response(MethodNotAllowed(f"{request.method} is not allowed here (allowed: {allowed})"))
+        response.headers["Allow"] = allowed
     except web.HTTPRequestEntityTooLarge:
         response = error_response(PayloadTooLarge("the body is too large"))
     except web.HTTPException as error:

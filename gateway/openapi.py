@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fedcore import SOFTWARE_VERSION
+from fedcore.query import searchable_properties, searchable_schema
 from fedcore.vocabulary import CLEARANCES, MATCH_KINDS, PURPOSES, REFUSAL_REASONS, WITHHOLD_REASONS
 from gateway.auth import AUTH_FAILURES
 from gateway.breaker import BREAKER_STATES
@@ -34,6 +35,15 @@ def _object(properties: dict[str, Any], required: list[str] | None = None) -> di
 
 STRING = {"type": "string"}
 VALUES = {"type": "array", "items": STRING}
+
+
+# A value that is not blank and holds no control character.
+PLAIN_TEXT = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+
+
+def _searchable_names(config: GatewayConfig) -> list[str]:
+    """Every property name searchable in some configured schema (which ones a schema has: see the 400)."""
+    return sorted({prop.name for name in config.schemata for prop in searchable_properties(searchable_schema(name))})
 
 
 def _schemas(config: GatewayConfig) -> dict[str, Any]:
@@ -66,13 +76,26 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
         ),
         "SearchRequest": _object(
             {
-                "schema": {"type": "string", "description": "A FollowTheMoney schema, e.g. Person, Passport, Vehicle."},
+                "schema": {
+                    "type": "string",
+                    "enum": list(config.schemata),
+                    "description": "A FollowTheMoney schema searchable in this federation.",
+                },
                 "properties": {
                     "type": "object",
-                    "description": "FollowTheMoney property names of that schema, each with the values to match.",
+                    "description": (
+                        "FollowTheMoney property names of that schema, each with the values to match; at least one "
+                        "name or identifier. Dates are YYYY, YYYY-MM or YYYY-MM-DD; countries ISO 3166-1 codes."
+                    ),
+                    "propertyNames": {"enum": _searchable_names(config)},
                     "additionalProperties": {
                         "type": "array",
-                        "items": {"type": "string", "maxLength": config.query_limits.max_value_length},
+                        "items": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": config.query_limits.max_value_length,
+                            "pattern": PLAIN_TEXT,
+                        },
                         "minItems": 1,
                         "maxItems": config.query_limits.max_values_per_property,
                     },

@@ -84,6 +84,11 @@ def parse_search(body: dict[str, Any], config: GatewayConfig) -> SearchSpec:
     schema, properties, purpose = body["schema"], body["properties"], body["purpose"]
     if not isinstance(schema, str):
         raise BadRequest("schema: must be a string", "invalid_field")
+    if schema not in config.schemata:
+        raise BadRequest(
+            f"schema: {schema!r} is not searchable in this federation (searchable: {', '.join(config.schemata)})",
+            "invalid_query",
+        )
     if not isinstance(properties, dict):
         raise BadRequest("properties: must be an object mapping property names to lists of values", "invalid_field")
     if not isinstance(purpose, str) or purpose not in PURPOSES:

@@ -52,7 +52,8 @@ def entry_hash(prev_hash: str, body: str) -> str:
 def _open(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+        # A lock held elsewhere (an export, an operator) delays a search by at most this long.
+        connection = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode = WAL")
         # The answer waits for the entry: it must be on disk, not in a cache, when the answer leaves.
         connection.execute("PRAGMA synchronous = FULL")

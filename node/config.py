@@ -37,6 +37,7 @@ class NodeConfig:
     listen_port: int
     store_path: Path
     audit_path: Path
+    busy_timeout_ms: int
     opa: OpaSettings
     matching: MatchingSettings
     query_limits: QueryLimits
@@ -79,6 +80,7 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
     store = root.section("store", required=True)
     store_path = store.path("path", base)
     audit_path = store.path("audit_path", base)
+    busy_timeout_ms = store.integer("busy_timeout_ms", 1000, minimum=1, maximum=60_000)
     if store_path == audit_path:
         raise store.fail("audit_path", "must be a different file from store.path")
 
@@ -163,6 +165,7 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         listen_port=port,
         store_path=store_path,
         audit_path=audit_path,
+        busy_timeout_ms=busy_timeout_ms,
         opa=opa,
         matching=matching,
         query_limits=query_limits,

@@ -17,19 +17,16 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import log_event
-from fedgate.v1 import node_pb2 as pb
-from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
 from node.audit import AuditLog
 from node.config import NodeConfig
 from node.matching import warm_up
 from node.metrics import NodeMetrics
 from node.policy import PolicyEngine
-from node.service import NodeService
+from node.service import NODE_SERVICE, NodeService, node_rpc_handler
 from node.store import Store
 
 logger = logging.getLogger("fedgate.node")
-NODE_SERVICE = pb.DESCRIPTOR.services_by_name["Node"].full_name
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
@@ -78,7 +75,7 @@ async def start_metrics_server(metrics: NodeMetrics, host: str, port: int) -> we
 
 async def start_node(config: NodeConfig) -> RunningNode:
     """Opens store, audit log and policy engine, then binds the gRPC server (port 0 picks a free port)."""
-    store = Store(config.store_path)
+    store = Store(config.store_path, busy_timeout_ms=config.busy_timeout_ms)
     audit = AuditLog(config.audit_path)
     policy = PolicyEngine(config.opa)
     metrics = NodeMetrics(CollectorRegistry(auto_describe=True), config.country)
@@ -94,7 +91,9 @@ async def start_node(config: NodeConfig) -> RunningNode:
         )
         admission = Admission(config, audit, metrics)
         await asyncio.get_running_loop().run_in_executor(None, admission.remember_answered)
-        pb_grpc.add_NodeServicer_to_server(NodeService(config, store, policy, audit, metrics, admission), server)
+        server.add_generic_rpc_handlers(
+            (node_rpc_handler(NodeService(config, store, policy, audit, metrics, admission)),)
+        )
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # set at import, not declared
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection([NODE_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME], server)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from fedcore import SOFTWARE_VERSION
 from fedcore.answers import sign_response
@@ -36,6 +37,7 @@ from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
 from node.store import Store, StoredRecord, StoreError
 
 logger = logging.getLogger("fedgate.node")
+NODE_SERVICE = pb.DESCRIPTOR.services_by_name["Node"].full_name
 
 MAX_QUERY_ID_LENGTH = 128
 MAX_IDENTITY_LENGTH = 128
@@ -345,3 +347,40 @@ class NodeService(pb_grpc.NodeServicer):
         for schema, count in sorted(counts.items()):
             response.schemata.add(schema=schema, records=count)
         return response
+
+
+def node_rpc_handler(service: NodeService) -> grpc.GenericRpcHandler[Any, Any]:
+    """The Node service with requests decoded here, so that undecodable bytes get INVALID_ARGUMENT, not INTERNAL."""
+
+    async def search(raw: bytes, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
+        try:
+            request = pb.SearchRequest.FromString(raw)
+        except DecodeError:
+            service.metrics.invalid_requests.inc()
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "the request is not a fedgate.v1.SearchRequest message"
+            )
+            raise
+        return await service.Search(request, context)
+
+    async def describe(raw: bytes, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
+        try:
+            request = pb.DescribeRequest.FromString(raw)
+        except DecodeError:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "the request is not a fedgate.v1.DescribeRequest message"
+            )
+            raise
+        return await service.Describe(request, context)
+
+    return grpc.method_handlers_generic_handler(
+        NODE_SERVICE,
+        {
+            "Search": grpc.unary_unary_rpc_method_handler(
+                search, request_deserializer=None, response_serializer=pb.SearchResponse.SerializeToString
+            ),
+            "Describe": grpc.unary_unary_rpc_method_handler(
+                describe, request_deserializer=None, response_serializer=pb.DescribeResponse.SerializeToString
+            ),
+        },
+    )

@@ -8,11 +8,11 @@ import secrets
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from followthemoney import model
 from followthemoney.schema import Schema
@@ -21,6 +21,7 @@ from followthemoney.types import registry
 from fedcore.vocabulary import RECORD_FLAGS
 from node.matching import QueryKeys, key_weight, record_keys
 
+T = TypeVar("T")
 STORE_FORMAT = "1"
 MAX_ENTITY_ID_LENGTH = 512
 MAX_VALUE_LENGTH = 10_000
@@ -75,13 +76,15 @@ class ImportReport:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
-def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
     if readonly and not path.exists():
         raise StoreError(f"store {path} does not exist; import records first with `fedgate node import`")
     uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
     try:
-        connection = sqlite3.connect(uri, uri=True, timeout=5.0, isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA busy_timeout = 5000")
+        connection = sqlite3.connect(
+            uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
+        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         if not readonly:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
@@ -227,8 +230,10 @@ def _upsert(
 class Store:
     """Read access for searches: each worker thread keeps its own read-only connection."""
 
-    def __init__(self, path: Path, *, workers: int = 4) -> None:
+    def __init__(self, path: Path, *, workers: int = 4, busy_timeout_ms: int = 1000) -> None:
         self.path = path
+        # A search waits at most this long for a locked store, then reports it unavailable.
+        self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -238,11 +243,28 @@ class Store:
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
-            connection = connect(self.path, readonly=True)
+            connection = connect(self.path, readonly=True, busy_timeout_ms=self.busy_timeout_ms)
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
         return connection
+
+    def _forget_connection(self) -> None:
+        """After a failure the thread's connection is dropped: the next search opens a fresh one."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            with self._lock:
+                if connection in self._connections:
+                    self._connections.remove(connection)
+            connection.close()
+
+    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return work(self._connection())
+        except sqlite3.DatabaseError as error:
+            self._forget_connection()
+            raise StoreError(f"store {self.path} cannot be read: {error}") from error
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -252,18 +274,12 @@ class Store:
             self._connections.clear()
 
     def schema_counts(self) -> dict[str, int]:
-        try:
-            rows = self._connection().execute("SELECT schema, count(*) FROM records GROUP BY schema").fetchall()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"store {self.path} cannot be read: {error}") from error
+        rows = self._read(lambda c: c.execute("SELECT schema, count(*) FROM records GROUP BY schema").fetchall())
         return {schema: count for schema, count in rows}
 
     def candidates(self, keys: QueryKeys, *, max_candidates: int, max_postings: int) -> list[StoredRecord]:
         """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store."""
-        try:
-            return self._candidates(self._connection(), keys, max_candidates, max_postings)
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"store {self.path} cannot be read: {error}") from error
+        return self._read(lambda c: self._candidates(c, keys, max_candidates, max_postings))
 
     def _candidates(
         self, connection: sqlite3.Connection, keys: QueryKeys, max_candidates: int, max_postings: int

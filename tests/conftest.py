@@ -258,7 +258,12 @@ def issuer_keys(tmp_path_factory: pytest.TempPathFactory) -> IssuerKeys:
 
 
 def write_gateway_config(
-    directory: Path, nodes: dict[str, str], keys: IssuerKeys, extra: str = "", tables: str = ""
+    directory: Path,
+    nodes: dict[str, str],
+    keys: IssuerKeys,
+    extra: str = "",
+    tables: str = "",
+    max_body_bytes: int = 4096,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     registry = "".join(f'\n[nodes.{country}]\naddress = "{address}"\n' for country, address in nodes.items())
@@ -267,7 +272,7 @@ def write_gateway_config(
         f"""
 [gateway]
 listen = "127.0.0.1:0"
-max_body_bytes = 4096
+max_body_bytes = {max_body_bytes}
 search_log = "searches.jsonl"
 {extra}
 
@@ -395,6 +400,7 @@ async def running_federation(
     node_extra: str = "",
     gateway_extra: str = "",
     gateway_tables: str = "",
+    max_body_bytes: int = 4096,
 ) -> AsyncIterator[Federation]:
     """A real gateway and real nodes with their real OPA, each node behind a proxy a test can slow down."""
     nodes = {}
@@ -408,6 +414,7 @@ async def running_federation(
         issuer_keys,
         extra=gateway_extra,
         tables=(pki.gateway_tls() if pki else "") + gateway_tables,
+        max_body_bytes=max_body_bytes,
     )
     config = load_gateway_config(config_path)
     runner = web.AppRunner(create_app(config), access_log=None)
