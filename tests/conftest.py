@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import signal
 import tempfile
 import time
 import uuid
@@ -21,6 +22,7 @@ from aiohttp import web
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from fedcli.processes import Service, fedgate_command
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key
 from fedcore.opa import OpaServer, ensure_opa
@@ -479,3 +481,20 @@ class Pki:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return Pki(tmp_path_factory.mktemp("pki"))
+
+
+@contextlib.contextmanager
+def running_demo(work: Path, records: int) -> Iterator[dict[str, Any]]:
+    """`fedgate demo` as a user starts it (mutual TLS on); its ready file plus its pid; Ctrl-C at the end."""
+    ready_file = work / "ready.json"
+    command = fedgate_command(
+        "demo", "--records", str(records), "--ready-file", str(ready_file), "--work-dir", str(work / "federation")
+    )
+    service = Service.spawn("demo", command, work / "demo.log")
+    try:
+        ready = service.wait_ready(ready_file, 300)
+        ready["pid"] = service.process.pid
+        yield ready
+    finally:
+        service.process.send_signal(signal.SIGINT)
+        service.wait(60)

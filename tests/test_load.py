@@ -10,23 +10,13 @@ from typing import Any
 import pytest
 
 from bench.load import run_load
-from fedcli.processes import Service, fedgate_command
-from tests.conftest import REPO
+from tests.conftest import REPO, running_demo
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], int]]:
-    work = tmp_path_factory.mktemp("load-demo")
-    ready_file = work / "ready.json"
-    command = fedgate_command(
-        "demo", "--records", "2000", "--ready-file", str(ready_file), "--work-dir", str(work / "federation")
-    )
-    service = Service.spawn("demo", command, work / "demo.log")
-    try:
-        yield service.wait_ready(ready_file, 300), service.process.pid
-    finally:
-        service.terminate()
-        service.wait(60)
+    with running_demo(tmp_path_factory.mktemp("load-demo"), records=2000) as ready:
+        yield ready, ready["pid"]
 
 
 def assert_flat(rss: dict[str, list[float]]) -> None:

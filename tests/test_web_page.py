@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +12,9 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from fedcli.processes import Service, fedgate_command
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
-from tests.conftest import REPO
+from tests.conftest import REPO, running_demo
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,20 +30,8 @@ PETROV_NAME, PETROV_BORN = "Ivan Petrov", "1975-04-02"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`fedgate demo` as a user starts it, with mutual TLS; stopped with Ctrl-C at the end."""
-    work = tmp_path_factory.mktemp("demo")
-    ready_file = work / "ready.json"
-    command = fedgate_command(
-        "demo", "--records", "300", "--ready-file", str(ready_file), "--work-dir", str(work / "federation")
-    )
-    service = Service.spawn("demo", command, work / "demo.log")
-    try:
-        ready = service.wait_ready(ready_file, 240)
-        ready["pid"] = service.process.pid
+    with running_demo(tmp_path_factory.mktemp("demo"), records=300) as ready:
         yield ready
-    finally:
-        service.process.send_signal(signal.SIGINT)
-        service.wait(60)
 
 
 @pytest.fixture(scope="module")
