@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
 import platform
 import random
+import sqlite3
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,8 @@ import grpc
 from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore import SOFTWARE_VERSION
+from fedcore.assertion import make_assertion
+from fedcore.keys import SigningKey, generate_signing_key, load_private_key
 from fedcore.opa import OPA_VERSION, OpaServer
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
@@ -78,28 +84,77 @@ def nonsense_name(rng: random.Random) -> str:
     return " ".join("".join(rng.choice(NONSENSE_SYLLABLES) for _ in range(3)).capitalize() for _ in range(2))
 
 
-def request(query_id: str, name: str) -> pb.SearchRequest:
+def request(query_id: str, name: str, signer: SigningKey, limit: int = 10) -> pb.SearchRequest:
+    """A search as the gateway sends it: signed requester assertion included."""
     search = pb.SearchRequest(
         query_id=query_id,
         requester=pb.Requester(country="DE", agency="BKA", investigator_id="bench", clearance=pb.CLEARANCE_SECRET),
         purpose=pb.PURPOSE_TERRORISM,
         query=pb.EntityQuery(schema="Person"),
-        limit=10,
+        limit=limit,
     )
     search.query.properties["name"].values.append(name)
+    search.requester_assertion = make_assertion(search, COUNTRY, signer, ttl_s=60)
     return search
 
 
-async def run_queries(address: str, queries: list[tuple[str, str]]) -> dict[str, tuple[float, int]]:
+async def run_queries(
+    address: str, queries: list[tuple[str, str]], signer: SigningKey, limit: int = 10
+) -> dict[str, tuple[float, int]]:
     """Sends the searches one at a time; returns client latency (ms) and hit count per query id."""
     results: dict[str, tuple[float, int]] = {}
     async with grpc.aio.insecure_channel(address) as channel:
         stub = pb_grpc.NodeStub(channel)
         for query_id, name in queries:
+            search = request(query_id, name, signer, limit)
             started = time.perf_counter()
-            response = await stub.Search(request(query_id, name), timeout=10)
+            response = await stub.Search(search, timeout=10)
             results[query_id] = ((time.perf_counter() - started) * 1000, len(response.hits))
     return results
+
+
+@contextlib.contextmanager
+def running_node(store: Path, work: Path, name: str) -> Iterator[tuple[str, OpaServer, Path, SigningKey]]:
+    """France's OPA and a node process over a store; yields its address, OPA, log and the assertion key."""
+    with OpaServer(COUNTRY, work / f"opa-{name}") as opa:
+        node_dir = work / f"node-{name}"
+        node_dir.mkdir()
+        keys = {key_id: generate_signing_key() for key_id in ("gw-bench", "node-bench")}
+        for key_id, (private_pem, public_pem) in keys.items():
+            (node_dir / f"{key_id}.pem").write_bytes(private_pem)
+            (node_dir / f"{key_id}.pub.pem").write_bytes(public_pem)
+        config = node_dir / "node.toml"
+        config.write_text(
+            f'[node]\ncountry = "{COUNTRY}"\nlisten = "127.0.0.1:0"\ncontact = "bench"\n'
+            f'[store]\npath = "{store}"\naudit_path = "audit.sqlite"\n'
+            f'[opa]\nurl = "{opa.url}"\ntimeout_ms = 2000\n'
+            f"[limits]\nsearches_per_requester = 1000000\nmax_limit = 100\n"
+            f'[gateway_keys]\n"gw-bench" = "gw-bench.pub.pem"\n'
+            f'[signing]\nkey = "node-bench.pem"\nkey_id = "node-bench"\n'
+        )
+        ready, log = node_dir / "ready.json", node_dir / "node.log"
+        node = Service.spawn(
+            "node", fedgate_command("node", "serve", "--config", str(config), "--ready-file", str(ready)), log
+        )
+        try:
+            address = node.wait_ready(ready, 120)["grpc"]
+            yield address, opa, log, SigningKey("gw-bench", load_private_key(node_dir / "gw-bench.pem"))
+        finally:
+            node.terminate()
+            node.wait(30)
+
+
+def opa_decisions(opa: OpaServer) -> int:
+    """Decisions OPA has served (its own counter of POSTs to /v1/data)."""
+    with urllib.request.urlopen(f"{opa.url}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if (
+                line.startswith("http_request_duration_seconds_count")
+                and 'handler="v1/data"' in line
+                and 'method="post"' in line
+            ):
+                return int(float(line.rsplit(" ", 1)[1]))
+    return 0
 
 
 def node_timings(log: Path) -> dict[str, dict[str, float]]:
@@ -144,32 +199,50 @@ def measure(records: int, queries: int, work: Path) -> list[dict[str, Any]]:
     rng.shuffle(planned)
     warmup = [(f"warm-{n}", name) for n, (_, name) in enumerate(planned[:20])]
 
-    with OpaServer(COUNTRY, work / f"opa-{records}") as opa:
-        node_dir = work / f"node-{records}"
-        node_dir.mkdir()
-        config = node_dir / "node.toml"
-        config.write_text(
-            f'[node]\ncountry = "{COUNTRY}"\nlisten = "127.0.0.1:0"\ncontact = "bench"\n'
-            f'[store]\npath = "{store}"\naudit_path = "audit.sqlite"\n'
-            f'[opa]\nurl = "{opa.url}"\ntimeout_ms = 2000\n'
-        )
-        ready, log = node_dir / "ready.json", node_dir / "node.log"
-        node = Service.spawn(
-            "node", fedgate_command("node", "serve", "--config", str(config), "--ready-file", str(ready)), log
-        )
-        try:
-            address = node.wait_ready(ready, 120)["grpc"]
-            asyncio.run(run_queries(address, warmup))
-            client = asyncio.run(run_queries(address, planned))
-        finally:
-            node.terminate()
-            node.wait(30)
+    with running_node(store, work, str(records)) as (address, opa, log, signer):
+        asyncio.run(run_queries(address, warmup, signer))
+        decisions_before = opa_decisions(opa)
+        client = asyncio.run(run_queries(address, planned, signer))
+        decisions = opa_decisions(opa) - decisions_before
     timings = node_timings(log)
     rows = []
     for kind in ("hit", "nohit"):
         ids = [query_id for query_id, _ in planned if query_id.startswith(f"{kind}-")]
         rows.append({"records": records, **summarise(kind.replace("nohit", "no_hit"), ids, client, timings)})
+    for row in rows:
+        row["opa_decisions_per_search"] = round(decisions / len(planned), 3)
     return rows
+
+
+def measure_candidates(records: int, queries: int, work: Path) -> list[dict[str, Any]]:
+    """Search latency when the one OPA decision covers K = 1 and K = 50 candidate records."""
+    store, _ = build_store(records)
+    connection = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    # The most frequent full names: searching one of them with limit K releases K records.
+    rows = connection.execute(
+        "SELECT json_extract(properties, '$.name[0]') AS name, count(*) AS n FROM records "
+        "WHERE flags = '[]' GROUP BY name ORDER BY n DESC LIMIT 20"
+    ).fetchall()
+    connection.close()
+    common = [name for name, count in rows if count >= 50]
+    results = []
+    with running_node(store, work, f"k-{records}") as (address, opa, log, signer):
+        for k in (1, 50):
+            planned = [(f"k{k}-{n}", common[n % len(common)]) for n in range(queries)]
+            asyncio.run(
+                run_queries(address, [(f"warm-k{k}-{n}", name) for n, (_, name) in enumerate(planned[:5])], signer, k)
+            )
+            before = opa_decisions(opa)
+            client = asyncio.run(run_queries(address, planned, signer, k))
+            decisions = opa_decisions(opa) - before
+            timings = node_timings(log)
+            ids = [query_id for query_id, _ in planned]
+            row = summarise(f"hit, K = {k}", ids, client, timings)
+            row["records"] = records
+            row["candidates_released_p50"] = sorted(client[i][1] for i in ids)[len(ids) // 2]
+            row["opa_decisions_per_search"] = round(decisions / len(ids), 3)
+            results.append(row)
+    return results
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:

@@ -22,6 +22,7 @@ from aiohttp import web
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from bench.netfaults import DelayProxy
 from fedcli.processes import Service, fedgate_command
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key
@@ -35,7 +36,6 @@ from gateway.config import GatewayConfig, load_gateway_config
 from node.config import load_node_config
 from node.server import RunningNode, start_node
 from node.store import import_lines
-from tests.faults import DelayProxy
 from tests.samples import FR_RECORDS, RECORDS_BY_COUNTRY, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent

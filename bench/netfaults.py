@@ -1,9 +1,10 @@
-"""Network faults for tests: a TCP proxy on loopback that can delay or cut what passes through it."""
+"""Network faults for tests and benchmarks: a TCP proxy on loopback that delays, cuts or re-points a link."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 
 
 class DelayProxy:
@@ -15,6 +16,10 @@ class DelayProxy:
         # Flakiness: when set, every n-th answer chunk cuts its connection instead of passing through.
         self.cut_every = 0
         self._chunks = 0
+        # A heavy tail: this share of answer chunks is held back by tail_delay_s more.
+        self.tail_share = 0.0
+        self.tail_delay_s = 0.0
+        self._random = random.Random(7)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closers: set[asyncio.Event] = set()
@@ -96,7 +101,10 @@ class DelayProxy:
                         self._chunks += 1
                         if self._chunks % self.cut_every == 0:
                             return
-                    queue.put_nowait((loop.time() + (self.delay_s if delayed else 0.0), data))
+                    delay = self.delay_s if delayed else 0.0
+                    if delayed and self.tail_share and self._random.random() < self.tail_share:
+                        delay += self.tail_delay_s
+                    queue.put_nowait((loop.time() + delay, data))
                 queue.put_nowait(None)
                 with contextlib.suppress(ConnectionError):
                     await delivery

@@ -1,0 +1,260 @@
+"""`python -m bench`: fedgate against a bare gRPC fan-out, in one run on one machine.
+
+    python -m bench                 # N = 1, 8, 50, 196 countries; node alone at 10k, 100k, 1M records
+    python -m bench --quick         # smaller sizes, for a first look
+
+Writes bench/results/bench.json and bench/results/bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench import node_search
+from bench.baseline import FanOut
+from bench.federation import BenchFederation, GatewaySearch, bench_federation, no_hit_body
+from bench.harness import Measured, machine, measure, versions
+from fedcli.processes import Service, fedgate_command
+from fedcore.vocabulary import COUNTRY_CODES
+
+RESULTS = Path(__file__).resolve().parent / "results"
+FIRST = ["FR", "DE", "GR", "UA", "AE"]
+
+
+def countries(count: int) -> list[str]:
+    others = sorted(COUNTRY_CODES - set(FIRST))
+    return (FIRST + others)[:count]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def figures(run: Measured) -> dict[str, float]:
+    return {"p50_ms": run.p50_ms, "p99_ms": run.p99_ms, "per_s": run.per_s, "cpu_ms_per_search": run.cpu_ms_per_search}
+
+
+async def baseline(count: int, work: Path, c1_count: int, duration_s: float) -> dict[str, Any]:
+    ready = work / f"baseline-{count}.json"
+    servers = Service.spawn(
+        "baseline", [*fedgate_command()[:2], "bench.baseline", "serve", "--count", str(count), "--ready-file", str(ready)],
+        work / f"baseline-{count}.log",
+    )  # fmt: skip
+    try:
+        addresses = servers.wait_ready(ready, 60)
+        fan_out = FanOut(addresses)
+        pids = [servers.process.pid, os.getpid()]  # the servers, and this process doing the fan-out
+        await measure(fan_out, concurrency=1, count=20, pids=pids)
+        one = await measure(fan_out, concurrency=1, count=c1_count, pids=pids)
+        sixteen = await measure(fan_out, concurrency=16, duration_s=duration_s, pids=pids)
+        await fan_out.close()
+    finally:
+        servers.terminate()
+        servers.wait(30)
+    return {"c1": figures(one), "c16": figures(sixteen)}
+
+
+async def federated(federation: BenchFederation, c1_count: int, duration_s: float) -> dict[str, Any]:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
+        search = GatewaySearch(session, federation, no_hit_body())
+        pids = federation.pids()
+        await measure(search, concurrency=1, count=20, pids=pids)
+        one = await measure(search, concurrency=1, count=c1_count, pids=pids)
+        sixteen = await measure(search, concurrency=16, duration_s=duration_s, pids=pids)
+    return {"c1": figures(one), "c16": figures(sixteen)}
+
+
+def ratios(fed: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
+    def ratio(a: float, b: float) -> float:
+        return round(a / b, 2) if b else 0.0
+
+    return {
+        "p50_c1": ratio(fed["c1"]["p50_ms"], base["c1"]["p50_ms"]),
+        "p99_c1": ratio(fed["c1"]["p99_ms"], base["c1"]["p99_ms"]),
+        "p50_c16": ratio(fed["c16"]["p50_ms"], base["c16"]["p50_ms"]),
+        "p99_c16": ratio(fed["c16"]["p99_ms"], base["c16"]["p99_ms"]),
+        "throughput": ratio(fed["c16"]["per_s"], base["c16"]["per_s"]),
+        "cpu_per_search": ratio(fed["c16"]["cpu_ms_per_search"], base["c16"]["cpu_ms_per_search"]),
+    }
+
+
+async def fan_out_section(sizes: list[int], records: int, work: Path, duration_s: float) -> list[dict[str, Any]]:
+    rows = []
+    for size in sizes:
+        c1_count = 200 if size <= 8 else 100 if size <= 50 else 40
+        log(f"baseline, {size} servers")
+        base = await baseline(size, work, c1_count, duration_s)
+        log(f"federation, {size} countries")
+        per_process = 1 if size <= 16 else 25
+        async with bench_federation(
+            work / f"fed-{size}", countries(size), records=records, per_process=per_process
+        ) as fed:
+            measured = await federated(fed, c1_count, duration_s)
+            layout = fed.layout
+        rows.append(
+            {
+                "countries": size,
+                "layout": layout,
+                "baseline": base,
+                "fedgate": measured,
+                "ratio": ratios(measured, base),
+            }
+        )
+        log(f"  {size}: fedgate p50 {measured['c1']['p50_ms']} ms vs floor {base['c1']['p50_ms']} ms")
+    return rows
+
+
+async def tail_section(work: Path, records: int, searches: int) -> dict[str, Any]:
+    """One country of eight with a heavy tail (about 1 % of answers 500 ms late), a 200 ms search budget."""
+    names = countries(8)
+    async with bench_federation(work / "tail", names, records=records, per_process=1, proxied=("AE",)) as fed:
+        proxy = fed.proxies["AE"]
+        proxy.tail_share, proxy.tail_delay_s = 0.0025, 0.5
+        async with aiohttp.ClientSession() as session:
+            search = GatewaySearch(session, fed, no_hit_body(timeout_ms=200))
+            search.keep_answers = True
+            await measure(search, concurrency=1, count=20, pids=[])
+            search.answers.clear()
+            run = await measure(search, concurrency=4, count=searches, pids=[])
+    timed_out = sum(1 for answer in search.answers if answer["countries"]["AE"]["status"] == "timeout")
+    return {
+        "countries": 8,
+        "budget_ms": 200,
+        "searches": run.searches,
+        "slow_country_timeouts": timed_out,
+        "p50_ms": run.p50_ms,
+        "p99_ms": run.p99_ms,
+        "max_ms": round(max(run.latencies_ms), 1),
+        "p99_over_budget": round(run.p99_ms / 200, 2),
+    }
+
+
+async def scrape(session: aiohttp.ClientSession, urls: list[str], stop: asyncio.Event) -> int:
+    scrapes = 0
+    while not stop.is_set():
+        for url in urls:
+            async with session.get(url) as response:
+                await response.read()
+        scrapes += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+    return scrapes
+
+
+async def metrics_section(work: Path, records: int, duration_s: float) -> dict[str, Any]:
+    async with bench_federation(work / "metrics", countries(8), records=records, per_process=1) as fed:
+        urls = [fed.gateway_url + "/metrics", *fed.metrics_urls]
+        async with aiohttp.ClientSession() as session:
+            search = GatewaySearch(session, fed, no_hit_body())
+            await measure(search, concurrency=16, count=100, pids=[])
+            quiet = await measure(search, concurrency=16, duration_s=duration_s, pids=fed.pids())
+            stop = asyncio.Event()
+            scraper = asyncio.create_task(scrape(session, urls, stop))
+            scraped = await measure(search, concurrency=16, duration_s=duration_s, pids=fed.pids())
+            stop.set()
+            scrapes = await scraper
+    return {
+        "countries": 8,
+        "not_scraped_per_s": quiet.per_s,
+        "scraped_every_second_per_s": scraped.per_s,
+        "scrape_rounds": scrapes,
+        "throughput_ratio": round(scraped.per_s / quiet.per_s, 3),
+        "note": "instrumentation is always on; 'not scraped' is the closest to metrics disabled",
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "# fedgate benchmarks",
+        "",
+        f"Machine: {result['machine']['cpus']} CPUs, {result['machine']['memory_gib']} GiB, "
+        f"{result['machine']['platform']}, Python {result['machine']['python']}. "
+        f"Versions: fedgate {result['versions']['fedgate']}, OPA {result['versions']['opa']}, "
+        f"grpcio {result['versions']['grpcio']}. Run took {result['seconds']:.0f} s.",
+        "",
+        "## Federated search against a bare gRPC fan-out (no-hit searches)",
+        "",
+        "The floor: N trivial grpc.aio servers (one process) answering a fixed SearchResponse, and a bare client "
+        "fanning out with asyncio.gather over reused channels. fedgate: the real gateway over HTTP, nodes with "
+        "synthetic data, their OPA, mutual assertions and signed answers, audit entries written to disk.",
+        "",
+        "| countries | floor p50 / p99 ms (c=1) | fedgate p50 / p99 ms (c=1) | ratio p50 / p99 | floor p50 / p99 ms (c=16) "
+        "| fedgate p50 / p99 ms (c=16) | floor / fedgate searches/s | throughput ratio | CPU ms/search floor / fedgate | CPU ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["fan_out"]:
+        b, f, r = row["baseline"], row["fedgate"], row["ratio"]
+        lines.append(
+            f"| {row['countries']} | {b['c1']['p50_ms']} / {b['c1']['p99_ms']} | {f['c1']['p50_ms']} / {f['c1']['p99_ms']} "
+            f"| {r['p50_c1']} / {r['p99_c1']} | {b['c16']['p50_ms']} / {b['c16']['p99_ms']} "
+            f"| {f['c16']['p50_ms']} / {f['c16']['p99_ms']} | {b['c16']['per_s']} / {f['c16']['per_s']} "
+            f"| {r['throughput']} | {b['c16']['cpu_ms_per_search']} / {f['c16']['cpu_ms_per_search']} | {r['cpu_per_search']} |"
+        )
+    lines += ["", "Layouts:", ""] + [f"- {row['countries']}: {row['layout']}" for row in result["fan_out"]]
+    lines += ["", "## A node alone", "", node_search.markdown(result["node"]).rstrip()]
+    lines += ["", "## Tail: one of eight countries with a heavy tail, 200 ms budget", ""]
+    tail = result["tail"]
+    lines.append(
+        f"{tail['searches']} searches at concurrency 4; the slow country timed out in {tail['slow_country_timeouts']}. "
+        f"p50 {tail['p50_ms']} ms, p99 {tail['p99_ms']} ms, max {tail['max_ms']} ms: p99 is {tail['p99_over_budget']}× the budget."
+    )
+    metrics = result["metrics"]
+    lines += ["", "## Metrics overhead (8 countries, concurrency 16)", ""]
+    lines.append(
+        f"{metrics['not_scraped_per_s']} searches/s not scraped, {metrics['scraped_every_second_per_s']} searches/s with "
+        f"the gateway and every node scraped every second ({metrics['scrape_rounds']} rounds): ratio {metrics['throughput_ratio']}. "
+        f"({metrics['note']}.)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    started = time.monotonic()
+    sizes = [1, 8] if args.quick else [1, 8, 50, 196]
+    store_sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
+    duration_s = 5.0 if args.quick else 10.0
+    records = 300 if args.quick else 500
+    result: dict[str, Any] = {"machine": machine(), "versions": versions()}
+    result["fan_out"] = await fan_out_section(sizes, records, work, duration_s)
+    log("node alone")
+    node_rows: list[dict[str, Any]] = []
+    for size in store_sizes:
+        node_rows.extend(await asyncio.to_thread(node_search.measure, size, 100 if args.quick else 300, work))
+    node_rows.extend(
+        await asyncio.to_thread(node_search.measure_candidates, 100_000, 100, work)
+    )
+    result["node"] = node_rows
+    log("tail")
+    result["tail"] = await tail_section(work, records, 300 if args.quick else 1000)
+    log("metrics overhead")
+    result["metrics"] = await metrics_section(work, records, duration_s)
+    result["seconds"] = time.monotonic() - started
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="fedgate-bench-") as work:
+        result = asyncio.run(run(args, Path(work)))
+    RESULTS.mkdir(exist_ok=True)
+    name = "bench-quick" if args.quick else "bench"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

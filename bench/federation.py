@@ -1,0 +1,193 @@
+"""A benchmark federation of N countries: generated policies, OPA and node processes (grouped above 16), a gateway."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.netfaults import DelayProxy
+from bench.policies import ORDINARY_PURPOSES, write_policies
+from fedcli.processes import Service, fedgate_command
+from fedcli.synthetic import generate_country
+from fedcore.keys import generate_signing_key
+from fedcore.opa import OpaServer
+from gateway.auth import generate_keypair, issue_token
+from gateway.config import load_gateway_config
+from node.store import import_lines
+
+NO_HIT_NAME = "Zorvak Quinnelbry"
+
+
+@dataclass
+class BenchFederation:
+    countries: list[str]
+    gateway_url: str
+    token: str
+    layout: str
+    services: list[Service] = field(default_factory=list)
+    opa: list[OpaServer] = field(default_factory=list)
+    metrics_urls: list[str] = field(default_factory=list)
+    proxies: dict[str, DelayProxy] = field(default_factory=dict)
+
+    def pids(self) -> list[int]:
+        return [s.process.pid for s in self.services] + [o.process.pid for o in self.opa if o.process is not None]
+
+
+def _groups(countries: list[str], per_process: int) -> list[list[str]]:
+    return [countries[i : i + per_process] for i in range(0, len(countries), per_process)]
+
+
+def _write_keys(directory: Path) -> None:
+    directory.mkdir(parents=True)
+    for key_id in ("gw-bench", "node-bench"):
+        private, public = generate_signing_key()
+        (directory / f"{key_id}.pem").write_bytes(private)
+        (directory / f"{key_id}.pub.pem").write_bytes(public)
+    private, public = generate_keypair("EdDSA")
+    (directory / "issuer.pem").write_bytes(private)
+    (directory / "issuer.pub.pem").write_bytes(public)
+
+
+def _node_config(directory: Path, country: str, opa_url: str, keys: Path) -> Path:
+    path = directory / "node.toml"
+    path.write_text(
+        f'[node]\ncountry = "{country}"\nlisten = "127.0.0.1:0"\ncontact = "bench {country}"\nshutdown_grace_s = 1\n\n'
+        f'[store]\npath = "records.sqlite"\naudit_path = "audit.sqlite"\n\n'
+        f'[opa]\nurl = "{opa_url}"\ntimeout_ms = 2000\n\n'
+        f'[limits]\nsearches_per_requester = 1000000\n\n[metrics]\nlisten = "127.0.0.1:0"\n\n'
+        f'[gateway_keys]\n"gw-bench" = "{keys / "gw-bench.pub.pem"}"\n\n'
+        f'[signing]\nkey = "{keys / "node-bench.pem"}"\nkey_id = "node-bench"\n\n[log]\nlevel = "warning"\n'
+    )
+    return path
+
+
+def _gateway_config(directory: Path, nodes: dict[str, str], keys: Path, timeout_ms: int) -> Path:
+    path = directory / "gateway.toml"
+    registry = "".join(f'[nodes.{country}]\naddress = "{address}"\n' for country, address in nodes.items())
+    path.write_text(
+        f'[gateway]\nlisten = "127.0.0.1:0"\nlog_level = "warning"\n\n'
+        f"[search]\ndefault_timeout_ms = {timeout_ms}\nmin_timeout_ms = 50\n\n"
+        "[resilience]\nmax_concurrent_calls_per_node = 256\nbreaker_failures = 1000\n\n"
+        "[rate_limits]\nsearches_per_investigator = 1000000\nsearches_per_country = 10000000\n\n"
+        f'[assertion]\nkey = "{keys / "gw-bench.pem"}"\nkey_id = "gw-bench"\n\n'
+        f'[issuers.bench]\nalgorithm = "EdDSA"\npublic_key = "{keys / "issuer.pub.pem"}"\n'
+        f'private_key = "{keys / "issuer.pem"}"\n\n{registry}'
+    )
+    return path
+
+
+@contextlib.asynccontextmanager
+async def bench_federation(
+    work: Path,
+    countries: list[str],
+    *,
+    records: int,
+    per_process: int,
+    timeout_ms: int = 2000,
+    proxied: tuple[str, ...] = (),
+) -> AsyncIterator[BenchFederation]:
+    """Up to `per_process` nodes share a process and an OPA; `proxied` countries sit behind a DelayProxy."""
+    policies = write_policies(work / "policies", countries)
+    keys = work / "keys"
+    _write_keys(keys)
+    groups = _groups(countries, per_process)
+    layout = (
+        f"{len(countries)} countries, {len(groups)} node process(es) of up to {per_process} nodes, one OPA per node "
+        f"process serving those countries' policies, {records} synthetic records per country, gateway apart"
+    )
+    federation = BenchFederation(countries, "", "", layout)
+    try:
+        configs: dict[str, Path] = {}
+        for index, group in enumerate(groups):
+            opa = OpaServer(group[0], work / f"opa-{index}", policies_dir=policies, as_bundle=False)
+            federation.opa.append(opa.start())
+            for country in group:
+                directory = work / "nodes" / country.lower()
+                directory.mkdir(parents=True)
+                lines = (
+                    json.dumps(e, ensure_ascii=False) for e in generate_country(country, records, 11, vehicle_share=0.0)
+                )
+                import_lines(directory / "records.sqlite", lines, skip_invalid=False)
+                configs[country] = _node_config(directory, country, opa.url, keys)
+        ready_files = []
+        for index, group in enumerate(groups):
+            ready = work / f"nodes-{index}.json"
+            command = [
+                *fedgate_command()[:2],
+                "bench.nodes",
+                "--ready-file",
+                str(ready),
+                *(str(configs[c]) for c in group),
+            ]
+            federation.services.append(Service.spawn(f"nodes-{index}", command, work / f"nodes-{index}.log"))
+            ready_files.append(ready)
+        addresses: dict[str, str] = {}
+        for service, ready in zip(federation.services, ready_files, strict=True):
+            for country, node in service.wait_ready(ready, 600).items():
+                addresses[country] = node["grpc"]
+                federation.metrics_urls.append(node["metrics_url"])
+        for country in proxied:
+            federation.proxies[country] = await DelayProxy(addresses[country]).start()
+            addresses[country] = federation.proxies[country].address
+        gateway_dir = work / "gateway"
+        gateway_dir.mkdir()
+        config_path = _gateway_config(gateway_dir, {c: addresses[c] for c in countries}, keys, timeout_ms)
+        ready = gateway_dir / "ready.json"
+        command = fedgate_command("gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
+        gateway = Service.spawn("gateway", command, gateway_dir / "gateway.log")
+        federation.services.append(gateway)
+        federation.gateway_url = gateway.wait_ready(ready, 120)["gateway_url"]
+        config = load_gateway_config(config_path)
+        federation.token = issue_token(
+            config.issuers["bench"],
+            config.audience,
+            investigator_id="bench",
+            country=countries[0],
+            agency="bench",
+            clearance="secret",
+            purposes=ORDINARY_PURPOSES,
+            ttl_s=24 * 3600,
+        )
+        yield federation
+    finally:
+        for service in federation.services:
+            service.terminate()
+        for service in federation.services:
+            service.wait(30)
+        for opa in federation.opa:
+            opa.stop()
+        for proxy in federation.proxies.values():
+            await proxy.stop()
+
+
+class GatewaySearch:
+    """One federated search through the gateway's HTTP API, as a measurable call."""
+
+    def __init__(self, session: aiohttp.ClientSession, federation: BenchFederation, body: dict[str, Any]) -> None:
+        self.session = session
+        self.url = federation.gateway_url + "/v1/search"
+        self.headers = {"Authorization": f"Bearer {federation.token}"}
+        self.body = body
+        self.answers: list[dict[str, Any]] = []
+        self.keep_answers = False
+
+    async def __call__(self) -> None:
+        async with self.session.post(self.url, json=self.body, headers=self.headers) as response:
+            payload = await response.read()
+            if response.status != 200:
+                raise RuntimeError(f"the gateway answered {response.status}: {payload[:300]!r}")
+        if self.keep_answers:
+            self.answers.append(json.loads(payload))
+
+
+def no_hit_body(timeout_ms: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"schema": "Person", "properties": {"name": [NO_HIT_NAME]}, "purpose": "terrorism"}
+    if timeout_ms is not None:
+        body["timeout_ms"] = timeout_ms
+    return body
