@@ -231,9 +231,7 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     node_rows: list[dict[str, Any]] = []
     for size in store_sizes:
         node_rows.extend(await asyncio.to_thread(node_search.measure, size, 100 if args.quick else 300, work))
-    node_rows.extend(
-        await asyncio.to_thread(node_search.measure_candidates, 100_000, 100, work)
-    )
+    node_rows.extend(await asyncio.to_thread(node_search.measure_candidates, 100_000, 100, work))
     result["node"] = node_rows
     log("tail")
     result["tail"] = await tail_section(work, records, 300 if args.quick else 1000)

@@ -36,7 +36,7 @@ from fedcore.keys import SigningKey, generate_signing_key, load_private_key
 from fedcore.opa import OPA_VERSION, OpaServer
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
-from node.store import import_lines
+from node.store import STORE_FORMAT, import_lines
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -53,7 +53,7 @@ def percentile(values: list[float], share: float) -> float:
 def build_store(records: int) -> tuple[Path, list[str]]:
     """The cached store of this size and some stored Person names to search for."""
     CACHE.mkdir(exist_ok=True)
-    store = CACHE / f"{COUNTRY.lower()}-{records}-{SEED}.sqlite"
+    store = CACHE / f"{COUNTRY.lower()}-{records}-{SEED}-format{STORE_FORMAT}.sqlite"
     names_file = store.with_suffix(".names.json")
     if not store.exists() or not names_file.exists():
         persons = (

@@ -29,6 +29,10 @@ class MatchingSettings:
     max_postings: int
 
 
+# The operating point measured in docs/matching.md (python -m bench.matching).
+DEFAULT_MATCHING = MatchingSettings(min_score=0.7, max_candidates=20, max_postings=1_000)
+
+
 @dataclass(frozen=True)
 class NodeConfig:
     country: str
@@ -98,9 +102,13 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
 
     matching_section = root.section("matching")
     matching = MatchingSettings(
-        min_score=matching_section.number("min_score", 0.7, minimum=0.0, maximum=1.0),
-        max_candidates=matching_section.integer("max_candidates", 50, minimum=1, maximum=1000),
-        max_postings=matching_section.integer("max_postings", 20_000, minimum=100, maximum=10_000_000),
+        min_score=matching_section.number("min_score", DEFAULT_MATCHING.min_score, minimum=0.0, maximum=1.0),
+        max_candidates=matching_section.integer(
+            "max_candidates", DEFAULT_MATCHING.max_candidates, minimum=1, maximum=1000
+        ),
+        max_postings=matching_section.integer(
+            "max_postings", DEFAULT_MATCHING.max_postings, minimum=100, maximum=10_000_000
+        ),
     )
 
     limits = root.section("limits")

@@ -29,9 +29,9 @@ from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
 from node.audit import AuditError, AuditLog
-from node.config import NodeConfig
+from node.config import MatchingSettings, NodeConfig
 from node.disclosure import audit_record, build_hit
-from node.matching import MatchResult, analyse_names, query_keys, score_record
+from node.matching import MatchResult, prepare_query, query_keys, score_record, spelled_alike
 from node.metrics import NodeMetrics
 from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
 from node.store import Store, StoredRecord, StoreError
@@ -104,15 +104,21 @@ def validate_search(request: pb.SearchRequest, config: NodeConfig) -> ValidSearc
 
 
 def find_matches(
-    store: Store, query: EntityQuery, limit: int, config: NodeConfig
+    store: Store, query: EntityQuery, limit: int, settings: MatchingSettings
 ) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
     """Runs in a store thread: candidates from the index, scored; the best `limit` above the threshold."""
     candidates = store.candidates(
-        query_keys(query), max_candidates=config.matching.max_candidates, max_postings=config.matching.max_postings
+        query_keys(query), max_candidates=max(settings.max_candidates, limit), max_postings=settings.max_postings
     )
-    query_names = analyse_names(query.schema, query.properties, is_query=True)
-    scored = [(record, score_record(query, query_names, record.schema, record.properties)) for record in candidates]
-    matches = [(record, result) for record, result in scored if result.score >= config.matching.min_score]
+    prepared = prepare_query(query)
+    matches: list[tuple[StoredRecord, MatchResult]] = []
+    for record in candidates:
+        unkeyed = not record.name_key_weight and not prepared.identifiers
+        if unkeyed and not spelled_alike(prepared, record.schema, record.properties):
+            continue
+        result = score_record(prepared, record.schema, record.properties, min_score=settings.min_score)
+        if result is not None and result.score >= settings.min_score:
+            matches.append((record, result))
     matches.sort(key=lambda item: (-item[1].score, item[0].ref))
     return len(candidates), matches[:limit]
 
@@ -239,7 +245,7 @@ class NodeService(pb_grpc.NodeServicer):
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(
-                self.store.executor, find_matches, self.store, search.query, search.limit, self.config
+                self.store.executor, find_matches, self.store, search.query, search.limit, self.config.matching
             )
         except StoreError as error:
             log_event(logger, "search.store_unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
+import re
 import secrets
 import sqlite3
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,11 +24,16 @@ from fedcore.vocabulary import RECORD_FLAGS
 from node.matching import QueryKeys, key_weight, record_keys
 
 T = TypeVar("T")
-STORE_FORMAT = "1"
+# Also bumped when the blocking keys a record gets (node.matching.record_keys) change.
+STORE_FORMAT = "2"
+# Ranking weights of blocking keys beside the name keys' (at most a few hundred together).
+IDENTIFIER_WEIGHT = 1e9
+DATE_WEIGHT = 1e6
+SINGLE_TOKEN_KEY = re.compile(r"\|(t|m|s):")
+MMAP_BYTES = 4 << 30
+CACHE_KIB = 32 << 10
 MAX_ENTITY_ID_LENGTH = 512
 MAX_VALUE_LENGTH = 10_000
-# A record whose identifier equals the query's outranks any name-only candidate.
-IDENTIFIER_BONUS = 1_000.0
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -41,7 +48,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
 CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keys_rid ON keys (rid);
-CREATE TABLE IF NOT EXISTS key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL, postings TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -60,6 +67,8 @@ class StoredRecord:
     schema: Schema
     properties: dict[str, list[str]]
     flags: list[str]
+    # As a search candidate: the weight of the name keys it shares with the query (0: found otherwise).
+    name_key_weight: float = field(default=0.0, compare=False)
 
     def shareable_properties(self) -> dict[str, list[str]]:
         """Properties that can be considered for release: references to other records never leave."""
@@ -85,6 +94,10 @@ def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlit
             uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
         )
         connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        # Searches read postings all over the index: map the file (no read call and copy per page) and keep
+        # a larger page cache than SQLite's 2 MB default.
+        connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if not readonly:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
@@ -94,7 +107,11 @@ def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlit
     except sqlite3.DatabaseError as error:
         raise StoreError(f"store {path} cannot be opened: {error}") from error
     if row is None or row[0] != STORE_FORMAT:
-        raise StoreError(f"store {path} has format {row[0] if row else 'none'}, expected {STORE_FORMAT}")
+        found = row[0] if row else "none"
+        raise StoreError(
+            f"store {path} has format {found}, this node reads format {STORE_FORMAT}: "
+            "import the records into a new store"
+        )
     return connection
 
 
@@ -150,6 +167,10 @@ def _known_schema(name: str) -> Schema:
     return schema
 
 
+def _flags(stored: str) -> list[str]:
+    return [] if stored == "[]" else list(json.loads(stored))
+
+
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -186,7 +207,9 @@ def import_lines(path: Path, lines: Iterable[str], *, skip_invalid: bool) -> Imp
             marks = ",".join("?" * len(chunk))
             connection.execute(f"DELETE FROM key_counts WHERE key IN ({marks})", chunk)
             connection.execute(
-                f"INSERT INTO key_counts SELECT key, count(*) FROM keys WHERE key IN ({marks}) GROUP BY key", chunk
+                "INSERT INTO key_counts SELECT key, count(*), group_concat(rid) "
+                f"FROM keys WHERE key IN ({marks}) GROUP BY key",
+                chunk,
             )
         total = connection.execute("SELECT count(*) FROM records").fetchone()[0]
         connection.execute("INSERT OR REPLACE INTO meta VALUES ('records', ?)", (str(total),))
@@ -284,10 +307,11 @@ class Store:
     def _candidates(
         self, connection: sqlite3.Connection, keys: QueryKeys, max_candidates: int, max_postings: int
     ) -> list[StoredRecord]:
-        weights: dict[int, float] = defaultdict(float)
-        for key in keys.identifier_keys:
-            for (rid,) in connection.execute("SELECT rid FROM keys WHERE key = ? LIMIT ?", (key, max_postings)):
-                weights[rid] += IDENTIFIER_BONUS
+        # Every key read adds its weight to the records it lists. Records with the query's identifier come
+        # first, then those born the same day (few, and a name written in another script or mistyped shares
+        # fewer keys than namesakes do), then the records with the most (and rarest) name keys in common.
+        weights: dict[str, float] = {key: IDENTIFIER_WEIGHT for key in keys.identifier_keys}
+        weights.update((key, DATE_WEIGHT) for key in keys.date_keys)
         if keys.name_keys:
             total_row = connection.execute("SELECT value FROM meta WHERE name = 'records'").fetchone()
             total = int(total_row[0]) if total_row else 1
@@ -297,25 +321,46 @@ class Store:
                 counts.extend(connection.execute(f"SELECT key, n FROM key_counts WHERE key IN ({marks})", chunk))
             counts.sort(key=lambda item: item[1])
             budget = max_postings
+            single_counts: set[int] = set()
             for index, (key, postings) in enumerate(counts):
                 # The rarest key is always read; the others only while they fit the posting budget.
                 if index > 0 and postings > budget:
                     break
+                if SINGLE_TOKEN_KEY.search(key):
+                    # One name part yields several single-part keys (its spelling, its sound, the symbols of
+                    # the names it may be: Vera, Вера…) that list the same records: keys with equal counts
+                    # are read, and weigh, once.
+                    if postings in single_counts:
+                        continue
+                    single_counts.add(postings)
                 budget -= postings
-                weight = key_weight(postings, total)
-                for (rid,) in connection.execute("SELECT rid FROM keys WHERE key = ? LIMIT ?", (key, max_postings)):
-                    weights[rid] += weight
+                weights[key] = key_weight(postings, total)
         if not weights:
             return []
-        best = heapq.nlargest(max_candidates, weights.items(), key=lambda item: (item[1], -item[0]))
-        rids = [rid for rid, _ in best]
+        totals: dict[str, float] = {}
+        add = totals.get
+        for chunk in _chunks(list(weights)):
+            marks = ",".join("?" * len(chunk))
+            for key, postings in connection.execute(
+                f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", chunk
+            ):
+                weight = weights[key]
+                # Record ids stay text here: only the best few are ever turned into numbers.
+                for rid_text in postings.split(",", max_postings)[:max_postings]:
+                    totals[rid_text] = add(rid_text, 0.0) + weight
+        best = [
+            (int(rid_text), total, math.fmod(total, DATE_WEIGHT))
+            for rid_text, total in heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1))
+        ]
+        name_weights = {rid: name_weight for rid, _, name_weight in best}
+        rids = [rid for rid, _, _ in best]
         marks = ",".join("?" * len(rids))
         rows = connection.execute(
             f"SELECT rid, ref, schema, properties, flags FROM records WHERE rid IN ({marks})", rids
         ).fetchall()
         order = {rid: position for position, rid in enumerate(rids)}
         records = [
-            StoredRecord(rid, ref, _known_schema(schema_name), json.loads(properties), json.loads(flags))
+            StoredRecord(rid, ref, _known_schema(schema_name), json.loads(properties), _flags(flags), name_weights[rid])
             for rid, ref, schema_name, properties, flags in rows
         ]
         records.sort(key=lambda record: order[record.rid])
