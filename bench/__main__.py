@@ -89,14 +89,23 @@ def ratios(fed: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
     }
 
 
-async def fan_out_section(sizes: list[int], records: int, work: Path, duration_s: float) -> list[dict[str, Any]]:
+def nodes_per_process(countries: int, quick: bool) -> int:
+    """A process per node up to 16 countries, 25 nodes a process above; in a quick run, one process for all."""
+    if quick:
+        return countries
+    return 1 if countries <= 16 else 25
+
+
+async def fan_out_section(
+    sizes: list[int], records: int, work: Path, duration_s: float, quick: bool
+) -> list[dict[str, Any]]:
     rows = []
     for size in sizes:
-        c1_count = 200 if size <= 8 else 100 if size <= 50 else 40
+        c1_count = 50 if quick else 200 if size <= 8 else 100 if size <= 50 else 40
         log(f"baseline, {size} servers")
         base = await baseline(size, work, c1_count, duration_s)
         log(f"federation, {size} countries")
-        per_process = 1 if size <= 16 else 25
+        per_process = nodes_per_process(size, quick)
         async with bench_federation(
             work / f"fed-{size}", countries(size), records=records, per_process=per_process
         ) as fed:
@@ -115,10 +124,10 @@ async def fan_out_section(sizes: list[int], records: int, work: Path, duration_s
     return rows
 
 
-async def tail_section(work: Path, records: int, searches: int) -> dict[str, Any]:
+async def tail_section(work: Path, records: int, searches: int, per_process: int) -> dict[str, Any]:
     """One country of eight with a heavy tail (about 1 % of answers 500 ms late), a 200 ms search budget."""
     names = countries(8)
-    async with bench_federation(work / "tail", names, records=records, per_process=1, proxied=("AE",)) as fed:
+    async with bench_federation(work / "tail", names, records=records, per_process=per_process, proxied=("AE",)) as fed:
         proxy = fed.proxies["AE"]
         proxy.tail_share, proxy.tail_delay_s = 0.0025, 0.5
         async with aiohttp.ClientSession() as session:
@@ -152,8 +161,8 @@ async def scrape(session: aiohttp.ClientSession, urls: list[str], stop: asyncio.
     return scrapes
 
 
-async def metrics_section(work: Path, records: int, duration_s: float) -> dict[str, Any]:
-    async with bench_federation(work / "metrics", countries(8), records=records, per_process=1) as fed:
+async def metrics_section(work: Path, records: int, duration_s: float, per_process: int) -> dict[str, Any]:
+    async with bench_federation(work / "metrics", countries(8), records=records, per_process=per_process) as fed:
         urls = [fed.gateway_url + "/metrics", *fed.metrics_urls]
         async with aiohttp.ClientSession() as session:
             search = GatewaySearch(session, fed, no_hit_body())
@@ -221,36 +230,38 @@ def markdown(result: dict[str, Any]) -> str:
 
 async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     started = time.monotonic()
-    sizes = [1, 8] if args.quick else [1, 8, 50, 196]
-    store_sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
-    duration_s = 5.0 if args.quick else 10.0
-    records = 300 if args.quick else 500
-    result: dict[str, Any] = {"machine": machine(), "versions": versions()}
-    result["fan_out"] = await fan_out_section(sizes, records, work, duration_s)
+    quick = args.quick
+    sizes = [1, 8] if quick else [1, 8, 50, 196]
+    store_sizes = [10_000] if quick else [10_000, 100_000, 1_000_000]
+    duration_s = 3.0 if quick else 10.0
+    records = 200 if quick else 500
+    result: dict[str, Any] = {"machine": machine(), "versions": versions(), "quick": quick}
+    result["fan_out"] = await fan_out_section(sizes, records, work, duration_s, quick)
     log("node alone")
     node_rows: list[dict[str, Any]] = []
     for size in store_sizes:
-        node_rows.extend(await asyncio.to_thread(node_search.measure, size, 100 if args.quick else 300, work))
-    node_rows.extend(await asyncio.to_thread(node_search.measure_candidates, 100_000, 100, work))
+        node_rows.extend(await asyncio.to_thread(node_search.measure, size, 50 if quick else 300, work))
+    node_rows.extend(await asyncio.to_thread(node_search.measure_candidates, 100_000, 50 if quick else 100, work))
     result["node"] = node_rows
     log("tail")
-    result["tail"] = await tail_section(work, records, 300 if args.quick else 1000)
+    result["tail"] = await tail_section(work, records, 200 if quick else 1000, nodes_per_process(8, quick))
     log("metrics overhead")
-    result["metrics"] = await metrics_section(work, records, duration_s)
+    result["metrics"] = await metrics_section(work, records, duration_s, nodes_per_process(8, quick))
     result["seconds"] = time.monotonic() - started
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--quick", action="store_true", help="small sizes, all nodes in one process: a smoke run")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"where results are written (default {RESULTS})")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fedgate-bench-") as work:
         result = asyncio.run(run(args, Path(work)))
-    RESULTS.mkdir(exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     name = "bench-quick" if args.quick else "bench"
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(markdown(result))
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / f"{name}.md").write_text(markdown(result))
     print(markdown(result))
 
 

@@ -1,0 +1,33 @@
+"""`python -m bench --quick` runs end to end (its figures are a benchmark's business, not a test's)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_run_completes_and_reports_every_section(tmp_path: Path) -> None:
+    log = tmp_path / "bench.log"
+    with log.open("w") as stderr:
+        run = subprocess.run(
+            [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+            cwd=ROOT,
+            timeout=280,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    assert run.returncode == 0, log.read_text()[-3000:]
+    result = json.loads((tmp_path / "bench-quick.json").read_text())
+    assert [row["countries"] for row in result["fan_out"]] == [1, 8]
+    for row in result["fan_out"]:
+        assert row["fedgate"]["c1"]["p50_ms"] > 0
+        assert row["ratio"]["throughput"] > 0
+    # Every node Search asks its OPA exactly once, whatever the number of candidates.
+    assert {row["opa_decisions_per_search"] for row in result["node"]} == {1.0}
+    assert result["tail"]["searches"] == 200
+    assert result["metrics"]["scrape_rounds"] >= 1
+    assert "| 8 |" in (tmp_path / "bench-quick.md").read_text()
