@@ -55,8 +55,15 @@ def request_digest(request: pb.SearchRequest) -> str:
 
 
 def make_assertion(
-    request: pb.SearchRequest, audience: str, key: SigningKey, ttl_s: float, now: float | None = None
+    request: pb.SearchRequest,
+    audience: str,
+    key: SigningKey,
+    ttl_s: float,
+    now: float | None = None,
+    *,
+    digest: str | None = None,
 ) -> str:
+    """`digest`: the request's, when already known (a fan-out sends one request to many countries)."""
     issued = int(now if now is not None else time.time())
     claims = {
         "iss": ISSUER,
@@ -71,7 +78,7 @@ def make_assertion(
             "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
         },
         "purpose": PURPOSE_NAMES.get(request.purpose, ""),
-        "digest": request_digest(request),
+        "digest": digest if digest is not None else request_digest(request),
     }
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.key_id})
 

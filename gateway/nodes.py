@@ -110,13 +110,16 @@ class NodeClient:
     async def close(self) -> None:
         await self._channel.close(grace=None)
 
-    async def search(self, template: pb.SearchRequest, deadline: float) -> CountryAnswer:
-        """Asks the node within the deadline (event-loop time); every failure becomes a status."""
+    async def search(self, template: pb.SearchRequest, deadline: float, digest: str) -> CountryAnswer:
+        """Asks the node within the deadline (event-loop time); every failure becomes a status.
+        `digest` is the template's request digest, worked out once for the whole fan-out."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         request = pb.SearchRequest()
         request.CopyFrom(template)
-        request.requester_assertion = make_assertion(request, self.country, self.signer.key, self.signer.ttl_s)
+        request.requester_assertion = make_assertion(
+            request, self.country, self.signer.key, self.signer.ttl_s, digest=digest
+        )
 
         def answer(status: str, **details: Any) -> CountryAnswer:
             return CountryAnswer(self.country, status, round((loop.time() - started) * 1000, 1), **details)

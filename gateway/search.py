@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fedcore.answers import encode_signature, hit_document
+from fedcore.assertion import request_digest
 from fedcore.vocabulary import CLEARANCES, PURPOSES
 from fedgate.v1 import node_pb2 as pb
 from gateway.auth import Investigator
@@ -50,7 +51,8 @@ async def country_answers(
     loop = asyncio.get_running_loop()
     started = loop.time()
     deadline = started + budget_s
-    tasks = {asyncio.create_task(nodes[country].search(request, deadline)): country for country in countries}
+    digest = request_digest(request)
+    tasks = {asyncio.create_task(nodes[country].search(request, deadline, digest)): country for country in countries}
     pending = set(tasks)
     try:
         while pending:

@@ -13,7 +13,7 @@ from node.store import StoredRecord
 
 def released_values(record: StoredRecord, decision: RecordDecision) -> dict[str, list[str]]:
     """The released properties' values, generalised where the decision says so. Nothing else."""
-    shareable = record.shareable_properties()
+    shareable = record.shareable_properties
     released: dict[str, list[str]] = {}
     for name in sorted(decision.release):
         values = shareable[name]

@@ -530,6 +530,8 @@ class PreparedQuery:
     genders: frozenset[str]
     # The query's names in lower-case ASCII, for the cheap look at records that share no name key.
     spellings: tuple[str, ...] = ()
+    # Name comparisons already made for this query: namesakes (many records, one name) are compared once.
+    compared: dict[tuple[int, object, str, bool, bool], tuple[float, str]] = field(default_factory=dict)
 
 
 def prepare_query(query: EntityQuery) -> PreparedQuery:
@@ -612,11 +614,16 @@ def score_record(
     name_score = 0.0
     if prepared.names:
         for record_name in analyse_names(schema, properties, side="record"):
-            for query_name in prepared.names:
+            for index, query_name in enumerate(prepared.names):
                 scripts = query_name.scripts | record_name.scripts
                 syllabic = not SYLLABIC_SCRIPTS.isdisjoint(scripts)
                 abjad = not ABJAD_SCRIPTS.isdisjoint(query_name.scripts ^ record_name.scripts)
-                score, kind = compare_names(query_name.name, record_name.name, syllabic=syllabic, abjad=abjad)
+                key = (index, record_name.name.tag, record_name.name.original, syllabic, abjad)
+                compared = prepared.compared.get(key)
+                if compared is None:
+                    compared = compare_names(query_name.name, record_name.name, syllabic=syllabic, abjad=abjad)
+                    prepared.compared[key] = compared
+                score, kind = compared
                 if kind == "exact" and query_name.scripts != record_name.scripts:
                     kind = "transliterated"
                 if score > 0:

@@ -79,7 +79,7 @@ def parse_record_decision(raw: Any, record: StoredRecord) -> RecordDecision:
     release = frozenset(_string_list(raw.get("release", []), f"{where}: release"))
     generalise = _string_map(raw.get("generalise", {}), f"{where}: generalise")
     withheld = _string_map(raw.get("withheld", {}), f"{where}: withheld")
-    present = set(record.shareable_properties())
+    present = set(record.shareable_properties)
     if disclosure == NOT_MENTIONED:
         if release:
             raise _malformed(f"{where} releases properties of a record it says not to mention")

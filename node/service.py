@@ -136,7 +136,7 @@ def policy_input(
             {
                 "ref": record.ref,
                 "schema": record.schema.name,
-                "properties": record.shareable_properties(),
+                "properties": record.shareable_properties,
                 "flags": record.flags,
             }
             for record, _ in matches
@@ -196,6 +196,7 @@ class NodeService(pb_grpc.NodeServicer):
         self.audit = audit
         self.metrics = metrics
         self.admission = admission
+        self._revision_shown = ""
 
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         started = time.perf_counter()
@@ -330,8 +331,9 @@ class NodeService(pb_grpc.NodeServicer):
         metrics.searches.labels(search.requester["country"], answer.outcome).inc()
         metrics.search_duration.observe(finished - started)
         metrics.store_lookup_duration.observe(matched_at - started)
-        if answer.response.policy_revision:
+        if answer.response.policy_revision and answer.response.policy_revision != self._revision_shown:
             metrics.policy.info({"revision": answer.response.policy_revision})
+            self._revision_shown = answer.response.policy_revision
         for hit in answer.response.hits:
             metrics.records_released.labels(DISCLOSURE_NAMES[hit.disclosure]).inc()
             for withheld in hit.withheld:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -70,8 +71,10 @@ class StoredRecord:
     # As a search candidate: the weight of the name keys it shares with the query (0: found otherwise).
     name_key_weight: float = field(default=0.0, compare=False)
 
+    @cached_property
     def shareable_properties(self) -> dict[str, list[str]]:
-        """Properties that can be considered for release: references to other records never leave."""
+        """Properties that can be considered for release: references to other records never leave.
+        Worked out once per record: the policy input, the decision check and the hit all read it."""
         return {
             name: values
             for name, values in self.properties.items()

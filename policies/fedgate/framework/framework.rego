@@ -103,33 +103,36 @@ hit_only(record, reason) := {
 	"withheld": {name: reason | some name in present_properties(record)},
 }
 
-partner_profile(settings, request) := settings.profiles[settings.partners[request.requester.country].profile]
-
-permitted(allowed, _) if "*" in allowed
-
-permitted(allowed, name) if name in allowed
-
-clearance_allows(settings, request, name) if {
-	needed := object.get(settings, ["property_clearance", name], "basic")
-	clearance_at_least(request.requester.clearance, needed)
+# METADATA
+# description: |
+#   What depends on the requester alone, worked out once per search rather than once per
+#   record: their profile, the properties their clearance keeps from them, and the schemata
+#   answered hit-only. Total: a missing profile is {} (nothing is released).
+requester_terms(settings, request) := {
+	"profile": object.get(settings, ["profiles", object.get(settings, ["partners", request.requester.country, "profile"], "")], {}),
+	"clearance_denied": {name |
+		some name, needed in object.get(settings, "property_clearance", {})
+		not clearance_at_least(request.requester.clearance, needed)
+	},
+	"hit_only_schemata": {schema | some schema in object.get(settings, "hit_only_schemata", [])},
+	"purpose": request.purpose,
 }
 
-releasable(settings, request, record, name) if {
-	permitted(partner_profile(settings, request).properties[record.schema], name)
-	not name in sensitive_properties
-	clearance_allows(settings, request, name)
-}
+# The properties of `present` a profile's list names; "*" names them all.
+listed(allowed, present) := present if "*" in allowed
 
-withheld_reason_for(settings, request, record, name) := "sensitive_category" if {
+else := {name | some name in allowed} & present
+
+withheld_reason(terms, permitted, name) := "sensitive_category" if {
 	name in sensitive_properties
 } else := "clearance_insufficient" if {
-	permitted(partner_profile(settings, request).properties[record.schema], name)
-	not clearance_allows(settings, request, name)
+	name in permitted
+	name in terms.clearance_denied
 } else := "not_shared_with_requester"
 
 # METADATA
 # description: Why a record may only be reported as a hit, if it may be; most protective reason first.
-hit_only_reason(settings, request, record, override) := override.reason if {
+hit_only_reason(terms, record, override) := override.reason if {
 	override.disclosure == "hit_only"
 } else := "minor_protection" if {
 	"minor" in record.flags
@@ -137,25 +140,25 @@ hit_only_reason(settings, request, record, override) := override.reason if {
 	some flag in record.flags
 	flag in {"victim", "witness"}
 } else := "hit_only_requester" if {
-	partner_profile(settings, request).hit_only == true
+	terms.profile.hit_only == true
 } else := "hit_only_schema" if {
-	record.schema in object.get(settings, "hit_only_schemata", [])
+	record.schema in terms.hit_only_schemata
 } else := "not_needed_for_purpose" if {
-	not record.schema in object.get(purpose_schemata, request.purpose, {record.schema})
+	not record.schema in object.get(purpose_schemata, terms.purpose, {record.schema})
 } else := "not_shared_with_requester" if {
-	not partner_profile(settings, request).properties[record.schema]
+	not terms.profile.properties[record.schema]
 }
 
-released(settings, request, record) := decision if {
+released(terms, record) := decision if {
 	present := present_properties(record)
-	release := {name | some name in present; releasable(settings, request, record, name)}
+	permitted := listed(terms.profile.properties[record.schema], present)
+	release := (permitted - sensitive_properties) - terms.clearance_denied
 	count(release) > 0
-	withheld := {name: withheld_reason_for(settings, request, record, name) | some name in (present - release)}
-	generalise := object.get(partner_profile(settings, request), "generalise", {})
+	withheld := {name: withheld_reason(terms, permitted, name) | some name in (present - release)}
 	decision := {
 		"disclosure": level(withheld),
 		"release": sort([name | some name in release]),
-		"generalise": {name: method | some name, method in generalise; name in release},
+		"generalise": {name: method | some name, method in object.get(terms.profile, "generalise", {}); name in release},
 		"withheld": withheld,
 	}
 }
@@ -168,12 +171,12 @@ else := "partial"
 # description: |
 #   One record's decision. `override` is the country's own record rule: {"disclosure": "none"}
 #   or {"disclosure": "hit_only", "reason": ...}; {} when the country has none for this record.
-record_decision(settings, request, record, override) := not_mentioned if {
+record_decision(terms, record, override) := not_mentioned if {
 	override.disclosure == "none"
 } else := hit_only(record, reason) if {
-	reason := hit_only_reason(settings, request, record, override)
+	reason := hit_only_reason(terms, record, override)
 } else := decision if {
-	decision := released(settings, request, record)
+	decision := released(terms, record)
 } else := hit_only(record, "not_shared_with_requester")
 
 # METADATA
@@ -186,6 +189,8 @@ decide(settings, request, overrides) := refused_decision(reason) if {
 	"refusal_reason": "",
 	"records": {record.ref: decision |
 		some record in request.records
-		decision := record_decision(settings, request, record, object.get(overrides, record.ref, {}))
+		decision := record_decision(terms, record, object.get(overrides, record.ref, {}))
 	},
+} if {
+	terms := requester_terms(settings, request)
 }
