@@ -123,12 +123,12 @@ listed(allowed, present) := present if "*" in allowed
 
 else := {name | some name in allowed} & present
 
-withheld_reason(terms, permitted, name) := "sensitive_category" if {
-	name in sensitive_properties
-} else := "clearance_insufficient" if {
-	name in permitted
-	name in terms.clearance_denied
-} else := "not_shared_with_requester"
+# Why each property of `kept` (a record's properties that are not released) is withheld.
+withheld_reasons(terms, permitted, kept) := object.union_n([
+	{name: "not_shared_with_requester" | some name in kept},
+	{name: "clearance_insufficient" | some name in ((kept & permitted) & terms.clearance_denied)},
+	{name: "sensitive_category" | some name in (kept & sensitive_properties)},
+])
 
 # METADATA
 # description: Why a record may only be reported as a hit, if it may be; most protective reason first.
@@ -154,7 +154,7 @@ released(terms, record) := decision if {
 	permitted := listed(terms.profile.properties[record.schema], present)
 	release := (permitted - sensitive_properties) - terms.clearance_denied
 	count(release) > 0
-	withheld := {name: withheld_reason(terms, permitted, name) | some name in (present - release)}
+	withheld := withheld_reasons(terms, permitted, present - release)
 	decision := {
 		"disclosure": level(withheld),
 		"release": sort([name | some name in release]),
