@@ -243,7 +243,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "The floor: N trivial grpc.aio servers (one process) answering a fixed SearchResponse, and a bare client "
         "fanning out with asyncio.gather over reused channels. fedgate: the real gateway over HTTP, nodes with "
-        "synthetic data, their OPA, mutual assertions and signed answers, audit entries written to disk.",
+        "synthetic data, their OPA, signed requester assertions and signed answers, audit entries written to disk; "
+        "gRPC on loopback is plain on both sides (no mutual TLS, whose handshake is once per long-lived channel).",
         "",
         "| countries | floor p50 / p99 ms (c=1) | fedgate p50 / p99 ms (c=1) | ratio p50 / p99 | floor p50 / p99 ms (c=16) "
         "| fedgate p50 / p99 ms (c=16) | floor / fedgate searches/s | throughput ratio | CPU ms/search floor / fedgate | CPU ratio |",
