@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fedcore.answers import verify_saved_answer
 from fedcore.keys import KeyFileProblem, generate_signing_key, load_public_keys
-from fedcore.pki import init_ca, issue_certificate
+from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.vocabulary import is_country_code
 
 
@@ -25,6 +25,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     who = issue.add_mutually_exclusive_group(required=True)
     who.add_argument("--node", metavar="COUNTRY", help="a node certificate naming this country")
     who.add_argument("--gateway", action="store_true", help="the gateway's client certificate")
+    who.add_argument(
+        "--https", action="store_true", help="the server certificate of the gateway's HTTPS API (for --host names)"
+    )
     issue.add_argument("--dir", type=Path, required=True, help="the CA's directory")
     issue.add_argument("--out", type=Path, help="where to write the certificate and key (default: --dir)")
     issue.add_argument("--host", action="append", default=[], help="extra DNS name or IP address (repeatable)")
@@ -54,7 +57,10 @@ def run_issue(args: argparse.Namespace) -> int:
         print(f"fedgate: --node {args.node!r} is not an ISO 3166-1 alpha-2 code", file=sys.stderr)
         return 2
     hosts = args.host or ["127.0.0.1", "localhost"]
-    files = issue_certificate(args.dir, args.out or args.dir, country=country, hosts=hosts, days=args.days)
+    if args.https:
+        files = issue_https_certificate(args.dir, args.out or args.dir, hosts=hosts, days=args.days)
+    else:
+        files = issue_certificate(args.dir, args.out or args.dir, country=country, hosts=hosts, days=args.days)
     print(f"wrote {files.certificate} and {files.key}")
     return 0
 

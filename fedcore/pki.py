@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def node_identity(country: str) -> str:
 
 class CertificateProblem(Exception):
     """A certificate or key cannot be used: missing, unreadable, expired, not yet valid or misnamed."""
+
+
+class KeyProblem(CertificateProblem):
+    """The private key is missing, unreadable or not the certificate's."""
 
 
 @dataclass(frozen=True)
@@ -73,42 +78,33 @@ def init_ca(directory: Path, name: str = "fedgate federation CA", days: int = 36
     return IssuedFiles(directory / CA_CERT, directory / CA_KEY)
 
 
-def issue_certificate(
-    ca_dir: Path,
-    out_dir: Path,
-    *,
-    country: str | None,
-    hosts: list[str],
-    days: int = 365,
-    not_before: datetime.datetime | None = None,
-    client_auth: bool = False,
-) -> IssuedFiles:
-    """A node certificate (country given) or the gateway's (country None), signed by the CA in ca_dir.
-
-    client_auth also lets a node certificate act as a TLS client (nodes still answer only gateways).
-    """
-    ca_cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT).read_bytes())
-    ca_key = serialization.load_pem_private_key((ca_dir / CA_KEY).read_bytes(), password=None)
-    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
-        raise CertificateProblem(f"{ca_dir / CA_KEY} is not the CA's EC key")
-    identity = node_identity(country) if country else GATEWAY_IDENTITY
-    names: list[x509.GeneralName] = [x509.DNSName(identity)]
+def _san(identity: str | None, hosts: list[str]) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = [x509.DNSName(identity)] if identity else []
     for host in hosts:
         try:
             names.append(x509.IPAddress(ipaddress.ip_address(host)))
         except ValueError:
             names.append(x509.DNSName(host))
-    subject = [
-        x509.NameAttribute(NameOID.COMMON_NAME, identity),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fedgate"),
-    ]
-    if country:
-        subject.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper()))
+    return names
+
+
+def _issue(
+    ca_dir: Path,
+    out_dir: Path,
+    *,
+    stem: str,
+    subject: list[x509.NameAttribute[str]],
+    names: list[x509.GeneralName],
+    usages: list[x509.ObjectIdentifier],
+    days: int,
+    not_before: datetime.datetime | None,
+) -> IssuedFiles:
+    ca_cert = x509.load_pem_x509_certificate((ca_dir / CA_CERT).read_bytes())
+    ca_key = serialization.load_pem_private_key((ca_dir / CA_KEY).read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise CertificateProblem(f"{ca_dir / CA_KEY} is not the CA's EC key")
     key = ec.generate_private_key(ec.SECP256R1())
     start = not_before or datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-    usages = [ExtendedKeyUsageOID.SERVER_AUTH] if country else [ExtendedKeyUsageOID.CLIENT_AUTH]
-    if country and client_auth:
-        usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(x509.Name(subject))
@@ -123,12 +119,69 @@ def issue_certificate(
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    stem = identity.removesuffix(".fedgate")
     out_dir.mkdir(parents=True, exist_ok=True)
     certificate_path, key_path = out_dir / f"{stem}.pem", out_dir / f"{stem}.key"
     certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     _write_key(key_path, _private_key_pem(key))
     return IssuedFiles(certificate_path, key_path)
+
+
+def issue_certificate(
+    ca_dir: Path,
+    out_dir: Path,
+    *,
+    country: str | None,
+    hosts: list[str],
+    days: int = 365,
+    not_before: datetime.datetime | None = None,
+    client_auth: bool = False,
+) -> IssuedFiles:
+    """A node certificate (country given) or the gateway's (country None), signed by the CA in ca_dir.
+
+    client_auth also lets a node certificate act as a TLS client (nodes still answer only gateways).
+    """
+    identity = node_identity(country) if country else GATEWAY_IDENTITY
+    subject = [
+        x509.NameAttribute(NameOID.COMMON_NAME, identity),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fedgate"),
+    ]
+    if country:
+        subject.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper()))
+    usages = [ExtendedKeyUsageOID.SERVER_AUTH] if country else [ExtendedKeyUsageOID.CLIENT_AUTH]
+    if country and client_auth:
+        usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
+    return _issue(
+        ca_dir,
+        out_dir,
+        stem=identity.removesuffix(".fedgate"),
+        subject=subject,
+        names=_san(identity, hosts),
+        usages=usages,
+        days=days,
+        not_before=not_before,
+    )
+
+
+def issue_https_certificate(
+    ca_dir: Path, out_dir: Path, *, hosts: list[str], days: int = 365, not_before: datetime.datetime | None = None
+) -> IssuedFiles:
+    """The server certificate of the gateway's HTTPS API (https.pem, https.key) for the names investigators use."""
+    if not hosts:
+        raise CertificateProblem("an HTTPS certificate needs at least one host name or address")
+    subject = [
+        x509.NameAttribute(NameOID.COMMON_NAME, hosts[0]),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fedgate"),
+    ]
+    return _issue(
+        ca_dir,
+        out_dir,
+        stem="https",
+        subject=subject,
+        names=_san(None, hosts),
+        usages=[ExtendedKeyUsageOID.SERVER_AUTH],
+        days=days,
+        not_before=not_before,
+    )
 
 
 @dataclass(frozen=True)
@@ -173,3 +226,23 @@ def load_tls_material(certificate: Path, key: Path, trusted_cas: Path, expected_
     if expected_name not in names:
         raise CertificateProblem(f"certificate {certificate} does not name {expected_name!r} (it names {names})")
     return TlsMaterial(chain, private_key, cas)
+
+
+def https_server_context(certificate: Path, key: Path) -> ssl.SSLContext:
+    """A TLS 1.2+ server context for the gateway's HTTPS API, its certificate checked for validity now."""
+    try:
+        own = x509.load_pem_x509_certificate(certificate.read_bytes())
+    except OSError as error:
+        raise CertificateProblem(f"cannot read {error.filename}: {error.strerror}") from error
+    except ValueError as error:
+        raise CertificateProblem(f"{certificate} is not a PEM certificate") from error
+    _check_validity(certificate, own, datetime.datetime.now(datetime.UTC))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(certificate, key)
+    except ssl.SSLError as error:
+        raise KeyProblem(f"{key} is not the private key of {certificate} ({error.reason})") from error
+    except OSError as error:
+        raise KeyProblem(f"cannot read {key}: {error.strerror}") from error
+    return context

@@ -89,10 +89,12 @@ async def serve(config: GatewayConfig, ready_file: Path | None = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        site = web.TCPSite(runner, config.listen_host, config.listen_port, shutdown_timeout=5.0)
+        site = web.TCPSite(
+            runner, config.listen_host, config.listen_port, shutdown_timeout=5.0, ssl_context=config.https
+        )
         await site.start()
         host, port = runner.addresses[0][:2]
-        url = f"http://{host}:{port}"
+        url = f"{'https' if config.https else 'http'}://{host}:{port}"
         log_event(logger, "gateway.started", url=url, countries=sorted(config.nodes))
         if ready_file is not None:
             partial = ready_file.with_suffix(ready_file.suffix + ".partial")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
 from fedcore.keys import KeyFileProblem, SigningKey, load_private_key
-from fedcore.pki import GATEWAY_IDENTITY, CertificateProblem, TlsMaterial, load_tls_material
+from fedcore.pki import (
+    GATEWAY_IDENTITY,
+    CertificateProblem,
+    KeyProblem,
+    TlsMaterial,
+    https_server_context,
+    load_tls_material,
+)
 from fedcore.query import QueryError, QueryLimits, searchable_schema
 from fedcore.vocabulary import is_country_code
 
@@ -72,6 +80,8 @@ class GatewayConfig:
     assertion_ttl_s: float
     # Mutual TLS towards the nodes: the gateway's client certificate and the CAs of node certificates.
     tls: TlsMaterial | None
+    # HTTPS for investigators (the API and the page); None serves plain HTTP, for a TLS proxy in front.
+    https: ssl.SSLContext | None
     searches_per_investigator: int
     searches_per_country: int
     rate_window_s: float
@@ -186,6 +196,16 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         except CertificateProblem as error:
             raise tls_section.fail("certificate", f"is unusable: {error}") from error
 
+    https_section = root.section("https")
+    https: ssl.SSLContext | None = None
+    if https_section.names():
+        try:
+            https = https_server_context(https_section.path("certificate", base), https_section.path("key", base))
+        except KeyProblem as error:
+            raise https_section.fail("key", f"is unusable: {error}") from error
+        except CertificateProblem as error:
+            raise https_section.fail("certificate", f"is unusable: {error}") from error
+
     limits = root.section("rate_limits")
     searches_per_investigator = limits.integer("searches_per_investigator", 120, minimum=1, maximum=1_000_000)
     searches_per_country = limits.integer("searches_per_country", 3000, minimum=1, maximum=10_000_000)
@@ -214,6 +234,7 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         assertion_key=assertion_key,
         assertion_ttl_s=assertion_ttl_s,
         tls=tls,
+        https=https,
         searches_per_investigator=searches_per_investigator,
         searches_per_country=searches_per_country,
         rate_window_s=rate_window_s,

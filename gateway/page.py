@@ -104,6 +104,12 @@ async def schemata(request: web.Request) -> web.Response:
     return web.json_response({"schemata": SCHEMATA})
 
 
+HSTS_MAX_AGE_S = 365 * 24 * 3600
+
+
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    if request.secure:
+        # Served over HTTPS: browsers must not come back over plain HTTP.
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE_S}")
