@@ -474,8 +474,10 @@ first time; from run to run on this machine they vary by about a tenth.
 
 - **Names alone are much weaker.** Every query in the set carries a full birth date; run without it
   (the section above), recall@10 falls to about two thirds. The cause is the candidate budget, not the
-  scoring: a common family name lists more records than `max_candidates`, and without a birth date
-  they all share the query's keys alike, so the target is often not among those scored. A bigger
+  scoring: when one part of the name is misspelt or spelt another way, only the other part's keys are
+  shared, and a common given name lists far more records than `max_candidates`, all sharing the
+  query's keys alike ("Jörg Schdmitt": the target Jörg Schmitt ties with every Jörg and comes 109th),
+  so without a birth date to pick them out the target is often not among those scored. A bigger
   budget buys recall with speed (measured 2026-11-28: `max_candidates` 100 → recall@10 0.72 at 265
   queries/s; 500 → 0.87 at 81 queries/s). The way out — a cheap second ranking of many candidates by
   their stored spellings before full scoring — is not built yet.
