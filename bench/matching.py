@@ -473,14 +473,16 @@ first time; from run to run on this machine they vary by about a tenth.
 ## Known limits
 
 - **Names alone are much weaker.** Every query in the set carries a full birth date; run without it
-  (the section above), recall@10 falls to about two thirds. The cause is the candidate budget, not the
-  scoring: when one part of the name is misspelt or spelt another way, only the other part's keys are
-  shared, and a common given name lists far more records than `max_candidates`, all sharing the
-  query's keys alike ("Jörg Schdmitt": the target Jörg Schmitt ties with every Jörg and comes 109th),
-  so without a birth date to pick them out the target is often not among those scored. A bigger
-  budget buys recall with speed (measured 2026-11-28: `max_candidates` 100 → recall@10 0.72 at 265
-  queries/s; 500 → 0.87 at 81 queries/s). The way out — a cheap second ranking of many candidates by
-  their stored spellings before full scoring — is not built yet.
+  (the section above), recall@10 falls to about three quarters. When one part of the name is misspelt
+  or spelt another way, only the other part's keys are shared, and a common given name lists far more
+  records than `max_candidates`, all sharing the query's keys alike ("Jörg Schdmitt": the target Jörg
+  Schmitt ties with every Jörg). The store then reads up to 200 of the tied records and keeps those
+  spelt most like the query (rapidfuzz token-sort ratio on ASCII spellings), which took names-alone
+  recall@10 from 0.66 to 0.73 and names-only queries from about 560 to 370 per second (measured
+  2026-11-28); queries with a birth date or an identifier never take that path. What remains is mostly
+  a name in another script (Arabic, Hebrew), a given-name variant or an initial beside a common family
+  name: their ASCII spellings are not alike, and a bigger candidate budget is the only help so far
+  (`max_candidates` 500 reached 0.87 at 81 queries/s).
 - Translations and nicknames (Peter ↔ Pierre, Bill ↔ William) are not in the set: rigour knows some,
   fedgate does not add any.
 - Greek names in anglicised spellings (Economou for Οικονόμου) miss unless a typo away.

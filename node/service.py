@@ -31,7 +31,14 @@ from node.admission import Admission
 from node.audit import AuditError, AuditLog
 from node.config import MatchingSettings, NodeConfig
 from node.disclosure import audit_record, build_hit
-from node.matching import MatchResult, prepare_query, query_keys, score_record, spelled_alike
+from node.matching import (
+    MatchResult,
+    prepare_query,
+    query_keys,
+    score_record,
+    spelled_alike,
+    spelling_similarity,
+)
 from node.metrics import NodeMetrics
 from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
 from node.store import Store, StoredRecord, StoreError
@@ -107,10 +114,13 @@ def find_matches(
     store: Store, query: EntityQuery, limit: int, settings: MatchingSettings
 ) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
     """Runs in a store thread: candidates from the index, scored; the best `limit` above the threshold."""
-    candidates = store.candidates(
-        query_keys(query), max_candidates=max(settings.max_candidates, limit), max_postings=settings.max_postings
-    )
     prepared = prepare_query(query)
+    candidates = store.candidates(
+        query_keys(query),
+        max_candidates=max(settings.max_candidates, limit),
+        max_postings=settings.max_postings,
+        tie_breaker=lambda record: spelling_similarity(prepared, record.schema, record.properties),
+    )
     matches: list[tuple[StoredRecord, MatchResult]] = []
     for record in candidates:
         unkeyed = not record.name_key_weight and not prepared.identifiers

@@ -30,6 +30,10 @@ STORE_FORMAT = "2"
 # Ranking weights of blocking keys beside the name keys' (at most a few hundred together).
 IDENTIFIER_WEIGHT = 1e9
 DATE_WEIGHT = 1e6
+# Names-only queries whose best records tie on their keys: how many are read to choose among them, and
+# how much the shared keys still count beside the spelling's likeness.
+SHORTLIST = 200
+TIE_KEY_SHARE = 0.5
 SINGLE_TOKEN_KEY = re.compile(r"\|(t|m|s):")
 MMAP_BYTES = 4 << 30
 CACHE_KIB = 32 << 10
@@ -303,12 +307,30 @@ class Store:
         rows = self._read(lambda c: c.execute("SELECT schema, count(*) FROM records GROUP BY schema").fetchall())
         return {schema: count for schema, count in rows}
 
-    def candidates(self, keys: QueryKeys, *, max_candidates: int, max_postings: int) -> list[StoredRecord]:
-        """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store."""
-        return self._read(lambda c: self._candidates(c, keys, max_candidates, max_postings))
+    def candidates(
+        self,
+        keys: QueryKeys,
+        *,
+        max_candidates: int,
+        max_postings: int,
+        tie_breaker: Callable[[StoredRecord], float] | None = None,
+    ) -> list[StoredRecord]:
+        """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store.
+
+        `tie_breaker` (a similarity in [0, 1] to the query's names) chooses among records the keys cannot
+        tell apart: when a query has no identifier and no date and more than `max_candidates` records share
+        the best key weight (a misspelt family name beside a common given name), up to SHORTLIST of them are
+        read and the most alike kept.
+        """
+        return self._read(lambda c: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
 
     def _candidates(
-        self, connection: sqlite3.Connection, keys: QueryKeys, max_candidates: int, max_postings: int
+        self,
+        connection: sqlite3.Connection,
+        keys: QueryKeys,
+        max_candidates: int,
+        max_postings: int,
+        tie_breaker: Callable[[StoredRecord], float] | None = None,
     ) -> list[StoredRecord]:
         # Every key read adds its weight to the records it lists. Records with the query's identifier come
         # first, then those born the same day (few, and a name written in another script or mistyped shares
@@ -351,20 +373,34 @@ class Store:
                 # Record ids stay text here: only the best few are ever turned into numbers.
                 for rid_text in postings.split(",", max_postings)[:max_postings]:
                     totals[rid_text] = add(rid_text, 0.0) + weight
-        best = [
-            (int(rid_text), total, math.fmod(total, DATE_WEIGHT))
-            for rid_text, total in heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1))
-        ]
-        name_weights = {rid: name_weight for rid, _, name_weight in best}
-        rids = [rid for rid, _, _ in best]
-        marks = ",".join("?" * len(rids))
-        rows = connection.execute(
-            f"SELECT rid, ref, schema, properties, flags FROM records WHERE rid IN ({marks})", rids
-        ).fetchall()
-        order = {rid: position for position, rid in enumerate(rids)}
-        records = [
-            StoredRecord(rid, ref, _known_schema(schema_name), json.loads(properties), _flags(flags), name_weights[rid])
-            for rid, ref, schema_name, properties, flags in rows
-        ]
-        records.sort(key=lambda record: order[record.rid])
-        return records
+        names_only = not keys.identifier_keys and not keys.date_keys
+        if tie_breaker is not None and names_only and len(totals) > max_candidates:
+            shortlist = heapq.nlargest(max(SHORTLIST, max_candidates + 1), totals.items(), key=itemgetter(1))
+            # Only when even the best weight is shared beyond the cut: the keys cannot pick the best.
+            if shortlist[0][1] == shortlist[max_candidates][1]:
+                first = _read_records(connection, shortlist[: max_candidates + 1])
+                if all(tie_breaker(record) >= 1.0 for record in first):
+                    return first[:max_candidates]  # namesakes, all spelt as asked: any of them will do
+                records = first + _read_records(connection, shortlist[max_candidates + 1 :])
+                top = shortlist[0][1] or 1.0
+                records.sort(key=lambda r: -(tie_breaker(r) + TIE_KEY_SHARE * r.name_key_weight / top))
+                return records[:max_candidates]
+        return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
+
+
+def _read_records(connection: sqlite3.Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
+    """The records of (rid, key weight) pairs, in that order."""
+    best = [(int(rid_text), math.fmod(total, DATE_WEIGHT)) for rid_text, total in ranked]
+    name_weights = dict(best)
+    rids = [rid for rid, _ in best]
+    marks = ",".join("?" * len(rids))
+    rows = connection.execute(
+        f"SELECT rid, ref, schema, properties, flags FROM records WHERE rid IN ({marks})", rids
+    ).fetchall()
+    order = {rid: position for position, rid in enumerate(rids)}
+    records = [
+        StoredRecord(rid, ref, _known_schema(schema_name), json.loads(properties), _flags(flags), name_weights[rid])
+        for rid, ref, schema_name, properties, flags in rows
+    ]
+    records.sort(key=lambda record: order[record.rid])
+    return records

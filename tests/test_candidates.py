@@ -1,0 +1,79 @@
+"""Choosing candidates in a real SQLite store when a names-only query's keys cannot tell records apart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fedcore.query import validate_query
+from node.config import DEFAULT_MATCHING
+from node.matching import prepare_query, query_keys, spelling_similarity
+from node.service import find_matches
+from node.store import Store, import_lines
+
+SURNAMES = [f"{stem}{suffix}" for stem in ("Hahn", "Kraus", "Vogel", "Berger", "Lorenz") for suffix in "abcdefghijkl"]
+
+
+def build(tmp_path: Path) -> Path:
+    """Sixty Jörgs with other family names, then Jörg Schmitt: every Jörg shares the query's given name."""
+    people = [f"Jörg {surname}" for surname in SURNAMES] + ["Jörg Schmitt", "Jörg Schmitt", "Jörg Schmitt"]
+    lines = (
+        json.dumps({"id": f"p{index}", "schema": "Person", "properties": {"name": [name]}})
+        for index, name in enumerate(people)
+    )
+    path = tmp_path / "records.sqlite"
+    import_lines(path, lines, skip_invalid=False)
+    return path
+
+
+def names(records: list[object]) -> list[str]:
+    return [record.properties["name"][0] for record in records]  # type: ignore[attr-defined]
+
+
+def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(tmp_path: Path) -> None:
+    store = Store(build(tmp_path), workers=1)
+    try:
+        query = validate_query("Person", {"name": ["Jörg Schdmitt"]})
+        prepared = prepare_query(query)
+        keys = query_keys(query)
+        settings = DEFAULT_MATCHING
+        # By their keys alone all 63 Jörgs tie, and the store cannot choose: the target falls past the cut.
+        plain = store.candidates(keys, max_candidates=settings.max_candidates, max_postings=settings.max_postings)
+        assert len(plain) == settings.max_candidates
+        assert "Jörg Schmitt" not in names(plain)
+        chosen = store.candidates(
+            keys,
+            max_candidates=settings.max_candidates,
+            max_postings=settings.max_postings,
+            tie_breaker=lambda record: spelling_similarity(prepared, record.schema, record.properties),
+        )
+        assert names(chosen)[:3] == ["Jörg Schmitt"] * 3
+        # And the node's matching path finds them, scored as the fuzzy matches they are.
+        _, matches = find_matches(store, query, 10, settings)
+        assert [record.properties["name"] for record, _ in matches] == [["Jörg Schmitt"]] * 3
+        assert {match.matched["name"].kind for _, match in matches} == {"fuzzy"}
+    finally:
+        store.close()
+
+
+def test_queries_with_a_birth_date_or_spelt_like_every_tied_record_read_no_more(tmp_path: Path) -> None:
+    store = Store(build(tmp_path), workers=1)
+    try:
+        exact = validate_query("Person", {"name": ["Jörg Schmitt"]})
+        prepared = prepare_query(exact)
+        seen: list[str] = []
+
+        def similarity(record: object) -> float:
+            seen.append(record.properties["name"][0])  # type: ignore[attr-defined]
+            return spelling_similarity(prepared, record.schema, record.properties)  # type: ignore[attr-defined]
+
+        found = store.candidates(query_keys(exact), max_candidates=2, max_postings=1000, tie_breaker=similarity)
+        # Three namesakes share the best weight beyond a cut of two; all spelt as asked, so nothing else is read.
+        assert names(found) == ["Jörg Schmitt", "Jörg Schmitt"]
+        assert seen == ["Jörg Schmitt"] * 3
+        dated = validate_query("Person", {"name": ["Jörg Schdmitt"], "birthDate": ["1970-01-01"]})
+        seen.clear()
+        store.candidates(query_keys(dated), max_candidates=20, max_postings=1000, tie_breaker=similarity)
+        assert seen == []
+    finally:
+        store.close()
