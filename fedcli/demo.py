@@ -7,6 +7,7 @@ import json
 import shlex
 import shutil
 import signal
+import ssl
 import sys
 import tempfile
 import threading
@@ -22,7 +23,7 @@ from fedcli.processes import Service, ServiceFailed, fedgate_command
 from fedcli.synthetic import generate_country, sample_search
 from fedcore.keys import generate_signing_key
 from fedcore.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
-from fedcore.pki import init_ca, issue_certificate
+from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.prometheus import PrometheusServer, PrometheusUnavailable
 from fedcore.vocabulary import PURPOSES
 from gateway.auth import generate_keypair, issue_token
@@ -71,14 +72,17 @@ class Federation:
             server.stop()
 
 
-def post_json(url: str, body: dict[str, Any], token: str, timeout_s: float = 10.0) -> dict[str, Any]:
+def post_json(
+    url: str, body: dict[str, Any], token: str, timeout_s: float = 10.0, cafile: Path | None = None
+) -> dict[str, Any]:
     request = urllib.request.Request(  # noqa: S310 (a loopback http URL this demo built)
         url,
         data=json.dumps(body).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+    context = ssl.create_default_context(cafile=cafile) if cafile is not None else None
+    with urllib.request.urlopen(request, timeout=timeout_s, context=context) as response:  # noqa: S310
         answer: dict[str, Any] = json.loads(response.read())
         return answer
 
@@ -89,7 +93,13 @@ class Trust:
 
     root: Path
     tls: bool
+    https: bool = False
     gateway_key_id: str = "gw-demo-1"
+
+    @property
+    def ca_certificate(self) -> Path:
+        """The federation CA: what clients of the HTTPS API trust (curl --cacert, Prometheus)."""
+        return self.root / "ca" / "ca.pem"
 
     @property
     def public_keys(self) -> Path:
@@ -102,8 +112,11 @@ class Trust:
             private_pem, public_pem = generate_signing_key()
             (self.root / f"{key_id}.pem").write_bytes(private_pem)
             (self.public_keys / f"{key_id}.pub.pem").write_bytes(public_pem)
-        if self.tls:
+        if self.tls or self.https:
             init_ca(self.root / "ca")
+        if self.https:
+            issue_https_certificate(self.root / "ca", self.root / "https", hosts=["127.0.0.1", "localhost"])
+        if self.tls:
             issue_certificate(self.root / "ca", self.root / "tls", country=None, hosts=[])
             for country in countries:
                 issue_certificate(
@@ -133,7 +146,10 @@ class Trust:
         )
         if self.tls:
             stem = self.root / "tls" / "gateway"
-            tables += f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nca = "{self.root / "ca" / "ca.pem"}"\n'
+            tables += f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nca = "{self.ca_certificate}"\n'
+        if self.https:
+            stem = self.root / "https" / "https"
+            tables += f'\n[https]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\n'
         return tables
 
 
@@ -171,13 +187,16 @@ def build(
     gateway_port: int,
     tls: bool,
     prometheus: bool,
+    https: bool = False,
 ) -> dict[str, Any]:
     """Starts everything and returns what the ready file says."""
     work = federation.work
     deadline = time.monotonic() + START_TIMEOUT_S
-    trust = Trust(work / "trust", tls)
+    trust = Trust(work / "trust", tls, https)
     trust.create(countries)
     say("trust: a federation CA and mutual TLS certificates" if tls else "trust: plaintext gRPC (--no-tls)")
+    if https:
+        say(f"  the gateway serves HTTPS with a certificate from the federation CA ({trust.ca_certificate})")
     say(f"  signing keys for requester assertions and signed answers in {trust.root}")
     opa_binary = ensure_opa(lambda message: say(f"  {message}"))
     say(f"policy engines: OPA at {opa_binary}")
@@ -236,7 +255,9 @@ def build(
     }
     sample = sample_search()
     try:
-        answer = post_json(f"{gateway_url}/v1/search", sample, tokens[countries[0]])
+        answer = post_json(
+            f"{gateway_url}/v1/search", sample, tokens[countries[0]], cafile=trust.ca_certificate if https else None
+        )
     except (urllib.error.URLError, OSError) as error:
         raise DemoError(f"the gateway did not answer the sample search: {error}") from error
     hit_countries = sorted(c for c, entry in answer["countries"].items() if entry["status"] == "hit")
@@ -254,13 +275,18 @@ def build(
         "tls": tls,
         "verify_keys_dir": str(trust.public_keys),
     }
+    if https:
+        description["ca_certificate"] = str(trust.ca_certificate)
     if prometheus:
 
         def target(url: str) -> str:
-            return url.removeprefix("http://").removesuffix("/metrics")
+            return url.removeprefix("https://").removeprefix("http://").removesuffix("/metrics")
 
         federation.prometheus = PrometheusServer(
-            work, [target(gateway_url)], {country: target(node["metrics_url"]) for country, node in nodes.items()}
+            work,
+            [target(gateway_url)],
+            {country: target(node["metrics_url"]) for country, node in nodes.items()},
+            gateway_ca=trust.ca_certificate if https else None,
         )
         federation.prometheus.start()
         description["prometheus_url"] = federation.prometheus.url
@@ -271,6 +297,7 @@ def build(
 def announce(ready: dict[str, Any]) -> None:
     first = ready["countries"][0]
     body = json.dumps(ready["sample_search"], ensure_ascii=False)
+    cacert = f" --cacert {shlex.quote(ready['ca_certificate'])}" if "ca_certificate" in ready else ""
     print(
         f"\nfedgate demo federation is running — Ctrl-C stops it.\n\n"
         f"  gateway   {ready['gateway_url']}   (API: /openapi.json, metrics: /metrics)\n"
@@ -279,7 +306,7 @@ def announce(ready: dict[str, Any]) -> None:
         f"Investigator tokens (every purpose, clearance {DEMO_CLEARANCE}, valid {TOKEN_TTL_S // 3600} h):\n"
         + "".join(f"  {country}  {token}\n" for country, token in ready["tokens"].items())
         + f"\nTry a search as {first}'s investigator:\n\n"
-        f"  curl -s -X POST {ready['gateway_url']}/v1/search \\\n"
+        f"  curl -s{cacert} -X POST {ready['gateway_url']}/v1/search \\\n"
         f"    -H 'Authorization: Bearer {ready['tokens'][first]}' \\\n"
         f"    -H 'Content-Type: application/json' \\\n"
         f"    -d {shlex.quote(body)}\n",
@@ -311,7 +338,14 @@ def run_demo(args: argparse.Namespace) -> int:
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         ready = build(
-            federation, countries, args.records, args.seed, args.gateway_port, not args.no_tls, args.prometheus
+            federation,
+            countries,
+            args.records,
+            args.seed,
+            args.gateway_port,
+            not args.no_tls,
+            args.prometheus,
+            https=args.https,
         )
         if args.ready_file is not None:
             partial = args.ready_file.with_suffix(args.ready_file.suffix + ".partial")
@@ -347,5 +381,8 @@ def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     demo.add_argument("--work-dir", type=Path, help="keep stores, audit logs and logs here (default: a temp dir)")
     demo.add_argument("--gateway-port", type=int, default=0, help="gateway port on 127.0.0.1 (default: a free one)")
     demo.add_argument("--no-tls", action="store_true", help="plaintext gRPC between gateway and nodes")
+    demo.add_argument(
+        "--https", action="store_true", help="the gateway serves investigators HTTPS (certificate from the demo's CA)"
+    )
     demo.add_argument("--prometheus", action="store_true", help="also run Prometheus with fedgate's rules")
     demo.set_defaults(handler=run_demo)

@@ -35,6 +35,7 @@ class PrometheusServer(LocalServer):
         *,
         interval_s: float | None = None,
         deploy_dir: Path = DEPLOY_DIR,
+        gateway_ca: Path | None = None,
     ) -> None:
         super().__init__()
         self.work_dir = work_dir
@@ -42,6 +43,8 @@ class PrometheusServer(LocalServer):
         self.node_targets = node_targets  # country -> host:port of the node's metrics endpoint
         self.interval_s = interval_s
         self.deploy_dir = deploy_dir
+        # The gateway serves HTTPS with a certificate from this CA: scraped over https, trusting it.
+        self.gateway_ca = gateway_ca
 
     def _write_configuration(self) -> Path:
         directory = self.work_dir / "prometheus"
@@ -57,10 +60,15 @@ class PrometheusServer(LocalServer):
             )
         )
         config_path = directory / "prometheus.yml"
-        if self.interval_s is not None:
+        if self.interval_s is not None or self.gateway_ca is not None:
             config = yaml.safe_load(config_path.read_text())
-            interval = f"{self.interval_s:g}s"
-            config["global"].update(scrape_interval=interval, evaluation_interval=interval)
+            if self.interval_s is not None:
+                interval = f"{self.interval_s:g}s"
+                config["global"].update(scrape_interval=interval, evaluation_interval=interval)
+            if self.gateway_ca is not None:
+                for job in config["scrape_configs"]:
+                    if job["job_name"] == "fedgate-gateway":
+                        job.update(scheme="https", tls_config={"ca_file": str(self.gateway_ca)})
             config_path.write_text(yaml.safe_dump(config, sort_keys=False))
         return config_path
 

@@ -484,12 +484,13 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @contextlib.contextmanager
-def running_demo(work: Path, records: int) -> Iterator[dict[str, Any]]:
+def running_demo(work: Path, records: int, *options: str) -> Iterator[dict[str, Any]]:
     """`fedgate demo` as a user starts it (mutual TLS on); its ready file plus its pid; Ctrl-C at the end."""
     ready_file = work / "ready.json"
     command = fedgate_command(
         "demo", "--records", str(records), "--ready-file", str(ready_file), "--work-dir", str(work / "federation")
     )
+    command += list(options)
     service = Service.spawn("demo", command, work / "demo.log")
     try:
         ready = service.wait_ready(ready_file, 300)

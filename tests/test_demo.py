@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import aiohttp
 import psutil
 import pytest
 
 from fedcli.processes import fedgate_command
+from tests.conftest import running_demo
 
 
 def listening_ports(processes: list[psutil.Process]) -> set[int]:
@@ -94,3 +98,33 @@ def test_demo_comes_up_answers_the_sample_search_and_stops_cleanly(tmp_path: Pat
     ] == []
     assert still_listening(ports) == set()
     assert not ready_file.exists()
+
+
+async def test_demo_over_https_is_searched_and_scraped_trusting_its_ca(tmp_path: Path) -> None:
+    options = ("--https", "--countries", "FR,DE", "--prometheus")
+    with running_demo(tmp_path, 200, *options) as ready:
+        assert ready["gateway_url"].startswith("https://127.0.0.1:")
+        trusted = ssl.create_default_context(cafile=ready["ca_certificate"])
+        async with aiohttp.ClientSession() as session:
+            headers = {"Authorization": f"Bearer {ready['tokens']['FR']}"}
+            url = ready["gateway_url"] + "/v1/search"
+            async with session.post(url, json=ready["sample_search"], headers=headers, ssl=trusted) as response:
+                assert response.status == 200
+                assert "Strict-Transport-Security" in response.headers
+                answer = await response.json()
+            assert {c for c, entry in answer["countries"].items() if entry["status"] == "hit"} == {"FR", "DE"}
+            # Prometheus scrapes the gateway over HTTPS, trusting the demo's CA.
+            targets_url = ready["prometheus_url"] + "/api/v1/targets"
+            deadline = time.monotonic() + 60
+            health = None
+            while health != "up":
+                assert time.monotonic() < deadline, f"the gateway target never came up: {health}"
+                async with session.get(targets_url) as response:
+                    active = (await response.json())["data"]["activeTargets"]
+                gateway = [t for t in active if t["labels"]["job"] == "fedgate-gateway"]
+                health = gateway[0]["health"] if gateway else None
+                if health != "up":
+                    await asyncio.sleep(0.5)  # polling Prometheus for a state, not waiting on a guess
+            assert gateway[0]["scrapeUrl"].startswith("https://")
+    printed = (tmp_path / "demo.log").read_text()
+    assert f"--cacert {ready['ca_certificate']}" in printed
