@@ -149,9 +149,10 @@ hit_only_reason(terms, record, override) := override.reason if {
 	not terms.profile.properties[record.schema]
 }
 
-released(terms, record) := decision if {
-	present := present_properties(record)
-	permitted := listed(terms.profile.properties[record.schema], present)
+# What a record of `schema` holding the properties `present` releases, if anything: the same for every
+# record of that shape, so worked out once per shape in a search.
+released(terms, schema, present) := decision if {
+	permitted := listed(terms.profile.properties[schema], present)
 	release := (permitted - sensitive_properties) - terms.clearance_denied
 	count(release) > 0
 	withheld := withheld_reasons(terms, permitted, present - release)
@@ -171,12 +172,13 @@ else := "partial"
 # description: |
 #   One record's decision. `override` is the country's own record rule: {"disclosure": "none"}
 #   or {"disclosure": "hit_only", "reason": ...}; {} when the country has none for this record.
-record_decision(terms, record, override) := not_mentioned if {
+#   `releases`: what each shape of record (schema, properties held) releases, from `released`.
+record_decision(terms, record, override, releases) := not_mentioned if {
 	override.disclosure == "none"
 } else := hit_only(record, reason) if {
 	reason := hit_only_reason(terms, record, override)
 } else := decision if {
-	decision := released(terms, record)
+	decision := releases[[record.schema, present_properties(record)]]
 } else := hit_only(record, "not_shared_with_requester")
 
 # METADATA
@@ -189,8 +191,12 @@ decide(settings, request, overrides) := refused_decision(reason) if {
 	"refusal_reason": "",
 	"records": {record.ref: decision |
 		some record in request.records
-		decision := record_decision(terms, record, object.get(overrides, record.ref, {}))
+		decision := record_decision(terms, record, object.get(overrides, record.ref, {}), releases)
 	},
 } if {
 	terms := requester_terms(settings, request)
+	releases := {shape: decision |
+		some shape in {[record.schema, present_properties(record)] | some record in request.records}
+		decision := released(terms, shape[0], shape[1])
+	}
 }
