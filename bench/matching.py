@@ -497,9 +497,12 @@ first time; from run to run on this machine they vary by about a tenth.
   spelt most like the query (rapidfuzz token-sort ratio on ASCII spellings), which took names-alone
   recall@10 from 0.66 to 0.73 and names-only queries from about 560 to 370 per second (measured
   2026-11-28); queries with a birth date or an identifier never take that path. What remains is mostly
-  a name in another script (Arabic, Hebrew), a given-name variant or an initial beside a common family
-  name: their ASCII spellings are not alike, and a bigger candidate budget is the only help so far
-  (`max_candidates` 500 reached 0.87 at 81 queries/s).
+  a name written in Arabic or Hebrew (about 0.37 even where it has few namesakes): its blocking keys
+  are spelt from its own letters, so it shares no spelling key with its Latin form, only rigour's name
+  symbols, which thousands of records share and the posting budget leaves unread; a consonant-skeleton
+  key on both sides (هند الزين and Hind Al-Zein both HND ZN) would link them, and is not built. Given-name
+  variants and initials beside a common family name are the rest; a bigger candidate budget is the only
+  help so far (`max_candidates` 500 reached 0.87 at 81 queries/s).
 - Translations and nicknames (Peter ↔ Pierre, Bill ↔ William) are not in the set: rigour knows some,
   fedgate does not add any.
 - Greek names in anglicised spellings (Economou for Οικονόμου) miss unless a typo away.
