@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 import psutil
 
+from bench.harness import percentile
 from fedcli.synthetic import PERSONS_OF_INTEREST
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
@@ -48,10 +49,8 @@ class LoadReport:
         return sum(count for status, count in self.http_errors.items() if status.startswith("5"))
 
     def summary(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies_ms)
-
         def pct(share: float) -> float:
-            return round(ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))], 1) if ordered else 0.0
+            return round(percentile(self.latencies_ms, share), 1)
 
         return {
             "investigators": self.investigators,
@@ -65,7 +64,7 @@ class LoadReport:
                 "p50": pct(0.5),
                 "p99": pct(0.99),
                 "max": pct(1.0),
-                "mean": round(statistics.fmean(ordered), 1) if ordered else 0.0,
+                "mean": round(statistics.fmean(self.latencies_ms), 1) if self.latencies_ms else 0.0,
             },
             "statuses": self.statuses,
             "rss_mb_start_end": {name: [round(a, 1), round(b, 1)] for name, (a, b) in sorted(self.rss_mb.items())},

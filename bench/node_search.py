@@ -14,26 +14,23 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
-import platform
 import random
 import sqlite3
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 
+from bench.harness import machine, percentile, versions
 from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
-from fedcore import SOFTWARE_VERSION
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key
-from fedcore.opa import OPA_VERSION, OpaServer
+from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.store import STORE_FORMAT, import_lines
@@ -43,11 +40,6 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 COUNTRY = "FR"
 SEED = 20261128
 NONSENSE_SYLLABLES = ["zor", "vak", "qui", "nel", "tox", "bry", "wex", "ulm", "gad", "pim", "fyr", "sko"]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def build_store(records: int) -> tuple[Path, list[str]]:
@@ -144,19 +136,6 @@ def running_node(store: Path, work: Path, name: str) -> Iterator[tuple[str, OpaS
             node.wait(30)
 
 
-def opa_decisions(opa: OpaServer) -> int:
-    """Decisions OPA has served (its own counter of POSTs to /v1/data)."""
-    with urllib.request.urlopen(f"{opa.url}/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if (
-                line.startswith("http_request_duration_seconds_count")
-                and 'handler="v1/data"' in line
-                and 'method="post"' in line
-            ):
-                return int(float(line.rsplit(" ", 1)[1]))
-    return 0
-
-
 def node_timings(log: Path) -> dict[str, dict[str, float]]:
     timings = {}
     for line in log.read_text().splitlines():
@@ -201,9 +180,9 @@ def measure(records: int, queries: int, work: Path) -> list[dict[str, Any]]:
 
     with running_node(store, work, str(records)) as (address, opa, log, signer):
         asyncio.run(run_queries(address, warmup, signer))
-        decisions_before = opa_decisions(opa)
+        decisions_before = opa.decisions_served()
         client = asyncio.run(run_queries(address, planned, signer))
-        decisions = opa_decisions(opa) - decisions_before
+        decisions = opa.decisions_served() - decisions_before
     timings = node_timings(log)
     rows = []
     for kind in ("hit", "nohit"):
@@ -232,9 +211,9 @@ def measure_candidates(records: int, queries: int, work: Path) -> list[dict[str,
             asyncio.run(
                 run_queries(address, [(f"warm-k{k}-{n}", name) for n, (_, name) in enumerate(planned[:5])], signer, k)
             )
-            before = opa_decisions(opa)
+            before = opa.decisions_served()
             client = asyncio.run(run_queries(address, planned, signer, k))
-            decisions = opa_decisions(opa) - before
+            decisions = opa.decisions_served() - before
             timings = node_timings(log)
             ids = [query_id for query_id, _ in planned]
             row = summarise(f"hit, K = {k}", ids, client, timings)
@@ -271,8 +250,8 @@ def main() -> None:
             rows.extend(measure(records, args.queries, Path(work)))
     result = {
         "benchmark": "node_search",
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "versions": {"fedgate": SOFTWARE_VERSION, "opa": OPA_VERSION, "grpcio": grpc.__version__},
+        "machine": machine(),
+        "versions": versions(),
         "layout": "one OPA (France's bundle) and one node process; client in a third process, one search at a time",
         "rows": rows,
     }

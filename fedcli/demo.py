@@ -135,9 +135,7 @@ class Trust:
         )
         if self.tls:
             stem = self.root / "tls" / f"node-{country.lower()}"
-            tables += (
-                f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nclient_ca = "{self.root / "ca" / "ca.pem"}"\n'
-            )
+            tables += f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nclient_ca = "{self.ca_certificate}"\n'
         return tables
 
     def gateway_tables(self) -> str:

@@ -556,15 +556,18 @@ def _spelling(text: str) -> str:
     return ascii_text(text).lower()
 
 
+def _spelling_ratio(prepared: PreparedQuery, names: list[SourcedName]) -> float:
+    """The best rapidfuzz token-sort ratio (0 to 100) between the query's and the names' ASCII spellings."""
+    return max(
+        (token_sort_ratio(query, _spelling(sourced.text)) for sourced in names for query in prepared.spellings),
+        default=0.0,
+    )
+
+
 def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Properties) -> float:
     """How alike, letter for letter in ASCII, the record's names are to the query's (0 to 1): a cheap way to
     choose among records that share the same blocking keys, before any is scored."""
-    best = 0.0
-    for sourced in name_strings(schema, properties):
-        spelling = _spelling(sourced.text)
-        for query in prepared.spellings:
-            best = max(best, token_sort_ratio(query, spelling))
-    return best / 100
+    return _spelling_ratio(prepared, name_strings(schema, properties)) / 100
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:
@@ -573,14 +576,11 @@ def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Propertie
     only way it can still match. A look at the letters, far cheaper than analysing the record's names."""
     if not prepared.spellings:
         return True
-    for sourced in name_strings(schema, properties):
-        if not LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)):
-            # Arabic, Hebrew, Chinese…: their ASCII letters say too little; the names are compared.
-            return True
-        spelling = _spelling(sourced.text)
-        if any(token_sort_ratio(query, spelling) >= SPELLED_ALIKE_RATIO for query in prepared.spellings):
-            return True
-    return False
+    names = name_strings(schema, properties)
+    if any(not LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)) for sourced in names):
+        # Arabic, Hebrew, Chinese…: their ASCII letters say too little; the names are compared.
+        return True
+    return _spelling_ratio(prepared, names) >= SPELLED_ALIKE_RATIO
 
 
 def score_record(

@@ -379,11 +379,13 @@ class Store:
             # Only when even the best weight is shared beyond the cut: the keys cannot pick the best.
             if shortlist[0][1] == shortlist[max_candidates][1]:
                 first = _read_records(connection, shortlist[: max_candidates + 1])
-                if all(tie_breaker(record) >= 1.0 for record in first):
+                likeness = {record.rid: tie_breaker(record) for record in first}
+                if all(value >= 1.0 for value in likeness.values()):
                     return first[:max_candidates]  # namesakes, all spelt as asked: any of them will do
                 records = first + _read_records(connection, shortlist[max_candidates + 1 :])
+                likeness.update((record.rid, tie_breaker(record)) for record in records[len(first) :])
                 top = shortlist[0][1] or 1.0
-                records.sort(key=lambda r: -(tie_breaker(r) + TIE_KEY_SHARE * r.name_key_weight / top))
+                records.sort(key=lambda r: -(likeness[r.rid] + TIE_KEY_SHARE * r.name_key_weight / top))
                 return records[:max_candidates]
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
 

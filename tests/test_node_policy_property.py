@@ -70,19 +70,6 @@ policy_settings = st.fixed_dictionaries(
 serial = itertools.count()
 
 
-async def opa_decision_count(session: aiohttp.ClientSession, opa: OpaServer) -> int:
-    async with session.get(f"{opa.url}/metrics") as response:
-        text = await response.text()
-    for line in text.splitlines():
-        if (
-            line.startswith("http_request_duration_seconds_count")
-            and 'handler="v1/data"' in line
-            and 'method="post"' in line
-        ):
-            return int(float(line.rsplit(" ", 1)[1]))
-    return 0
-
-
 async def logged_decision(opa: OpaServer, query_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -128,7 +115,7 @@ async def test_hits_release_only_what_the_single_decision_allows(node_factory, o
         import_records(node, name, generated)
         async with session.put(f"{opa.url}/v1/data/fedgate/countries/fr/settings", json=policy) as response:
             assert response.status == 204
-        before = await opa_decision_count(session, opa)
+        before = opa.decisions_served()
         query_id = f"q-property-{number}"
         async with node_client(node.address) as client:
             answer = await client.Search(
@@ -141,7 +128,7 @@ async def test_hits_release_only_what_the_single_decision_allows(node_factory, o
                 ),
                 timeout=10,
             )
-        assert await opa_decision_count(session, opa) - before == 1
+        assert opa.decisions_served() - before == 1
         decision = await logged_decision(opa, query_id)
         outcomes[pb.SearchOutcome.Name(answer.outcome)] += 1
         outcomes.update(pb.Disclosure.Name(hit.disclosure) for hit in answer.hits)
