@@ -274,7 +274,7 @@ def run(slice_size: int | None, *, compare: bool = True, cache: Path = CACHE) ->
                 query_keys(query),
                 max_candidates=max(SETTINGS.max_candidates, LIMIT),
                 max_postings=SETTINGS.max_postings,
-            )
+            ).all
             prepared = prepare_query(query)
             mine = [(entity_id(r), _score(prepared, r)) for r in candidates]
             ours_full.append(Scored(case, sorted(mine, key=lambda item: -item[1])))

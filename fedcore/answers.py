@@ -20,6 +20,7 @@ from fedcore.vocabulary import (
     MATCH_KIND_NAMES,
     OUTCOME_NAMES,
     REFUSAL_REASON_NAMES,
+    SCORE_BAND_NAMES,
     WITHHOLD_REASON_NAMES,
 )
 from fedgate.v1 import node_pb2 as pb
@@ -29,10 +30,9 @@ SIGNED_STATUSES = frozenset({"hit", "no_hit", "refused", "policy_unavailable"})
 
 def hit_document(hit: pb.Hit) -> dict[str, Any]:
     """A hit as the API shows it: released values only, and why each other property was withheld."""
-    return {
+    document: dict[str, Any] = {
         "record_ref": hit.record_ref,
         "schema": hit.schema,
-        "score": round(hit.score, 4),
         "disclosure": DISCLOSURE_NAMES.get(hit.disclosure, "unknown"),
         "properties": {name: list(values.values) for name, values in sorted(hit.properties.items())},
         "withheld": {item.property: WITHHOLD_REASON_NAMES.get(item.reason, "unspecified") for item in hit.withheld},
@@ -47,6 +47,12 @@ def hit_document(hit: pb.Hit) -> dict[str, Any]:
         ],
         "contact": hit.contact,
     }
+    # A hit-only hit has no score (it could tell withheld properties), at most the band its policy allows.
+    if hit.HasField("score"):
+        document["score"] = round(hit.score, 4)
+    if hit.score_band:
+        document["score_band"] = SCORE_BAND_NAMES.get(hit.score_band, "unspecified")
+    return document
 
 
 def canonical_content(

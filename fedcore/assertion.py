@@ -1,7 +1,9 @@
 """Requester assertions: the gateway's short-lived signed statement of who asks what of which country.
 
-A node verifies the assertion before it searches: signature (against the gateway keys it trusts, by key
-id), audience (its own country), expiry, and that the request it received is the one that was signed.
+A node verifies the assertion before it searches or describes itself: signature (against the gateway keys
+it trusts, by key id), audience (its own country), expiry, and that the request it received is the one that
+was signed. The digest names the kind of request, so an assertion made for a search never passes for a
+describe, nor the other way round.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 import jwt
@@ -22,6 +24,9 @@ from fedgate.v1 import node_pb2 as pb
 ISSUER = "fedgate-gateway"
 LEEWAY_S = 2
 
+# The requests a gateway vouches for.
+AssertedRequest: TypeAlias = pb.SearchRequest | pb.DescribeRequest
+
 
 class AssertionRejected(Exception):
     """The request's assertion does not prove who asks what; `code` says why, `status` how to answer."""
@@ -33,29 +38,42 @@ class AssertionRejected(Exception):
         self.status = status
 
 
-def request_digest(request: pb.SearchRequest) -> str:
-    """SHA-256 over the canonical form of everything in a search request but the assertion itself."""
-    document = {
-        "query_id": request.query_id,
-        "requester": {
-            "country": request.requester.country,
-            "agency": request.requester.agency,
-            "investigator_id": request.requester.investigator_id,
-            "clearance": CLEARANCE_NAMES.get(request.requester.clearance, str(request.requester.clearance)),
-        },
-        "purpose": PURPOSE_NAMES.get(request.purpose, str(request.purpose)),
-        "query": {
-            "schema": request.query.schema,
-            "properties": {name: list(values.values) for name, values in sorted(request.query.properties.items())},
-        },
-        "limit": request.limit,
+def _requester_document(requester: pb.Requester) -> dict[str, str]:
+    return {
+        "country": requester.country,
+        "agency": requester.agency,
+        "investigator_id": requester.investigator_id,
+        "clearance": CLEARANCE_NAMES.get(requester.clearance, str(requester.clearance)),
     }
+
+
+def request_digest(request: AssertedRequest) -> str:
+    """SHA-256 over the canonical form of everything in a request but the assertion itself, its kind included."""
+    document: dict[str, Any]
+    if isinstance(request, pb.DescribeRequest):
+        document = {
+            "kind": "describe",
+            "query_id": request.query_id,
+            "requester": _requester_document(request.requester),
+        }
+    else:
+        document = {
+            "kind": "search",
+            "query_id": request.query_id,
+            "requester": _requester_document(request.requester),
+            "purpose": PURPOSE_NAMES.get(request.purpose, str(request.purpose)),
+            "query": {
+                "schema": request.query.schema,
+                "properties": {name: list(values.values) for name, values in sorted(request.query.properties.items())},
+            },
+            "limit": request.limit,
+        }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def make_assertion(
-    request: pb.SearchRequest,
+    request: AssertedRequest,
     audience: str,
     key: SigningKey,
     ttl_s: float,
@@ -63,7 +81,8 @@ def make_assertion(
     *,
     digest: str | None = None,
 ) -> str:
-    """`digest`: the request's, when already known (a fan-out sends one request to many countries)."""
+    """`digest`: the request's, when already known (a fan-out sends one request to many countries).
+    A describe names no purpose: its purpose claim is empty."""
     issued = int(now if now is not None else time.time())
     claims = {
         "iss": ISSUER,
@@ -77,14 +96,14 @@ def make_assertion(
             "investigator_id": request.requester.investigator_id,
             "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
         },
-        "purpose": PURPOSE_NAMES.get(request.purpose, ""),
+        "purpose": PURPOSE_NAMES.get(request.purpose, "") if isinstance(request, pb.SearchRequest) else "",
         "digest": digest if digest is not None else request_digest(request),
     }
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.key_id})
 
 
 def verify_assertion(
-    request: pb.SearchRequest, country: str, keys: dict[str, ed25519.Ed25519PublicKey]
+    request: AssertedRequest, country: str, keys: dict[str, ed25519.Ed25519PublicKey]
 ) -> dict[str, Any]:
     """The verified claims; AssertionRejected says what is wrong otherwise."""
     token = request.requester_assertion

@@ -28,6 +28,7 @@ WITHHOLD_REASONS = _api_names(pb.WithholdReason, "WITHHOLD_REASON_")
 OUTCOMES = _api_names(pb.SearchOutcome, "SEARCH_OUTCOME_")
 REFUSAL_REASONS = _api_names(pb.RefusalReason, "REFUSAL_REASON_")
 MATCH_KINDS = _api_names(pb.MatchKind, "MATCH_KIND_")
+SCORE_BANDS = _api_names(pb.ScoreBand, "SCORE_BAND_")
 
 PURPOSE_NAMES = _reverse(PURPOSES)
 CLEARANCE_NAMES = _reverse(CLEARANCES)
@@ -35,7 +36,11 @@ DISCLOSURE_NAMES = _reverse(DISCLOSURES)
 WITHHOLD_REASON_NAMES = _reverse(WITHHOLD_REASONS)
 OUTCOME_NAMES = _reverse(OUTCOMES)
 REFUSAL_REASON_NAMES = _reverse(REFUSAL_REASONS)
+# Refusals the node itself makes (its probe budget), never a policy: a policy that says one is malformed.
+NODE_REFUSAL_REASONS = frozenset({"probe_budget_exceeded"})
+POLICY_REFUSAL_REASONS = frozenset(REFUSAL_REASONS) - NODE_REFUSAL_REASONS
 MATCH_KIND_NAMES = _reverse(MATCH_KINDS)
+SCORE_BAND_NAMES = _reverse(SCORE_BANDS)
 
 # Record-level flags a country may set on its records at import; policies act on them.
 RECORD_FLAGS = frozenset({"minor", "victim", "witness", "sensitive"})

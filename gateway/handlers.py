@@ -12,6 +12,8 @@ from aiohttp import web
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import log_event
+from fedcore.vocabulary import CLEARANCES
+from fedgate.v1 import node_pb2 as pb
 from gateway import page as web_page
 from gateway.auth import Investigator
 from gateway.errors import Forbidden, ServiceUnavailable, TooManyRequests
@@ -150,20 +152,35 @@ async def search_stream(request: web.Request) -> web.StreamResponse:
 
 
 async def list_nodes(request: web.Request) -> web.Response:
-    """Every registered country: reachable or not, policy revision, records per schema."""
+    """Every registered country: reachable or not, and what its policy lets this investigator see of it
+    (policy revision, schemata, records per schema)."""
     config = request.app[CONFIG]
     timeout_s = config.health_timeout_ms / 1000
+    investigator = request[INVESTIGATOR]
+    # The requester is the verified token's, nothing else, exactly as for a search.
+    requester = pb.Requester(
+        country=investigator.country,
+        agency=investigator.agency,
+        investigator_id=investigator.investigator_id,
+        clearance=CLEARANCES[investigator.clearance],
+    )
 
     async def describe(country: str) -> dict[str, Any]:
         client = request.app[NODES][country]
-        healthy, description = await asyncio.gather(client.check_health(timeout_s), client.describe(timeout_s))
+        healthy, description = await asyncio.gather(
+            client.check_health(timeout_s), client.describe(requester, new_query_id(), timeout_s)
+        )
+        schemata = [
+            {"schema": item.schema, **({"records": item.records} if item.HasField("records") else {})}
+            for item in (description.schemata if description else [])
+        ]
         return {
             "country": country,
             "healthy": healthy,
             "circuit_breaker": client.breaker.state,
             "policy_revision": description.policy_revision if description else "",
             "software_version": description.software_version if description else "",
-            "records": {item.schema: item.records for item in description.schemata} if description else {},
+            "schemata": schemata,
         }
 
     entries = await asyncio.gather(*(describe(country) for country in sorted(config.nodes)))

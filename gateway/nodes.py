@@ -171,9 +171,14 @@ class NodeClient:
             return False
         return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
-    async def describe(self, timeout_s: float) -> pb.DescribeResponse | None:
+    async def describe(self, requester: pb.Requester, query_id: str, timeout_s: float) -> pb.DescribeResponse | None:
+        """What the node tells this requester about itself (its policy decides), or None when it does not answer."""
+        request = pb.DescribeRequest(query_id=query_id, requester=requester)
+        request.requester_assertion = make_assertion(request, self.country, self.signer.key, self.signer.ttl_s)
         try:
-            response: pb.DescribeResponse = await self._stub.Describe(pb.DescribeRequest(), timeout=timeout_s)
-        except grpc.aio.AioRpcError:
+            response: pb.DescribeResponse = await self._stub.Describe(request, timeout=timeout_s)
+        except grpc.aio.AioRpcError as error:
+            details = f"{error.code().name}: {error.details() or ''}"[:300]
+            log_event(logger, "node.describe_failed", logging.WARNING, country=self.country, details=details)
             return None
         return response

@@ -131,7 +131,26 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
                 "country": {"type": "string", "enum": countries},
                 "record_ref": {"type": "string", "description": "Opaque reference to the record at its country."},
                 "schema": STRING,
-                "score": {"type": "number", "minimum": 0, "maximum": 1},
+                "score": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": (
+                        "How well the query matches, computed over the properties released as they are and"
+                        " nothing else. Absent for hit-only hits: an exact score could tell a withheld"
+                        " property (a birth date that agrees moves it)."
+                    ),
+                },
+                "score_band": {
+                    "type": "string",
+                    "enum": ["strong", "possible"],
+                    "description": (
+                        "For hit-only hits whose country releases that much and no more: a close match on"
+                        " the query's names or identifiers (strong), or a match above the node's threshold"
+                        " (possible). Results rank by score, then strong, then possible, then hits with"
+                        " neither, each country's hits in the order its node gave them."
+                    ),
+                },
                 "disclosure": {"type": "string", "enum": ["full", "partial", "hit_only"]},
                 "properties": {
                     "type": "object",
@@ -159,7 +178,18 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
                     "description": "How released properties matched the query.",
                 },
                 "contact": {"type": "string", "description": "Whom to ask the country for more."},
-            }
+            },
+            required=[
+                "country",
+                "record_ref",
+                "schema",
+                "disclosure",
+                "properties",
+                "withheld",
+                "generalised",
+                "matched",
+                "contact",
+            ],
         ),
         "CountryResult": _object(country_result, required=country_required),
         "SearchResponse": _object(
@@ -212,7 +242,17 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
                             "circuit_breaker": {"type": "string", "enum": list(BREAKER_STATES)},
                             "policy_revision": STRING,
                             "software_version": STRING,
-                            "records": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                            "schemata": {
+                                "type": "array",
+                                "description": (
+                                    "What the country's policy shows this investigator: its record types (empty"
+                                    " when not shown), with record counts only where the policy shows them."
+                                ),
+                                "items": _object(
+                                    {"schema": STRING, "records": {"type": "integer", "minimum": 0}},
+                                    required=["schema"],
+                                ),
+                            },
                         }
                     ),
                 }
@@ -355,7 +395,7 @@ def build_openapi(config: GatewayConfig) -> dict[str, Any]:
             "/v1/nodes": {
                 "get": {
                     "operationId": "listNodes",
-                    "summary": "Every registered country: health, policy revision, records per schema.",
+                    "summary": "Every registered country: health, and what its policy shows this investigator.",
                     "security": [{"investigatorToken": []}],
                     "responses": {
                         "200": {"description": "The registry.", "content": {JSON: {"schema": _ref("NodesResponse")}}},

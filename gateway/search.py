@@ -106,8 +106,22 @@ def country_json(answer: CountryAnswer) -> dict[str, Any]:
     return entry
 
 
+BAND_RANK = {"strong": 1, "possible": 2}
+
+
 def ranked(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(results, key=lambda result: (-result["score"], result["country"], result["record_ref"]))
+    """Scored hits by score; then hit-only hits by band (strong, possible, none), each country's in the order
+    its node gave them: no number is made up for what a country chose not to score."""
+    position: dict[str, int] = {}
+
+    def key(result: dict[str, Any]) -> tuple[int, float, str, int]:
+        country = result["country"]
+        position[country] = order = position.get(country, -1) + 1
+        if "score" in result:
+            return (0, -result["score"], country, order)
+        return (BAND_RANK.get(result.get("score_band", ""), 3), 0.0, country, order)
+
+    return sorted(results, key=key)
 
 
 def is_partial(answers: list[CountryAnswer]) -> bool:

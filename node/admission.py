@@ -1,6 +1,7 @@
 """Who may ask this node: the client's certificate, the gateway's requester assertion, replays, rate limits.
 
-Every refusal here is audited (with what the request claimed, never a search) before the error leaves.
+Searches and describes pass the same checks. Every refusal here is audited (with what the request claimed,
+never a search) before the error leaves.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, TypeAlias
 
 import grpc
 
-from fedcore.assertion import AssertionRejected, verify_assertion
+from fedcore.assertion import AssertedRequest, AssertionRejected, verify_assertion
 from fedcore.logs import log_event
 from fedcore.ratelimit import RateLimiter
 from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES
@@ -81,6 +82,13 @@ class Admission:
 
     async def admit_search(self, request: pb.SearchRequest, context: Context) -> None:
         """Verifies the assertion, refuses replays and requesters over their rate; audits every refusal."""
+        await self._admit(request, context)
+
+    async def admit_describe(self, request: pb.DescribeRequest, context: Context) -> None:
+        """What the node tells about itself depends on who asks: the same checks as a search."""
+        await self._admit(request, context)
+
+    async def _admit(self, request: AssertedRequest, context: Context) -> None:
         await self.authorise_peer(context)
         try:
             claims = verify_assertion(request, self.config.country, self.config.gateway_keys)
@@ -103,11 +111,13 @@ class Admission:
             await self._refuse(request, context, "rate_limited", grpc.StatusCode.RESOURCE_EXHAUSTED, message)
 
     async def _refuse(
-        self, request: pb.SearchRequest, context: Context, code: str, status: grpc.StatusCode, message: str
+        self, request: AssertedRequest, context: Context, code: str, status: grpc.StatusCode, message: str
     ) -> None:
         self.metrics.rejected_requests.labels(code).inc()
+        search = isinstance(request, pb.SearchRequest)
         body: dict[str, Any] = {
             "kind": "rejected",
+            "request": "search" if search else "describe",
             "query_id": request.query_id[:MAX_LOGGED_QUERY_ID],
             "reason": code,
             "status": status.name,
@@ -117,7 +127,7 @@ class Admission:
                 "investigator": request.requester.investigator_id[:128],
                 "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
             },
-            "purpose": PURPOSE_NAMES.get(request.purpose, ""),
+            "purpose": PURPOSE_NAMES.get(request.purpose, "") if isinstance(request, pb.SearchRequest) else "",
             "assertion": request.requester_assertion[:4096],
         }
         try:
@@ -128,7 +138,7 @@ class Admission:
             return
         log_event(
             logger,
-            "search.rejected",
+            "search.rejected" if search else "describe.rejected",
             logging.WARNING,
             query_id=request.query_id[:MAX_LOGGED_QUERY_ID],
             reason=code,

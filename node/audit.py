@@ -81,11 +81,11 @@ class AuditLog:
         self._writer.start()
 
     def answered_since(self, since: datetime) -> list[tuple[str, str]]:
-        """(query id, recorded_at) of searches answered since a moment: replay protection across restarts."""
+        """(query id, recorded_at) of searches and describes answered since a moment: replays across restarts."""
         connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
             rows = connection.execute(
-                "SELECT query_id, recorded_at FROM entries WHERE kind = 'search' AND recorded_at >= ?",
+                "SELECT query_id, recorded_at FROM entries WHERE kind IN ('search', 'describe') AND recorded_at >= ?",
                 (since.isoformat(timespec="microseconds"),),
             ).fetchall()
         finally:

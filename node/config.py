@@ -20,6 +20,8 @@ class OpaSettings:
     decision_path: str
     revision_path: str
     timeout_s: float
+    # The rule saying what the node may tell a requester about itself (schemata, counts, policy revision).
+    describe_path: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class NodeConfig:
     allowed_clients: tuple[str, ...]
     searches_per_requester: int
     rate_window_s: float
+    # Distinct queries one requester may try against one record within probe_window_s (node/probing.py).
+    probe_variants_per_record: int
+    probe_window_s: float
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -93,11 +98,15 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
     if not url.startswith(("http://", "https://")):
         raise opa_section.fail("url", f"must start with http:// or https://, got {url!r}")
     default_path = f"fedgate/countries/{country.lower()}/decision"
+    decision_path = opa_section.string("decision_path", default_path).strip("/")
+    # The describe rule sits beside the decision rule, in the same package.
+    default_describe_path = f"{decision_path.rpartition('/')[0]}/describe".lstrip("/")
     opa = OpaSettings(
         url=url,
-        decision_path=opa_section.string("decision_path", default_path).strip("/"),
+        decision_path=decision_path,
         revision_path=opa_section.string("revision_path", "fedgate/framework/revision").strip("/"),
         timeout_s=opa_section.integer("timeout_ms", 500, minimum=10, maximum=30_000) / 1000,
+        describe_path=opa_section.string("describe_path", default_describe_path).strip("/"),
     )
 
     matching_section = root.section("matching")
@@ -159,6 +168,10 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
 
     searches_per_requester = limits.integer("searches_per_requester", 600, minimum=1, maximum=1_000_000)
     rate_window_s = limits.number("rate_window_s", 60.0, minimum=0.1, maximum=86_400.0)
+    probe_variants_per_record = limits.integer("probe_variants_per_record", 19, minimum=1, maximum=10_000)
+    probe_window_s = limits.number("probe_window_s", 3600.0, maximum=30 * 86_400.0)
+    if probe_window_s <= 0:
+        raise limits.fail("probe_window_s", f"must be greater than 0, got {probe_window_s}")
 
     log = root.section("log")
     level = log.string("level", "info")
@@ -188,6 +201,8 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         allowed_clients=allowed_clients,
         searches_per_requester=searches_per_requester,
         rate_window_s=rate_window_s,
+        probe_variants_per_record=probe_variants_per_record,
+        probe_window_s=probe_window_s,
     )
 
 

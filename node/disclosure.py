@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from fedcore.vocabulary import DISCLOSURES, MATCH_KINDS, WITHHOLD_REASONS
+from fedcore.vocabulary import DISCLOSURES, MATCH_KINDS, SCORE_BANDS, WITHHOLD_REASONS
 from fedgate.v1 import node_pb2 as pb
-from node.matching import MatchResult
+from node.matching import MatchResult, PreparedQuery, restrict, score_record
 from node.policy import GENERALISATIONS, RecordDecision
 from node.store import StoredRecord
+
+# A hit-only record whose match (on what its decision lets count) scores at least this is a "strong" match.
+STRONG_BAND = 0.9
+
+
+@dataclass(frozen=True)
+class Match:
+    """A record to report: its decision, and how it matched on what that decision lets count."""
+
+    record: StoredRecord
+    decision: RecordDecision
+    result: MatchResult
 
 
 def released_values(record: StoredRecord, decision: RecordDecision) -> dict[str, list[str]]:
@@ -25,11 +38,20 @@ def released_values(record: StoredRecord, decision: RecordDecision) -> dict[str,
     return released
 
 
-def build_hit(record: StoredRecord, match: MatchResult, decision: RecordDecision, contact: str) -> pb.Hit:
+def released_match(prepared: PreparedQuery, record: StoredRecord, decision: RecordDecision) -> MatchResult | None:
+    """How the query matches the record on the properties released as they are, and nothing else: what the
+    requester could work out from the answer alone. None when no name or identifier of the query counts."""
+    view = restrict(prepared, decision.released_as_is)
+    if not view.names and not view.identifiers:
+        return None
+    return score_record(view, record.schema, record.properties)
+
+
+def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:
+    record, decision = match.record, match.decision
     hit = pb.Hit(
         record_ref=record.ref,
         schema=record.schema.name,
-        score=match.score,
         disclosure=DISCLOSURES[decision.disclosure],
         contact=contact,
     )
@@ -39,23 +61,34 @@ def build_hit(record: StoredRecord, match: MatchResult, decision: RecordDecision
         hit.withheld.add(property=name, reason=WITHHOLD_REASONS[reason])
     for name, method in sorted(decision.generalise.items()):
         hit.generalised.add(property=name, method=method)
-    # Evidence is shown only for properties released as they are: saying that a withheld or
-    # generalised birth date matched "exactly" would disclose it.
-    for name, evidence in sorted(match.matched.items()):
-        if name in decision.release and name not in decision.generalise:
-            hit.matched.add(property=name, kind=MATCH_KINDS[evidence.kind], score=round(evidence.score, 4))
+    if decision.score == "band":
+        hit.score_band = SCORE_BANDS["strong" if match.result.score >= STRONG_BAND else "possible"]
+    elif decision.score == "released" and decision.disclosure != "hit_only":
+        shown = released_match(prepared, record, decision)
+        if shown is not None:
+            hit.score = shown.score
+            # Evidence only for properties released as they are: saying that a withheld or generalised
+            # birth date matched "exactly" would disclose it.
+            for name, evidence in sorted(shown.matched.items()):
+                if name in decision.released_as_is:
+                    hit.matched.add(property=name, kind=MATCH_KINDS[evidence.kind], score=round(evidence.score, 4))
     return hit
 
 
-def audit_record(record: StoredRecord, match: MatchResult, decision: RecordDecision | None) -> dict[str, Any]:
-    """What the audit log keeps about one candidate: what was released and why, never the values."""
-    if decision is None:
-        return {"ref": record.ref, "score": match.score, "disclosure": "none"}
-    return {
-        "ref": record.ref,
-        "score": match.score,
-        "disclosure": decision.disclosure,
-        "released": sorted(decision.release),
-        "generalised": dict(sorted(decision.generalise.items())),
-        "withheld": dict(sorted(decision.withheld.items())),
-    }
+def audit_record(record: StoredRecord, decision: RecordDecision | None, match: Match | None) -> dict[str, Any]:
+    """What the audit log keeps about one candidate: what was decided, whether it was reported (with the score
+    on what its decision let count) and why, never the values."""
+    entry: dict[str, Any] = {"ref": record.ref, "reported": match is not None}
+    if match is not None:
+        entry["score"] = match.result.score
+    if decision is None or decision.disclosure == "none":
+        entry["disclosure"] = "none"
+        return entry
+    entry.update(
+        disclosure=decision.disclosure,
+        released=sorted(decision.release),
+        generalised=dict(sorted(decision.generalise.items())),
+        withheld=dict(sorted(decision.withheld.items())),
+        match_on=sorted(decision.match_on),
+    )
+    return entry

@@ -670,3 +670,39 @@ def score_record(
 
     result.score = round(min(score, 1.0), 4)
     return result
+
+
+def restrict(prepared: PreparedQuery, allowed: frozenset[str]) -> PreparedQuery:
+    """The query as one record may be matched on it: only the `allowed` properties, as its country's policy
+    decided for this requester. Names already analysed (and compared) are kept when all of them are allowed."""
+    properties = prepared.query.properties
+    if allowed.issuperset(properties):
+        return prepared
+    kept = {name: values for name, values in properties.items() if name in allowed}
+    query = EntityQuery(prepared.query.schema, kept)
+    name_sources = {*_name_properties(query.schema), *itertools.chain.from_iterable(NAME_PART_ORDERS)}
+    if not all(name in allowed for name in name_sources if name in properties):
+        return prepare_query(query)
+    return PreparedQuery(
+        query=query,
+        spellings=prepared.spellings,
+        names=prepared.names,
+        compared=prepared.compared,
+        identifiers=frozenset(value for values in identifier_values(query.schema, kept).values() for value in values),
+        dates={name: values for name, values in prepared.dates.items() if name in allowed},
+        countries={name: values for name, values in prepared.countries.items() if name in allowed},
+        genders=prepared.genders if "gender" in allowed else frozenset(),
+    )
+
+
+def score_bound(prepared: PreparedQuery, core: PreparedQuery, schema: Schema, properties: Properties) -> float:
+    """The highest score the record could reach under any part of the query a policy may let it be matched
+    on (`core`: the query's names and identifiers alone). A record below the threshold here is no hit
+    whatever the policy decides, so its country's policy is not even asked about it."""
+    result = score_record(core, schema, properties)
+    if result is None:
+        return 0.0
+    if result.score >= NAME_FLOOR or any(name in result.matched for name in identifier_values(schema, properties)):
+        return 1.0  # an agreeing date may add to it
+    # Below the name floor dates add nothing; agreeing countries may add a little each.
+    return 1 - (1 - result.score) * (1 - COUNTRY_GAIN) ** len(prepared.countries)

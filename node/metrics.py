@@ -24,6 +24,12 @@ class NodeMetrics:
             ["reason"],
             registry=registry,
         )
+        self.probe_refusals = Counter(
+            "fedgate_node_probe_refusals",
+            "Searches refused because the requester tried too many distinct queries against one record (probing).",
+            ["requester_country"],
+            registry=registry,
+        )
         self.invalid_requests = Counter(
             "fedgate_node_invalid_requests",
             "Requests refused as INVALID_ARGUMENT before any search.",

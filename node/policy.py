@@ -13,12 +13,15 @@ import aiohttp
 from followthemoney.types import registry
 from opa_client.opa_async import AsyncOpaClient
 
-from fedcore.vocabulary import DISCLOSURES, REFUSAL_REASONS, WITHHOLD_REASONS
+from fedcore.vocabulary import DISCLOSURES, POLICY_REFUSAL_REASONS, WITHHOLD_REASONS
 from node.config import OpaSettings
 from node.store import StoredRecord
 
 GENERALISATIONS = {"year": 4, "year_month": 7}
 NOT_MENTIONED = "none"
+# What score a hit may carry: one over the properties released as they are, a coarse band, or none.
+SCORE_KINDS = frozenset({"released", "band", "none"})
+HIT_ONLY_SCORE_KINDS = frozenset({"band", "none"})
 
 
 class PolicyUnavailable(Exception):
@@ -36,6 +39,14 @@ class RecordDecision:
     release: frozenset[str]
     generalise: dict[str, str]
     withheld: dict[str, str]
+    # The query properties the record may be matched on for this requester: nothing else moves its score.
+    match_on: frozenset[str] = frozenset()
+    # "released", "band" or "none": see SCORE_KINDS.
+    score: str = "none"
+
+    @property
+    def released_as_is(self) -> frozenset[str]:
+        return self.release - self.generalise.keys()
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,14 @@ def parse_record_decision(raw: Any, record: StoredRecord) -> RecordDecision:
         if release:
             raise _malformed(f"{where} releases properties of a record it says not to mention")
         return RecordDecision(NOT_MENTIONED, frozenset(), {}, {})
+    if "match_on" not in raw:
+        raise _malformed(f"{where} does not say which query properties it may be matched on (match_on)")
+    # Query properties (a Person query's "name" may match a Passport's surname): only those asked count.
+    match_on = frozenset(_string_list(raw["match_on"], f"{where}: match_on"))
+    score = raw.get("score")
+    allowed_scores = HIT_ONLY_SCORE_KINDS if disclosure == "hit_only" else SCORE_KINDS
+    if score not in allowed_scores:
+        raise _malformed(f"{where} gives score {score!r} to a {disclosure!r} record")
     if not release <= present:
         raise _malformed(f"{where} releases properties the record does not hold: {sorted(release - present)}")
     if release & withheld.keys():
@@ -108,7 +127,7 @@ def parse_record_decision(raw: Any, record: StoredRecord) -> RecordDecision:
     }
     if not expected[disclosure]:
         raise _malformed(f"{where} says {disclosure!r} but releases {len(release)} and withholds {len(withheld)}")
-    return RecordDecision(disclosure, release, dict(generalise), dict(withheld))
+    return RecordDecision(disclosure, release, dict(generalise), dict(withheld), match_on, str(score))
 
 
 def parse_decision(raw: Any, records: list[StoredRecord]) -> PolicyDecision:
@@ -127,7 +146,7 @@ def parse_decision(raw: Any, records: list[StoredRecord]) -> PolicyDecision:
     if not isinstance(decided, dict):
         raise _malformed("records is not an object")
     if refused:
-        if reason not in REFUSAL_REASONS:
+        if reason not in POLICY_REFUSAL_REASONS:
             raise _malformed(f"unknown refusal reason {reason!r}")
         if decided:
             raise _malformed("a refusal that decides on records")
@@ -142,6 +161,34 @@ def parse_decision(raw: Any, records: list[StoredRecord]) -> PolicyDecision:
         "",
         {ref: parse_record_decision(value, by_ref[ref]) for ref, value in decided.items()},
     )
+
+
+@dataclass(frozen=True)
+class DescribeDecision:
+    """What the node may tell one requester about itself; its country and software version always leave."""
+
+    schemata: bool
+    counts: bool
+    # "" when the policy does not show it.
+    policy_revision: str
+
+
+DESCRIBE_KEYS = frozenset({"schemata", "counts", "policy_revision"})
+
+
+def parse_describe(raw: Any) -> DescribeDecision:
+    """Checks OPA's describe answer: exactly {schemata, counts, policy_revision}; PolicyUnavailable otherwise."""
+    if not isinstance(raw, dict) or "result" not in raw:
+        raise _malformed("the describe decision is undefined (no result)")
+    result = raw["result"]
+    if not isinstance(result, dict) or result.keys() != DESCRIBE_KEYS:
+        raise _malformed(f"the describe decision is not an object with exactly {sorted(DESCRIBE_KEYS)}")
+    schemata, counts, revision = result["schemata"], result["counts"], result["policy_revision"]
+    if not isinstance(schemata, bool) or not isinstance(counts, bool) or not isinstance(revision, str):
+        raise _malformed("schemata, counts or policy_revision of the wrong type")
+    if counts and not schemata:
+        raise _malformed("the describe decision shows counts but not the schemata they count")
+    return DescribeDecision(schemata, counts, revision)
 
 
 def _rule_path(path: str) -> tuple[str, str]:
@@ -196,6 +243,14 @@ class PolicyEngine:
             raise PolicyUnavailable("timeout", "no time left in the caller's deadline")
         raw = await self._query(self.settings.decision_path, input_data, timeout_s)
         return parse_decision(raw, records)
+
+    async def describe(self, input_data: dict[str, Any], budget_s: float | None = None) -> DescribeDecision:
+        """What the node may tell this requester about itself."""
+        timeout_s = min(self.settings.timeout_s, budget_s) if budget_s is not None else self.settings.timeout_s
+        if timeout_s <= 0:
+            raise PolicyUnavailable("timeout", "no time left in the caller's deadline")
+        raw = await self._query(self.settings.describe_path, input_data, timeout_s)
+        return parse_describe(raw)
 
     async def revision(self) -> str:
         """The policy revision OPA serves, or "" when it cannot be asked."""

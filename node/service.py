@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from followthemoney.types import registry
 from google.protobuf.message import DecodeError
 
 from fedcore import SOFTWARE_VERSION
 from fedcore.answers import sign_response
 from fedcore.logs import log_event
-from fedcore.query import EntityQuery, QueryError, validate_query
+from fedcore.query import EntityQuery, QueryError, is_anchor, validate_query
 from fedcore.vocabulary import (
     CLEARANCE_NAMES,
     DISCLOSURE_NAMES,
@@ -30,17 +31,21 @@ from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
 from node.audit import AuditError, AuditLog
 from node.config import MatchingSettings, NodeConfig
-from node.disclosure import audit_record, build_hit
+from node.disclosure import Match, audit_record, build_hit
 from node.matching import (
     MatchResult,
+    PreparedQuery,
     prepare_query,
     query_keys,
+    restrict,
+    score_bound,
     score_record,
     spelled_alike,
     spelling_similarity,
 )
 from node.metrics import NodeMetrics
 from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
+from node.probing import ProbeBudget, query_variant
 from node.store import Store, StoredRecord, StoreError
 
 logger = logging.getLogger("fedgate.node")
@@ -110,46 +115,116 @@ def validate_search(request: pb.SearchRequest, config: NodeConfig) -> ValidSearc
     return ValidSearch(query_id, identity, purpose, query, limit, request.requester_assertion)
 
 
-def find_matches(
-    store: Store, query: EntityQuery, limit: int, settings: MatchingSettings
-) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
-    """Runs in a store thread: candidates from the index, scored; the best `limit` above the threshold."""
+@dataclass(frozen=True)
+class Candidate:
+    record: StoredRecord
+    # Found only because it was born on one of the query's dates: kept only where the date may be matched on.
+    by_date: bool
+
+
+@dataclass
+class Found:
+    """What the store gave a search: the candidates that could be hits under some decision of the policy."""
+
+    prepared: PreparedQuery
+    examined: int
+    candidates: list[Candidate]
+
+
+def anchors(query: EntityQuery) -> frozenset[str]:
+    """The query's names and identifiers: what any record may be matched on."""
+    return frozenset(name for name in query.properties if is_anchor(query.schema.properties[name]))
+
+
+def find_candidates(store: Store, query: EntityQuery, limit: int, settings: MatchingSettings) -> Found:
+    """Runs in a store thread: candidates from the index, and of those the ones that could reach the threshold
+    on any part of the query a policy may let them be matched on. Nothing is decided here."""
     prepared = prepare_query(query)
-    candidates = store.candidates(
+    core = restrict(prepared, anchors(query))
+    found = store.candidates(
         query_keys(query),
         max_candidates=max(settings.max_candidates, limit),
         max_postings=settings.max_postings,
         tie_breaker=lambda record: spelling_similarity(prepared, record.schema, record.properties),
     )
+    kept: list[Candidate] = []
+    for by_date, records in ((False, found.by_name), (True, found.by_date)):
+        for record in records:
+            unkeyed = not record.name_key_weight and not prepared.identifiers
+            if unkeyed and not spelled_alike(prepared, record.schema, record.properties):
+                continue
+            if score_bound(prepared, core, record.schema, record.properties) >= settings.min_score:
+                kept.append(Candidate(record, by_date))
+    return Found(prepared, len(found.by_name) + len(found.by_date), kept)
+
+
+def find_matches(
+    store: Store, query: EntityQuery, limit: int, settings: MatchingSettings
+) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
+    """The matcher alone, every query property usable on every record (as when a policy lets the
+    requester match on everything): the best `limit` above the threshold. For evaluations."""
+    found = find_candidates(store, query, limit, settings)
     matches: list[tuple[StoredRecord, MatchResult]] = []
-    for record in candidates:
-        unkeyed = not record.name_key_weight and not prepared.identifiers
-        if unkeyed and not spelled_alike(prepared, record.schema, record.properties):
-            continue
-        result = score_record(prepared, record.schema, record.properties, min_score=settings.min_score)
+    for candidate in found.candidates:
+        record = candidate.record
+        result = score_record(found.prepared, record.schema, record.properties, min_score=settings.min_score)
         if result is not None and result.score >= settings.min_score:
             matches.append((record, result))
     matches.sort(key=lambda item: (-item[1].score, item[0].ref))
-    return len(candidates), matches[:limit]
+    return found.examined, matches[:limit]
 
 
-def policy_input(
-    config: NodeConfig, search: ValidSearch, matches: list[tuple[StoredRecord, MatchResult]]
-) -> dict[str, Any]:
+def rank(found: Found, decision: PolicyDecision, limit: int, min_score: float) -> list[Match]:
+    """The decision comes first: records not to be mentioned are dropped, each other record is scored on
+    the query properties its decision lets the requester match on, and only then are the best `limit` kept.
+    A record the policy must not mention, or a property it does not let count, never changes the answer."""
+    views: dict[frozenset[str], PreparedQuery] = {}
+    matches: list[Match] = []
+    for candidate in found.candidates:
+        record = candidate.record
+        record_decision = decision.for_record(record.ref)
+        if record_decision is None or (candidate.by_date and "birthDate" not in record_decision.match_on):
+            continue
+        view = views.get(record_decision.match_on)
+        if view is None:
+            view = views[record_decision.match_on] = restrict(found.prepared, record_decision.match_on)
+        result = score_record(view, record.schema, record.properties, min_score=min_score)
+        if result is not None and result.score >= min_score:
+            matches.append(Match(record, record_decision, result))
+    matches.sort(key=lambda match: (-match.result.score, match.record.ref))
+    return matches[:limit]
+
+
+def _partial_date(value: str) -> bool:
+    return len(value) < len("YYYY-MM-DD")
+
+
+def policy_input(config: NodeConfig, search: ValidSearch, found: Found) -> dict[str, Any]:
+    query = search.query
     return {
         "query_id": search.query_id,
         "node_country": config.country,
         "requester": search.requester,
         "purpose": search.purpose,
-        "query": {"schema": search.query.schema.name, "properties": sorted(search.query.properties)},
+        "query": {
+            "schema": query.schema.name,
+            "properties": sorted(query.properties),
+            # The query's shape (never its values): a policy may refuse shapes that only serve probing.
+            "value_counts": {name: len(values) for name, values in sorted(query.properties.items())},
+            "partial_dates": sorted(
+                name
+                for name, values in query.properties.items()
+                if query.schema.properties[name].type == registry.date and any(map(_partial_date, values))
+            ),
+        },
         "records": [
             {
-                "ref": record.ref,
-                "schema": record.schema.name,
-                "properties": record.shareable_properties,
-                "flags": record.flags,
+                "ref": candidate.record.ref,
+                "schema": candidate.record.schema.name,
+                "properties": candidate.record.shareable_properties,
+                "flags": candidate.record.flags,
             }
-            for record, _ in matches
+            for candidate in found.candidates
         ],
     }
 
@@ -166,25 +241,30 @@ class Answer:
 def build_answer(
     config: NodeConfig,
     search: ValidSearch,
-    matches: list[tuple[StoredRecord, MatchResult]],
+    found: Found,
     decision: PolicyDecision | None,
+    matches: list[Match],
+    over_budget: list[str],
 ) -> Answer:
     """Applies the decision: exactly what it releases leaves, nothing when there is no decision."""
     response = pb.SearchResponse(query_id=search.query_id, country=config.country)
     audited: list[dict[str, Any]] = []
     if decision is None:
         outcome = "policy_unavailable"
-    elif decision.refused:
+    elif decision.refused or over_budget:
         outcome = "refused"
-        response.refusal_reason = REFUSAL_REASONS[decision.refusal_reason]
+        reason = decision.refusal_reason if decision.refused else "probe_budget_exceeded"
+        response.refusal_reason = REFUSAL_REASONS[reason]
         response.policy_revision = decision.revision
+        # The audit keeps which records the requester kept probing; the answer says nothing of them.
+        audited.extend({"ref": ref, "disclosure": "none", "probe_budget_exceeded": True} for ref in over_budget)
     else:
         response.policy_revision = decision.revision
-        for record, match in matches:
-            record_decision = decision.for_record(record.ref)
-            audited.append(audit_record(record, match, record_decision))
-            if record_decision is not None:
-                response.hits.append(build_hit(record, match, record_decision, config.contact))
+        response.hits.extend(build_hit(found.prepared, match, config.contact) for match in matches)
+        reported = {match.record.ref: match for match in matches}
+        for candidate in found.candidates:
+            ref = candidate.record.ref
+            audited.append(audit_record(candidate.record, decision.records.get(ref), reported.get(ref)))
         outcome = "hit" if response.hits else "no_hit"
     response.outcome = OUTCOMES[outcome]
     return Answer(response, outcome, audited)
@@ -206,18 +286,26 @@ class NodeService(pb_grpc.NodeServicer):
         self.audit = audit
         self.metrics = metrics
         self.admission = admission
+        self.probes = ProbeBudget(config.probe_variants_per_record, config.probe_window_s)
         self._revision_shown = ""
 
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         started = time.perf_counter()
         await self.admission.admit_search(request, context)
         search = await self._validated(request, context)
-        candidate_count, matches = await self._find(search, context)
+        found = await self._find(search, context)
         matched_at = time.perf_counter()
-        decision, policy_problem = await self._decide(search, matches, context)
+        decision, policy_problem = await self._decide(search, found, context)
         decided_at = time.perf_counter()
-        answer = build_answer(self.config, search, matches, decision)
-        answer.response.audit_entry_id = await self._audit(search, answer, candidate_count, policy_problem, context)
+        matches: list[Match] = []
+        over_budget: list[str] = []
+        if decision is not None and not decision.refused:
+            matches = rank(found, decision, search.limit, self.config.matching.min_score)
+            over_budget = self._probing(search, matches)
+            if over_budget:
+                matches = []
+        answer = build_answer(self.config, search, found, decision, matches, over_budget)
+        answer.response.audit_entry_id = await self._audit(search, answer, found.examined, policy_problem, context)
         sign_response(answer.response, self.config.signing_key)
         finished = time.perf_counter()
         self._observe(search, answer, started, matched_at, decided_at, finished)
@@ -229,7 +317,7 @@ class NodeService(pb_grpc.NodeServicer):
             purpose=search.purpose,
             schema=search.query.schema.name,
             outcome=answer.outcome,
-            candidates=candidate_count,
+            candidates=found.examined,
             hits=len(answer.response.hits),
             match_ms=round((matched_at - started) * 1000, 2),
             policy_ms=round((decided_at - matched_at) * 1000, 2),
@@ -248,15 +336,11 @@ class NodeService(pb_grpc.NodeServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
             raise  # unreachable: abort raises
 
-    async def _find(
-        self,
-        search: ValidSearch,
-        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
-    ) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
+    async def _find(self, search: ValidSearch, context: grpc.aio.ServicerContext) -> Found:  # type: ignore[type-arg]
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(
-                self.store.executor, find_matches, self.store, search.query, search.limit, self.config.matching
+                self.store.executor, find_candidates, self.store, search.query, search.limit, self.config.matching
             )
         except StoreError as error:
             log_event(logger, "search.store_unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
@@ -265,10 +349,30 @@ class NodeService(pb_grpc.NodeServicer):
             )
             raise
 
+    def _probing(self, search: ValidSearch, matches: list[Match]) -> list[str]:
+        """The records this requester has already tried too many distinct queries against (none, mostly)."""
+        if not matches:
+            return []
+        requester = (search.requester["country"], search.requester["agency"], search.requester["investigator"])
+        variant = query_variant(search.query.schema.name, search.query.properties)
+        refs = [match.record.ref for match in matches]
+        over = self.probes.admit(requester, variant, refs, time.monotonic())
+        if over:
+            self.metrics.probe_refusals.labels(search.requester["country"]).inc()
+            log_event(
+                logger,
+                "search.probe_budget_exceeded",
+                logging.WARNING,
+                query_id=search.query_id,
+                requester_country=search.requester["country"],
+                records=len(over),
+            )
+        return over
+
     async def _decide(
         self,
         search: ValidSearch,
-        matches: list[tuple[StoredRecord, MatchResult]],
+        found: Found,
         context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
     ) -> tuple[PolicyDecision | None, str]:
         """The one decision for this search, or None (and why) when there is none to be had."""
@@ -277,7 +381,7 @@ class NodeService(pb_grpc.NodeServicer):
         started = time.perf_counter()
         try:
             return await self.policy.decide(
-                policy_input(self.config, search, matches), [r for r, _ in matches], budget_s
+                policy_input(self.config, search, found), [c.record for c in found.candidates], budget_s
             ), ""
         except PolicyUnavailable as error:
             self.metrics.opa_failures.labels(error.kind).inc()
@@ -350,20 +454,82 @@ class NodeService(pb_grpc.NodeServicer):
                 metrics.properties_withheld.labels(withheld.property, WITHHOLD_REASON_NAMES[withheld.reason]).inc()
 
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
-        await self.admission.authorise_peer(context)
-        loop = asyncio.get_running_loop()
+        """What the node tells this requester about itself is its policy's decision: without one, only who it is."""
+        await self.admission.admit_describe(request, context)
+        requester = request.requester
+        clearance = CLEARANCE_NAMES.get(requester.clearance)
         try:
-            counts = await loop.run_in_executor(self.store.executor, self.store.schema_counts)
-        except StoreError:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's record store is unavailable")
+            query_id = _text_field(request.query_id, "query_id", MAX_QUERY_ID_LENGTH)
+            if not is_country_code(requester.country):
+                raise RequestError(f"requester.country {requester.country!r} is not an ISO 3166-1 alpha-2 code")
+            if clearance is None:
+                raise RequestError(f"requester.clearance {requester.clearance} is not a known clearance")
+            identity = {
+                "country": requester.country,
+                "agency": _text_field(requester.agency, "requester.agency", MAX_IDENTITY_LENGTH),
+                "investigator": _text_field(
+                    requester.investigator_id, "requester.investigator_id", MAX_IDENTITY_LENGTH
+                ),
+                "clearance": clearance,
+            }
+        except RequestError as error:
+            self.metrics.invalid_requests.inc()
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
             raise
+        remaining = context.time_remaining()
+        try:
+            decision = await self.policy.describe(
+                {"node_country": self.config.country, "requester": identity},
+                remaining - DEADLINE_RESERVE_S if remaining is not None else None,
+            )
+            shows_schemata, shows_counts, revision = decision.schemata, decision.counts, decision.policy_revision
+            policy_problem = ""
+        except PolicyUnavailable as error:
+            self.metrics.opa_failures.labels(error.kind).inc()
+            log_event(logger, "policy.unavailable", logging.WARNING, query_id=query_id, kind=error.kind)
+            shows_schemata, shows_counts, revision, policy_problem = False, False, "", error.kind
         response = pb.DescribeResponse(
-            country=self.config.country,
-            policy_revision=await self.policy.revision(),
-            software_version=SOFTWARE_VERSION,
+            country=self.config.country, policy_revision=revision, software_version=SOFTWARE_VERSION
         )
-        for schema, count in sorted(counts.items()):
-            response.schemata.add(schema=schema, records=count)
+        if shows_schemata:
+            loop = asyncio.get_running_loop()
+            try:
+                counts = await loop.run_in_executor(self.store.executor, self.store.schema_counts)
+            except StoreError:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's record store is unavailable")
+                raise
+            for schema, count in sorted(counts.items()):
+                item = response.schemata.add(schema=schema)
+                if shows_counts:
+                    item.records = count
+        shown = {"schemata": shows_schemata, "counts": shows_counts, "policy_revision": bool(revision)}
+        try:
+            entry_id = await self.audit.append(
+                {
+                    "kind": "describe",
+                    "query_id": query_id,
+                    "requester": identity,
+                    # What left, never the counts themselves.
+                    "shown": shown,
+                    "policy_revision": revision,
+                    "policy_problem": policy_problem,
+                    "assertion": request.requester_assertion,
+                }
+            )
+        except AuditError as error:
+            log_event(logger, "audit.unavailable", logging.ERROR, query_id=query_id, problem=str(error))
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable; nothing was shown")
+            raise
+        log_event(
+            logger,
+            "describe.answered",
+            query_id=query_id,
+            requester_country=identity["country"],
+            shows_schemata=shows_schemata,
+            shows_counts=shows_counts,
+            shows_revision=bool(revision),
+            audit_entry_id=entry_id,
+        )
         return response
 
 
@@ -385,6 +551,7 @@ def node_rpc_handler(service: NodeService) -> grpc.GenericRpcHandler[Any, Any]:
         try:
             request = pb.DescribeRequest.FromString(raw)
         except DecodeError:
+            service.metrics.invalid_requests.inc()
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "the request is not a fedgate.v1.DescribeRequest message"
             )

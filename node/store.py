@@ -27,9 +27,8 @@ from node.matching import QueryKeys, key_weight, record_keys
 T = TypeVar("T")
 # Also bumped when the blocking keys a record gets (node.matching.record_keys) change.
 STORE_FORMAT = "2"
-# Ranking weights of blocking keys beside the name keys' (at most a few hundred together).
+# Ranking weight of an identifier key beside the name keys' (at most a few hundred together).
 IDENTIFIER_WEIGHT = 1e9
-DATE_WEIGHT = 1e6
 # Names-only queries whose best records tie on their keys: how many are read to choose among them, and
 # how much the shared keys still count beside the spelling's likeness.
 SHORTLIST = 200
@@ -63,6 +62,18 @@ class StoreError(Exception):
 
 class InvalidEntity(ValueError):
     """An input line that is not a valid FollowTheMoney entity; the message says why."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A search's candidates: found by names and identifiers, and further ones found by a full birth date."""
+
+    by_name: list[StoredRecord]
+    by_date: list[StoredRecord]
+
+    @property
+    def all(self) -> list[StoredRecord]:
+        return self.by_name + self.by_date
 
 
 @dataclass(frozen=True)
@@ -314,13 +325,18 @@ class Store:
         max_candidates: int,
         max_postings: int,
         tie_breaker: Callable[[StoredRecord], float] | None = None,
-    ) -> list[StoredRecord]:
+    ) -> Candidates:
         """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store.
 
+        `by_name` are found by the query's name and identifier keys alone, so nothing else the query says
+        (a birth date a country may not let the requester match on) changes which records they are.
+        `by_date` are the further records born on one of the query's full dates: the node keeps them only
+        where the policy lets the requester match on the date.
+
         `tie_breaker` (a similarity in [0, 1] to the query's names) chooses among records the keys cannot
-        tell apart: when a query has no identifier and no date and more than `max_candidates` records share
-        the best key weight (a misspelt family name beside a common given name), up to SHORTLIST of them are
-        read and the most alike kept.
+        tell apart: when a query has no identifier and more than `max_candidates` records share the best
+        key weight (a misspelt family name beside a common given name), up to SHORTLIST of them are read
+        and the most alike kept.
         """
         return self._read(lambda c: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
 
@@ -331,12 +347,10 @@ class Store:
         max_candidates: int,
         max_postings: int,
         tie_breaker: Callable[[StoredRecord], float] | None = None,
-    ) -> list[StoredRecord]:
+    ) -> Candidates:
         # Every key read adds its weight to the records it lists. Records with the query's identifier come
-        # first, then those born the same day (few, and a name written in another script or mistyped shares
-        # fewer keys than namesakes do), then the records with the most (and rarest) name keys in common.
+        # first, then the records with the most (and rarest) name keys in common.
         weights: dict[str, float] = {key: IDENTIFIER_WEIGHT for key in keys.identifier_keys}
-        weights.update((key, DATE_WEIGHT) for key in keys.date_keys)
         if keys.name_keys:
             total_row = connection.execute("SELECT value FROM meta WHERE name = 'records'").fetchone()
             total = int(total_row[0]) if total_row else 1
@@ -360,21 +374,29 @@ class Store:
                     single_counts.add(postings)
                 budget -= postings
                 weights[key] = key_weight(postings, total)
-        if not weights:
+        totals = _weigh(connection, weights, max_postings)
+        by_name = self._by_name(connection, keys, totals, max_candidates, tie_breaker)
+        by_date: list[StoredRecord] = []
+        if keys.date_keys:
+            # Born on a query's date (a handful of records per day), ranked by the name keys they share.
+            found = {record.rid for record in by_name}
+            dated = _weigh(connection, dict.fromkeys(keys.date_keys, 0.0), max_postings)
+            extra = [(rid_text, totals.get(rid_text, 0.0)) for rid_text in dated if int(rid_text) not in found]
+            if extra:
+                by_date = _read_records(connection, heapq.nlargest(max_candidates, extra, key=itemgetter(1)))
+        return Candidates(by_name, by_date)
+
+    def _by_name(
+        self,
+        connection: sqlite3.Connection,
+        keys: QueryKeys,
+        totals: dict[str, float],
+        max_candidates: int,
+        tie_breaker: Callable[[StoredRecord], float] | None,
+    ) -> list[StoredRecord]:
+        if not totals:
             return []
-        totals: dict[str, float] = {}
-        add = totals.get
-        for chunk in _chunks(list(weights)):
-            marks = ",".join("?" * len(chunk))
-            for key, postings in connection.execute(
-                f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", chunk
-            ):
-                weight = weights[key]
-                # Record ids stay text here: only the best few are ever turned into numbers.
-                for rid_text in postings.split(",", max_postings)[:max_postings]:
-                    totals[rid_text] = add(rid_text, 0.0) + weight
-        names_only = not keys.identifier_keys and not keys.date_keys
-        if tie_breaker is not None and names_only and len(totals) > max_candidates:
+        if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
             shortlist = heapq.nlargest(max(SHORTLIST, max_candidates + 1), totals.items(), key=itemgetter(1))
             # Only when even the best weight is shared beyond the cut: the keys cannot pick the best.
             if shortlist[0][1] == shortlist[max_candidates][1]:
@@ -390,9 +412,23 @@ class Store:
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
 
 
+def _weigh(connection: sqlite3.Connection, weights: dict[str, float], max_postings: int) -> dict[str, float]:
+    """Each record listed under the keys, with the sum of the weights of the keys that list it."""
+    totals: dict[str, float] = {}
+    add = totals.get
+    for chunk in _chunks(list(weights)):
+        marks = ",".join("?" * len(chunk))
+        for key, postings in connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", chunk):
+            weight = weights[key]
+            # Record ids stay text here: only the best few are ever turned into numbers.
+            for rid_text in postings.split(",", max_postings)[:max_postings]:
+                totals[rid_text] = add(rid_text, 0.0) + weight
+    return totals
+
+
 def _read_records(connection: sqlite3.Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
     """The records of (rid, key weight) pairs, in that order."""
-    best = [(int(rid_text), math.fmod(total, DATE_WEIGHT)) for rid_text, total in ranked]
+    best = [(int(rid_text), math.fmod(total, IDENTIFIER_WEIGHT)) for rid_text, total in ranked]
     name_weights = dict(best)
     rids = [rid for rid, _ in best]
     marks = ",".join("?" * len(rids))

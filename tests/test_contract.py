@@ -48,6 +48,6 @@ def framework_value(opa_binary: Path, rule: str) -> object:
 def test_policy_framework_uses_the_contract_vocabulary(opa_binary: Path) -> None:
     assert set(framework_value(opa_binary, "purpose_character")) == set(vocabulary.PURPOSES)  # type: ignore[arg-type]
     assert set(framework_value(opa_binary, "withhold_reasons")) == set(vocabulary.WITHHOLD_REASONS)  # type: ignore[arg-type]
-    assert set(framework_value(opa_binary, "refusal_reasons")) == set(vocabulary.REFUSAL_REASONS)  # type: ignore[arg-type]
+    assert set(framework_value(opa_binary, "refusal_reasons")) == vocabulary.POLICY_REFUSAL_REASONS  # type: ignore[arg-type]
     assert set(framework_value(opa_binary, "clearance_rank")) == set(vocabulary.CLEARANCES)  # type: ignore[arg-type]
     assert set(framework_value(opa_binary, "disclosure_levels")) == set(vocabulary.DISCLOSURES) | {"none"}  # type: ignore[arg-type]

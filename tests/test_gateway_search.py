@@ -24,8 +24,11 @@ async def test_results_from_several_countries_are_merged_and_ranked(federation: 
     assert set(answer["countries"]) == {"FR", "DE", "GR"}
     assert {c: entry["status"] for c, entry in answer["countries"].items()} == {"FR": "hit", "DE": "hit", "GR": "hit"}
     assert answer["partial"] is False
-    scores = [result["score"] for result in answer["results"]]
-    assert scores == sorted(scores, reverse=True)
+    # Scored results first, by score; then hit-only ones, which carry no score (Greece releases no band).
+    scored = [result["score"] for result in answer["results"] if "score" in result]
+    assert scored == sorted(scored, reverse=True)
+    assert [result["country"] for result in answer["results"]][-1] == "GR"
+    assert [result.get("score") for result in answer["results"]][: len(scored)] == scored
     by_country = {result["country"]: result for result in answer["results"]}
     assert by_country["FR"]["properties"]["name"] == ["Ivan Petrov"]
     assert by_country["DE"]["properties"]["name"] == ["Iwan Petrow"]
@@ -34,6 +37,7 @@ async def test_results_from_several_countries_are_merged_and_ranked(federation: 
     assert by_country["GR"]["properties"] == {}
     assert set(by_country["GR"]["withheld"].values()) == {"hit_only_schema"}
     assert by_country["GR"]["contact"].startswith("SIRENE GR")
+    assert "score" not in by_country["GR"] and "score_band" not in by_country["GR"]
     for country, entry in answer["countries"].items():
         assert entry["policy_revision"].startswith(country.lower() + "-")
         assert entry["hits"] == sum(1 for result in answer["results"] if result["country"] == country)

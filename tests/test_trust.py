@@ -41,6 +41,7 @@ from tests.conftest import (
     write_node_config,
 )
 from tests.samples import FR_RECORDS
+from tests.test_describe import describe_request
 
 PETROV = {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}
 
@@ -62,7 +63,7 @@ async def tls_call(
     )
     options = [("grpc.ssl_target_name_override", node_identity("FR"))]
     async with grpc.aio.secure_channel(node.address, credentials, options=options) as channel:
-        response: pb.DescribeResponse = await pb_grpc.NodeStub(channel).Describe(pb.DescribeRequest(), timeout=5)
+        response: pb.DescribeResponse = await pb_grpc.NodeStub(channel).Describe(describe_request(), timeout=5)
         return response
 
 

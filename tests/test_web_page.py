@@ -107,6 +107,11 @@ def test_a_search_fills_the_country_strip_and_lists_ranked_results(page: Page, d
     assert cards.count() >= 2
     scores = [int(text.split()[1]) for text in page.locator("#results .score").all_inner_texts()]
     assert scores == sorted(scores, reverse=True)
+    # A hit-only result shows no number: its band where its country releases one, else that none is released.
+    for card in page.locator('#results > li[data-disclosure="hit_only"]').all():
+        assert card.locator(".score").count() == 0
+        assert card.locator(".band").count() == 1
+        assert "could reveal the details it withholds" in card.locator(".why-no-score").inner_text()
     assert len({card.get_attribute("data-country") for card in cards.all()}) >= 2
     stored = page.evaluate("() => [Object.keys(localStorage), Object.keys(sessionStorage), document.cookie]")
     assert stored == [[], ["fedgate.token"], ""]

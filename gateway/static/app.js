@@ -208,6 +208,25 @@ function updateStrip(line) {
   chip.title = line.message || "";
 }
 
+const BAND_TEXT = { strong: "strong match", possible: "possible match" };
+const NO_SCORE_WHY =
+  "This country answers hit-only here and releases no score: an exact score could reveal the details it withholds.";
+
+function scoreBadge(result) {
+  if (typeof result.score === "number") {
+    return element("span", { class: "score", text: `match ${Math.round(result.score * 100)} %`, title: "Computed over the released properties only." });
+  }
+  if (result.score_band) {
+    return element("span", { class: "band", "data-band": result.score_band, text: BAND_TEXT[result.score_band] || result.score_band, title: `${NO_SCORE_WHY} It releases a band instead.` });
+  }
+  return element("span", { class: "band", "data-band": "none", text: "hit only, no score released", title: NO_SCORE_WHY });
+}
+
+function rankOf(result) {
+  if (typeof result.score === "number") return [0, -result.score];
+  return [{ strong: 1, possible: 2 }[result.score_band] || 3, 0];
+}
+
 function renderResult(result) {
   const card = element("li", { class: "result", "data-disclosure": result.disclosure, "data-country": result.country });
   const title = result.disclosure === "hit_only" ? `A ${result.schema} record matches` : (result.properties.name || result.properties.number || result.properties.registrationNumber || [result.schema])[0];
@@ -218,7 +237,7 @@ function renderResult(result) {
       element("h3", { text: title }),
       element("span", { class: "badge", text: result.country }),
       element("span", { class: "badge", text: DISCLOSURE_TEXT[result.disclosure] || result.disclosure }),
-      element("span", { class: "score", text: `match ${Math.round(result.score * 100)} %` }),
+      scoreBadge(result),
     ),
   );
   const released = Object.entries(result.properties);
@@ -244,6 +263,7 @@ function renderResult(result) {
   }
   if (result.disclosure === "hit_only") {
     card.append(element("p", { class: "contact", text: `${result.country} holds a matching record. To learn more, contact ${result.contact} quoting reference ${result.record_ref}.` }));
+    card.append(element("p", { class: "note why-no-score", text: result.score_band ? `${NO_SCORE_WHY} It releases a band instead.` : NO_SCORE_WHY }));
   } else if (result.contact) {
     card.append(element("p", { class: "note", text: `Contact: ${result.contact} · reference ${result.record_ref}` }));
   }
@@ -251,7 +271,12 @@ function renderResult(result) {
 }
 
 function renderResults(results) {
-  const ranked = [...results].sort((a, b) => b.score - a.score || a.country.localeCompare(b.country));
+  // Scored results by score, then hit-only ones by band; stable, so each country keeps its node's order.
+  const ranked = [...results].sort((a, b) => {
+    const [ga, sa] = rankOf(a);
+    const [gb, sb] = rankOf(b);
+    return ga - gb || sa - sb || a.country.localeCompare(b.country);
+  });
   $("results").replaceChildren(...ranked.map(renderResult));
 }
 

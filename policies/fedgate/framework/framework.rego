@@ -46,12 +46,46 @@ withhold_reasons := {
 	"protected_person",
 }
 
-refusal_reasons := {"neutrality", "requester_not_trusted", "purpose_not_accepted", "clearance_insufficient"}
+refusal_reasons := {
+	"neutrality",
+	"requester_not_trusted",
+	"purpose_not_accepted",
+	"clearance_insufficient",
+	"query_shape_not_accepted",
+}
 
 generalisation_methods := {"year", "year_month"}
 
 # Special categories of personal data: never released across borders, whatever a country's settings say.
 sensitive_properties := {"religion", "ethnicity", "political"}
+
+# What score a reported record may carry. "released": computed over the properties released as they are,
+# and nothing else; "band": a coarse strong/possible; "none": no score. Hit-only records never carry
+# more than a band: their countries release no property a score could be computed over.
+score_kinds := {"released", "band", "none"}
+
+hit_only_score_kinds := {"band", "none"}
+
+# FollowTheMoney's name properties (type "name", and the plain-string name parts) of the schemata a
+# search may look for: Person, Passport, Vehicle, LegalEntity, Organization, Company, Identification.
+name_properties := {
+	"abbreviation", "alias", "fatherName", "firstName", "givenName", "lastName", "middleName",
+	"motherName", "name", "namesMentioned", "previousName", "secondName", "surname", "weakAlias",
+}
+
+# FollowTheMoney's identifier properties (type "identifier") of the same schemata.
+identifier_properties := {
+	"bikCode", "brightQueryId", "brightQueryOrgId", "bvdId", "cageCode", "cikCode", "coatoCode",
+	"dunsCode", "fnsCode", "giiNumber", "idNumber", "imoNumber", "innCode", "ipoCode", "irsCode",
+	"isinCode", "jibCode", "kppCode", "leiCode", "licenseNumber", "mbsCode", "npiCode", "number",
+	"ogrnCode", "okpoCode", "okvedCode", "passportNumber", "permId", "personalNumber", "pfrNumber",
+	"programId", "registrationNumber", "ricCode", "sayariId", "socialSecurityNumber", "swiftBic",
+	"taxNumber", "ticker", "uniqueEntityId", "uscCode", "vatCode", "voenCode", "wikidataId",
+}
+
+# What any record may be matched on: a search is for someone or something named or numbered, and the
+# investigator who asks already knows the names and numbers asked for.
+anchor_properties := name_properties | identifier_properties
 
 # Schemata a purpose needs. Records of other schemata are answered hit-only (purpose limitation);
 # purposes not listed here may receive any schema.
@@ -74,7 +108,11 @@ neutral(purpose) if purpose_character[purpose] == "ordinary_law"
 clearance_at_least(clearance, minimum) if clearance_rank[clearance] >= clearance_rank[minimum]
 
 # METADATA
-# description: The one reason a whole search is refused; undefined when the search may be answered.
+# description: |
+#   The one reason a whole search is refused; undefined when the search may be answered.
+#   "query_shape_not_accepted": the query carries several values, or a partial date, for a property
+#   the requester may not match on (see query_matchable). Such a query only serves probing: it
+#   tries out values of a property the country withholds.
 refusal(settings, request) := "neutrality" if {
 	not neutral(request.purpose)
 } else := "requester_not_trusted" if {
@@ -83,7 +121,37 @@ refusal(settings, request) := "neutrality" if {
 	not request.purpose in settings.partners[request.requester.country].purposes
 } else := "clearance_insufficient" if {
 	not clearance_at_least(request.requester.clearance, object.get(settings, "min_clearance", "basic"))
+} else := "query_shape_not_accepted" if {
+	probing_shape(requester_terms(settings, request), object.get(request, "query", {}))
 }
+
+# A query property with several values, or a partial date, that the requester may not match on.
+probing_shape(terms, query) if {
+	some name in object.get(query, "properties", [])
+	not name in query_matchable(terms, query)
+	tries_values(query, name)
+}
+
+tries_values(query, name) if object.get(query, ["value_counts", name], 0) > 1
+
+tries_values(query, name) if name in object.get(query, "partial_dates", [])
+
+hit_only_profile(terms) if terms.profile.hit_only == true
+
+# METADATA
+# description: |
+#   What a requester may match on in a query of its schema, whatever the records: the names and
+#   identifiers, and the properties of their profile for that schema released as they are (neither
+#   generalised, nor kept by their clearance, nor sensitive) unless that schema or the requester is
+#   answered hit-only. A requester-level view: one record's `match_on` may say less, never more.
+query_matchable(terms, query) := anchor_properties | as_is if {
+	not hit_only_profile(terms)
+	not query.schema in terms.hit_only_schemata
+	permitted := listed(terms.profile.properties[query.schema], {name | some name in query.properties})
+	as_is := ((permitted - sensitive_properties) - terms.clearance_denied) - generalised(terms.profile)
+} else := anchor_properties
+
+generalised(profile) := {name | some name, _ in object.get(profile, "generalise", {})}
 
 refused_decision(reason) := {
 	"policy_revision": revision,
@@ -94,20 +162,30 @@ refused_decision(reason) := {
 
 present_properties(record) := {name | some name, values in record.properties; count(values) > 0}
 
-not_mentioned := {"disclosure": "none", "release": [], "generalise": {}, "withheld": {}}
+not_mentioned := {
+	"disclosure": "none",
+	"release": [],
+	"generalise": {},
+	"withheld": {},
+	"match_on": [],
+	"score": "none",
+}
 
-hit_only(record, reason) := {
+hit_only(terms, record, reason) := {
 	"disclosure": "hit_only",
 	"release": [],
 	"generalise": {},
 	"withheld": {name: reason | some name in present_properties(record)},
+	"match_on": terms.query_anchors,
+	"score": terms.hit_only_score,
 }
 
 # METADATA
 # description: |
-#   What depends on the requester alone, worked out once per search rather than once per
-#   record: their profile, the properties their clearance keeps from them, and the schemata
-#   answered hit-only. Total: a missing profile is {} (nothing is released).
+#   What depends on the requester and the query alone, worked out once per search rather than once
+#   per record: their profile, the properties their clearance keeps from them, the schemata answered
+#   hit-only, the query's names and identifiers, and the score a hit-only record carries. Total: a
+#   missing profile is {} (nothing is released); a missing or unknown "hit_only_score" is "none".
 requester_terms(settings, request) := {
 	"profile": object.get(settings, ["profiles", object.get(settings, ["partners", request.requester.country, "profile"], "")], {}),
 	"clearance_denied": {name |
@@ -116,7 +194,14 @@ requester_terms(settings, request) := {
 	},
 	"hit_only_schemata": {schema | some schema in object.get(settings, "hit_only_schemata", [])},
 	"purpose": request.purpose,
+	"query_anchors": sort([name | some name in object.get(request, ["query", "properties"], []); name in anchor_properties]),
+	"hit_only_score": hit_only_score(settings),
 }
+
+hit_only_score(settings) := kind if {
+	kind := settings.hit_only_score
+	kind in hit_only_score_kinds
+} else := "none"
 
 # The properties of `present` a profile's list names; "*" names them all.
 listed(allowed, present) := present if "*" in allowed
@@ -149,18 +234,31 @@ hit_only_reason(terms, record, override) := override.reason if {
 	not terms.profile.properties[record.schema]
 }
 
-# What a record of `schema` holding the properties `present` releases, if anything: the same for every
-# record of that shape, so worked out once per shape in a search.
+# METADATA
+# description: |
+#   What a record of `schema` holding the properties `present` releases, if anything: the same for
+#   every record of that shape, so worked out once per shape in a search.
+#   "match_on": the query properties the record may be matched on, so that nothing the requester
+#   does not receive as it is moves the match: the properties released as they are (not generalised),
+#   and the query's names and identifiers. A country narrows it through its profiles ("properties",
+#   "generalise", "property_clearance") and its record rules (hit-only records are matched on the
+#   query's names and identifiers alone); there is no setting of its own.
+#   "score": "released", a score over the properties released as they are.
 released(terms, schema, present) := decision if {
 	permitted := listed(terms.profile.properties[schema], present)
 	release := (permitted - sensitive_properties) - terms.clearance_denied
 	count(release) > 0
 	withheld := withheld_reasons(terms, permitted, present - release)
+	generalise := {name: method | some name, method in object.get(terms.profile, "generalise", {}); name in release}
+	as_is := release - {name | some name, _ in generalise}
+	match_on := (as_is | {name | some name in terms.query_anchors}) - sensitive_properties
 	decision := {
 		"disclosure": level(withheld),
 		"release": sort([name | some name in release]),
-		"generalise": {name: method | some name, method in object.get(terms.profile, "generalise", {}); name in release},
+		"generalise": generalise,
 		"withheld": withheld,
+		"match_on": sort([name | some name in match_on]),
+		"score": "released",
 	}
 }
 
@@ -170,16 +268,18 @@ else := "partial"
 
 # METADATA
 # description: |
-#   One record's decision. `override` is the country's own record rule: {"disclosure": "none"}
-#   or {"disclosure": "hit_only", "reason": ...}; {} when the country has none for this record.
-#   `releases`: what each shape of record (schema, properties held) releases, from `released`.
+#   One record's decision: {"disclosure", "release", "generalise", "withheld", "match_on", "score"}.
+#   `override` is the country's own record rule: {"disclosure": "none"} or {"disclosure": "hit_only",
+#   "reason": ...}; {} when the country has none for this record. `releases`: what each shape of
+#   record (schema, properties held) releases, from `released`. Hit-only records are matched on the
+#   query's names and identifiers alone and carry the country's "hit_only_score" ("band" or "none").
 record_decision(terms, record, override, releases) := not_mentioned if {
 	override.disclosure == "none"
-} else := hit_only(record, reason) if {
+} else := hit_only(terms, record, reason) if {
 	reason := hit_only_reason(terms, record, override)
 } else := decision if {
 	decision := releases[[record.schema, present_properties(record)]]
-} else := hit_only(record, "not_shared_with_requester")
+} else := hit_only(terms, record, "not_shared_with_requester")
 
 # METADATA
 # description: The decision for one search under a country's settings and record rules.
@@ -200,3 +300,21 @@ decide(settings, request, overrides) := refused_decision(reason) if {
 		decision := released(terms, shape[0], shape[1])
 	}
 }
+
+described_to_nobody := {"schemata": false, "counts": false, "policy_revision": ""}
+
+# METADATA
+# description: |
+#   What a country tells an investigator about itself: {"schemata", "counts", "policy_revision"}.
+#   A partner (whatever its purposes) whose investigator meets "min_clearance" sees the schemata
+#   held and the policy revision, and the record counts only when its country is listed in the
+#   optional setting {"describe": {"counts": [...]}} (by default nobody sees counts). Everyone else
+#   learns nothing.
+describe(settings, request) := {
+	"schemata": true,
+	"counts": request.requester.country in object.get(settings, ["describe", "counts"], []),
+	"policy_revision": revision,
+} if {
+	settings.partners[request.requester.country]
+	clearance_at_least(request.requester.clearance, object.get(settings, "min_clearance", "basic"))
+} else := described_to_nobody

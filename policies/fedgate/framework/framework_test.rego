@@ -18,7 +18,7 @@ settings := {
 		"DE": {"profile": "narrow", "purposes": ["terrorism"]},
 		"AE": {"profile": "prum", "purposes": ["terrorism"]},
 	},
-	"property_clearance": {"idNumber": "secret"},
+	"property_clearance": {"idNumber": "secret", "birthPlace": "secret"},
 }
 
 person := {
@@ -38,9 +38,17 @@ request(country, purpose, records) := {
 	"node_country": "GR",
 	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": "confidential"},
 	"purpose": purpose,
-	"query": {"schema": "Person", "properties": ["name"]},
+	"query": {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []},
 	"records": records,
 }
+
+# A terrorism search from `country` whose query has the schema, values per property and partial dates given.
+asking(country, schema, value_counts, partial_dates) := object.union(request(country, "terrorism", [person]), {"query": {
+	"schema": schema,
+	"properties": sort(object.keys(value_counts)),
+	"value_counts": value_counts,
+	"partial_dates": partial_dates,
+}})
 
 test_every_contract_purpose_has_a_character if {
 	count(framework.purpose_character) == 13
@@ -182,4 +190,167 @@ test_revision_without_bundles_is_unversioned if {
 
 test_refusal_reasons_vocabulary if {
 	"neutrality" in framework.refusal_reasons
+	"query_shape_not_accepted" in framework.refusal_reasons
+}
+
+test_every_record_decision_has_the_same_keys if {
+	override := {"p1": {"disclosure": "none"}, "p2": {"disclosure": "hit_only", "reason": "protected_person"}}
+	records := [person, object.union(person, {"ref": "p2"}), object.union(person, {"ref": "p3"})]
+	decision := framework.decide(settings, request("FR", "terrorism", records), override)
+	every _, record in decision.records {
+		object.keys(record) == {"disclosure", "release", "generalise", "withheld", "match_on", "score"}
+		record.score in framework.score_kinds
+	}
+}
+
+test_a_record_not_mentioned_is_matched_on_nothing if {
+	decision := framework.decide(settings, request("FR", "terrorism", [person]), {"p1": {"disclosure": "none"}})
+	decision.records.p1 == {
+		"disclosure": "none", "release": [], "generalise": {}, "withheld": {},
+		"match_on": [], "score": "none",
+	}
+}
+
+test_released_record_is_matched_on_what_leaves_as_it_is_and_scored_on_it if {
+	secret := object.union(request("FR", "terrorism", [person]), {"requester": {"country": "FR", "clearance": "secret"}})
+	decision := framework.decide(settings, secret, {})
+	decision.records.p1.match_on == ["birthDate", "idNumber", "name"]
+	decision.records.p1.score == "released"
+}
+
+test_a_generalised_birth_date_is_not_matched_on if {
+	search := asking("DE", "Person", {"name": 1, "birthDate": 1}, [])
+	decision := framework.decide(settings, search, {})
+	decision.records.p1.generalise == {"birthDate": "year"}
+	decision.records.p1.match_on == ["name"]
+	decision.records.p1.score == "released"
+}
+
+test_the_query_identifiers_count_even_where_the_record_withholds_them if {
+	search := asking("DE", "Person", {"name": 1, "idNumber": 1}, [])
+	decision := framework.decide(settings, search, {})
+	decision.records.p1.withheld.idNumber == "clearance_insufficient"
+	decision.records.p1.match_on == ["idNumber", "name"]
+}
+
+test_sensitive_categories_are_never_matched_on if {
+	search := asking("FR", "Person", {"name": 1, "religion": 1}, [])
+	decision := framework.decide(settings, search, {})
+	not "religion" in decision.records.p1.match_on
+	decision.records.p1.match_on == ["birthDate", "name"]
+}
+
+test_hit_only_record_is_matched_on_the_query_names_and_identifiers_alone if {
+	search := asking("AE", "Person", {"name": 1, "alias": 2, "birthDate": 1, "passportNumber": 1}, [])
+	decision := framework.decide(settings, search, {})
+	decision.records.p1.disclosure == "hit_only"
+	decision.records.p1.match_on == ["alias", "name", "passportNumber"]
+	decision.records.p1.score == "none"
+}
+
+test_hit_only_record_carries_the_band_where_the_country_gives_one if {
+	banded := object.union(settings, {"hit_only_score": "band"})
+	decision := framework.decide(banded, request("AE", "terrorism", [person]), {})
+	decision.records.p1.score == "band"
+	decision.records.p1.match_on == ["name"]
+}
+
+test_an_unknown_hit_only_score_gives_no_score if {
+	decision := framework.decide(object.union(settings, {"hit_only_score": "released"}), request("AE", "terrorism", [person]), {})
+	decision.records.p1.score == "none"
+}
+
+test_record_without_releasable_property_is_matched_on_names_only if {
+	only_notes := {"ref": "p3", "schema": "Person", "properties": {"religion": ["x"]}, "flags": []}
+	banded := object.union(settings, {"hit_only_score": "band"})
+	decision := framework.decide(banded, request("FR", "terrorism", [only_notes]), {})
+	decision.records.p3.match_on == ["name"]
+	decision.records.p3.score == "band"
+}
+
+test_several_values_of_a_generalised_property_are_refused if {
+	framework.refusal(settings, asking("DE", "Person", {"name": 1, "birthDate": 2}, [])) == "query_shape_not_accepted"
+	decision := framework.decide(settings, asking("DE", "Person", {"name": 1, "birthDate": 2}, []), {})
+	decision.refused
+	decision.refusal_reason == "query_shape_not_accepted"
+	decision.records == {}
+}
+
+test_a_partial_date_of_a_generalised_property_is_refused if {
+	search := asking("DE", "Person", {"name": 1, "birthDate": 1}, ["birthDate"])
+	framework.refusal(settings, search) == "query_shape_not_accepted"
+}
+
+test_names_and_identifiers_may_have_several_values if {
+	not framework.refusal(settings, asking("DE", "Person", {"name": 3, "alias": 2, "idNumber": 2, "birthDate": 1}, []))
+	not framework.refusal(settings, asking("AE", "Person", {"name": 2, "passportNumber": 2}, []))
+}
+
+test_several_values_and_partial_dates_of_properties_received_as_they_are_are_accepted if {
+	not framework.refusal(settings, asking("FR", "Person", {"name": 1, "birthDate": 2}, ["birthDate"]))
+}
+
+test_hit_only_requester_may_not_try_out_dates if {
+	framework.refusal(settings, asking("AE", "Person", {"name": 1, "birthDate": 2}, [])) == "query_shape_not_accepted"
+}
+
+test_hit_only_schema_may_not_be_tried_out if {
+	framework.refusal(settings, asking("FR", "Vehicle", {"registrationNumber": 1, "buildDate": 1}, ["buildDate"])) == "query_shape_not_accepted"
+	not framework.refusal(settings, asking("FR", "Vehicle", {"registrationNumber": 2, "buildDate": 1}, []))
+}
+
+test_schema_outside_the_profile_may_not_be_tried_out if {
+	framework.refusal(settings, asking("DE", "Passport", {"number": 1, "birthDate": 1}, ["birthDate"])) == "query_shape_not_accepted"
+}
+
+test_properties_kept_by_clearance_or_sensitive_may_not_be_tried_out if {
+	framework.refusal(settings, asking("FR", "Person", {"name": 1, "birthPlace": 2}, [])) == "query_shape_not_accepted"
+	framework.refusal(settings, asking("FR", "Person", {"name": 1, "religion": 2}, [])) == "query_shape_not_accepted"
+}
+
+test_a_query_without_its_shape_is_not_refused_for_it if {
+	bare := object.union(request("DE", "terrorism", []), {"query": {"schema": "Person", "properties": ["name", "birthDate"]}})
+	not framework.refusal(settings, bare)
+}
+
+test_the_earlier_refusals_come_first if {
+	framework.refusal(settings, asking("US", "Person", {"name": 1, "birthDate": 2}, [])) == "requester_not_trusted"
+}
+
+test_name_and_identifier_vocabularies_are_apart if {
+	count(framework.name_properties & framework.identifier_properties) == 0
+	"name" in framework.name_properties
+	"fatherName" in framework.name_properties
+	"passportNumber" in framework.identifier_properties
+	"registrationNumber" in framework.identifier_properties
+	not "birthDate" in framework.anchor_properties
+}
+
+describing(country, clearance) := {
+	"node_country": "GR",
+	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": clearance},
+}
+
+test_partner_sees_schemata_and_revision_but_no_counts_by_default if {
+	framework.describe(settings, describing("DE", "confidential")) == {
+		"schemata": true,
+		"counts": false,
+		"policy_revision": "unversioned",
+	}
+}
+
+test_partner_listed_for_counts_sees_them if {
+	counted := object.union(settings, {"describe": {"counts": ["FR"]}})
+	framework.describe(counted, describing("FR", "restricted")).counts == true
+	framework.describe(counted, describing("DE", "restricted")).counts == false
+}
+
+test_non_partner_and_low_clearance_learn_nothing if {
+	counted := object.union(settings, {"describe": {"counts": ["FR", "US"]}})
+	framework.describe(counted, describing("US", "secret")) == framework.described_to_nobody
+	framework.describe(counted, describing("FR", "basic")) == {"schemata": false, "counts": false, "policy_revision": ""}
+}
+
+test_describe_without_a_requester_tells_nothing if {
+	framework.describe(settings, {}) == framework.described_to_nobody
 }

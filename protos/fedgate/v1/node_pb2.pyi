@@ -66,6 +66,8 @@ class RefusalReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REFUSAL_REASON_REQUESTER_NOT_TRUSTED: _ClassVar[RefusalReason]
     REFUSAL_REASON_PURPOSE_NOT_ACCEPTED: _ClassVar[RefusalReason]
     REFUSAL_REASON_CLEARANCE_INSUFFICIENT: _ClassVar[RefusalReason]
+    REFUSAL_REASON_QUERY_SHAPE_NOT_ACCEPTED: _ClassVar[RefusalReason]
+    REFUSAL_REASON_PROBE_BUDGET_EXCEEDED: _ClassVar[RefusalReason]
 
 class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -75,6 +77,12 @@ class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MATCH_KIND_PHONETIC: _ClassVar[MatchKind]
     MATCH_KIND_FUZZY: _ClassVar[MatchKind]
     MATCH_KIND_PARTIAL: _ClassVar[MatchKind]
+
+class ScoreBand(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCORE_BAND_UNSPECIFIED: _ClassVar[ScoreBand]
+    SCORE_BAND_STRONG: _ClassVar[ScoreBand]
+    SCORE_BAND_POSSIBLE: _ClassVar[ScoreBand]
 PURPOSE_UNSPECIFIED: Purpose
 PURPOSE_TERRORISM: Purpose
 PURPOSE_DRUG_TRAFFICKING: Purpose
@@ -117,12 +125,17 @@ REFUSAL_REASON_NEUTRALITY: RefusalReason
 REFUSAL_REASON_REQUESTER_NOT_TRUSTED: RefusalReason
 REFUSAL_REASON_PURPOSE_NOT_ACCEPTED: RefusalReason
 REFUSAL_REASON_CLEARANCE_INSUFFICIENT: RefusalReason
+REFUSAL_REASON_QUERY_SHAPE_NOT_ACCEPTED: RefusalReason
+REFUSAL_REASON_PROBE_BUDGET_EXCEEDED: RefusalReason
 MATCH_KIND_UNSPECIFIED: MatchKind
 MATCH_KIND_EXACT: MatchKind
 MATCH_KIND_TRANSLITERATED: MatchKind
 MATCH_KIND_PHONETIC: MatchKind
 MATCH_KIND_FUZZY: MatchKind
 MATCH_KIND_PARTIAL: MatchKind
+SCORE_BAND_UNSPECIFIED: ScoreBand
+SCORE_BAND_STRONG: ScoreBand
+SCORE_BAND_POSSIBLE: ScoreBand
 
 class PropertyValues(_message.Message):
     __slots__ = ("values",)
@@ -200,7 +213,7 @@ class MatchedProperty(_message.Message):
     def __init__(self, property: _Optional[str] = ..., kind: _Optional[_Union[MatchKind, str]] = ..., score: _Optional[float] = ...) -> None: ...
 
 class Hit(_message.Message):
-    __slots__ = ("record_ref", "schema", "score", "disclosure", "properties", "withheld", "generalised", "matched", "contact")
+    __slots__ = ("record_ref", "schema", "score", "disclosure", "properties", "withheld", "generalised", "matched", "contact", "score_band")
     class PropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -217,6 +230,7 @@ class Hit(_message.Message):
     GENERALISED_FIELD_NUMBER: _ClassVar[int]
     MATCHED_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_BAND_FIELD_NUMBER: _ClassVar[int]
     record_ref: str
     schema: str
     score: float
@@ -226,7 +240,8 @@ class Hit(_message.Message):
     generalised: _containers.RepeatedCompositeFieldContainer[Generalisation]
     matched: _containers.RepeatedCompositeFieldContainer[MatchedProperty]
     contact: str
-    def __init__(self, record_ref: _Optional[str] = ..., schema: _Optional[str] = ..., score: _Optional[float] = ..., disclosure: _Optional[_Union[Disclosure, str]] = ..., properties: _Optional[_Mapping[str, PropertyValues]] = ..., withheld: _Optional[_Iterable[_Union[WithheldProperty, _Mapping]]] = ..., generalised: _Optional[_Iterable[_Union[Generalisation, _Mapping]]] = ..., matched: _Optional[_Iterable[_Union[MatchedProperty, _Mapping]]] = ..., contact: _Optional[str] = ...) -> None: ...
+    score_band: ScoreBand
+    def __init__(self, record_ref: _Optional[str] = ..., schema: _Optional[str] = ..., score: _Optional[float] = ..., disclosure: _Optional[_Union[Disclosure, str]] = ..., properties: _Optional[_Mapping[str, PropertyValues]] = ..., withheld: _Optional[_Iterable[_Union[WithheldProperty, _Mapping]]] = ..., generalised: _Optional[_Iterable[_Union[Generalisation, _Mapping]]] = ..., matched: _Optional[_Iterable[_Union[MatchedProperty, _Mapping]]] = ..., contact: _Optional[str] = ..., score_band: _Optional[_Union[ScoreBand, str]] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
     __slots__ = ("query_id", "country", "outcome", "refusal_reason", "hits", "policy_revision", "audit_entry_id", "signature", "signing_key_id")
@@ -251,8 +266,14 @@ class SearchResponse(_message.Message):
     def __init__(self, query_id: _Optional[str] = ..., country: _Optional[str] = ..., outcome: _Optional[_Union[SearchOutcome, str]] = ..., refusal_reason: _Optional[_Union[RefusalReason, str]] = ..., hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., policy_revision: _Optional[str] = ..., audit_entry_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ...) -> None: ...
 
 class DescribeRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("query_id", "requester", "requester_assertion")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ASSERTION_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    requester: Requester
+    requester_assertion: str
+    def __init__(self, query_id: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., requester_assertion: _Optional[str] = ...) -> None: ...
 
 class SchemaCount(_message.Message):
     __slots__ = ("schema", "records")

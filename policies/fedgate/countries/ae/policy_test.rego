@@ -15,7 +15,7 @@ search(country, purpose, clearance, records) := {
 	"node_country": "AE",
 	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": clearance},
 	"purpose": purpose,
-	"query": {"schema": "Person", "properties": ["name"]},
+	"query": {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []},
 	"records": records,
 }
 
@@ -51,4 +51,72 @@ test_an_undecidable_search_is_refused_by_default if {
 	decision := ae.decision with input as {} with data.fedgate.framework.decide as undecided
 	decision.refused
 	decision.records == {}
+}
+
+# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
+	"schema": schema,
+	"properties": sort(object.keys(value_counts)),
+	"value_counts": value_counts,
+	"partial_dates": partial_dates,
+}})
+
+telling(country, clearance) := {
+	"node_country": "AE",
+	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": clearance},
+}
+
+nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
+
+undescribed(_, _) := value if {
+	false
+	value := {}
+}
+
+test_partner_does_not_match_on_the_birth_date_it_receives_as_a_year if {
+	query := shaped(search("FR", "drug_trafficking", "restricted", [person]), "Person", {"name": 1, "birthDate": 1, "idNumber": 1}, [])
+	decision := ae.decision with input as query
+	decision.records.p1 == {
+		"disclosure": "partial",
+		"release": ["birthDate", "name", "nationality"],
+		"generalise": {"birthDate": "year"},
+		"withheld": {"idNumber": "not_shared_with_requester"},
+		"match_on": ["idNumber", "name", "nationality"],
+		"score": "released",
+	}
+}
+
+test_hit_only_passports_match_on_their_number_and_carry_no_score if {
+	query := shaped(search("FR", "stolen_document", "restricted", [passport]), "Passport", {"number": 1}, [])
+	decision := ae.decision with input as query
+	decision.records.d1.match_on == ["number"]
+	decision.records.d1.score == "none"
+}
+
+test_a_minor_not_mentioned_is_matched_on_nothing if {
+	minor := object.union(person, {"flags": ["minor"]})
+	decision := ae.decision with input as search("FR", "fugitive", "secret", [minor])
+	decision.records.p1 == {
+		"disclosure": "none", "release": [], "generalise": {}, "withheld": {},
+		"match_on": [], "score": "none",
+	}
+}
+
+test_partner_may_not_try_out_birth_dates_or_passport_dates if {
+	dates := ae.decision with input as shaped(search("FR", "fugitive", "restricted", [person]), "Person", {"name": 1, "birthDate": 2}, [])
+	dates.refusal_reason == "query_shape_not_accepted"
+	passports := ae.decision with input as shaped(search("FR", "stolen_document", "restricted", [passport]), "Passport", {"number": 1, "country": 2}, [])
+	passports.refusal_reason == "query_shape_not_accepted"
+	names := ae.decision with input as shaped(search("FR", "fugitive", "restricted", [person]), "Person", {"name": 3}, [])
+	not names.refused
+}
+
+test_partners_see_schemata_but_no_counts if {
+	ae.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("FR", "restricted")
+	ae.describe == nothing_told with input as telling("FR", "basic")
+	ae.describe == nothing_told with input as telling("US", "secret")
+}
+
+test_an_undescribable_requester_is_told_nothing if {
+	ae.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
 }

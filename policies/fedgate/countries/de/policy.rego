@@ -31,3 +31,10 @@ overrides[record.ref] := {"disclosure": "hit_only", "reason": "hit_only_requeste
 default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 
 decision := framework.decide(settings, input, overrides)
+
+# METADATA
+# description: What Germany tells an investigator about itself; nothing unless it is allowed here.
+# entrypoint: true
+default describe := {"schemata": false, "counts": false, "policy_revision": ""}
+
+describe := framework.describe(settings, input)

@@ -13,7 +13,7 @@ search(country, purpose, clearance, records) := {
 	"node_country": "DE",
 	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": clearance},
 	"purpose": purpose,
-	"query": {"schema": "Person", "properties": ["name"]},
+	"query": {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []},
 	"records": records,
 }
 
@@ -61,4 +61,83 @@ test_an_undecidable_search_is_refused_by_default if {
 	decision := de.decision with input as {} with data.fedgate.framework.decide as undecided
 	decision.refused
 	decision.records == {}
+}
+
+# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
+	"schema": schema,
+	"properties": sort(object.keys(value_counts)),
+	"value_counts": value_counts,
+	"partial_dates": partial_dates,
+}})
+
+telling(country, clearance) := {
+	"node_country": "DE",
+	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": clearance},
+}
+
+nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
+
+undescribed(_, _) := value if {
+	false
+	value := {}
+}
+
+test_schengen_partner_with_clearance_matches_on_everything_it_receives if {
+	query := shaped(search("FR", "terrorism", "confidential", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision := de.decision with input as query
+	decision.records.p1 == {
+		"disclosure": "full",
+		"release": ["birthDate", "name", "passportNumber"],
+		"generalise": {},
+		"withheld": {},
+		"match_on": ["birthDate", "name", "passportNumber"],
+		"score": "released",
+	}
+}
+
+test_third_country_matches_on_names_and_identifiers_only if {
+	query := shaped(search("UA", "terrorism", "confidential", [person]), "Person", {"name": 1, "birthDate": 1, "passportNumber": 1}, [])
+	decision := de.decision with input as query
+	decision.records.p1.release == ["birthDate", "name"]
+	decision.records.p1.withheld == {"passportNumber": "not_shared_with_requester"}
+	decision.records.p1.match_on == ["name", "passportNumber"]
+	decision.records.p1.score == "released"
+}
+
+test_third_country_drug_case_hits_carry_a_band if {
+	decision := de.decision with input as search("UA", "drug_trafficking", "confidential", [person])
+	decision.records.p1.match_on == ["name"]
+	decision.records.p1.score == "band"
+}
+
+test_ukraine_may_not_try_out_two_birth_dates if {
+	decision := de.decision with input as shaped(search("UA", "terrorism", "confidential", [person]), "Person", {"name": 1, "birthDate": 2}, [])
+	decision.refused
+	decision.refusal_reason == "query_shape_not_accepted"
+	decision.records == {}
+}
+
+test_ukraine_may_ask_for_two_names if {
+	decision := de.decision with input as shaped(search("UA", "terrorism", "confidential", [person]), "Person", {"name": 2}, [])
+	not decision.refused
+}
+
+test_schengen_partner_may_ask_for_two_birth_dates if {
+	decision := de.decision with input as shaped(search("FR", "terrorism", "restricted", [person]), "Person", {"name": 1, "birthDate": 2}, ["birthDate"])
+	not decision.refused
+}
+
+test_only_germany_sees_counts if {
+	de.describe == {"schemata": true, "counts": true, "policy_revision": "unversioned"} with input as telling("DE", "restricted")
+	de.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("FR", "secret")
+}
+
+test_basic_clearance_and_strangers_are_told_nothing if {
+	de.describe == nothing_told with input as telling("FR", "basic")
+	de.describe == nothing_told with input as telling("AE", "secret")
+}
+
+test_an_undescribable_requester_is_told_nothing if {
+	de.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
 }

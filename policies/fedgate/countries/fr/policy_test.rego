@@ -13,7 +13,7 @@ search(country, purpose, records) := {
 	"node_country": "FR",
 	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": "confidential"},
 	"purpose": purpose,
-	"query": {"schema": "Person", "properties": ["name"]},
+	"query": {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []},
 	"records": records,
 }
 
@@ -77,4 +77,94 @@ test_an_undecidable_search_is_refused_by_default if {
 	decision := fr.decision with input as {} with data.fedgate.framework.decide as undecided
 	decision.refused
 	decision.records == {}
+}
+
+# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
+	"schema": schema,
+	"properties": sort(object.keys(value_counts)),
+	"value_counts": value_counts,
+	"partial_dates": partial_dates,
+}})
+
+telling(country, clearance) := {
+	"node_country": "FR",
+	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": clearance},
+}
+
+nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
+
+undescribed(_, _) := value if {
+	false
+	value := {}
+}
+
+test_eu_partner_matches_on_everything_it_receives if {
+	decision := fr.decision with input as shaped(search("DE", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision.records.p1.match_on == ["birthDate", "idNumber", "name"]
+	decision.records.p1.score == "released"
+}
+
+test_ukraine_does_not_match_on_the_birth_date_it_receives_as_a_year if {
+	query := shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1, "idNumber": 1}, [])
+	decision := fr.decision with input as query
+	decision.records.p1 == {
+		"disclosure": "partial",
+		"release": ["birthDate", "name"],
+		"generalise": {"birthDate": "year"},
+		"withheld": {"idNumber": "not_shared_with_requester"},
+		"match_on": ["idNumber", "name"],
+		"score": "released",
+	}
+}
+
+test_emirates_hits_match_on_names_and_carry_a_band if {
+	decision := fr.decision with input as shaped(search("AE", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision.records.p1.match_on == ["name"]
+	decision.records.p1.score == "band"
+}
+
+test_a_victim_not_mentioned_is_matched_on_nothing if {
+	victim := object.union(person, {"flags": ["victim"]})
+	decision := fr.decision with input as search("UA", "fugitive", [victim])
+	decision.records.p1 == {
+		"disclosure": "none", "release": [], "generalise": {}, "withheld": {},
+		"match_on": [], "score": "none",
+	}
+}
+
+test_ukraine_may_not_try_out_birth_dates if {
+	two := fr.decision with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 2}, [])
+	two.refused
+	two.refusal_reason == "query_shape_not_accepted"
+	two.records == {}
+	partial := fr.decision with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, ["birthDate"])
+	partial.refusal_reason == "query_shape_not_accepted"
+}
+
+test_several_names_and_french_partial_birth_dates_are_accepted if {
+	names := fr.decision with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 2, "alias": 3}, [])
+	not names.refused
+	partial := fr.decision with input as shaped(search("FR", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, ["birthDate"])
+	not partial.refused
+	partial.records.p1.disclosure == "full"
+}
+
+test_eu_neighbours_see_schemata_and_counts if {
+	every country in {"FR", "DE", "GR"} {
+		fr.describe == {"schemata": true, "counts": true, "policy_revision": "unversioned"} with input as telling(country, "basic")
+	}
+}
+
+test_other_partners_see_schemata_but_no_counts if {
+	fr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("UA", "basic")
+	fr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("AE", "basic")
+}
+
+test_unknown_country_is_told_nothing if {
+	fr.describe == nothing_told with input as telling("US", "secret")
+}
+
+test_an_undescribable_requester_is_told_nothing if {
+	fr.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
 }

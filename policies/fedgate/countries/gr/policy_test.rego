@@ -15,7 +15,7 @@ search(country, purpose, records) := {
 	"node_country": "GR",
 	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": "basic"},
 	"purpose": purpose,
-	"query": {"schema": "Person", "properties": ["name"]},
+	"query": {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []},
 	"records": records,
 }
 
@@ -49,4 +49,64 @@ test_an_undecidable_search_is_refused_by_default if {
 	decision := gr.decision with input as {} with data.fedgate.framework.decide as undecided
 	decision.refused
 	decision.records == {}
+}
+
+# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
+	"schema": schema,
+	"properties": sort(object.keys(value_counts)),
+	"value_counts": value_counts,
+	"partial_dates": partial_dates,
+}})
+
+telling(country, clearance) := {
+	"node_country": "GR",
+	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": clearance},
+}
+
+nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
+
+undescribed(_, _) := value if {
+	false
+	value := {}
+}
+
+test_hit_only_greek_person_matches_on_the_name_alone_and_carries_no_score if {
+	query := shaped(search("FR", "drug_trafficking", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision := gr.decision with input as query
+	decision.records.p1 == {
+		"disclosure": "hit_only",
+		"release": [],
+		"generalise": {},
+		"withheld": {"birthDate": "hit_only_schema", "name": "hit_only_schema"},
+		"match_on": ["name"],
+		"score": "none",
+	}
+}
+
+test_eu_fugitive_search_matches_on_the_details_it_receives if {
+	decision := gr.decision with input as shaped(search("DE", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision.records.p1.match_on == ["birthDate", "name"]
+	decision.records.p1.score == "released"
+}
+
+test_ukraine_may_not_try_out_birth_dates_of_persons if {
+	decision := gr.decision with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 2}, [])
+	decision.refusal_reason == "query_shape_not_accepted"
+}
+
+test_ukraine_may_ask_for_passports_of_several_countries if {
+	query := shaped(search("UA", "stolen_document", [passport]), "Passport", {"number": 1, "country": 2}, [])
+	decision := gr.decision with input as query
+	not decision.refused
+	decision.records.d1.match_on == ["country", "number"]
+}
+
+test_partners_see_schemata_but_no_counts if {
+	gr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("DE", "basic")
+	gr.describe == nothing_told with input as telling("US", "secret")
+}
+
+test_an_undescribable_requester_is_told_nothing if {
+	gr.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
 }

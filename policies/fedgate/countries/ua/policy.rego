@@ -22,3 +22,10 @@ overrides[record.ref] := {"disclosure": "hit_only", "reason": "not_shared_with_r
 default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 
 decision := framework.decide(settings, input, overrides)
+
+# METADATA
+# description: What Ukraine tells an investigator about itself; nothing unless it is allowed here.
+# entrypoint: true
+default describe := {"schemata": false, "counts": false, "policy_revision": ""}
+
+describe := framework.describe(settings, input)
