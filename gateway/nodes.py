@@ -44,6 +44,24 @@ COUNTRY_STATUSES = (
     "rate_limited",
     "error",
 )
+# Why a country's answer is missing, as investigators see it: a closed set, each with a fixed message. What the
+# node or gRPC said (addresses, error details) goes to the operator's log only.
+PROBLEMS = {
+    "breaker_open": "skipped: the node failed repeatedly; it is tried again after a cool-down",
+    "deadline_exceeded": "no answer within the search's time budget",
+    "node_unreachable": "the node could not be reached",
+    "node_busy": "the node is answering too many searches from this investigator; try again later",
+    "request_rejected": "the node did not accept the request",
+    "node_error": "the node failed to answer",
+}
+PROBLEM_BY_CODE = {
+    grpc.StatusCode.DEADLINE_EXCEEDED: "deadline_exceeded",
+    grpc.StatusCode.UNAVAILABLE: "node_unreachable",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "node_busy",
+    grpc.StatusCode.INVALID_ARGUMENT: "request_rejected",
+    grpc.StatusCode.PERMISSION_DENIED: "request_rejected",
+    grpc.StatusCode.UNAUTHENTICATED: "request_rejected",
+}
 # Statuses that say the node is in trouble (and count towards opening its circuit breaker).
 NODE_FAILURES = frozenset({"timeout", "unavailable", "error"})
 CHANNEL_OPTIONS = [
@@ -68,6 +86,8 @@ class CountryAnswer:
     policy_revision: str = ""
     refusal_reason: str = ""
     audit_entry_id: str = ""
+    # For missing answers: a PROBLEMS code, and its fixed message.
+    problem: str = ""
     message: str = ""
     signature: bytes = b""
     signing_key_id: str = ""
@@ -124,23 +144,25 @@ class NodeClient:
         def answer(status: str, **details: Any) -> CountryAnswer:
             return CountryAnswer(self.country, status, round((loop.time() - started) * 1000, 1), **details)
 
+        def missing(status: str, problem: str) -> CountryAnswer:
+            return answer(status, problem=problem, message=PROBLEMS[problem])
+
         if not self.breaker.allow():
-            return answer(
-                "unavailable", message="skipped: the node failed repeatedly; it is probed again after a cool-down"
-            )
+            return missing("unavailable", "breaker_open")
         try:
             async with asyncio.timeout_at(deadline), self._slots:
                 response: pb.SearchResponse = await self._stub.Search(
                     request, timeout=max(deadline - loop.time(), 0.001)
                 )
         except TimeoutError:
-            result = answer("timeout", message="no answer within the search's time budget")
+            result = missing("timeout", "deadline_exceeded")
         except grpc.aio.AioRpcError as error:
             status = STATUS_BY_CODE.get(error.code(), "error")
             details = f"{error.code().name}: {error.details() or ''}"[:300]
-            # The node's own words (TLS handshake failures, refused assertions) go to the log verbatim.
+            # The node's own words (addresses, TLS handshake failures, refused assertions) go to the operator's
+            # log only; the investigator gets a code from a closed set and its fixed message.
             log_event(logger, "node.call_failed", logging.WARNING, country=self.country, status=status, details=details)
-            result = answer(status, message=details)
+            result = missing(status, PROBLEM_BY_CODE.get(error.code(), "node_error"))
         except asyncio.CancelledError:
             self.breaker.release_probe()
             raise

@@ -10,7 +10,7 @@ from fedcore.vocabulary import CLEARANCES, MATCH_KINDS, PURPOSES, REFUSAL_REASON
 from gateway.auth import AUTH_FAILURES
 from gateway.breaker import BREAKER_STATES
 from gateway.config import GatewayConfig
-from gateway.nodes import COUNTRY_STATUSES
+from gateway.nodes import COUNTRY_STATUSES, PROBLEMS
 
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
@@ -55,7 +55,12 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
         "policy_revision": {"type": "string", "description": "Revision of the country's policy that decided."},
         "refusal_reason": {"type": "string", "enum": list(REFUSAL_REASONS)},
         "audit_entry_id": {"type": "string", "description": "The country's audit log entry for this search."},
-        "message": {"type": "string", "description": "Why a country's answer is missing."},
+        "problem": {
+            "type": "string",
+            "enum": list(PROBLEMS),
+            "description": "Why a country's answer is missing, from a closed set (never the node's own words).",
+        },
+        "message": {"type": "string", "description": "The fixed text of `problem` (or of a refusal), for people."},
         "signature": {
             "type": "string",
             "description": "The country's Ed25519 signature (base64url) over its part of this answer.",

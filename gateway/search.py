@@ -12,7 +12,7 @@ from fedcore.assertion import request_digest
 from fedcore.vocabulary import CLEARANCES, PURPOSES
 from fedgate.v1 import node_pb2 as pb
 from gateway.auth import Investigator
-from gateway.nodes import CountryAnswer, NodeClient
+from gateway.nodes import PROBLEMS, CountryAnswer, NodeClient
 from gateway.request import SearchSpec
 
 # Statuses that mean a country's answer is missing from the result.
@@ -77,7 +77,9 @@ async def country_answers(
         elapsed_ms = round((loop.time() - started) * 1000, 1)
         for task, country in tasks.items():
             if task in pending:
-                yield CountryAnswer(country, "timeout", elapsed_ms, message="no answer within the budget")
+                yield CountryAnswer(
+                    country, "timeout", elapsed_ms, problem="deadline_exceeded", message=PROBLEMS["deadline_exceeded"]
+                )
     finally:
         for task in tasks:
             task.cancel()
@@ -96,7 +98,7 @@ def country_json(answer: CountryAnswer) -> dict[str, Any]:
         "hits": len(answer.hits),
         "policy_revision": answer.policy_revision,
     }
-    for key in ("refusal_reason", "audit_entry_id", "message"):
+    for key in ("refusal_reason", "audit_entry_id", "problem", "message"):
         value = getattr(answer, key)
         if value:
             entry[key] = value

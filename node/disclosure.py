@@ -41,10 +41,13 @@ def released_values(record: StoredRecord, decision: RecordDecision) -> dict[str,
 def released_match(prepared: PreparedQuery, record: StoredRecord, decision: RecordDecision) -> MatchResult | None:
     """How the query matches the record on the properties released as they are, and nothing else: what the
     requester could work out from the answer alone. None when no name or identifier of the query counts."""
-    view = restrict(prepared, decision.released_as_is)
+    shown = decision.released_as_is
+    view = restrict(prepared, shown)
     if not view.names and not view.identifiers:
         return None
-    return score_record(view, record.schema, record.properties)
+    # Against the values released as they are too: a withheld alias that matches must not lift the score.
+    released = {name: values for name, values in record.properties.items() if name in shown}
+    return score_record(view, record.schema, released)
 
 
 def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:

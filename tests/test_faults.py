@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import sqlite3
 import subprocess
 import time
@@ -16,6 +18,7 @@ from aiohttp import web
 
 from fedcli.processes import fedgate_command
 from fedcore.opa import OpaServer
+from gateway.nodes import PROBLEMS
 from node.audit import verify_chain
 from node.server import RunningNode
 from tests.conftest import IssuerKeys, node_client, search_request, write_node_config
@@ -45,10 +48,19 @@ async def timed_search(
     return time.monotonic() - started, answer
 
 
+INTERNAL_DETAILS = re.compile(r"ipv[46]:|127\.0\.0\.1|localhost|StatusCode|grpc|Traceback|:\d{4,5}\b", re.IGNORECASE)
+
+
 def assert_answer_is_honest(answer: dict[str, Any], elapsed_s: float) -> None:
     assert elapsed_s < BUDGET_S + 0.5, f"answered after {elapsed_s:.2f} s"
     for country, entry in answer["countries"].items():
         assert entry["status"] in HONEST
+        # No internal address, port or lower-layer text reaches the investigator: closed codes, fixed messages.
+        shown = json.dumps({key: value for key, value in entry.items() if key != "signature"})
+        assert not INTERNAL_DETAILS.search(shown), f"{country} shows internal details: {shown}"
+        if entry["status"] in ("timeout", "unavailable", "rate_limited", "error"):
+            assert entry["problem"] in PROBLEMS
+            assert entry["message"] == PROBLEMS[entry["problem"]]
         released = [r for r in answer["results"] if r["country"] == country]
         if entry["status"] not in ("hit",):
             assert released == [], f"{country} is {entry['status']} yet released {released}"
@@ -193,7 +205,9 @@ async def test_a_locked_store_is_unavailable_then_recovers(processes: ProcessFed
             elapsed, answer = await timed_search(processes, token)
             assert_answer_is_honest(answer, elapsed)
             assert answer["countries"]["FR"]["status"] == "unavailable"
-            assert "store is unavailable" in answer["countries"]["FR"]["message"]
+            # The node's own words stay in the operator's log: the investigator gets a code and a fixed message.
+            assert answer["countries"]["FR"]["problem"] == "node_unreachable"
+            assert "store" not in answer["countries"]["FR"]["message"]
             answers.append(answer)
     finally:
         holder.execute("ROLLBACK")

@@ -29,6 +29,8 @@ const REFUSAL_TEXT = {
   requester_not_trusted: "this country does not answer your country",
   purpose_not_accepted: "this country does not answer your country for this purpose",
   clearance_insufficient: "your clearance is below this country's minimum",
+  query_shape_not_accepted: "several values or a partial date for a detail this country withholds from you: ask with one full value",
+  probe_budget_exceeded: "you have tried many different searches against the same record; this country pauses your searches on it",
 };
 const DISCLOSURE_TEXT = { full: "full record", partial: "partial record", hit_only: "hit only" };
 const MATCH_TEXT = { exact: "exact", transliterated: "transliterated", phonetic: "sounds alike", fuzzy: "close spelling", partial: "partly" };
