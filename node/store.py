@@ -360,20 +360,26 @@ class Store:
                 counts.extend(connection.execute(f"SELECT key, n FROM key_counts WHERE key IN ({marks})", chunk))
             counts.sort(key=lambda item: item[1])
             budget = max_postings
-            single_counts: set[int] = set()
+            tied: dict[int, list[str]] = {}
             for index, (key, postings) in enumerate(counts):
                 # The rarest key is always read; the others only while they fit the posting budget.
                 if index > 0 and postings > budget:
                     break
                 if SINGLE_TOKEN_KEY.search(key):
                     # One name part yields several single-part keys (its spelling, its sound, the symbols of
-                    # the names it may be: Vera, Вера…) that list the same records: keys with equal counts
-                    # are read, and weigh, once.
-                    if postings in single_counts:
+                    # the names it may be: Vera, Вера…) that list the same records: those weigh, and count
+                    # against the budget, once. Equal counts alone do not make them the same records (a
+                    # given and a family name may list as many): that is checked below.
+                    group = tied.setdefault(postings, [])
+                    group.append(key)
+                    if len(group) > 1:
                         continue
-                    single_counts.add(postings)
                 budget -= postings
                 weights[key] = key_weight(postings, total)
+            for postings, group in tied.items():
+                if len(group) > 1:
+                    for key in _other_records(connection, group):
+                        weights[key] = key_weight(postings, total)
         totals = _weigh(connection, weights, max_postings)
         by_name = self._by_name(connection, keys, totals, max_candidates, tie_breaker)
         by_date: list[StoredRecord] = []
@@ -410,6 +416,20 @@ class Store:
                 records.sort(key=lambda r: -(likeness[r.rid] + TIE_KEY_SHARE * r.name_key_weight / top))
                 return records[:max_candidates]
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
+
+
+def _other_records(connection: sqlite3.Connection, keys: list[str]) -> list[str]:
+    """Of keys listing as many records as the first, those that list other records than every key before."""
+    marks = ",".join("?" * len(keys))
+    listed = dict(connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", keys))
+    seen = {listed.get(keys[0])}
+    others: list[str] = []
+    for key in keys[1:]:
+        postings = listed.get(key)
+        if postings not in seen:
+            seen.add(postings)
+            others.append(key)
+    return others
 
 
 def _weigh(connection: sqlite3.Connection, weights: dict[str, float], max_postings: int) -> dict[str, float]:

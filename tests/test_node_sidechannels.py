@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 from followthemoney import model
 from google.protobuf.json_format import MessageToDict
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 
 from fedcore.opa import OpaServer
@@ -145,6 +145,11 @@ def policy_settings(requester_countries: list[str], min_clearances: list[str]) -
     )
 
 
+def spelled(spelling: str, flags: list[str] | None = None) -> dict[str, Any]:
+    """A person as `person` draws them, with no other property: for explicit examples."""
+    return {"spelling": spelling, "properties": {}, "flags": flags or [], "alias_is_the_name": False}
+
+
 def trait_values(people: list[dict[str, Any]]) -> dict[str, st.SearchStrategy[str]]:
     """A value for each trait a query may add: one of the records' own values first, or any other."""
     values: dict[str, st.SearchStrategy[str]] = {}
@@ -154,16 +159,36 @@ def trait_values(people: list[dict[str, Any]]) -> dict[str, st.SearchStrategy[st
     return values
 
 
+@st.composite
+def namesakes_beside_hidden(draw: st.DrawFn) -> dict[str, Any]:
+    """Namesakes the requester may hear of, records it may not, and the traits a query adds to the name."""
+    people = draw(st.lists(person, min_size=1, max_size=6))
+    hidden = draw(st.lists(not_mentioned_person, max_size=8))
+    traits = draw(st.fixed_dictionaries({}, optional=trait_values(people + hidden)))
+    return {"people": people, "hidden": hidden, "traits": traits}
+
+
 serial = itertools.count()
 used_name_keys: set[str] = set()
 
 
-def fresh_namesake() -> tuple[int, Namesake]:
+def sound_key(word: str) -> str:
+    """The phonetic blocking key of one name part."""
+    return min(key for key in name_keys(analyse_names(PERSON, {"name": [word]}, side="query")) if key.startswith("m:"))
+
+
+def fresh_namesake(given_sounds_first: bool = True) -> tuple[int, Namesake]:
     """A number for the example, and a name that shares no blocking key with any name handed out before,
-    however a record spells it: an example's search finds no other example's records."""
+    however a record spells it: an example's search finds no other example's records.
+
+    `given_sounds_first`: whether the given name's phonetic key sorts before the family name's. The store reads
+    keys in that order where their counts tie, so an example fails or passes alike with any name it is given.
+    """
     while True:
         number = next(serial)
         namesake = invented_name(number)
+        if (sound_key(namesake.given) < sound_key(namesake.family)) != given_sounds_first:
+            continue
         spellings = {"name": [spell(namesake) for spell in SPELLINGS.values()]}
         keys = name_keys(analyse_names(PERSON, spellings, side="index"))
         if keys.isdisjoint(used_name_keys):
@@ -273,7 +298,7 @@ async def test_a_trait_the_requester_may_not_match_on_never_changes_the_answer(
         loop = asyncio.get_running_loop()
 
         @settings(
-            max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
+            max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
         )
         @given(
             people=st.lists(person, min_size=1, max_size=6),
@@ -290,7 +315,7 @@ async def test_a_trait_the_requester_may_not_match_on_never_changes_the_answer(
             data: st.DataObject,
         ) -> None:
             traits = data.draw(st.fixed_dictionaries(trait_values(people)), label="query traits")
-            note(f"people={people!r}\npolicy={policy!r}\nrequester_clearance={requester_clearance!r}, limit={limit}")
+            note(f"{people=}\n{policy=}\n{requester_clearance=}, {limit=}")
             asyncio.run_coroutine_threadsafe(
                 one_example(people, policy, requester_clearance, limit, traits), loop
             ).result(timeout=60)
@@ -352,28 +377,48 @@ async def test_b_records_the_policy_must_not_mention_never_change_the_answer(
         # (max_candidates, 20). A known residual, not tested here: a flood of more namesakes than the budget
         # can push the records that would be hits out of the candidates, which changes the answer.
         @settings(
-            max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
+            max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
         )
         @given(
-            people=st.lists(person, min_size=1, max_size=6),
-            hidden=st.lists(not_mentioned_person, min_size=0, max_size=8),
+            scenario=namesakes_beside_hidden(),
             policy=policy_settings(NON_EU_REQUESTERS, ["basic"]),
             requester_clearance=st.sampled_from(CLEARANCES),
-            data=st.data(),
+            given_sounds_first=st.booleans(),
+        )
+        # Found by this test: one victim "G. Zoselule" brought the visible "G. Zoselule" into the answer (limit 5),
+        # because the store reads only one of several single-token keys with the same number of postings, and
+        # records the policy must not mention count towards those numbers.
+        @example(
+            scenario={
+                "people": [*[spelled("exact")] * 4, spelled("given_sounds_alike"), spelled("initial")],
+                "hidden": [spelled("initial", flags=["victim"])],
+                "traits": {},
+            },
+            policy={
+                "min_clearance": "basic",
+                "hit_only_score": "band",
+                "profiles": {"generated": {"properties": {"Person": ["*"]}}},
+                "partners": {"UA": {"profile": "generated", "purposes": ["terrorism"]}},
+                "property_clearance": {},
+                "hit_only_schemata": [],
+            },
+            requester_clearance="basic",
+            given_sounds_first=True,
         )
         def check(
-            people: list[dict[str, Any]],
-            hidden: list[dict[str, Any]],
-            policy: dict[str, Any],
-            requester_clearance: str,
-            data: st.DataObject,
+            scenario: dict[str, Any], policy: dict[str, Any], requester_clearance: str, given_sounds_first: bool
         ) -> None:
-            traits = data.draw(st.fixed_dictionaries({}, optional=trait_values(people + hidden)), label="query traits")
-            note(
-                f"people={people!r}\nhidden={hidden!r}\npolicy={policy!r}\nrequester_clearance={requester_clearance!r}"
-            )
+            note(f"{scenario=}\n{policy=}\n{requester_clearance=}, {given_sounds_first=}")
             asyncio.run_coroutine_threadsafe(
-                one_example(people, hidden, policy, requester_clearance, traits), loop
+                one_example(
+                    scenario["people"],
+                    scenario["hidden"],
+                    policy,
+                    requester_clearance,
+                    given_sounds_first,
+                    scenario["traits"],
+                ),
+                loop,
             ).result(timeout=60)
 
         async def one_example(
@@ -381,9 +426,10 @@ async def test_b_records_the_policy_must_not_mention_never_change_the_answer(
             hidden: list[dict[str, Any]],
             policy: dict[str, Any],
             requester_clearance: str,
+            given_sounds_first: bool,
             traits: dict[str, str],
         ) -> None:
-            number, namesake = fresh_namesake()
+            number, namesake = fresh_namesake(given_sounds_first)
             import_people(node, f"b{number}", namesake, people)
             await searcher.set_policy(policy)
             requester = Requester(next(iter(policy["partners"])), requester_clearance, f"inv-b{number}")
@@ -400,7 +446,7 @@ async def test_b_records_the_policy_must_not_mention_never_change_the_answer(
             }
             decision = await searcher.decision(f"b{number}-after-5")
             for limit in limits:
-                assert shown(after[limit]) == shown(before[limit]), (limit, query, decision["records"])
+                assert shown(after[limit]) == shown(before[limit]), (limit, namesake, query, decision["records"])
             # Those that were candidates, the policy said not to mention: the test is about them.
             assert not decision["refused"]
             candidates = [ref for ref in hidden_refs if ref in decision["records"]]
@@ -446,7 +492,7 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
         loop = asyncio.get_running_loop()
 
         @settings(
-            max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
+            max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
         )
         @given(
             people=st.lists(person, min_size=1, max_size=6),
@@ -458,7 +504,7 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
             people: list[dict[str, Any]], policy: dict[str, Any], requester_clearance: str, data: st.DataObject
         ) -> None:
             traits = data.draw(st.fixed_dictionaries({}, optional=trait_values(people)), label="query traits")
-            note(f"people={people!r}\npolicy={policy!r}\nrequester_clearance={requester_clearance!r}")
+            note(f"{people=}\n{policy=}\n{requester_clearance=}")
             asyncio.run_coroutine_threadsafe(one_example(people, policy, requester_clearance, traits), loop).result(
                 timeout=60
             )
@@ -467,7 +513,7 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
             people: list[dict[str, Any]], policy: dict[str, Any], requester_clearance: str, traits: dict[str, str]
         ) -> None:
             number, namesake = fresh_namesake()
-            import_people(node, f"c{number}", namesake, people)
+            drawn_by_ref = dict(zip(import_people(node, f"c{number}", namesake, people), people, strict=True))
             await searcher.set_policy(policy)
             requester = Requester(next(iter(policy["partners"])), requester_clearance, f"inv-c{number}")
             query = {"name": [namesake.text], **{name: [value] for name, value in traits.items()}}
@@ -503,6 +549,10 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
                 tally["with score"] += hit.HasField("score")
                 tally["with band"] += hit.score_band != pb.SCORE_BAND_UNSPECIFIED
                 tally["with matched"] += bool(hit.matched)
+                if hit.HasField("score") and "alias" not in released_as_is:
+                    tally["scored beside a withheld alias spelled as asked"] += drawn_by_ref[hit.record_ref][
+                        "alias_is_the_name"
+                    ]
             mentioned = {ref for ref, d in decision["records"].items() if d["disclosure"] != "none"}
             assert {hit.record_ref for hit in answer.hits} <= mentioned
 
@@ -514,3 +564,4 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
     assert tally["DISCLOSURE_FULL"] + tally["DISCLOSURE_PARTIAL"] > 0
     assert tally["with score"] > 0
     assert tally["with band"] > 0
+    assert tally["scored beside a withheld alias spelled as asked"] > 0
