@@ -15,13 +15,16 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from fedcli.processes import Service, ServiceFailed, fedgate_command
 from fedcli.synthetic import generate_country, sample_search
-from fedcore.keys import generate_signing_key
+from fedcore.directory import FORMAT as DIRECTORY_FORMAT
+from fedcore.directory import format_time, key_entry, sign_directory
+from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key
 from fedcore.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
 from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.prometheus import PrometheusServer, PrometheusUnavailable
@@ -95,6 +98,7 @@ class Trust:
     tls: bool
     https: bool = False
     gateway_key_id: str = "gw-demo-1"
+    federation_key_id: str = "federation-demo-1"
 
     @property
     def ca_certificate(self) -> Path:
@@ -103,15 +107,27 @@ class Trust:
 
     @property
     def public_keys(self) -> Path:
-        """`<key id>.pub.pem` of every signing key: what `fedgate verify --keys` needs."""
+        """`<key id>.pub.pem` of every signing key, the directory and the federation key: what verifiers get."""
         return self.root / "public"
+
+    @property
+    def directory(self) -> Path:
+        """The federation's signed directory of members: what `fedgate verify --directory` needs."""
+        return self.public_keys / "federation.json"
+
+    @property
+    def federation_key(self) -> Path:
+        """The federation's public key, which verifiers pin (`fedgate verify --federation-key`)."""
+        return self.public_keys / f"{self.federation_key_id}.pub.pem"
 
     def create(self, countries: list[str]) -> None:
         self.public_keys.mkdir(parents=True)
-        for key_id in [self.gateway_key_id, *(self.node_key_id(c) for c in countries)]:
+        keys = [self.federation_key_id, self.gateway_key_id, *(self.node_key_id(c) for c in countries)]
+        for key_id in keys:
             private_pem, public_pem = generate_signing_key()
             (self.root / f"{key_id}.pem").write_bytes(private_pem)
             (self.public_keys / f"{key_id}.pub.pem").write_bytes(public_pem)
+        self._sign_directory(countries)
         if self.tls or self.https:
             init_ca(self.root / "ca")
         if self.https:
@@ -123,14 +139,36 @@ class Trust:
                     self.root / "ca", self.root / "tls", country=country, hosts=["127.0.0.1", "localhost"]
                 )
 
+    def _sign_directory(self, countries: list[str]) -> None:
+        # Node addresses are known only once the nodes listen: the gateway's [nodes] tables give them.
+        since = datetime.now(UTC) - timedelta(minutes=1)
+
+        def entry(key_id: str) -> dict[str, Any]:
+            return key_entry(key_id, load_public_key(self.public_keys / f"{key_id}.pub.pem"), since)
+
+        content = {
+            "format": DIRECTORY_FORMAT,
+            "federation": "fedgate-demo",
+            "version": 1,
+            "issued_at": format_time(datetime.now(UTC)),
+            "members": [
+                {"country": c, "node_address": "", "answer_keys": [entry(self.node_key_id(c))]} for c in countries
+            ],
+            "gateway_keys": [entry(self.gateway_key_id)],
+        }
+        key = SigningKey(self.federation_key_id, load_private_key(self.root / f"{self.federation_key_id}.pem"))
+        self.directory.write_text(json.dumps(sign_directory(content, key), indent=2) + "\n")
+
+    def federation_table(self) -> str:
+        return f'[federation]\ndirectory = "{self.directory}"\nfederation_keys = ["{self.federation_key}"]\n\n'
+
     @staticmethod
     def node_key_id(country: str) -> str:
         return f"{country.lower()}-demo-1"
 
     def node_tables(self, country: str) -> str:
         tables = (
-            f'[gateway_keys]\n"{self.gateway_key_id}" = "{self.public_keys / (self.gateway_key_id + ".pub.pem")}"\n\n'
-            f'[signing]\nkey = "{self.root / (self.node_key_id(country) + ".pem")}"\n'
+            self.federation_table() + f'[signing]\nkey = "{self.root / (self.node_key_id(country) + ".pem")}"\n'
             f'key_id = "{self.node_key_id(country)}"\n\n'
         )
         if self.tls:
@@ -141,6 +179,7 @@ class Trust:
     def gateway_tables(self) -> str:
         tables = (
             f'[assertion]\nkey = "{self.root / (self.gateway_key_id + ".pem")}"\nkey_id = "{self.gateway_key_id}"\n\n'
+            + self.federation_table()
         )
         if self.tls:
             stem = self.root / "tls" / "gateway"
@@ -271,7 +310,8 @@ def build(
         "sample_search": sample,
         "work_dir": str(work),
         "tls": tls,
-        "verify_keys_dir": str(trust.public_keys),
+        "directory": str(trust.directory),
+        "federation_key": str(trust.federation_key),
     }
     if https:
         description["ca_certificate"] = str(trust.ca_certificate)

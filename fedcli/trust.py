@@ -1,14 +1,25 @@
-"""`fedgate pki init|issue` (a local federation CA and certificates) and `fedgate verify` (signed answers)."""
+"""`fedgate pki` (a local federation CA, certificates, keys), `fedgate federation` (the signed directory of
+members) and `fedgate verify` (saved answers against that directory)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from fedcore.answers import verify_saved_answer
-from fedcore.keys import KeyFileProblem, generate_signing_key, load_public_keys
+from fedcore.directory import (
+    DirectoryProblem,
+    content_from_members_file,
+    format_time,
+    load_directory,
+    load_federation_keys,
+    sign_directory,
+)
+from fedcore.evidence import answer_from_stream, verify_answer
+from fedcore.keys import KeyFileProblem, SigningKey, generate_signing_key, load_private_key
 from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.vocabulary import is_country_code
 
@@ -39,10 +50,34 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     keygen.add_argument("--out", type=Path, required=True, help="writes <key id>.pem and <key id>.pub.pem here")
     keygen.set_defaults(handler=run_signing_key)
 
-    verify = subparsers.add_parser("verify", help="check a saved /v1/search answer against the countries' keys")
-    verify.add_argument("answer", type=Path, help="the saved JSON answer")
-    verify.add_argument("--keys", type=Path, required=True, help="directory of <key id>.pub.pem files")
+    verify = subparsers.add_parser(
+        "verify", help="check a saved /v1/search answer (or saved stream) against the federation's signed directory"
+    )
+    verify.add_argument("answer", type=Path, help="the saved JSON answer, or the NDJSON lines of a streamed one")
+    verify.add_argument("--directory", type=Path, required=True, help="the federation's signed directory")
+    verify.add_argument(
+        "--federation-key",
+        type=Path,
+        action="append",
+        required=True,
+        help="the federation's public key, <key id>.pub.pem, obtained out of band (repeatable during a rotation)",
+    )
     verify.set_defaults(handler=run_verify)
+
+    federation = subparsers.add_parser("federation", help="the federation's signed directory of members")
+    federation_commands = federation.add_subparsers(dest="federation_command", required=True)
+    sign = federation_commands.add_parser(
+        "sign-directory", help="sign a directory from a members file (TOML): countries, node addresses, keys"
+    )
+    sign.add_argument("--members", type=Path, required=True, help="the members file (see docs in README)")
+    sign.add_argument("--key", type=Path, required=True, help="the federation's private signing key (PEM)")
+    sign.add_argument("--key-id", required=True, help="the federation key's id")
+    sign.add_argument("--out", type=Path, required=True, help="where to write the signed directory (JSON)")
+    sign.set_defaults(handler=run_sign_directory)
+    show = federation_commands.add_parser("show", help="check a directory's signature and list its members and keys")
+    show.add_argument("directory", type=Path)
+    show.add_argument("--federation-key", type=Path, action="append", required=True)
+    show.set_defaults(handler=run_show_directory)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -76,14 +111,60 @@ def run_signing_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_answer(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        answer = json.loads(text)
+    except json.JSONDecodeError:
+        # A streamed answer: one JSON object per line.
+        return answer_from_stream([json.loads(line) for line in text.splitlines() if line.strip()])
+    if not isinstance(answer, dict):
+        raise ValueError("the answer is not a JSON object")
+    return answer
+
+
 def run_verify(args: argparse.Namespace) -> int:
     try:
-        answer = json.loads(args.answer.read_text(encoding="utf-8"))
-        keys = load_public_keys(args.keys)
-    except (OSError, json.JSONDecodeError, KeyFileProblem) as error:
+        directory = load_directory(args.directory, load_federation_keys(args.federation_key))
+        answer = _read_answer(args.answer)
+    except (OSError, ValueError) as error:
+        # DirectoryProblem and JSONDecodeError are ValueErrors: the directory or the file is not usable.
         print(f"fedgate verify: {error}", file=sys.stderr)
         return 2
-    verdicts = verify_saved_answer(answer, keys)
-    for country, verdict in verdicts.items():
-        print(f"{country}: {verdict}")
-    return 1 if any(verdict == "altered" or verdict.startswith("unknown key") for verdict in verdicts.values()) else 0
+    findings = verify_answer(answer, directory)
+    for finding in findings:
+        print(finding)
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
+def run_sign_directory(args: argparse.Namespace) -> int:
+    try:
+        content = content_from_members_file(args.members, datetime.now(UTC))
+        signed = sign_directory(content, SigningKey(args.key_id, load_private_key(args.key)))
+    except (DirectoryProblem, KeyFileProblem) as error:
+        print(f"fedgate federation sign-directory: {error}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_suffix(args.out.suffix + ".partial")
+    partial.write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(args.out)
+    print(f"wrote {args.out} (version {content['version']}, {len(content['members'])} members)")
+    return 0
+
+
+def run_show_directory(args: argparse.Namespace) -> int:
+    try:
+        directory = load_directory(args.directory, load_federation_keys(args.federation_key))
+    except DirectoryProblem as error:
+        print(f"fedgate federation show: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"federation {directory.federation!r} version {directory.version}, issued {format_time(directory.issued_at)},"
+        f" signed by {directory.signed_by}"
+    )
+    for key in directory.gateway_keys:
+        print(f"  gateway  key {key.key_id}  valid {key.period()}")
+    for country, member in sorted(directory.members.items()):
+        for key in member.answer_keys:
+            print(f"  {country}       key {key.key_id}  valid {key.period()}  node {member.node_address or '-'}")
+    return 0

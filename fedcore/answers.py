@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import ed25519
-
+from fedcore.directory import format_time
 from fedcore.keys import SigningKey
 from fedcore.vocabulary import (
     DISCLOSURE_NAMES,
@@ -63,10 +62,12 @@ def canonical_content(
     refusal_reason: str,
     policy_revision: str,
     audit_entry_id: str,
+    signed_at: str,
     results: list[dict[str, Any]],
 ) -> bytes:
     document = {
         "query_id": query_id,
+        "signed_at": signed_at,
         "country": country,
         "status": status,
         "refusal_reason": refusal_reason,
@@ -86,11 +87,15 @@ def response_content(response: pb.SearchResponse) -> bytes:
         refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
         policy_revision=response.policy_revision,
         audit_entry_id=response.audit_entry_id,
+        signed_at=response.signed_at,
         results=[hit_document(hit) for hit in response.hits],
     )
 
 
 def sign_response(response: pb.SearchResponse, key: SigningKey) -> None:
+    """Signs with the moment of signing inside the signature: a verifier accepts it only under a key of this
+    country that was valid then (fedcore.directory)."""
+    response.signed_at = format_time(datetime.now(UTC))
     response.signing_key_id = key.key_id
     response.signature = key.sign(response_content(response))
 
@@ -101,37 +106,3 @@ def encode_signature(signature: bytes) -> str:
 
 def decode_signature(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def verify_saved_answer(answer: dict[str, Any], keys: dict[str, ed25519.Ed25519PublicKey]) -> dict[str, str]:
-    """Per country of a saved /v1/search answer: "intact", "altered", "unsigned" or "unknown key <id>"."""
-    verdicts: dict[str, str] = {}
-    results = answer.get("results", [])
-    for country, entry in sorted(answer.get("countries", {}).items()):
-        if entry.get("status") not in SIGNED_STATUSES or not entry.get("signature"):
-            verdicts[country] = "unsigned"
-            continue
-        key = keys.get(entry.get("key_id", ""))
-        if key is None:
-            verdicts[country] = f"unknown key {entry.get('key_id')!r}"
-            continue
-        content = canonical_content(
-            query_id=answer.get("query_id", ""),
-            country=country,
-            status=entry["status"],
-            refusal_reason=entry.get("refusal_reason", ""),
-            policy_revision=entry.get("policy_revision", ""),
-            audit_entry_id=entry.get("audit_entry_id", ""),
-            results=[
-                {name: value for name, value in result.items() if name != "country"}
-                for result in results
-                if result.get("country") == country
-            ],
-        )
-        try:
-            key.verify(decode_signature(entry["signature"]), content)
-        except (InvalidSignature, ValueError):
-            verdicts[country] = "altered"
-        else:
-            verdicts[country] = "intact"
-    return verdicts

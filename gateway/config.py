@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
+from fedcore.directory import Directory, configured_directory
 from fedcore.keys import KeyFileProblem, SigningKey, load_private_key
 from fedcore.pki import (
     GATEWAY_IDENTITY,
@@ -121,21 +123,48 @@ def _issuers(root: Section, base: Path) -> dict[str, IssuerConfig]:
     return issuers
 
 
-def _nodes(root: Section) -> dict[str, NodeEntry]:
+def _nodes(root: Section, directory: Directory | None) -> dict[str, NodeEntry]:
+    """Nodes by country: the directory's members at their listed addresses, and [nodes.XX] tables (without a
+    directory, the only source; with one, they may only give a member another address, e.g. an internal name)."""
     nodes: dict[str, NodeEntry] = {}
-    table = root.section("nodes", required=True)
+    if directory is not None:
+        nodes = {
+            country: NodeEntry(country, member.node_address)
+            for country, member in sorted(directory.members.items())
+            if member.node_address
+        }
+    table = root.section("nodes", required=directory is None)
     for country in table.names():
         entry = table.section(country)
         if not is_country_code(country):
             raise entry.fail("", f"is not a country: node tables are named by ISO 3166-1 alpha-2 code ({country!r})")
+        if directory is not None and country not in directory.members:
+            raise entry.fail("", f"{country} is not a member in the federation's directory")
         address = entry.string("address", required=True)
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit():
-            raise entry.fail("address", f'must look like "127.0.0.1:7001", got {address!r}')
         nodes[country] = NodeEntry(country, address)
+    for country, node in nodes.items():
+        host, _, port = node.address.rpartition(":")
+        if not host or not port.isdigit():
+            raise table.section(country).fail("address", f'must look like "127.0.0.1:7001", got {node.address!r}')
     if not nodes:
         raise table.fail("", "must register at least one country node")
     return nodes
+
+
+def _directory(root: Section, base: Path, assertion_key: SigningKey) -> Directory | None:
+    """The federation's signed directory, if configured; the gateway's assertion key must be listed, valid now."""
+    federation = root.section("federation")
+    if not federation.names():
+        return None
+    directory = configured_directory(federation, base)
+    key = directory.gateway_key(assertion_key.key_id)
+    if key is None or not key.valid_at(datetime.now(UTC)):
+        raise federation.fail(
+            "directory",
+            f"does not list the gateway's assertion key {assertion_key.key_id!r} as valid now: "
+            "nodes would refuse its assertions and verifiers its answers",
+        )
+    return directory
 
 
 def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
@@ -217,7 +246,7 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         max_body_bytes=max_body_bytes,
         audience=audience,
         issuers=_issuers(root, base),
-        nodes=_nodes(root),
+        nodes=_nodes(root, _directory(root, base, assertion_key)),
         default_timeout_ms=default_timeout_ms,
         min_timeout_ms=min_timeout_ms,
         max_timeout_ms=max_timeout_ms,

@@ -19,7 +19,16 @@ from gateway.auth import Investigator
 from gateway.errors import Forbidden, ServiceUnavailable, TooManyRequests
 from gateway.nodes import CountryAnswer
 from gateway.request import SearchSpec, parse_search, read_json_object
-from gateway.search import country_answers, country_json, hit_json, is_partial, new_query_id, node_request, ranked
+from gateway.search import (
+    country_answers,
+    country_json,
+    gateway_signature,
+    hit_json,
+    is_partial,
+    new_query_id,
+    node_request,
+    ranked,
+)
 from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES, RATE_LIMITS
 
 logger = logging.getLogger("fedgate.gateway")
@@ -102,13 +111,16 @@ async def search(request: web.Request) -> web.Response:
             answers.append(answer)
     _record_search(request, investigator, spec, query_id, answers, started, stream=False)
     by_country = {answer.country: answer for answer in answers}
+    countries = {country: country_json(by_country[country]) for country in spec.countries}
     return web.json_response(
         {
             "query_id": query_id,
             "purpose": spec.purpose,
             "partial": is_partial(answers),
             "results": ranked([hit_json(answer.country, hit) for answer in answers for hit in answer.hits]),
-            "countries": {country: country_json(by_country[country]) for country in spec.countries},
+            "requested": spec.countries,
+            "countries": countries,
+            "gateway": gateway_signature(request.app[CONFIG].assertion_key, query_id, spec, countries),
         }
     )
 
@@ -134,6 +146,7 @@ async def search_stream(request: web.Request) -> web.StreamResponse:
             line["results"] = ranked([hit_json(answer.country, hit) for hit in answer.hits])
             await response.write(_line(line))
     _record_search(request, investigator, spec, query_id, answers, started, stream=True)
+    countries = {answer.country: country_json(answer) for answer in answers}
     await response.write(
         _line(
             {
@@ -143,7 +156,9 @@ async def search_stream(request: web.Request) -> web.StreamResponse:
                 "partial": is_partial(answers),
                 "hits": sum(len(answer.hits) for answer in answers),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-                "countries": {answer.country: country_json(answer) for answer in answers},
+                "requested": spec.countries,
+                "countries": countries,
+                "gateway": gateway_signature(request.app[CONFIG].assertion_key, query_id, spec, countries),
             }
         )
     )

@@ -91,6 +91,7 @@ class CountryAnswer:
     message: str = ""
     signature: bytes = b""
     signing_key_id: str = ""
+    signed_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class NodeClient:
                 audit_entry_id=response.audit_entry_id,
                 signature=response.signature,
                 signing_key_id=response.signing_key_id,
+                signed_at=response.signed_at,
             )
         if result.status in NODE_FAILURES:
             self.breaker.record_failure()

@@ -66,6 +66,18 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
             "description": "The country's Ed25519 signature (base64url) over its part of this answer.",
         },
         "key_id": {"type": "string", "description": "Which of the country's keys made the signature."},
+        "signed_at": {
+            "type": "string",
+            "description": "When the country signed (RFC 3339, UTC; signed): its key must have been valid then.",
+        },
+    }
+    evidence = {
+        "requested": {
+            "type": "array",
+            "items": {"type": "string", "enum": countries},
+            "description": "The countries the search went to; each has an entry in `countries`.",
+        },
+        "gateway": _ref("GatewaySignature"),
     }
     country_required = ["status", "latency_ms", "hits", "policy_revision"]
     return {
@@ -208,7 +220,20 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
                     "propertyNames": {"enum": countries},
                     "additionalProperties": _ref("CountryResult"),
                 },
+                **evidence,
             }
+        ),
+        "GatewaySignature": _object(
+            {
+                "key_id": {"type": "string", "description": "The gateway key (listed in the federation's directory)."},
+                "signed_at": {"type": "string", "description": "When the gateway signed (RFC 3339, UTC)."},
+                "signature": {
+                    "type": "string",
+                    "description": "Ed25519 (base64url) over the query id, purpose, requested countries and each "
+                    "country's status and signature: `fedgate verify` checks it against the directory.",
+                },
+            },
+            required=["key_id", "signed_at", "signature"],
         ),
         "CountryLine": _object(
             {
@@ -233,6 +258,7 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
                     "propertyNames": {"enum": countries},
                     "additionalProperties": _ref("CountryResult"),
                 },
+                **evidence,
             }
         ),
         "StreamLine": {"oneOf": [_ref("CountryLine"), _ref("SummaryLine")]},

@@ -9,6 +9,8 @@ from typing import Any
 
 from fedcore.answers import encode_signature, hit_document
 from fedcore.assertion import request_digest
+from fedcore.evidence import sign_envelope
+from fedcore.keys import SigningKey
 from fedcore.vocabulary import CLEARANCES, PURPOSES
 from fedgate.v1 import node_pb2 as pb
 from gateway.auth import Investigator
@@ -105,7 +107,17 @@ def country_json(answer: CountryAnswer) -> dict[str, Any]:
     if answer.signature:
         entry["signature"] = encode_signature(answer.signature)
         entry["key_id"] = answer.signing_key_id
+        entry["signed_at"] = answer.signed_at
     return entry
+
+
+def gateway_signature(
+    key: SigningKey, query_id: str, spec: SearchSpec, countries: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """The gateway's word on the search as a whole: which countries were asked and how each answered."""
+    return sign_envelope(
+        query_id=query_id, purpose=spec.purpose, requested=spec.countries, countries=countries, key=key
+    )
 
 
 BAND_RANK = {"strong": 1, "possible": 2}

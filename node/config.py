@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from fedcore.config import ConfigError, Section, load_toml, parse_listen_address
+from fedcore.directory import configured_directory
 from fedcore.keys import KeyFileProblem, SigningKey, load_private_key, load_public_key
 from fedcore.pki import GATEWAY_IDENTITY, CertificateProblem, TlsMaterial, load_tls_material, node_identity
 from fedcore.query import QueryLimits
@@ -77,6 +79,26 @@ def _country(section: Section, key: str) -> str:
     return code
 
 
+def _keys_from_directory(
+    federation: Section, base: Path, country: str, signing_key: SigningKey
+) -> dict[str, ed25519.Ed25519PublicKey]:
+    """The gateway's assertion keys valid now, from the federation's signed directory; the node's own answer
+    key must be listed there for its country (otherwise nobody could verify its answers)."""
+    directory = configured_directory(federation, base)
+    now = datetime.now(UTC)
+    key = directory.answer_key(country, signing_key.key_id)
+    if key is None or not key.valid_at(now):
+        raise federation.fail(
+            "directory",
+            f"does not list the node's signing key {signing_key.key_id!r} for {country} as valid now: "
+            "its answers would not verify",
+        )
+    gateway_keys = {key.key_id: key.public_key for key in directory.gateway_keys if key.valid_at(now)}
+    if not gateway_keys:
+        raise federation.fail("directory", "lists no gateway key valid now")
+    return gateway_keys
+
+
 def read_node_config(root: Section, base: Path) -> NodeConfig:
     node = root.section("node", required=True)
     country = _country(node, "country")
@@ -134,22 +156,28 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         parse_listen_address(metrics_section, "listen", "127.0.0.1:0") if metrics_section.has("listen") else None
     )
 
-    keys = root.section("gateway_keys", required=True)
-    gateway_keys: dict[str, ed25519.Ed25519PublicKey] = {}
-    for key_id in keys.names():
-        try:
-            gateway_keys[key_id] = load_public_key(keys.path(key_id, base))
-        except KeyFileProblem as error:
-            raise keys.fail(key_id, f"is unusable: {error}") from error
-    if not gateway_keys:
-        raise keys.fail("", "must list at least one gateway key (key id = public key file)")
-
     signing = root.section("signing", required=True)
     key_id = signing.string("key_id", required=True)
     try:
         signing_key = SigningKey(key_id, load_private_key(signing.path("key", base)))
     except KeyFileProblem as error:
         raise signing.fail("key", f"is unusable: {error}") from error
+
+    federation = root.section("federation")
+    if federation.names():
+        if root.has("gateway_keys"):
+            raise federation.fail("directory", "replaces [gateway_keys]: give one or the other, not both")
+        gateway_keys = _keys_from_directory(federation, base, country, signing_key)
+    else:
+        keys = root.section("gateway_keys", required=True)
+        gateway_keys = {}
+        for name in keys.names():
+            try:
+                gateway_keys[name] = load_public_key(keys.path(name, base))
+            except KeyFileProblem as error:
+                raise keys.fail(name, f"is unusable: {error}") from error
+        if not gateway_keys:
+            raise keys.fail("", "must list at least one gateway key (key id = public key file)")
 
     tls_section = root.section("tls")
     tls: TlsMaterial | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import shutil
 import signal
@@ -25,7 +26,9 @@ from openapi_core.testing import MockRequest, MockResponse
 from bench.netfaults import DelayProxy
 from fedcli.processes import Service, fedgate_command
 from fedcore.assertion import make_assertion
-from fedcore.keys import SigningKey, generate_signing_key, load_private_key
+from fedcore.directory import FORMAT as DIRECTORY_FORMAT
+from fedcore.directory import format_time, key_entry, sign_directory
+from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key
 from fedcore.opa import OpaServer, ensure_opa
 from fedcore.pki import IssuedFiles, init_ca, issue_certificate
 from fedgate.v1 import node_pb2 as pb
@@ -46,10 +49,11 @@ class TestKeys:
 
     def __init__(self) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="fedgate-test-keys-"))
-        self.public = self.directory / "public"  # `<key id>.pub.pem`: what `fedgate verify --keys` reads
+        self.public = self.directory / "public"  # `<key id>.pub.pem`
         self.public.mkdir()
         self.gateway = self.create("gw-test-1")
         self.gateway_next = self.create("gw-test-2")  # for rotation tests
+        self.federation = self.create("federation-test-1")  # signs the federation's directory
 
     def create(self, key_id: str) -> SigningKey:
         private_pem, public_pem = generate_signing_key()
@@ -68,6 +72,42 @@ class TestKeys:
         if not self.private_path(key_id).exists():
             self.create(key_id)
         return key_id
+
+    def write_directory(
+        self,
+        path: Path,
+        answer_keys: dict[str, list[tuple[str, datetime.datetime, datetime.datetime | None]]],
+        gateway_keys: tuple[str, ...] = ("gw-test-1", "gw-test-2"),
+        version: int = 1,
+    ) -> Path:
+        """A directory signed by the test federation key: per country its answer keys (key id, valid from,
+        valid until), and the gateway's keys valid since a day ago."""
+        since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+        content = {
+            "format": DIRECTORY_FORMAT,
+            "federation": "fedgate-test",
+            "version": version,
+            "issued_at": format_time(datetime.datetime.now(datetime.UTC)),
+            "members": [
+                {
+                    "country": country,
+                    "node_address": "",
+                    "answer_keys": [
+                        key_entry(key_id, load_public_key(self.public_path(key_id)), valid_from, valid_until)
+                        for key_id, valid_from, valid_until in keys
+                    ],
+                }
+                for country, keys in sorted(answer_keys.items())
+            ],
+            "gateway_keys": [key_entry(k, load_public_key(self.public_path(k)), since) for k in gateway_keys],
+        }
+        path.write_text(json.dumps(sign_directory(content, self.federation)))
+        return path
+
+    def directory_for(self, path: Path, countries: tuple[str, ...]) -> Path:
+        """Each country with its usual test key, valid since a day ago."""
+        since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+        return self.write_directory(path, {c: [(self.node_key_id(c), since, None)] for c in countries})
 
 
 KEYS = TestKeys()
@@ -128,6 +168,15 @@ def write_node_config(
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "node.toml"
     node_key = signing_key_id or KEYS.node_key_id(country)
+    # A [federation] directory replaces the hand-kept [gateway_keys].
+    gateway_keys = (
+        ""
+        if "[federation]" in extra
+        else f"""[gateway_keys]
+"{KEYS.gateway.key_id}" = "{KEYS.public_path(KEYS.gateway.key_id)}"
+"{KEYS.gateway_next.key_id}" = "{KEYS.public_path(KEYS.gateway_next.key_id)}"
+"""
+    )
     path.write_text(
         f"""
 [node]
@@ -144,10 +193,7 @@ audit_path = "audit.sqlite"
 url = "{opa_url}"
 timeout_ms = 2000
 
-[gateway_keys]
-"{KEYS.gateway.key_id}" = "{KEYS.public_path(KEYS.gateway.key_id)}"
-"{KEYS.gateway_next.key_id}" = "{KEYS.public_path(KEYS.gateway_next.key_id)}"
-
+{gateway_keys}
 [signing]
 key = "{KEYS.private_path(node_key)}"
 key_id = "{node_key}"

@@ -70,13 +70,15 @@ def test_demo_comes_up_answers_the_sample_search_and_stops_cleanly(tmp_path: Pat
         saved = tmp_path / "answer.json"
         saved.write_text(json.dumps(answer))
         verified = subprocess.run(
-            fedgate_command("verify", str(saved), "--keys", ready["verify_keys_dir"]),
+            fedgate_command(
+                "verify", str(saved), "--directory", ready["directory"], "--federation-key", ready["federation_key"]
+            ),
             capture_output=True,
             text=True,
             timeout=60,
         )
         assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert verified.stdout.count(": intact") == len(ready["countries"])
+        assert verified.stdout.count(": intact") == len(ready["countries"]) + 1  # and the gateway's envelope
         with urllib.request.urlopen(ready["gateway_metrics_url"], timeout=10) as response:
             assert b"fedgate_gateway_searches_total" in response.read()
 
