@@ -276,7 +276,7 @@ def shown(answer: pb.SearchResponse) -> dict[str, Any]:
     not), bands, released and withheld properties and match evidence."""
     copy = pb.SearchResponse()
     copy.CopyFrom(answer)
-    for field in ("query_id", "audit_entry_id", "signature"):
+    for field in ("query_id", "audit_entry_id", "signature", "signed_at"):
         copy.ClearField(field)
     return MessageToDict(copy)
 
