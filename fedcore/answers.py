@@ -1,8 +1,9 @@
 """A country's answer in API form, and the canonical form of it that the country signs and anyone can verify.
 
 The signed content is built from exactly what the gateway's JSON answer shows of that country (its status,
-refusal reason, policy revision, audit entry and hits), so a saved answer can be checked offline against
-the country's public key: the gateway cannot alter, add or drop anything a country released unnoticed.
+refusal reason, policy revision, audit entry with its place and hash in the country's audit chain, and hits),
+so a saved answer can be checked offline against the country's public key: the gateway cannot alter, add or
+drop anything a country released unnoticed, and the country cannot later drop or rewrite that audit entry.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def canonical_content(
     refusal_reason: str,
     policy_revision: str,
     audit_entry_id: str,
+    audit_seq: int,
+    audit_hash: str,
     results: list[dict[str, Any]],
 ) -> bytes:
     document = {
@@ -72,6 +75,8 @@ def canonical_content(
         "refusal_reason": refusal_reason,
         "policy_revision": policy_revision,
         "audit_entry_id": audit_entry_id,
+        "audit_seq": audit_seq,
+        "audit_hash": audit_hash,
         "results": sorted(results, key=lambda result: result["record_ref"]),
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -86,6 +91,8 @@ def response_content(response: pb.SearchResponse) -> bytes:
         refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
         policy_revision=response.policy_revision,
         audit_entry_id=response.audit_entry_id,
+        audit_seq=response.audit_seq,
+        audit_hash=response.audit_hash,
         results=[hit_document(hit) for hit in response.hits],
     )
 
@@ -122,6 +129,8 @@ def verify_saved_answer(answer: dict[str, Any], keys: dict[str, ed25519.Ed25519P
             refusal_reason=entry.get("refusal_reason", ""),
             policy_revision=entry.get("policy_revision", ""),
             audit_entry_id=entry.get("audit_entry_id", ""),
+            audit_seq=entry.get("audit_seq", 0),
+            audit_hash=entry.get("audit_hash", ""),
             results=[
                 {name: value for name, value in result.items() if name != "country"}
                 for result in results

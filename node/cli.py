@@ -10,8 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fedcore.config import ConfigError
+from fedcore.keys import KeyFileProblem, load_public_keys
 from fedcore.logs import configure_logging
-from node.audit import AuditError, export_entries, verify_chain, walk_chain
+from node.audit import AuditError, export_entries, walk_chain
+from node.audit_verify import AnchoredReport, verify_anchored
+from node.checkpoints import CheckpointProblem, parse_checkpoint, read_checkpoint_lines
 from node.config import load_node_config
 from node.server import serve
 from node.store import StoreError, import_lines
@@ -40,7 +43,31 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     source = verify_parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", type=Path, help="node.toml: verify the node's audit log")
     source.add_argument("--export", type=Path, help="verify an exported JSON lines file offline")
+    verify_parser.add_argument(
+        "--checkpoints",
+        type=Path,
+        help="signed checkpoints to hold the chain against (default: audit.checkpoints_path)",
+    )
+    verify_parser.add_argument(
+        "--anchors",
+        type=Path,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="FILE",
+        help="the gateway's search log (JSON lines) or saved /v1/search answers (JSON)",
+    )
+    verify_parser.add_argument(
+        "--keys", type=Path, help="directory of <key id>.pub.pem (default: the public half of the node's key)"
+    )
     verify_parser.set_defaults(handler=run_audit_verify)
+
+    checkpoints_parser = audit_commands.add_parser(
+        "checkpoints", help="print the signed checkpoints (JSON lines) for a custodian off the node"
+    )
+    checkpoints_parser.add_argument("--config", type=Path, required=True, help="node.toml")
+    checkpoints_parser.add_argument("--after-seq", type=int, default=0, help="only checkpoints of later entries")
+    checkpoints_parser.set_defaults(handler=run_audit_checkpoints)
 
     export_parser = audit_commands.add_parser("export", help="write entries as JSON lines for offline review")
     export_parser.add_argument("--config", type=Path, required=True, help="node.toml")
@@ -115,6 +142,8 @@ def run_audit_export(args: argparse.Namespace) -> int:
 
 def run_audit_verify(args: argparse.Namespace) -> int:
     if args.export is not None:
+        if args.checkpoints or args.anchors or args.keys:
+            raise AuditError("--checkpoints, --anchors and --keys go with --config (an export is checked alone)")
         try:
             with args.export.open(encoding="utf-8") as handle:
                 report = walk_chain((json.loads(line) for line in handle if line.strip()), anchored=False)
@@ -122,9 +151,7 @@ def run_audit_verify(args: argparse.Namespace) -> int:
             raise AuditError(f"{args.export} cannot be read as exported entries: {error}") from error
         source = str(args.export)
     else:
-        config = load_node_config(args.config)
-        report = verify_chain(config.audit_path)
-        source = str(config.audit_path)
+        return _verify_node_audit(args)
     if report.intact:
         print(f"audit log intact: {report.entries} entries ({source})")
         return 0
@@ -133,6 +160,70 @@ def run_audit_verify(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 2
+
+
+def _verify_node_audit(args: argparse.Namespace) -> int:
+    config = load_node_config(args.config)
+    if args.keys is not None:
+        try:
+            keys = load_public_keys(args.keys)
+        except KeyFileProblem as error:
+            raise AuditError(f"--keys {args.keys}: {error}") from error
+    else:
+        keys = {config.signing_key.key_id: config.signing_key.private_key.public_key()}
+    report = verify_anchored(
+        config.audit_path,
+        args.checkpoints or config.audit.checkpoints_path,
+        args.anchors,
+        keys,
+        config.country,
+        checkpoints_required=args.checkpoints is not None,
+        checkpoint_every_entries=config.audit.checkpoint_every_entries,
+    )
+    return _print_anchored(report, str(config.audit_path))
+
+
+def _print_anchored(report: AnchoredReport, source: str) -> int:
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    latest = report.latest_checkpoint.seq if report.latest_checkpoint else "none"
+    summary = f"{report.entries} entries, latest checkpoint seq {latest}, {report.anchors_checked} anchors checked"
+    if report.intact:
+        print(f"audit log intact ({summary}): {source}")
+        return 0
+    first, *others = report.ordered_findings()
+    where = f" at entry {first.seq}" if first.seq is not None else ""
+    print(f"audit log BROKEN{where}: {first.problem}", file=sys.stderr)
+    for finding in others:
+        print(
+            f"  also{f' at entry {finding.seq}' if finding.seq is not None else ''}: {finding.problem}", file=sys.stderr
+        )
+    print(f"({summary}): {source}", file=sys.stderr)
+    return 2
+
+
+def run_audit_checkpoints(args: argparse.Namespace) -> int:
+    """The checkpoints file as it is, line for line (what a custodian's copy must match), after a seq."""
+    config = load_node_config(args.config)
+    path = config.audit.checkpoints_path
+    try:
+        lines = read_checkpoint_lines(path)
+    except FileNotFoundError:
+        print(f"no checkpoints yet ({path} does not exist)", file=sys.stderr)
+        return 0
+    except (OSError, UnicodeDecodeError) as error:
+        raise AuditError(f"checkpoints {path} cannot be read: {error}") from error
+    printed = 0
+    for number, line in lines:
+        try:
+            seq = parse_checkpoint(line).seq
+        except CheckpointProblem as error:
+            raise AuditError(f"{path}:{number}: not a checkpoint: {error}") from error
+        if seq > args.after_seq:
+            sys.stdout.write(line if line.endswith("\n") else line + "\n")
+            printed += 1
+    print(f"{printed} checkpoint(s) from {path}", file=sys.stderr)
+    return 0
 
 
 HANDLED_ERRORS = (ConfigError, StoreError, AuditError)
