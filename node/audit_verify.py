@@ -166,7 +166,12 @@ def check_evidence(head_seq: int, lookup: Lookup, evidence: list[Evidence]) -> l
         first, last = beyond[0], beyond[-1]
         vouched = f"{first.source} vouches for entry {first.seq}"
         if len(beyond) > 1:
-            vouched += f" ({len(beyond) - 1} more, up to entry {last.seq} by {last.source})"
+            others = (
+                "1 other anchor or checkpoint"
+                if len(beyond) == 2
+                else f"{len(beyond) - 1} other anchors or checkpoints"
+            )
+            vouched += f" (and {others} up to entry {last.seq})"
         if head_seq == 0:
             findings.append(
                 Finding(1, f"every entry was deleted: the audit log holds none, but {vouched}; first missing: 1")
@@ -194,14 +199,19 @@ def check_evidence(head_seq: int, lookup: Lookup, evidence: list[Evidence]) -> l
     if differing:
         bad, how = differing[0]
         good = max((item.seq for item in agreeing if item.seq < bad.seq), default=0)
-        where = f"entry {bad.seq}" if good == bad.seq - 1 else f"an entry from {good + 1} to {bad.seq}"
+        where = f"entry {bad.seq}" if good == bad.seq - 1 else f"one of entries {good + 1} to {bad.seq}"
         label = "removed" if lookup(bad.seq) is None else "rewritten"
+        context = []
+        if len(differing) > 1:
+            later = len(differing) - 1
+            context.append(f"{later} later {'entry differs' if later == 1 else 'entries differ'} too")
+        if good:
+            context.append(f"entry {good} still agrees")
         findings.append(
             Finding(
                 good + 1,
-                f"{label}: entry {bad.seq} {how}, against {bad.source}; the chain was altered from {where}"
-                + (f" ({len(differing) - 1} more entries differ)" if len(differing) > 1 else "")
-                + (f"; entry {good} still agrees" if good else ""),
+                f"{label}: entry {bad.seq} {how} ({bad.source}); the chain was altered from {where} on"
+                + (f" ({'; '.join(context)})" if context else ""),
             )
         )
     return findings

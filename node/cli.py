@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from fedcore.config import ConfigError
 from fedcore.keys import KeyFileProblem, load_public_keys
 from fedcore.logs import configure_logging
@@ -43,6 +45,10 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     source = verify_parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", type=Path, help="node.toml: verify the node's audit log")
     source.add_argument("--export", type=Path, help="verify an exported JSON lines file offline")
+    source.add_argument(
+        "--audit-file", type=Path, help="a copy of the audit file, off the node (with --country, --keys, --checkpoints)"
+    )
+    verify_parser.add_argument("--country", help="with --audit-file: the node's country (ISO 3166-1 alpha-2)")
     verify_parser.add_argument(
         "--checkpoints",
         type=Path,
@@ -142,8 +148,8 @@ def run_audit_export(args: argparse.Namespace) -> int:
 
 def run_audit_verify(args: argparse.Namespace) -> int:
     if args.export is not None:
-        if args.checkpoints or args.anchors or args.keys:
-            raise AuditError("--checkpoints, --anchors and --keys go with --config (an export is checked alone)")
+        if args.checkpoints or args.anchors or args.keys or args.country:
+            raise AuditError("--checkpoints, --anchors, --keys and --country do not go with --export")
         try:
             with args.export.open(encoding="utf-8") as handle:
                 report = walk_chain((json.loads(line) for line in handle if line.strip()), anchored=False)
@@ -163,24 +169,35 @@ def run_audit_verify(args: argparse.Namespace) -> int:
 
 
 def _verify_node_audit(args: argparse.Namespace) -> int:
-    config = load_node_config(args.config)
+    """On the node (--config) or on a custodian's machine with copies of its files (--audit-file)."""
+    keys: dict[str, ed25519.Ed25519PublicKey] = {}
     if args.keys is not None:
         try:
             keys = load_public_keys(args.keys)
         except KeyFileProblem as error:
             raise AuditError(f"--keys {args.keys}: {error}") from error
+    if args.audit_file is not None:
+        if not (args.country and args.keys and args.checkpoints):
+            raise AuditError("--audit-file needs --country, --keys and --checkpoints (there is no node.toml to read)")
+        audit_path, checkpoints_path, country, every = args.audit_file, args.checkpoints, args.country, None
     else:
-        keys = {config.signing_key.key_id: config.signing_key.private_key.public_key()}
+        if args.country:
+            raise AuditError("--country goes with --audit-file (node.toml names the node's country)")
+        config = load_node_config(args.config)
+        keys = keys or {config.signing_key.key_id: config.signing_key.private_key.public_key()}
+        audit_path, country = config.audit_path, config.country
+        checkpoints_path = args.checkpoints or config.audit.checkpoints_path
+        every = config.audit.checkpoint_every_entries
     report = verify_anchored(
-        config.audit_path,
-        args.checkpoints or config.audit.checkpoints_path,
+        audit_path,
+        checkpoints_path,
         args.anchors,
         keys,
-        config.country,
+        country,
         checkpoints_required=args.checkpoints is not None,
-        checkpoint_every_entries=config.audit.checkpoint_every_entries,
+        checkpoint_every_entries=every,
     )
-    return _print_anchored(report, str(config.audit_path))
+    return _print_anchored(report, str(audit_path))
 
 
 def _print_anchored(report: AnchoredReport, source: str) -> int:
