@@ -23,7 +23,7 @@ from fedcore.answers import verify_saved_answer
 from fedcore.config import ConfigError
 from fedcore.keys import load_public_keys
 from node.audit import AuditLog, entry_hash, verify_chain
-from node.audit_verify import Evidence, StoredEntry, check_evidence
+from node.audit_verify import Evidence, StoredEntry, check_evidence, read_anchors
 from node.checkpoints import Checkpointer, parse_checkpoint
 from node.config import load_node_config
 from tests.conftest import KEYS, IssuerKeys, write_node_config
@@ -260,6 +260,29 @@ def test_the_first_differing_anchor_after_the_last_agreeing_one_is_named() -> No
     assert finding.seq == 4
     assert "rewritten: entry 5" in finding.problem
     assert "altered from one of entries 4 to 5 on (1 later entry differs too; entry 3 still agrees)" in finding.problem
+
+
+def test_anchors_are_read_from_a_saved_answer_a_search_log_and_a_saved_stream(tmp_path: Path) -> None:
+    france = {"status": "hit", "audit_entry_id": "e7", "audit_seq": 7, "audit_hash": "h7"}
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps({"query_id": "q1", "countries": {"FR": france, "DE": {**france, "audit_seq": 9}}}))
+    log = tmp_path / "searches.jsonl"
+    log.write_text(
+        json.dumps({"event": "search", "audit_anchors": {"FR": {"entry_id": "e8", "seq": 8, "hash": "h8"}}})
+        + "\n"
+        + json.dumps({"event": "search", "audit_anchors": {}})  # France timed out: no anchor
+        + "\n"
+    )
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text(
+        json.dumps({"type": "country", "country": "FR", **france, "audit_seq": 9, "audit_hash": "h9"})
+        + "\n"
+        + json.dumps({"type": "summary", "countries": {"FR": france}})
+        + "\n"
+    )
+    assert read_anchors(answer, "FR") == [Evidence(7, "h7", "e7", "answer.json (query q1)")]
+    assert read_anchors(log, "FR") == [Evidence(8, "h8", "e8", "searches.jsonl line 1")]
+    assert read_anchors(stream, "FR") == [Evidence(9, "h9", "e7", "stream.jsonl line 1")]
 
 
 def test_the_writer_signs_the_head_when_due_and_when_closing(tmp_path: Path) -> None:
