@@ -68,17 +68,20 @@ def canonical_content(
     audit_hash: str,
     results: list[dict[str, Any]],
 ) -> bytes:
-    document = {
+    document: dict[str, Any] = {
         "query_id": query_id,
         "country": country,
         "status": status,
         "refusal_reason": refusal_reason,
         "policy_revision": policy_revision,
         "audit_entry_id": audit_entry_id,
-        "audit_seq": audit_seq,
-        "audit_hash": audit_hash,
         "results": sorted(results, key=lambda result: result["record_ref"]),
     }
+    # Every entry has a seq from 1 on: a node that signs without one (older than anchors) signs without them,
+    # so answers it signed still verify; one that signs with them cannot have them stripped unnoticed.
+    if audit_seq or audit_hash:
+        document["audit_seq"] = audit_seq
+        document["audit_hash"] = audit_hash
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -159,6 +159,9 @@ def test_a_signed_answer_carries_its_entry_seq_and_hash(recorded: Recorded) -> N
         # The seq and hash are signed: a country cannot disown the entry, nor can the gateway move it.
         france["audit_seq"] = number + 1
         assert verify_saved_answer(answer, keys) == {"FR": "altered"}
+        # Nor can the gateway drop them: an answer without its anchor is not the answer the country signed.
+        del france["audit_seq"], france["audit_hash"]
+        assert verify_saved_answer(answer, keys) == {"FR": "altered"}
     # The gateway's own log keeps the same anchors, and no record content.
     lines = [json.loads(line) for line in recorded.search_log.read_text().splitlines()]
     assert [line["audit_anchors"]["FR"]["seq"] for line in lines] == list(range(1, SEARCHES + 1))
