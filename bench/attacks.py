@@ -50,7 +50,7 @@ PERSON = model.schemata["Person"]
 PETROV = PERSONS_OF_INTEREST[0]
 NOBODY = "Zorvak Quinnelbry"  # a name no synthetic record is close to
 # What leaves a search's answer without telling anything about the records.
-PER_SEARCH = ("latency_ms", "audit_entry_id", "signature", "key_id", "signed_at")
+PER_SEARCH = ("latency_ms", "audit_entry_id", "audit_seq", "audit_hash", "signature", "key_id", "signed_at")
 DEMO_START_S = 300.0
 SEARCH_TIMEOUT_S = 30.0
 # A looser look at the letters before a name is scored: records below it are not named alike.

@@ -1,8 +1,9 @@
 """A country's answer in API form, and the canonical form of it that the country signs and anyone can verify.
 
 The signed content is built from exactly what the gateway's JSON answer shows of that country (its status,
-refusal reason, policy revision, audit entry and hits), so a saved answer can be checked offline against
-the country's public key: the gateway cannot alter, add or drop anything a country released unnoticed.
+refusal reason, policy revision, audit entry with its place and hash in the country's audit chain, and hits),
+so a saved answer can be checked offline against the country's public key: the gateway cannot alter, add or
+drop anything a country released unnoticed, and the country cannot later drop or rewrite that audit entry.
 """
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ def canonical_content(
     policy_revision: str,
     audit_entry_id: str,
     signed_at: str,
+    audit_seq: int,
+    audit_hash: str,
     results: list[dict[str, Any]],
 ) -> bytes:
-    document = {
+    document: dict[str, Any] = {
         "query_id": query_id,
         "signed_at": signed_at,
         "country": country,
@@ -75,6 +78,11 @@ def canonical_content(
         "audit_entry_id": audit_entry_id,
         "results": sorted(results, key=lambda result: result["record_ref"]),
     }
+    # Every entry has a seq from 1 on: a node that signs without one (older than anchors) signs without them,
+    # so answers it signed still verify; one that signs with them cannot have them stripped unnoticed.
+    if audit_seq or audit_hash:
+        document["audit_seq"] = audit_seq
+        document["audit_hash"] = audit_hash
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -88,6 +96,8 @@ def response_content(response: pb.SearchResponse) -> bytes:
         policy_revision=response.policy_revision,
         audit_entry_id=response.audit_entry_id,
         signed_at=response.signed_at,
+        audit_seq=response.audit_seq,
+        audit_hash=response.audit_hash,
         results=[hit_document(hit) for hit in response.hits],
     )
 

@@ -163,6 +163,8 @@ def _country_finding(
         policy_revision=str(entry.get("policy_revision", "")),
         audit_entry_id=str(entry.get("audit_entry_id", "")),
         signed_at=signed_at,
+        audit_seq=int(entry.get("audit_seq", 0) or 0),
+        audit_hash=str(entry.get("audit_hash", "")),
         results=results,
     )
     if not _signature_holds(key, str(entry["signature"]), content):

@@ -94,6 +94,12 @@ def _record_search(
         schema=spec.query.schema.name,
         queried_properties=sorted(spec.query.properties),
         countries={answer.country: answer.status for answer in answers},
+        # Each country's audit entry as it answered: anchors its audit log is checked against, never content.
+        audit_anchors={
+            answer.country: {"entry_id": answer.audit_entry_id, "seq": answer.audit_seq, "hash": answer.audit_hash}
+            for answer in answers
+            if answer.audit_entry_id
+        },
         stream=stream,
         latency_ms=round(elapsed_s * 1000, 1),
     )

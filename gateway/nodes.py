@@ -86,6 +86,9 @@ class CountryAnswer:
     policy_revision: str = ""
     refusal_reason: str = ""
     audit_entry_id: str = ""
+    # Where that entry sits in the node's hash chain, and its hash: an anchor kept outside the node.
+    audit_seq: int = 0
+    audit_hash: str = ""
     # For missing answers: a PROBLEMS code, and its fixed message.
     problem: str = ""
     message: str = ""
@@ -174,6 +177,8 @@ class NodeClient:
                 policy_revision=response.policy_revision,
                 refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
                 audit_entry_id=response.audit_entry_id,
+                audit_seq=response.audit_seq,
+                audit_hash=response.audit_hash,
                 signature=response.signature,
                 signing_key_id=response.signing_key_id,
                 signed_at=response.signed_at,

@@ -55,6 +55,17 @@ def _schemas(config: GatewayConfig) -> dict[str, Any]:
         "policy_revision": {"type": "string", "description": "Revision of the country's policy that decided."},
         "refusal_reason": {"type": "string", "enum": list(REFUSAL_REASONS)},
         "audit_entry_id": {"type": "string", "description": "The country's audit log entry for this search."},
+        "audit_seq": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The entry's sequence number in the country's hash-chained audit log.",
+        },
+        "audit_hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "The entry's chain hash (hex SHA-256): with audit_seq, an anchor the country's audit log "
+            "must still agree with (`fedgate node audit verify --anchors`).",
+        },
         "problem": {
             "type": "string",
             "enum": list(PROBLEMS),

@@ -100,7 +100,7 @@ def country_json(answer: CountryAnswer) -> dict[str, Any]:
         "hits": len(answer.hits),
         "policy_revision": answer.policy_revision,
     }
-    for key in ("refusal_reason", "audit_entry_id", "problem", "message"):
+    for key in ("refusal_reason", "audit_entry_id", "audit_seq", "audit_hash", "problem", "message"):
         value = getattr(answer, key)
         if value:
             entry[key] = value

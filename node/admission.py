@@ -131,7 +131,7 @@ class Admission:
             "assertion": request.requester_assertion[:4096],
         }
         try:
-            entry_id = await self.audit.append(body)
+            entry_id = (await self.audit.append(body)).entry_id
         except AuditError as error:
             log_event(logger, "audit.unavailable", logging.ERROR, problem=str(error))
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable")

@@ -1,4 +1,7 @@
-"""The node's audit log: append-only, hash-chained entries in their own SQLite file, written before answers leave."""
+"""The node's audit log: append-only, hash-chained entries in their own SQLite file, written before answers leave.
+
+Its head is signed now and then as a checkpoint (node/checkpoints.py) for custodians off the node; each
+answer carries its entry's place and hash; node/audit_verify.py checks the chain against both."""
 
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from node.checkpoints import Checkpointer
 
 GENESIS_HASH = "0" * 64
 MAX_BATCH = 256
@@ -63,19 +68,31 @@ def _open(path: Path) -> sqlite3.Connection:
     return connection
 
 
+class AppendedEntry(NamedTuple):
+    """A committed entry: its id, its place in the chain and its chain hash (what an answer carries)."""
+
+    entry_id: str
+    seq: int
+    hash: str
+
+
 @dataclass
 class _Pending:
     body: dict[str, Any]
-    future: asyncio.Future[str]
+    future: asyncio.Future[AppendedEntry]
     loop: asyncio.AbstractEventLoop
 
 
 class AuditLog:
     """Appends from any number of concurrent searches; one writer thread commits them in batches."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, checkpointer: Checkpointer | None = None) -> None:
         self.path = path
         self._connection = _open(path)
+        self._checkpointer = checkpointer
+        if checkpointer is not None:
+            row = self._connection.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+            checkpointer.start(*(row if row else (0, GENESIS_HASH)))
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
         self._writer.start()
@@ -92,10 +109,10 @@ class AuditLog:
             connection.close()
         return [(query_id, recorded_at) for query_id, recorded_at in rows]
 
-    async def append(self, body: dict[str, Any]) -> str:
-        """Adds one entry and returns its id once it is committed to disk."""
+    async def append(self, body: dict[str, Any]) -> AppendedEntry:
+        """Adds one entry and returns its id, seq and hash once it is committed to disk."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[str] = loop.create_future()
+        future: asyncio.Future[AppendedEntry] = loop.create_future()
         self._queue.put(_Pending(body, future, loop))
         return await future
 
@@ -105,9 +122,17 @@ class AuditLog:
         self._connection.close()
 
     def _write_loop(self) -> None:
+        checkpointer = self._checkpointer
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=checkpointer.wait_s() if checkpointer else None)
+            except queue.Empty:
+                assert checkpointer is not None
+                checkpointer.sign_if_due()
+                continue
             if first is None:
+                if checkpointer is not None:
+                    checkpointer.sign_if_due(closing=True)
                 return
             batch = [first]
             while len(batch) < MAX_BATCH:
@@ -120,25 +145,30 @@ class AuditLog:
                     break
                 batch.append(item)
             self._commit(batch)
+            # After the batch's searches have their entries: a checkpoint never holds an answer back.
+            if checkpointer is not None:
+                checkpointer.sign_if_due()
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:
-            ids = self._insert(batch)
+            appended = self._insert(batch)
         except (sqlite3.DatabaseError, OSError) as error:
             failure = AuditError(f"audit log {self.path} cannot be written: {error}")
             for pending in batch:
                 pending.loop.call_soon_threadsafe(_settle, pending.future, None, failure)
             return
-        for pending, entry_id in zip(batch, ids, strict=True):
-            pending.loop.call_soon_threadsafe(_settle, pending.future, entry_id, None)
+        for pending, entry in zip(batch, appended, strict=True):
+            pending.loop.call_soon_threadsafe(_settle, pending.future, entry, None)
+        if self._checkpointer is not None and appended:
+            self._checkpointer.advanced(appended[-1].seq, appended[-1].hash)
 
-    def _insert(self, batch: list[_Pending]) -> list[str]:
+    def _insert(self, batch: list[_Pending]) -> list[AppendedEntry]:
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")
         try:
             row = connection.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash = row if row else (0, GENESIS_HASH)
-            ids: list[str] = []
+            appended: list[AppendedEntry] = []
             for pending in batch:
                 seq += 1
                 entry_id = uuid.uuid4().hex
@@ -160,22 +190,22 @@ class AuditLog:
                     ),
                 )
                 prev_hash = digest
-                ids.append(entry_id)
+                appended.append(AppendedEntry(entry_id, seq, digest))
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        return ids
+        return appended
 
 
-def _settle(future: asyncio.Future[str], entry_id: str | None, error: Exception | None) -> None:
+def _settle(future: asyncio.Future[AppendedEntry], entry: AppendedEntry | None, error: Exception | None) -> None:
     if future.cancelled():
         return
     if error is not None:
         future.set_exception(error)
     else:
-        assert entry_id is not None
-        future.set_result(entry_id)
+        assert entry is not None
+        future.set_result(entry)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from fedcore.config import ConfigError
+from fedcore.keys import KeyFileProblem, load_public_keys
 from fedcore.logs import configure_logging
-from node.audit import AuditError, export_entries, verify_chain, walk_chain
+from node.audit import AuditError, export_entries, walk_chain
+from node.audit_verify import AnchoredReport, verify_anchored
+from node.checkpoints import CheckpointProblem, parse_checkpoint, read_checkpoint_lines
 from node.config import load_node_config
 from node.server import serve
 from node.store import StoreError, import_lines
@@ -40,7 +45,35 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     source = verify_parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", type=Path, help="node.toml: verify the node's audit log")
     source.add_argument("--export", type=Path, help="verify an exported JSON lines file offline")
+    source.add_argument(
+        "--audit-file", type=Path, help="a copy of the audit file, off the node (with --country, --keys, --checkpoints)"
+    )
+    verify_parser.add_argument("--country", help="with --audit-file: the node's country (ISO 3166-1 alpha-2)")
+    verify_parser.add_argument(
+        "--checkpoints",
+        type=Path,
+        help="signed checkpoints to hold the chain against (default: audit.checkpoints_path)",
+    )
+    verify_parser.add_argument(
+        "--anchors",
+        type=Path,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="FILE",
+        help="the gateway's search log (JSON lines) or saved /v1/search answers (JSON)",
+    )
+    verify_parser.add_argument(
+        "--keys", type=Path, help="directory of <key id>.pub.pem (default: the public half of the node's key)"
+    )
     verify_parser.set_defaults(handler=run_audit_verify)
+
+    checkpoints_parser = audit_commands.add_parser(
+        "checkpoints", help="print the signed checkpoints (JSON lines) for a custodian off the node"
+    )
+    checkpoints_parser.add_argument("--config", type=Path, required=True, help="node.toml")
+    checkpoints_parser.add_argument("--after-seq", type=int, default=0, help="only checkpoints of later entries")
+    checkpoints_parser.set_defaults(handler=run_audit_checkpoints)
 
     export_parser = audit_commands.add_parser("export", help="write entries as JSON lines for offline review")
     export_parser.add_argument("--config", type=Path, required=True, help="node.toml")
@@ -115,6 +148,8 @@ def run_audit_export(args: argparse.Namespace) -> int:
 
 def run_audit_verify(args: argparse.Namespace) -> int:
     if args.export is not None:
+        if args.checkpoints or args.anchors or args.keys or args.country:
+            raise AuditError("--checkpoints, --anchors, --keys and --country do not go with --export")
         try:
             with args.export.open(encoding="utf-8") as handle:
                 report = walk_chain((json.loads(line) for line in handle if line.strip()), anchored=False)
@@ -122,9 +157,7 @@ def run_audit_verify(args: argparse.Namespace) -> int:
             raise AuditError(f"{args.export} cannot be read as exported entries: {error}") from error
         source = str(args.export)
     else:
-        config = load_node_config(args.config)
-        report = verify_chain(config.audit_path)
-        source = str(config.audit_path)
+        return _verify_node_audit(args)
     if report.intact:
         print(f"audit log intact: {report.entries} entries ({source})")
         return 0
@@ -133,6 +166,81 @@ def run_audit_verify(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 2
+
+
+def _verify_node_audit(args: argparse.Namespace) -> int:
+    """On the node (--config) or on a custodian's machine with copies of its files (--audit-file)."""
+    keys: dict[str, ed25519.Ed25519PublicKey] = {}
+    if args.keys is not None:
+        try:
+            keys = load_public_keys(args.keys)
+        except KeyFileProblem as error:
+            raise AuditError(f"--keys {args.keys}: {error}") from error
+    if args.audit_file is not None:
+        if not (args.country and args.keys and args.checkpoints):
+            raise AuditError("--audit-file needs --country, --keys and --checkpoints (there is no node.toml to read)")
+        audit_path, checkpoints_path, country, every = args.audit_file, args.checkpoints, args.country, None
+    else:
+        if args.country:
+            raise AuditError("--country goes with --audit-file (node.toml names the node's country)")
+        config = load_node_config(args.config)
+        keys = keys or {config.signing_key.key_id: config.signing_key.private_key.public_key()}
+        audit_path, country = config.audit_path, config.country
+        checkpoints_path = args.checkpoints or config.audit.checkpoints_path
+        every = config.audit.checkpoint_every_entries
+    report = verify_anchored(
+        audit_path,
+        checkpoints_path,
+        args.anchors,
+        keys,
+        country,
+        checkpoints_required=args.checkpoints is not None,
+        checkpoint_every_entries=every,
+    )
+    return _print_anchored(report, str(audit_path))
+
+
+def _print_anchored(report: AnchoredReport, source: str) -> int:
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    latest = report.latest_checkpoint.seq if report.latest_checkpoint else "none"
+    summary = f"{report.entries} entries, latest checkpoint seq {latest}, {report.anchors_checked} anchors checked"
+    if report.intact:
+        print(f"audit log intact ({summary}): {source}")
+        return 0
+    first, *others = report.ordered_findings()
+    where = f" at entry {first.seq}" if first.seq is not None else ""
+    print(f"audit log BROKEN{where}: {first.problem}", file=sys.stderr)
+    for finding in others:
+        print(
+            f"  also{f' at entry {finding.seq}' if finding.seq is not None else ''}: {finding.problem}", file=sys.stderr
+        )
+    print(f"({summary}): {source}", file=sys.stderr)
+    return 2
+
+
+def run_audit_checkpoints(args: argparse.Namespace) -> int:
+    """The checkpoints file as it is, line for line (what a custodian's copy must match), after a seq."""
+    config = load_node_config(args.config)
+    path = config.audit.checkpoints_path
+    try:
+        lines = read_checkpoint_lines(path)
+    except FileNotFoundError:
+        print(f"no checkpoints yet ({path} does not exist)", file=sys.stderr)
+        return 0
+    except (OSError, UnicodeDecodeError) as error:
+        raise AuditError(f"checkpoints {path} cannot be read: {error}") from error
+    printed = 0
+    for number, line in lines:
+        try:
+            seq = parse_checkpoint(line).seq
+        except CheckpointProblem as error:
+            raise AuditError(f"{path}:{number}: not a checkpoint: {error}") from error
+        if seq > args.after_seq:
+            sys.stdout.write(line if line.endswith("\n") else line + "\n")
+            printed += 1
+    print(f"{printed} checkpoint(s) from {path}", file=sys.stderr)
+    return 0
 
 
 HANDLED_ERRORS = (ConfigError, StoreError, AuditError)

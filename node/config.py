@@ -33,6 +33,15 @@ class MatchingSettings:
     max_postings: int
 
 
+@dataclass(frozen=True)
+class AuditSettings:
+    """When the node signs a checkpoint of its audit chain's head, and where it keeps them (docs/audit.md)."""
+
+    checkpoints_path: Path
+    checkpoint_every_entries: int
+    checkpoint_every_s: float
+
+
 # The operating point measured in docs/matching.md (python -m bench.matching).
 DEFAULT_MATCHING = MatchingSettings(min_score=0.7, max_candidates=20, max_postings=1_000)
 
@@ -67,6 +76,7 @@ class NodeConfig:
     # Distinct queries one requester may try against one record within probe_window_s (node/probing.py).
     probe_variants_per_record: int
     probe_window_s: float
+    audit: AuditSettings
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -201,6 +211,8 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
     if probe_window_s <= 0:
         raise limits.fail("probe_window_s", f"must be greater than 0, got {probe_window_s}")
 
+    audit = read_audit_settings(root.section("audit"), base, audit_path, store_path)
+
     log = root.section("log")
     level = log.string("level", "info")
     if level not in LOG_LEVELS:
@@ -231,6 +243,19 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         rate_window_s=rate_window_s,
         probe_variants_per_record=probe_variants_per_record,
         probe_window_s=probe_window_s,
+        audit=audit,
+    )
+
+
+def read_audit_settings(section: Section, base: Path, audit_path: Path, store_path: Path) -> AuditSettings:
+    # Beside the audit file by default: audit.sqlite → audit.checkpoints.jsonl.
+    checkpoints_path = section.path("checkpoints_path", base, str(audit_path.with_suffix(".checkpoints.jsonl")))
+    if checkpoints_path in (audit_path, store_path):
+        raise section.fail("checkpoints_path", "must be a file of its own, not store.path or store.audit_path")
+    return AuditSettings(
+        checkpoints_path=checkpoints_path,
+        checkpoint_every_entries=section.integer("checkpoint_every_entries", 1000, minimum=1, maximum=10_000_000),
+        checkpoint_every_s=section.number("checkpoint_every_s", 60.0, minimum=0.1, maximum=86_400.0),
     )
 
 

@@ -19,6 +19,7 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 from fedcore.logs import log_event
 from node.admission import Admission
 from node.audit import AuditLog
+from node.checkpoints import Checkpointer
 from node.config import NodeConfig
 from node.matching import warm_up
 from node.metrics import NodeMetrics
@@ -76,7 +77,14 @@ async def start_metrics_server(metrics: NodeMetrics, host: str, port: int) -> we
 async def start_node(config: NodeConfig) -> RunningNode:
     """Opens store, audit log and policy engine, then binds the gRPC server (port 0 picks a free port)."""
     store = Store(config.store_path, busy_timeout_ms=config.busy_timeout_ms)
-    audit = AuditLog(config.audit_path)
+    checkpointer = Checkpointer(
+        config.audit.checkpoints_path,
+        config.signing_key,
+        config.country,
+        config.audit.checkpoint_every_entries,
+        config.audit.checkpoint_every_s,
+    )
+    audit = AuditLog(config.audit_path, checkpointer)
     policy = PolicyEngine(config.opa)
     metrics = NodeMetrics(CollectorRegistry(auto_describe=True), config.country)
     metrics_runner: web.AppRunner | None = None

@@ -29,7 +29,7 @@ from fedcore.vocabulary import (
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
-from node.audit import AuditError, AuditLog
+from node.audit import AppendedEntry, AuditError, AuditLog
 from node.config import MatchingSettings, NodeConfig
 from node.disclosure import Match, audit_record, build_hit
 from node.matching import (
@@ -305,7 +305,9 @@ class NodeService(pb_grpc.NodeServicer):
             if over_budget:
                 matches = []
         answer = build_answer(self.config, search, found, decision, matches, over_budget)
-        answer.response.audit_entry_id = await self._audit(search, answer, found.examined, policy_problem, context)
+        entry = await self._audit(search, answer, found.examined, policy_problem, context)
+        # Signed with the rest: the entry's place and hash anchor the chain wherever the answer is kept.
+        answer.response.audit_entry_id, answer.response.audit_seq, answer.response.audit_hash = entry
         sign_response(answer.response, self.config.signing_key)
         finished = time.perf_counter()
         self._observe(search, answer, started, matched_at, decided_at, finished)
@@ -404,7 +406,7 @@ class NodeService(pb_grpc.NodeServicer):
         candidate_count: int,
         policy_problem: str,
         context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
-    ) -> str:
+    ) -> AppendedEntry:
         """Appends the search to the audit log; if that fails, nothing leaves."""
         started = time.perf_counter()
         try:
@@ -504,7 +506,7 @@ class NodeService(pb_grpc.NodeServicer):
                     item.records = count
         shown = {"schemata": shows_schemata, "counts": shows_counts, "policy_revision": bool(revision)}
         try:
-            entry_id = await self.audit.append(
+            entry_id, _, _ = await self.audit.append(
                 {
                     "kind": "describe",
                     "query_id": query_id,

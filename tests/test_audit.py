@@ -91,7 +91,7 @@ def test_audit_verify_command_names_the_broken_entry(audit_path: Path, tmp_path:
     command = [sys.executable, "-m", "fedcli.main", "node", "audit", "verify", "--config", str(config)]
     intact = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert intact.returncode == 0, intact.stderr
-    assert "intact: 6 entries" in intact.stdout
+    assert "intact (6 entries, latest checkpoint seq none, 0 anchors checked)" in intact.stdout
     tamper(audit_path, "DELETE FROM entries WHERE seq = 2")
     broken = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert broken.returncode == 2

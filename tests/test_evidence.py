@@ -70,6 +70,8 @@ def resign(answer: dict[str, Any], country: str, key: SigningKey) -> None:
         policy_revision=entry.get("policy_revision", ""),
         audit_entry_id=entry.get("audit_entry_id", ""),
         signed_at=entry["signed_at"],
+        audit_seq=entry.get("audit_seq", 0),
+        audit_hash=entry.get("audit_hash", ""),
         results=[
             {k: v for k, v in result.items() if k != "country"}
             for result in answer["results"]
@@ -272,6 +274,8 @@ def _saved(response: pb.SearchResponse, signed_at: datetime.datetime | None) -> 
             policy_revision=response.policy_revision,
             audit_entry_id=response.audit_entry_id,
             signed_at=response.signed_at,
+            audit_seq=0,
+            audit_hash="",
             results=[],
         )
         response.signature = _key(response.signing_key_id).sign(content)

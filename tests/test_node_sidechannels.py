@@ -272,11 +272,11 @@ async def france_node(
 
 def shown(answer: pb.SearchResponse) -> dict[str, Any]:
     """What an answer tells, without what differs from one search to the next by design (its id, audit entry
-    and signature): outcome, refusal, policy revision, and the hits in order with their scores (present or
-    not), bands, released and withheld properties and match evidence."""
+    with its seq and hash, and signature): outcome, refusal, policy revision, and the hits in order with their
+    scores (present or not), bands, released and withheld properties and match evidence."""
     copy = pb.SearchResponse()
     copy.CopyFrom(answer)
-    for field in ("query_id", "audit_entry_id", "signature", "signed_at"):
+    for field in ("query_id", "audit_entry_id", "audit_seq", "audit_hash", "signature", "signed_at"):
         copy.ClearField(field)
     return MessageToDict(copy)
 

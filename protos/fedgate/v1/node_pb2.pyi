@@ -244,7 +244,7 @@ class Hit(_message.Message):
     def __init__(self, record_ref: _Optional[str] = ..., schema: _Optional[str] = ..., score: _Optional[float] = ..., disclosure: _Optional[_Union[Disclosure, str]] = ..., properties: _Optional[_Mapping[str, PropertyValues]] = ..., withheld: _Optional[_Iterable[_Union[WithheldProperty, _Mapping]]] = ..., generalised: _Optional[_Iterable[_Union[Generalisation, _Mapping]]] = ..., matched: _Optional[_Iterable[_Union[MatchedProperty, _Mapping]]] = ..., contact: _Optional[str] = ..., score_band: _Optional[_Union[ScoreBand, str]] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
-    __slots__ = ("query_id", "country", "outcome", "refusal_reason", "hits", "policy_revision", "audit_entry_id", "signature", "signing_key_id", "signed_at")
+    __slots__ = ("query_id", "country", "outcome", "refusal_reason", "hits", "policy_revision", "audit_entry_id", "signature", "signing_key_id", "audit_seq", "audit_hash", "signed_at")
     QUERY_ID_FIELD_NUMBER: _ClassVar[int]
     COUNTRY_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
@@ -254,6 +254,8 @@ class SearchResponse(_message.Message):
     AUDIT_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_HASH_FIELD_NUMBER: _ClassVar[int]
     SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
     query_id: str
     country: str
@@ -264,8 +266,10 @@ class SearchResponse(_message.Message):
     audit_entry_id: str
     signature: bytes
     signing_key_id: str
+    audit_seq: int
+    audit_hash: str
     signed_at: str
-    def __init__(self, query_id: _Optional[str] = ..., country: _Optional[str] = ..., outcome: _Optional[_Union[SearchOutcome, str]] = ..., refusal_reason: _Optional[_Union[RefusalReason, str]] = ..., hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., policy_revision: _Optional[str] = ..., audit_entry_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ..., signed_at: _Optional[str] = ...) -> None: ...
+    def __init__(self, query_id: _Optional[str] = ..., country: _Optional[str] = ..., outcome: _Optional[_Union[SearchOutcome, str]] = ..., refusal_reason: _Optional[_Union[RefusalReason, str]] = ..., hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., policy_revision: _Optional[str] = ..., audit_entry_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ..., audit_seq: _Optional[int] = ..., audit_hash: _Optional[str] = ..., signed_at: _Optional[str] = ...) -> None: ...
 
 class DescribeRequest(_message.Message):
     __slots__ = ("query_id", "requester", "requester_assertion")
