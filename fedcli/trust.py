@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from fedcore.answers import verify_saved_answer
-from fedcore.keys import KeyFileProblem, generate_signing_key, load_public_keys
+from fedcore.keys import KeyFileProblem, generate_signing_key, load_public_keys, write_secret_file
 from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.vocabulary import is_country_code
 
@@ -69,8 +69,7 @@ def run_signing_key(args: argparse.Namespace) -> int:
     private_pem, public_pem = generate_signing_key()
     args.out.mkdir(parents=True, exist_ok=True)
     private_path, public_path = args.out / f"{args.key_id}.pem", args.out / f"{args.key_id}.pub.pem"
-    private_path.touch(mode=0o600)
-    private_path.write_bytes(private_pem)
+    write_secret_file(private_path, private_pem)
     public_path.write_bytes(public_pem)
     print(f"wrote {private_path} and {public_path}")
     return 0
