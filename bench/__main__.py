@@ -167,7 +167,7 @@ async def metrics_section(
     """Throughput not scraped and scraped every second, in alternating rounds so that drift on a shared
     machine weighs on both alike."""
     async with bench_federation(work / "metrics", countries(8), records=records, per_process=per_process) as fed:
-        urls = [fed.gateway_url + "/metrics", *fed.metrics_urls]
+        urls = [fed.gateway_metrics_url, *fed.metrics_urls]
         quiet_searches = scraped_searches = scrapes = 0
         quiet_s = scraped_s = 0.0
         async with aiohttp.ClientSession() as session:

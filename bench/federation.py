@@ -30,6 +30,7 @@ class BenchFederation:
     gateway_url: str
     token: str
     layout: str
+    gateway_metrics_url: str = ""
     services: list[Service] = field(default_factory=list)
     opa: list[OpaServer] = field(default_factory=list)
     metrics_urls: list[str] = field(default_factory=list)
@@ -71,7 +72,9 @@ def _gateway_config(directory: Path, nodes: dict[str, str], keys: Path, timeout_
     path = directory / "gateway.toml"
     registry = "".join(f'[nodes.{country}]\naddress = "{address}"\n' for country, address in nodes.items())
     path.write_text(
-        f'[gateway]\nlisten = "127.0.0.1:0"\nlog_level = "warning"\n\n'
+        # The bench token lives as long as a long run (24 h), so the gateway accepts it.
+        f'[gateway]\nlisten = "127.0.0.1:0"\nlog_level = "warning"\nmax_token_lifetime_s = 86400\n\n'
+        '[metrics]\nlisten = "127.0.0.1:0"\n\n'
         f"[search]\ndefault_timeout_ms = {timeout_ms}\nmin_timeout_ms = 50\n\n"
         "[resilience]\nmax_concurrent_calls_per_node = 256\nbreaker_failures = 1000\n\n"
         "[rate_limits]\nsearches_per_investigator = 1000000\nsearches_per_country = 10000000\n\n"
@@ -142,7 +145,9 @@ async def bench_federation(
         command = fedgate_command("gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
         gateway = Service.spawn("gateway", command, gateway_dir / "gateway.log")
         federation.services.append(gateway)
-        federation.gateway_url = gateway.wait_ready(ready, 120)["gateway_url"]
+        gateway_ready = gateway.wait_ready(ready, 120)
+        federation.gateway_url = gateway_ready["gateway_url"]
+        federation.gateway_metrics_url = gateway_ready["metrics_url"]
         config = load_gateway_config(config_path)
         federation.token = issue_token(
             config.issuers["bench"],

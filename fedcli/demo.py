@@ -24,7 +24,7 @@ from fedcli.processes import Service, ServiceFailed, fedgate_command
 from fedcli.synthetic import generate_country, sample_search
 from fedcore.directory import FORMAT as DIRECTORY_FORMAT
 from fedcore.directory import format_time, key_entry, sign_directory
-from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key
+from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key, write_secret_file
 from fedcore.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
 from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.prometheus import PrometheusServer, PrometheusUnavailable
@@ -121,11 +121,12 @@ class Trust:
         return self.public_keys / f"{self.federation_key_id}.pub.pem"
 
     def create(self, countries: list[str]) -> None:
-        self.public_keys.mkdir(parents=True)
+        self.root.mkdir(mode=0o700)
+        self.public_keys.mkdir(mode=0o700)
         keys = [self.federation_key_id, self.gateway_key_id, *(self.node_key_id(c) for c in countries)]
         for key_id in keys:
             private_pem, public_pem = generate_signing_key()
-            (self.root / f"{key_id}.pem").write_bytes(private_pem)
+            write_secret_file(self.root / f"{key_id}.pem", private_pem)
             (self.public_keys / f"{key_id}.pub.pem").write_bytes(public_pem)
         self._sign_directory(countries)
         if self.tls or self.https:
@@ -204,12 +205,15 @@ def node_config(directory: Path, country: str, opa_url: str, trust: Trust) -> Pa
 
 def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int, trust: Trust) -> Path:
     private, public = generate_keypair("EdDSA")
-    (directory / "issuer.pem").write_bytes(private)
+    write_secret_file(directory / "issuer.pem", private)
     (directory / "issuer.pub.pem").write_bytes(public)
     registry = "".join(f'[nodes.{country}]\naddress = "{address}"\n\n' for country, address in nodes.items())
     path = directory / "gateway.toml"
     path.write_text(
-        f'[gateway]\nlisten = "127.0.0.1:{gateway_port}"\nsearch_log = "searches.jsonl"\n\n'
+        f'[gateway]\nlisten = "127.0.0.1:{gateway_port}"\nsearch_log = "searches.jsonl"\n'
+        # The demo's tokens last a working day; the gateway is told to accept that lifetime.
+        f"max_token_lifetime_s = {TOKEN_TTL_S}\n\n"
+        '[metrics]\nlisten = "127.0.0.1:0"\n\n'
         f'[issuers.fedgate-demo]\nalgorithm = "EdDSA"\npublic_key = "issuer.pub.pem"\nprivate_key = "issuer.pem"\n\n'
         f"{registry}{trust.gateway_tables()}"
     )
@@ -247,7 +251,7 @@ def build(
     node_ready: dict[str, tuple[Service, Path]] = {}
     for country, server in zip(countries, federation.opa, strict=True):
         directory = work / "nodes" / country.lower()
-        directory.mkdir(parents=True)
+        directory.mkdir(mode=0o700, parents=True)
         config = node_config(directory, country, server.url, trust)
         lines = (json.dumps(entity, ensure_ascii=False) for entity in generate_country(country, records, seed))
         report = import_lines(directory / "records.sqlite", lines, skip_invalid=False)
@@ -268,12 +272,13 @@ def build(
         say(f"  {country}: node at {info['grpc']} (metrics {info['metrics_url']})")
 
     directory = work / "gateway"
-    directory.mkdir()
+    directory.mkdir(mode=0o700)
     config_path = gateway_config(directory, {c: n["grpc"] for c, n in nodes.items()}, gateway_port, trust)
     ready = directory / "ready.json"
     gateway = federation.spawn("gateway", "gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
-    gateway_url = gateway.wait_ready(ready, deadline - time.monotonic())["gateway_url"]
-    say(f"gateway: {gateway_url}")
+    gateway_ready = gateway.wait_ready(ready, deadline - time.monotonic())
+    gateway_url, gateway_metrics_url = gateway_ready["gateway_url"], gateway_ready["metrics_url"]
+    say(f"gateway: {gateway_url} (metrics {gateway_metrics_url})")
 
     gateway_settings = load_gateway_config(config_path)
     issuer = gateway_settings.issuers["fedgate-demo"]
@@ -306,7 +311,7 @@ def build(
         "countries": countries,
         "tokens": tokens,
         "nodes": nodes,
-        "gateway_metrics_url": f"{gateway_url}/metrics",
+        "gateway_metrics_url": gateway_metrics_url,
         "sample_search": sample,
         "work_dir": str(work),
         "tls": tls,
@@ -322,7 +327,7 @@ def build(
 
         federation.prometheus = PrometheusServer(
             work,
-            [target(gateway_url)],
+            [target(gateway_metrics_url)],
             {country: target(node["metrics_url"]) for country, node in nodes.items()},
             gateway_ca=trust.ca_certificate if https else None,
         )
@@ -338,7 +343,8 @@ def announce(ready: dict[str, Any]) -> None:
     cacert = f" --cacert {shlex.quote(ready['ca_certificate'])}" if "ca_certificate" in ready else ""
     print(
         f"\nfedgate demo federation is running — Ctrl-C stops it.\n\n"
-        f"  gateway   {ready['gateway_url']}   (API: /openapi.json, metrics: /metrics)\n"
+        f"  gateway   {ready['gateway_url']}   (API: /openapi.json)\n"
+        f"  metrics   {ready['gateway_metrics_url']}   (operators only)\n"
         + (f"  prometheus {ready['prometheus_url']}\n" if "prometheus_url" in ready else "")
         + f"  countries {' '.join(ready['countries'])}\n\n"
         f"Investigator tokens (every purpose, clearance {DEMO_CLEARANCE}, valid {TOKEN_TTL_S // 3600} h):\n"
@@ -366,7 +372,8 @@ def run_demo(args: argparse.Namespace) -> int:
         if work.exists() and any(work.iterdir()):
             say(f"fedgate demo: --work-dir {work} is not empty")
             return 2
-        work.mkdir(parents=True, exist_ok=True)
+        work.mkdir(mode=0o700, parents=True, exist_ok=True)
+        work.chmod(0o700)  # it will hold private keys: the owner's only (an empty directory, so nothing leaks first)
     federation = Federation(work)
     stop = threading.Event()
 
@@ -387,7 +394,7 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         if args.ready_file is not None:
             partial = args.ready_file.with_suffix(args.ready_file.suffix + ".partial")
-            partial.write_text(json.dumps(ready, ensure_ascii=False, indent=2))
+            write_secret_file(partial, json.dumps(ready, ensure_ascii=False, indent=2).encode())  # it holds tokens
             partial.replace(args.ready_file)
         announce(ready)
         while not stop.wait(0.5):

@@ -19,7 +19,7 @@ from fedcore.directory import (
     sign_directory,
 )
 from fedcore.evidence import answer_from_stream, verify_answer
-from fedcore.keys import KeyFileProblem, SigningKey, generate_signing_key, load_private_key
+from fedcore.keys import KeyFileProblem, SigningKey, generate_signing_key, load_private_key, write_secret_file
 from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.vocabulary import is_country_code
 
@@ -104,8 +104,7 @@ def run_signing_key(args: argparse.Namespace) -> int:
     private_pem, public_pem = generate_signing_key()
     args.out.mkdir(parents=True, exist_ok=True)
     private_path, public_path = args.out / f"{args.key_id}.pem", args.out / f"{args.key_id}.pub.pem"
-    private_path.touch(mode=0o600)
-    private_path.write_bytes(private_pem)
+    write_secret_file(private_path, private_pem)
     public_path.write_bytes(public_pem)
     print(f"wrote {private_path} and {public_path}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,15 @@ class SigningKey:
 
     def sign(self, payload: bytes) -> bytes:
         return self.private_key.sign(payload)
+
+
+def write_secret_file(path: Path, content: bytes) -> None:
+    """Writes a private key or a token readable by its owner only (0600), from the first byte on: the file is
+    created with that mode (an existing one is set to it before anything is written), never chmod-ed after."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(content)
 
 
 def generate_signing_key() -> tuple[bytes, bytes]:

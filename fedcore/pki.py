@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from fedcore.keys import write_secret_file
+
 GATEWAY_IDENTITY = "gateway.fedgate"
 CA_CERT, CA_KEY = "ca.pem", "ca.key"
 
@@ -47,9 +49,8 @@ def _private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 def _write_key(path: Path, pem: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_bytes(pem)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_secret_file(path, pem)
 
 
 def init_ca(directory: Path, name: str = "fedgate federation CA", days: int = 3650) -> IssuedFiles:
@@ -72,7 +73,7 @@ def init_ca(directory: Path, name: str = "fedgate federation CA", days: int = 36
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     (directory / CA_CERT).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     _write_key(directory / CA_KEY, _private_key_pem(key))
     return IssuedFiles(directory / CA_CERT, directory / CA_KEY)
@@ -119,7 +120,7 @@ def _issue(
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     certificate_path, key_path = out_dir / f"{stem}.pem", out_dir / f"{stem}.key"
     certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     _write_key(key_path, _private_key_pem(key))

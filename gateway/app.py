@@ -9,16 +9,19 @@ import logging.handlers
 import queue
 import signal
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
+from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import JsonFormatter, log_event
 from fedcore.ratelimit import RateLimiter
 from gateway.auth import TokenVerifier
 from gateway.breaker import CircuitBreaker
 from gateway.config import GatewayConfig
+from gateway.front import CappedSite, ConnectionCount, handler_args
 from gateway.handlers import setup_routes
 from gateway.metrics import GatewayMetrics
 from gateway.middlewares import auth_middleware, error_middleware
@@ -53,7 +56,9 @@ async def node_clients(app: web.Application) -> AsyncIterator[None]:
 def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None) -> web.Application:
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[error_middleware, auth_middleware])
     app[CONFIG] = config
-    app[VERIFIER] = TokenVerifier(config.issuers, config.audience)
+    app[VERIFIER] = TokenVerifier(
+        config.issuers, config.audience, config.max_token_lifetime_s, config.max_tracked_tokens
+    )
     app[METRICS] = GatewayMetrics(registry or CollectorRegistry(auto_describe=True))
     app[API_DESCRIPTION] = build_openapi(config)
     app[RATE_LIMITS] = {
@@ -79,31 +84,91 @@ def _search_log_to_file(path: Path) -> logging.handlers.QueueListener:
     return listener
 
 
-async def serve(config: GatewayConfig, ready_file: Path | None = None) -> None:
-    """Serves until SIGTERM or SIGINT; port 0 picks a free port (written to the ready file)."""
-    listener = _search_log_to_file(config.search_log) if config.search_log else None
-    runner = web.AppRunner(create_app(config), access_log=None, handle_signals=False)
+@dataclass
+class RunningGateway:
+    """A started gateway: the investigators' listener and, apart from it, the operators' /metrics listener."""
+
+    url: str
+    metrics_url: str | None
+    runner: web.AppRunner
+    metrics_runner: web.AppRunner | None
+
+    async def stop(self) -> None:
+        try:
+            if self.metrics_runner is not None:
+                await self.metrics_runner.cleanup()
+        finally:
+            await self.runner.cleanup()
+
+
+async def _listen(
+    app: web.Application, host: str, port: int, config: GatewayConfig, metrics: GatewayMetrics, listener: str
+) -> tuple[web.AppRunner, str]:
+    """Serves `app` behind the front's timeouts and connection cap (gateway/front.py); returns its base URL."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0, **handler_args(config))
     await runner.setup()
+    try:
+        count = ConnectionCount(
+            config.max_connections,
+            metrics.open_connections.labels(listener),
+            metrics.connections_refused.labels(listener),
+        )
+        site = CappedSite(
+            runner, host, port, count, handshake_timeout_s=config.header_timeout_s, ssl_context=config.https
+        )
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    bound_host, bound_port = runner.addresses[0][:2]
+    return runner, f"{'https' if config.https else 'http'}://{bound_host}:{bound_port}"
+
+
+async def start_gateway(config: GatewayConfig, registry: CollectorRegistry | None = None) -> RunningGateway:
+    """Binds the API (and /metrics, when `[metrics] listen` is set) on their ports; port 0 picks a free one."""
+    app = create_app(config, registry)
+    metrics = app[METRICS]
+    runner, url = await _listen(app, config.listen_host, config.listen_port, config, metrics, "api")
+    if config.metrics_listen is None:
+        return RunningGateway(url, None, runner, None)
+    try:
+        # The operators' port: /metrics only, so that per-country counters never reach investigators.
+        metrics_app = web.Application()
+        metrics_app.router.add_get("/metrics", make_aiohttp_handler(metrics.registry))
+        host, port = config.metrics_listen
+        metrics_runner, metrics_base = await _listen(metrics_app, host, port, config, metrics, "metrics")
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return RunningGateway(url, f"{metrics_base}/metrics", runner, metrics_runner)
+
+
+async def serve(config: GatewayConfig, ready_file: Path | None = None) -> None:
+    """Serves until SIGTERM or SIGINT; the ready file says where (gateway_url, metrics_url)."""
+    listener = _search_log_to_file(config.search_log) if config.search_log else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        site = web.TCPSite(
-            runner, config.listen_host, config.listen_port, shutdown_timeout=5.0, ssl_context=config.https
-        )
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        url = f"{'https' if config.https else 'http'}://{host}:{port}"
-        log_event(logger, "gateway.started", url=url, countries=sorted(config.nodes))
-        if ready_file is not None:
-            partial = ready_file.with_suffix(ready_file.suffix + ".partial")
-            partial.write_text(json.dumps({"gateway_url": url}))
-            partial.replace(ready_file)
-        await stop.wait()
-        log_event(logger, "gateway.stopping")
+        gateway = await start_gateway(config)
+        try:
+            log_event(
+                logger,
+                "gateway.started",
+                url=gateway.url,
+                metrics_url=gateway.metrics_url,
+                countries=sorted(config.nodes),
+            )
+            if ready_file is not None:
+                partial = ready_file.with_suffix(ready_file.suffix + ".partial")
+                partial.write_text(json.dumps({"gateway_url": gateway.url, "metrics_url": gateway.metrics_url}))
+                partial.replace(ready_file)
+            await stop.wait()
+            log_event(logger, "gateway.stopping")
+        finally:
+            await gateway.stop()
     finally:
-        await runner.cleanup()
         if listener is not None:
             listener.stop()
         log_event(logger, "gateway.stopped")

@@ -1,7 +1,25 @@
-"""Investigator tokens: signed JWTs (EdDSA or ES256) from configured issuers; identity comes from them only."""
+"""Investigator tokens: signed JWTs (EdDSA or ES256) from configured issuers; identity comes from them only.
+
+What the gateway accepts:
+
+- a signature from a configured issuer, the configured audience, and the claims iss, sub, aud, iat, exp,
+  jti and the requester's (country, agency, clearance, purposes); nbf when present;
+- a bounded lifetime: exp - iat at most `max_token_lifetime_s` (a stolen token is worth an hour, not a
+  century);
+- one meaning per token id: a token may be used for any number of calls until it expires (the web page and
+  API clients send the same bearer token with every call), but its jti is bound to its claims the first time
+  it is seen. Another token with the same issuer and jti and different claims (a re-minted or altered
+  token) is refused until the first one expires. The ids are remembered in memory, per replica, until
+  their token's exp, at most `max_tracked_tokens` of them (when full, the id closest to its expiry is
+  forgotten first). Several replicas behind a load balancer each keep their own; a shared store
+  (Redis, issue 24) makes the binding federation-wide.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,10 +44,13 @@ AUTH_FAILURES = (
     "token_not_yet_valid",
     "token_wrong_audience",
     "token_invalid_claims",
+    "token_lifetime_too_long",
+    "token_id_reused",
 )
-REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "country", "agency", "clearance", "purposes"]
+REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti", "country", "agency", "clearance", "purposes"]
 LEEWAY_S = 30
 MAX_TOKEN_LENGTH = 8192
+MAX_TOKEN_ID_LENGTH = 256
 
 
 @dataclass(frozen=True)
@@ -45,9 +66,46 @@ class Investigator:
     expires_at: int
 
 
+class SeenTokenIds:
+    """Each (issuer, jti) seen, bound to a digest of its token's claims until the token expires; bounded in size."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._digests: dict[tuple[str, str], bytes] = {}
+        self._expiries: list[tuple[float, tuple[str, str]]] = []  # a heap: the soonest expiry first
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def bind(self, token_id: tuple[str, str], digest: bytes, expires_at: float, now: float) -> bool:
+        """True when the id is new (now bound to `digest`) or already bound to it; False when bound to another."""
+        while self._expiries and self._expiries[0][0] <= now:
+            del self._digests[heapq.heappop(self._expiries)[1]]
+        known = self._digests.get(token_id)
+        if known is not None:
+            return known == digest
+        if len(self._digests) >= self.capacity:
+            del self._digests[heapq.heappop(self._expiries)[1]]
+        self._digests[token_id] = digest
+        heapq.heappush(self._expiries, (expires_at, token_id))
+        return True
+
+
+def _claims_digest(claims: dict[str, Any]) -> bytes:
+    return hashlib.sha256(json.dumps(claims, sort_keys=True, separators=(",", ":")).encode()).digest()
+
+
 class TokenVerifier:
-    def __init__(self, issuers: dict[str, IssuerConfig], audience: str) -> None:
+    def __init__(
+        self,
+        issuers: dict[str, IssuerConfig],
+        audience: str,
+        max_lifetime_s: int = 3600,
+        max_tracked_tokens: int = 100_000,
+    ) -> None:
         self.audience = audience
+        self.max_lifetime_s = max_lifetime_s
+        self._seen = SeenTokenIds(max_tracked_tokens)
         self._issuers = {
             name: (issuer.algorithm, serialization.load_pem_public_key(issuer.public_key_pem))
             for name, issuer in issuers.items()
@@ -88,7 +146,28 @@ class TokenVerifier:
             raise Unauthorized(f"the token lacks the claim {error.claim!r}", "token_invalid_claims") from error
         except jwt.PyJWTError as error:
             raise Unauthorized("the token is not valid", "token_malformed") from error
-        return _investigator(claims)
+        investigator = _investigator(claims)
+        lifetime_s = claims["exp"] - claims["iat"]
+        if lifetime_s > self.max_lifetime_s:
+            raise Unauthorized(
+                f"the token's lifetime (exp - iat = {lifetime_s:.0f} s) exceeds the {self.max_lifetime_s} s "
+                "this gateway accepts",
+                "token_lifetime_too_long",
+            )
+        token_id = claims["jti"]
+        if not isinstance(token_id, str) or not 0 < len(token_id) <= MAX_TOKEN_ID_LENGTH:
+            raise Unauthorized(
+                f"the token's claims are invalid: jti must be a string of 1 to {MAX_TOKEN_ID_LENGTH} characters",
+                "token_invalid_claims",
+            )
+        if not self._seen.bind(
+            (investigator.issuer, token_id), _claims_digest(claims), claims["exp"] + LEEWAY_S, time.time()
+        ):
+            raise Unauthorized(
+                "the token's id (jti) was already used by another token; each token needs its own jti",
+                "token_id_reused",
+            )
+        return investigator
 
 
 def _investigator(claims: dict[str, Any]) -> Investigator:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from fedcore.config import ConfigError
+from fedcore.keys import write_secret_file
 from fedcore.logs import configure_logging
 from fedcore.vocabulary import CLEARANCES, PURPOSES, is_country_code
 from gateway.app import serve
@@ -66,8 +67,12 @@ def run_issue(args: argparse.Namespace) -> int:
     if unknown or not purposes:
         print(f"fedgate: unknown purposes {unknown}; known: {', '.join(PURPOSES)}", file=sys.stderr)
         return 2
-    if not 1 <= args.ttl <= 7 * 24 * 3600:
-        print("fedgate: --ttl must be between 1 second and 7 days", file=sys.stderr)
+    if not 1 <= args.ttl <= config.max_token_lifetime_s:
+        print(
+            f"fedgate: --ttl must be between 1 and {config.max_token_lifetime_s} seconds "
+            "(gateway.max_token_lifetime_s: the gateway refuses longer-lived tokens)",
+            file=sys.stderr,
+        )
         return 2
     print(
         issue_token(
@@ -87,8 +92,7 @@ def run_issue(args: argparse.Namespace) -> int:
 def run_keygen(args: argparse.Namespace) -> int:
     private_pem, public_pem = generate_keypair(args.algorithm)
     args.private.parent.mkdir(parents=True, exist_ok=True)
-    args.private.touch(mode=0o600)
-    args.private.write_bytes(private_pem)
+    write_secret_file(args.private, private_pem)
     args.public.write_bytes(public_pem)
     print(f"wrote {args.private} and {args.public}")
     return 0

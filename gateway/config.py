@@ -87,6 +87,16 @@ class GatewayConfig:
     searches_per_investigator: int
     searches_per_country: int
     rate_window_s: float
+    # The HTTP front (gateway/front.py): how long a client may take to send a request's head, and its
+    # body, and how many connections are open at once.
+    header_timeout_s: float
+    body_timeout_s: float
+    max_connections: int
+    # Investigator tokens: the longest lifetime (exp - iat) accepted, and how many token ids are remembered.
+    max_token_lifetime_s: int
+    max_tracked_tokens: int
+    # Where /metrics is served (never on the investigators' port); None serves no metrics.
+    metrics_listen: tuple[str, int] | None
 
 
 def _read_public_key(section: Section, key: str, base: Path, algorithm: str) -> bytes:
@@ -176,6 +186,13 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
     if log_level not in LOG_LEVELS:
         raise gateway.fail("log_level", f"must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
     search_log = gateway.path("search_log", base) if gateway.has("search_log") else None
+    header_timeout_s = gateway.number("header_timeout_s", 10.0, minimum=0.1, maximum=300.0)
+    body_timeout_s = gateway.number("body_timeout_s", 10.0, minimum=0.1, maximum=300.0)
+    max_connections = gateway.integer("max_connections", 1000, minimum=1, maximum=100_000)
+    max_token_lifetime_s = gateway.integer("max_token_lifetime_s", 3600, minimum=1, maximum=7 * 24 * 3600)
+    max_tracked_tokens = gateway.integer("max_tracked_tokens", 100_000, minimum=1, maximum=10_000_000)
+    metrics = root.section("metrics")
+    metrics_listen = parse_listen_address(metrics, "listen", "127.0.0.1:0") if metrics.has("listen") else None
 
     search = root.section("search")
     min_timeout_ms = search.integer("min_timeout_ms", 50, minimum=1, maximum=60_000)
@@ -267,6 +284,12 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         searches_per_investigator=searches_per_investigator,
         searches_per_country=searches_per_country,
         rate_window_s=rate_window_s,
+        header_timeout_s=header_timeout_s,
+        body_timeout_s=body_timeout_s,
+        max_connections=max_connections,
+        max_token_lifetime_s=max_token_lifetime_s,
+        max_tracked_tokens=max_tracked_tokens,
+        metrics_listen=metrics_listen,
     )
     root.finish()
     return config

@@ -6,6 +6,7 @@ ApiError
 ├── Forbidden           403  the token does not grant what is asked
 ├── NotFound            404  no such route
 ├── MethodNotAllowed    405  the route exists, the method does not
+├── RequestTimeout      408  the body did not arrive in time; the connection is closed
 ├── PayloadTooLarge     413  the body exceeds the configured size
 ├── UnsupportedMedia    415  the body is not JSON
 └── ServiceUnavailable  503  the gateway cannot serve now (no node reachable)
@@ -65,6 +66,13 @@ class MethodNotAllowed(ApiError):
 
     status = 405
     code = "method_not_allowed"
+
+
+class RequestTimeout(ApiError):
+    """The body did not arrive within body_timeout_s; the connection is closed."""
+
+    status = 408
+    code = "body_timeout"
 
 
 class PayloadTooLarge(ApiError):

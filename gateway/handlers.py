@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 from aiohttp import web
-from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import log_event
 from fedcore.vocabulary import CLEARANCES
@@ -239,5 +238,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/nodes", list_nodes)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", make_aiohttp_handler(app[METRICS].registry))
     app.router.add_get("/openapi.json", openapi)

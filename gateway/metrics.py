@@ -64,6 +64,18 @@ class GatewayMetrics:
         self.rate_limited = Counter(
             "fedgate_gateway_rate_limited", "Requests refused by a rate limit, by limit.", ["limit"], registry=registry
         )
+        self.open_connections = Gauge(
+            "fedgate_gateway_open_connections",
+            "HTTP connections open now, by listener (api, metrics).",
+            ["listener"],
+            registry=registry,
+        )
+        self.connections_refused = Counter(
+            "fedgate_gateway_connections_refused",
+            "HTTP connections refused at once because the listener had max_connections open, by listener.",
+            ["listener"],
+            registry=registry,
+        )
         Info("fedgate_gateway_build", "Software version of this gateway.", registry=registry).info(
             {"version": SOFTWARE_VERSION}
         )

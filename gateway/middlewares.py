@@ -9,7 +9,15 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from fedcore.logs import log_event
-from gateway.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized
+from gateway.errors import (
+    ApiError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RequestTimeout,
+    TooManyRequests,
+    Unauthorized,
+)
 from gateway.typedefs import INVESTIGATOR, METRICS, VERIFIER
 
 logger = logging.getLogger("fedgate.gateway")
@@ -26,6 +34,8 @@ def error_response(error: ApiError) -> web.Response:
     response = web.json_response(error.body(), status=error.status)
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
+    if isinstance(error, RequestTimeout):
+        response.force_close()  # a client this slow does not keep its connection
     return response
 
 

@@ -341,6 +341,7 @@ def build_openapi(config: GatewayConfig) -> dict[str, Any]:
         "401": unauthorized,
         "403": _error("The token does not grant this purpose."),
         "413": _error(f"The body is larger than {config.max_body_bytes} bytes."),
+        "408": _error("The body did not arrive in time; the connection is closed."),
         "415": _error("The body is not JSON."),
         "429": {
             "description": "A rate limit (per investigator or per country) is reached.",
@@ -459,15 +460,6 @@ def build_openapi(config: GatewayConfig) -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "Ready.", "content": {JSON: {"schema": _ref("Ready")}}},
                         "503": _error("No country node is reachable."),
-                    },
-                }
-            },
-            "/metrics": {
-                "get": {
-                    "operationId": "metrics",
-                    "summary": "Prometheus metrics of the gateway.",
-                    "responses": {
-                        "200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": STRING}}}
                     },
                 }
             },

@@ -19,7 +19,6 @@ import aiohttp
 import grpc
 import jsonschema
 import pytest
-from aiohttp import web
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
@@ -33,7 +32,7 @@ from fedcore.opa import OpaServer, ensure_opa
 from fedcore.pki import IssuedFiles, init_ca, issue_certificate
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
-from gateway.app import create_app
+from gateway.app import start_gateway
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import GatewayConfig, load_gateway_config
 from node.config import load_node_config
@@ -336,6 +335,9 @@ breaker_cooldown_s = 0.5
 key = "{KEYS.private_path(KEYS.gateway.key_id)}"
 key_id = "{KEYS.gateway.key_id}"
 
+[metrics]
+listen = "127.0.0.1:0"
+
 [issuers.test-issuer]
 algorithm = "EdDSA"
 public_key = "{keys.public}"
@@ -427,6 +429,7 @@ class ApiClient:
 class Federation:
     config: GatewayConfig
     gateway_url: str
+    metrics_url: str
     api: ApiClient
     nodes: dict[str, RunningNode]
     proxies: dict[str, DelayProxy]
@@ -465,18 +468,16 @@ async def running_federation(
         max_body_bytes=max_body_bytes,
     )
     config = load_gateway_config(config_path)
-    runner = web.AppRunner(create_app(config), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    url = f"http://{host}:{port}"
+    gateway = await start_gateway(config)
+    url = gateway.url
+    assert gateway.metrics_url is not None
     try:
         async with aiohttp.ClientSession() as session:
             async with session.get(url + "/openapi.json") as response:
                 spec = await response.json()
-            yield Federation(config, url, ApiClient(session, url, spec), nodes, proxies, work)
+            yield Federation(config, url, gateway.metrics_url, ApiClient(session, url, spec), nodes, proxies, work)
     finally:
-        await runner.cleanup()
+        await gateway.stop()
         for proxy in proxies.values():
             await proxy.stop()
 

@@ -92,7 +92,7 @@ class GatewayProcess:
         """Starts the gateway; a restart listens on the port the first start was given."""
         if self.port:
             self.config.write_text(
-                self.config.read_text().replace('listen = "127.0.0.1:0"', f'listen = "127.0.0.1:{self.port}"')
+                self.config.read_text().replace('listen = "127.0.0.1:0"', f'listen = "127.0.0.1:{self.port}"', 1)
             )
         ready = self.directory / "ready.json"
         ready.unlink(missing_ok=True)

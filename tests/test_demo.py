@@ -130,3 +130,23 @@ async def test_demo_over_https_is_searched_and_scraped_trusting_its_ca(tmp_path:
             assert gateway[0]["scrapeUrl"].startswith("https://")
     printed = (tmp_path / "demo.log").read_text()
     assert f"--cacert {ready['ca_certificate']}" in printed
+
+
+def test_demo_keeps_its_keys_and_tokens_to_the_user_who_ran_it(tmp_path: Path) -> None:
+    with running_demo(tmp_path, 20, "--https", "--countries", "FR,DE") as ready:
+        work = Path(ready["work_dir"])
+        ready_file = tmp_path / "ready.json"
+        tokens = [token.encode() for token in ready["tokens"].values()]
+        secrets = [ready_file]
+        for path in work.rglob("*"):
+            if path.is_file():
+                content = path.read_bytes()
+                if b"PRIVATE KEY" in content or any(token in content for token in tokens):
+                    secrets.append(path)
+        names = {path.name for path in secrets}
+        # The token issuer's, the gateway's (assertions, mTLS, HTTPS), each node's and the CA's private keys.
+        assert {"issuer.pem", "gw-demo-1.pem", "fr-demo-1.pem", "gateway.key", "node-fr.key", "ca.key"} <= names
+        assert {"https.key", "ready.json"} <= names
+        assert {path: oct(path.stat().st_mode & 0o777) for path in secrets} == {path: "0o600" for path in secrets}
+        holding = {path.parent for path in secrets if path != ready_file} | {work}
+        assert {path: oct(path.stat().st_mode & 0o777) for path in holding} == {path: "0o700" for path in holding}

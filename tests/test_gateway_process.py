@@ -38,7 +38,8 @@ async def test_gateway_process_answers_and_leaves_no_record_content_behind(
     gateway = Service.spawn("gateway", command, directory / "gateway.log", cwd=directory)
     released: set[str] = set()
     try:
-        url = gateway.wait_ready(ready, 60)["gateway_url"]
+        listening = gateway.wait_ready(ready, 60)
+        url = listening["gateway_url"]
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
             for body in (
                 {"schema": "Person", "properties": {"name": ["Ivan Petrov"]}, "purpose": "drug_trafficking"},
@@ -56,6 +57,8 @@ async def test_gateway_process_answers_and_leaves_no_record_content_behind(
                     assert response.status == 200
                     await response.read()
             async with session.get(url + "/metrics") as response:
+                assert response.status == 404  # not on the investigators' port
+            async with session.get(listening["metrics_url"]) as response:
                 metrics_text = await response.text()
         gateway.process.send_signal(signal.SIGTERM)
         assert gateway.process.wait(timeout=15) == 0

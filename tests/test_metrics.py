@@ -69,7 +69,7 @@ async def test_prometheus_sees_latency_refusals_and_a_node_going_down(
 ) -> None:
     metrics = '[metrics]\nlisten = "127.0.0.1:0"\n'
     async with running_federation(tmp_path, node_factory, shared_opa, issuer_keys, node_extra=metrics) as federation:
-        gateway_target = federation.gateway_url.removeprefix("http://")
+        gateway_target = federation.metrics_url.removeprefix("http://").removesuffix("/metrics")
         node_targets = {c: node.metrics_url.removeprefix("http://").removesuffix("/metrics")  # type: ignore[union-attr]
                         for c, node in federation.nodes.items()}  # fmt: skip
         with PrometheusServer(tmp_path / "prom", [gateway_target], node_targets, interval_s=1) as prometheus:
@@ -119,7 +119,7 @@ async def test_prometheus_sees_latency_refusals_and_a_node_going_down(
                 assert answer["status"] == "success", f"{expression}: {answer.get('error')}"
 
             async with aiohttp.ClientSession() as session:
-                for url in (federation.gateway_url + "/metrics", federation.nodes["FR"].metrics_url):
+                for url in (federation.metrics_url, federation.nodes["FR"].metrics_url):
                     async with session.get(url) as response:  # type: ignore[arg-type]
                         exposition = await response.text()
                     check = promtool("check", "metrics", stdin=exposition)
