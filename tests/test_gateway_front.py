@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fedcli.processes import fedgate_command
 from fedcore.config import ConfigError
 from gateway.app import RunningGateway, start_gateway
 from gateway.auth import SeenTokenIds
@@ -369,3 +371,15 @@ def test_bad_front_settings_name_the_key(
     with pytest.raises(ConfigError) as failure:
         load_gateway_config(path)
     assert message in str(failure.value)
+
+
+def test_token_issue_keeps_to_the_gateways_maximum_lifetime(tmp_path: Path, issuer_keys: IssuerKeys) -> None:
+    config = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, extra="max_token_lifetime_s = 600")
+    issue = fedgate_command("token", "issue", "--config", str(config), "--country", "FR", "--agency", "DCPJ")
+    issue += ["--investigator", "fr-42", "--purposes", "all"]
+    refused = subprocess.run([*issue, "--ttl", "601"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "gateway.max_token_lifetime_s" in refused.stderr
+    minted = subprocess.run(issue, capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    claims = jwt.decode(minted, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 600
