@@ -105,7 +105,8 @@ async def _listen(
     app: web.Application, host: str, port: int, config: GatewayConfig, metrics: GatewayMetrics, listener: str
 ) -> tuple[web.AppRunner, str]:
     """Serves `app` behind the front's timeouts and connection cap (gateway/front.py); returns its base URL."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0, **handler_args(config))
+    handler_kwargs = handler_args(config)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5.0, **handler_kwargs)
     await runner.setup()
     try:
         count = ConnectionCount(
@@ -114,7 +115,13 @@ async def _listen(
             metrics.connections_refused.labels(listener),
         )
         site = CappedSite(
-            runner, host, port, count, handshake_timeout_s=config.header_timeout_s, ssl_context=config.https
+            runner,
+            host,
+            port,
+            count,
+            handler_kwargs=handler_kwargs,
+            handshake_timeout_s=config.header_timeout_s,
+            ssl_context=config.https,
         )
         await site.start()
     except BaseException:

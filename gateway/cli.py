@@ -34,7 +34,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     issue.add_argument("--investigator", required=True, help="the investigator's id")
     issue.add_argument("--clearance", default="restricted", choices=sorted(CLEARANCES, key=CLEARANCES.__getitem__))
     issue.add_argument("--purposes", required=True, help=f"comma-separated, or 'all' ({', '.join(PURPOSES)})")
-    issue.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    issue.add_argument(
+        "--ttl", type=int, help="lifetime in seconds (default: 3600, or gateway.max_token_lifetime_s if shorter)"
+    )
     issue.set_defaults(handler=run_issue)
 
     keygen = token_commands.add_parser("keygen", help="create an issuer key pair (PEM files)")
@@ -67,7 +69,8 @@ def run_issue(args: argparse.Namespace) -> int:
     if unknown or not purposes:
         print(f"fedgate: unknown purposes {unknown}; known: {', '.join(PURPOSES)}", file=sys.stderr)
         return 2
-    if not 1 <= args.ttl <= config.max_token_lifetime_s:
+    ttl_s = args.ttl if args.ttl is not None else min(3600, config.max_token_lifetime_s)
+    if not 1 <= ttl_s <= config.max_token_lifetime_s:
         print(
             f"fedgate: --ttl must be between 1 and {config.max_token_lifetime_s} seconds "
             "(gateway.max_token_lifetime_s: the gateway refuses longer-lived tokens)",
@@ -83,7 +86,7 @@ def run_issue(args: argparse.Namespace) -> int:
             agency=args.agency,
             clearance=args.clearance,
             purposes=purposes,
-            ttl_s=args.ttl,
+            ttl_s=ttl_s,
         )
     )
     return 0

@@ -16,15 +16,19 @@ What bounds what:
   `CappedSite` hands asyncio a protocol factory that counts open connections; one over the cap is answered
   503 at once and closed, without a request handler being made for it. Connections count once the
   transport is up (for HTTPS, after the handshake, itself bounded by `header_timeout_s`).
+- A request that is not valid HTTP (a garbled request line, a header too long) is answered by aiohttp
+  before any route or middleware; `JsonErrorRequestHandler` gives it the JSON error shape too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMethod, BadStatusLine, InvalidHeader, InvalidURLError, LineTooLong
 from prometheus_client import Counter, Gauge
 
 from gateway.config import GatewayConfig
@@ -40,8 +44,42 @@ REFUSAL = (
 
 
 def handler_args(config: GatewayConfig) -> dict[str, Any]:
-    """aiohttp's own request-handler settings for the front (passed to web.AppRunner)."""
-    return {"keepalive_timeout": config.header_timeout_s, "lingering_time": config.body_timeout_s}
+    """aiohttp's own request-handler settings for the front (for web.AppRunner and CappedSite alike)."""
+    return {"access_log": None, "keepalive_timeout": config.header_timeout_s, "lingering_time": config.body_timeout_s}
+
+
+# What was wrong, most specific first; never the client's bytes echoed back.
+HTTP_PROBLEMS: tuple[tuple[type[Exception], str], ...] = (
+    (BadHttpMethod, "the method is not a valid HTTP method"),
+    (BadStatusLine, "the request line is not valid"),
+    (LineTooLong, "the request line or a header is too long"),
+    (InvalidURLError, "the URL is not valid"),
+    (InvalidHeader, "a header is not valid"),
+)
+
+
+def http_problem(exc: BaseException | None) -> str:
+    return next((problem for kind, problem in HTTP_PROBLEMS if isinstance(exc, kind)), "the request is not valid HTTP")
+
+
+class JsonErrorRequestHandler(web.RequestHandler):
+    """aiohttp's request handler, answering what is not valid HTTP in the JSON error shape."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        super().handle_error(request, status, exc, message)  # aiohttp's logging and checks
+        if 400 <= status < 500:
+            body = {"code": "bad_http_request", "message": http_problem(exc)}
+        else:
+            body = {"code": "internal_error", "message": HTTPStatus(status).phrase}
+        response = web.json_response({"error": body}, status=status)
+        response.force_close()
+        return response
 
 
 class ConnectionCount:
@@ -69,9 +107,10 @@ class ConnectionCount:
 class _CountedConnection(asyncio.Protocol):
     """One connection: handed to aiohttp's request handler if under the cap, refused otherwise."""
 
-    def __init__(self, server: web.Server, count: ConnectionCount) -> None:
+    def __init__(self, server: web.Server, count: ConnectionCount, handler_kwargs: dict[str, Any]) -> None:
         self._server = server
         self._count = count
+        self._handler_kwargs = handler_kwargs
         self._handler: asyncio.Protocol | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -80,7 +119,8 @@ class _CountedConnection(asyncio.Protocol):
             transport.write(REFUSAL)
             transport.close()
             return
-        self._handler = self._server()
+        loop = asyncio.get_running_loop()
+        self._handler = JsonErrorRequestHandler(self._server, loop=loop, **self._handler_kwargs)
         self._handler.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
@@ -108,7 +148,7 @@ class _CountedConnection(asyncio.Protocol):
 class CappedSite(web.BaseSite):
     """A TCP listener like web.TCPSite, with at most `count.max_connections` connections open at once."""
 
-    __slots__ = ("_count", "_handshake_timeout_s", "_host", "_port", "_web_server")
+    __slots__ = ("_count", "_handler_kwargs", "_handshake_timeout_s", "_host", "_port", "_web_server")
 
     def __init__(
         self,
@@ -117,12 +157,14 @@ class CappedSite(web.BaseSite):
         port: int,
         count: ConnectionCount,
         *,
+        handler_kwargs: dict[str, Any],
         handshake_timeout_s: float,
         ssl_context: Any = None,
     ) -> None:
         super().__init__(runner, ssl_context=ssl_context)
         assert runner.server is not None
         self._web_server = runner.server
+        self._handler_kwargs = handler_kwargs  # what the runner was given: its server would make handlers so
         self._host = host
         self._port = port
         self._count = count
@@ -137,7 +179,7 @@ class CappedSite(web.BaseSite):
         await super().start()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: _CountedConnection(self._web_server, self._count),
+            lambda: _CountedConnection(self._web_server, self._count, self._handler_kwargs),
             self._host,
             self._port,
             ssl=self._ssl_context,

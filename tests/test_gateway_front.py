@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -19,8 +20,10 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fedcli.processes import fedgate_command
 from fedcore.config import ConfigError
 from gateway.app import RunningGateway, start_gateway
+from gateway.auth import SeenTokenIds
 from gateway.config import GatewayConfig, load_gateway_config
 from tests.conftest import ApiClient, IssuerKeys, mint, write_gateway_config
 
@@ -247,6 +250,31 @@ async def test_any_bytes_as_a_body_get_a_4xx_json_error_never_a_500(front: Front
     assert seen == {400}
 
 
+@pytest.mark.parametrize(
+    ("request_bytes", "problem"),
+    [
+        (b"GET\x00 / HTTP/1.1\r\nHost: gateway\r\n\r\n", "the method is not a valid HTTP method"),
+        (b"GET / HTTP/9\r\n\r\n", "the request line is not valid"),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: gateway\r\nX-Long: " + b"a" * 20_000 + b"\r\n\r\n",
+            "the request line or a header is too long",
+        ),
+        (b"GET /healthz HTTP/1.1\r\nHost: gateway\r\nContent-Length: -5\r\n\r\n", "not valid"),
+    ],
+)
+async def test_what_is_not_http_gets_a_400_in_the_error_shape(front: Front, request_bytes: bytes, problem: str) -> None:
+    reader, writer = await asyncio.open_connection(*front.address)
+    writer.write(request_bytes)
+    received, _ = await read_until_closed(reader, MARGIN_S)
+    writer.close()
+    head, _, payload = received.partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == b"400"  # HTTP/1.0 when the version could not be read
+    assert b"Content-Type: application/json" in head
+    error = json.loads(payload)["error"]
+    assert error["code"] == "bad_http_request"
+    assert problem in error["message"]
+
+
 # --- /metrics apart ---------------------------------------------------------------------------------------
 
 
@@ -307,6 +335,19 @@ async def test_a_token_id_reused_with_other_claims_is_refused(front: Front) -> N
     assert status == 200
 
 
+def test_token_ids_are_remembered_until_expiry_and_within_capacity() -> None:
+    seen = SeenTokenIds(capacity=2)
+    assert seen.bind(("idp", "a"), b"claims-a", expires_at=100, now=0)
+    assert seen.bind(("idp", "a"), b"claims-a", expires_at=100, now=1)  # the same token again
+    assert not seen.bind(("idp", "a"), b"other", expires_at=100, now=2)  # the same id, other claims
+    assert seen.bind(("other-idp", "a"), b"other", expires_at=100, now=2)  # ids are per issuer
+    assert seen.bind(("idp", "b"), b"claims-b", expires_at=50, now=3)  # full: the soonest to expire goes
+    assert len(seen) == 2
+    assert seen.bind(("idp", "a"), b"other", expires_at=100, now=4)  # forgotten when the cap was reached
+    assert seen.bind(("idp", "c"), b"claims-c", expires_at=300, now=200)  # both earlier ones expired
+    assert len(seen) == 1
+
+
 # --- configuration ----------------------------------------------------------------------------------------
 
 
@@ -330,3 +371,15 @@ def test_bad_front_settings_name_the_key(
     with pytest.raises(ConfigError) as failure:
         load_gateway_config(path)
     assert message in str(failure.value)
+
+
+def test_token_issue_keeps_to_the_gateways_maximum_lifetime(tmp_path: Path, issuer_keys: IssuerKeys) -> None:
+    config = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, extra="max_token_lifetime_s = 600")
+    issue = fedgate_command("token", "issue", "--config", str(config), "--country", "FR", "--agency", "DCPJ")
+    issue += ["--investigator", "fr-42", "--purposes", "all"]
+    refused = subprocess.run([*issue, "--ttl", "601"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "gateway.max_token_lifetime_s" in refused.stderr
+    minted = subprocess.run(issue, capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    claims = jwt.decode(minted, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 600
