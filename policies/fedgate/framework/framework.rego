@@ -3,7 +3,9 @@
 # description: |
 #   What every country's policy builds on: the contract's vocabulary, default deny,
 #   the neutrality rule (INTERPOL Constitution, Article 3) and the helpers that turn a
-#   country's settings into one decision covering every candidate record.
+#   country's settings into one decision covering every candidate record. A country's
+#   entry points are `country_decision` and `country_description` of its settings and
+#   record rules: the country states only what differs, its data and its rules.
 package fedgate.framework
 
 # Each purpose's character. Only "ordinary_law" purposes are ever answered.
@@ -301,8 +303,6 @@ decide(settings, request, overrides) := refused_decision(reason) if {
 	}
 }
 
-described_to_nobody := {"schemata": false, "counts": false, "policy_revision": ""}
-
 # METADATA
 # description: |
 #   What a country tells an investigator about itself: {"schemata", "counts", "policy_revision"}.
@@ -317,4 +317,26 @@ describe(settings, request) := {
 } if {
 	settings.partners[request.requester.country]
 	clearance_at_least(request.requester.clearance, object.get(settings, "min_clearance", "basic"))
+} else := described_to_nobody
+
+described_to_nobody := {"schemata": false, "counts": false, "policy_revision": ""}
+
+# What a country answers when no decision can be made (no search in the input): deny by default.
+undecided := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+
+# METADATA
+# description: |
+#   A country's decision on the search in `input` under its settings and record rules
+#   (`overrides`, see record_decision): what each country's `decision` entry point is.
+#   `undecided` when nothing can be decided, so that nothing leaves unless the country allows it.
+country_decision(settings, overrides) := decision if {
+	decision := decide(settings, input, overrides)
+} else := undecided
+
+# METADATA
+# description: |
+#   What a country tells the investigator in `input` about itself under its settings: what each
+#   country's `describe` entry point is. `described_to_nobody` when nothing can be said.
+country_description(settings) := description if {
+	description := describe(settings, input)
 } else := described_to_nobody

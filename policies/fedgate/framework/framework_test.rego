@@ -354,3 +354,27 @@ test_non_partner_and_low_clearance_learn_nothing if {
 test_describe_without_a_requester_tells_nothing if {
 	framework.describe(settings, {}) == framework.described_to_nobody
 }
+
+test_a_country_decides_the_search_in_its_input if {
+	search := request("DE", "terrorism", [person])
+	overrides := {"p1": {"disclosure": "none"}}
+	framework.country_decision(settings, overrides) == framework.decide(settings, search, overrides) with input as search
+}
+
+test_without_a_search_a_country_refuses_and_nothing_leaves if {
+	framework.country_decision(settings, {}) == {
+		"policy_revision": "",
+		"refused": true,
+		"refusal_reason": "requester_not_trusted",
+		"records": {},
+	}
+}
+
+test_a_country_describes_itself_to_the_requester_in_its_input if {
+	framework.country_description(settings) == framework.describe(settings, describing("DE", "confidential")) with input as describing("DE", "confidential")
+	framework.country_description(settings).schemata with input as describing("DE", "confidential")
+}
+
+test_without_a_requester_a_country_tells_nothing if {
+	framework.country_description(settings) == {"schemata": false, "counts": false, "policy_revision": ""}
+}

@@ -42,15 +42,8 @@ test_basic_clearance_is_refused if {
 	decision.refusal_reason == "clearance_insufficient"
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
-}
-
-test_an_undecidable_search_is_refused_by_default if {
-	decision := ae.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	ae.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
 # `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
@@ -67,11 +60,6 @@ telling(country, clearance) := {
 }
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
-
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
 
 test_partner_does_not_match_on_the_birth_date_it_receives_as_a_year if {
 	query := shaped(search("FR", "drug_trafficking", "restricted", [person]), "Person", {"name": 1, "birthDate": 1, "idNumber": 1}, [])
@@ -117,6 +105,6 @@ test_partners_see_schemata_but_no_counts if {
 	ae.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	ae.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	ae.describe == nothing_told
 }

@@ -52,15 +52,8 @@ test_sensitive_records_stay_home if {
 	decision.records.p1.disclosure == "none"
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
-}
-
-test_an_undecidable_search_is_refused_by_default if {
-	decision := de.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	de.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
 # `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
@@ -77,11 +70,6 @@ telling(country, clearance) := {
 }
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
-
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
 
 test_schengen_partner_with_clearance_matches_on_everything_it_receives if {
 	query := shaped(search("FR", "terrorism", "confidential", [person]), "Person", {"name": 1, "birthDate": 1}, [])
@@ -138,6 +126,6 @@ test_basic_clearance_and_strangers_are_told_nothing if {
 	de.describe == nothing_told with input as telling("AE", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	de.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	de.describe == nothing_told
 }

@@ -68,15 +68,8 @@ test_broken_settings_deny_by_default if {
 	decision.records == {}
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
-}
-
-test_an_undecidable_search_is_refused_by_default if {
-	decision := fr.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	fr.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
 # `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
@@ -93,11 +86,6 @@ telling(country, clearance) := {
 }
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
-
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
 
 test_eu_partner_matches_on_everything_it_receives if {
 	decision := fr.decision with input as shaped(search("DE", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, [])
@@ -165,6 +153,6 @@ test_unknown_country_is_told_nothing if {
 	fr.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	fr.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	fr.describe == nothing_told
 }

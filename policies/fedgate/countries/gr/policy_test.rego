@@ -40,15 +40,8 @@ test_ukraine_fugitive_search_does_not_see_persons if {
 	decision.records.p1.disclosure == "hit_only"
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
-}
-
-test_an_undecidable_search_is_refused_by_default if {
-	decision := gr.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	gr.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
 # `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
@@ -65,11 +58,6 @@ telling(country, clearance) := {
 }
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
-
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
 
 test_hit_only_greek_person_matches_on_the_name_alone_and_carries_no_score if {
 	query := shaped(search("FR", "drug_trafficking", [person]), "Person", {"name": 1, "birthDate": 1}, [])
@@ -107,6 +95,6 @@ test_partners_see_schemata_but_no_counts if {
 	gr.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	gr.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	gr.describe == nothing_told
 }

@@ -44,15 +44,8 @@ test_emirates_receive_vehicles if {
 	decision.records.v1.disclosure == "full"
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
-}
-
-test_an_undecidable_search_is_refused_by_default if {
-	decision := ua.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	ua.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
 # `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
@@ -69,11 +62,6 @@ telling(country, clearance) := {
 }
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
-
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
 
 test_eu_partner_does_not_match_on_the_birth_date_it_receives_as_a_month if {
 	decision := ua.decision with input as shaped(search("FR", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
@@ -113,6 +101,6 @@ test_partners_see_schemata_but_no_counts if {
 	ua.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	ua.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	ua.describe == nothing_told
 }
