@@ -11,9 +11,9 @@ import data.fedgate.framework
 
 # Records marked sensitive by German investigators are never mentioned abroad.
 overrides[record.ref] := {"disclosure": "none"} if {
+	input.requester.country != "DE"
 	some record in input.records
 	"sensitive" in record.flags
-	input.requester.country != "DE"
 }
 
 # Persons are answered hit/no-hit only to third countries in drug cases (Prüm's first step).

@@ -10,10 +10,10 @@ import data.fedgate.framework
 
 # Victims and witnesses are never mentioned to countries outside the European Union.
 overrides[record.ref] := {"disclosure": "none"} if {
+	not input.requester.country in framework.eu_member_states
 	some record in input.records
 	some flag in record.flags
 	flag in {"victim", "witness"}
-	not input.requester.country in framework.eu_member_states
 }
 
 # METADATA
