@@ -1,88 +1,50 @@
-"""Provisioning of the pinned OPA release, country policy bundles, and OPA server processes."""
+"""Provisioning of the pinned OPA and Regal releases, country policy bundles, and OPA server processes."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import tempfile
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from fedcore.gobuild import GoTool, GoToolUnavailable
 from fedcore.servers import LocalServer
 
 OPA_VERSION = "1.22.3"
-GO_MODULE_DIR = Path(__file__).resolve().parent / "opabuild"
+REGAL_VERSION = "0.42.0"
 DEFAULT_POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
-HOW_TO_GET_OPA = (
-    f"OPA {OPA_VERSION} is needed: put that release's `opa` binary on PATH, or install Go >= 1.26 "
-    f"so that fedgate can build it (https://go.dev/doc/install)"
+OpaUnavailable = GoToolUnavailable  # callers that only know OPA keep their name for the error
+
+OPA = GoTool(
+    name="OPA",
+    command="opa",
+    version=OPA_VERSION,
+    package="github.com/open-policy-agent/opa",
+    version_variable="github.com/open-policy-agent/opa/v1/version.Version",
+    module_dir=Path(__file__).resolve().parent / "opabuild",
+)
+
+# Regal, the Rego linter, lints policies/ in the test suite; it embeds an OPA of its own for that.
+REGAL = GoTool(
+    name="Regal",
+    command="regal",
+    version=REGAL_VERSION,
+    package="github.com/open-policy-agent/regal",
+    version_variable="github.com/open-policy-agent/regal/pkg/version.Version",
+    module_dir=Path(__file__).resolve().parent / "regalbuild",
 )
 
 
-class OpaUnavailable(Exception):
-    """The pinned OPA binary is not on this machine and cannot be built here."""
-
-
-def cache_dir() -> Path:
-    """Where the built OPA is kept: $FEDGATE_CACHE, else $XDG_CACHE_HOME/fedgate, else ~/.cache/fedgate."""
-    explicit = os.environ.get("FEDGATE_CACHE")
-    base = Path(explicit) if explicit else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fedgate"
-    return base / f"opa-v{OPA_VERSION}"
-
-
-def binary_version(binary: Path) -> str | None:
-    try:
-        result = subprocess.run([str(binary), "version"], capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in result.stdout.splitlines():
-        if line.startswith("Version:"):
-            return line.split(":", 1)[1].strip()
-    return None
-
-
-def find_opa() -> Path | None:
-    """The pinned OPA on PATH or in the cache, if either is there."""
-    on_path = shutil.which("opa")
-    for candidate in ([Path(on_path)] if on_path else []) + [cache_dir() / "opa"]:
-        if candidate.is_file() and binary_version(candidate) == OPA_VERSION:
-            return candidate
-    return None
-
-
-def build_opa(report: Callable[[str], None] = lambda _: None) -> Path:
-    """Builds the pinned OPA from its Go module into the cache (a minute or two the first time)."""
-    go = shutil.which("go")
-    if go is None:
-        raise OpaUnavailable(HOW_TO_GET_OPA)
-    target = cache_dir() / "opa"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    report(f"building OPA {OPA_VERSION} from its Go module (cached in {target.parent})")
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        partial = Path(scratch) / "opa"
-        ldflags = f"-s -w -X github.com/open-policy-agent/opa/v1/version.Version={OPA_VERSION}"
-        env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod")
-        result = subprocess.run(
-            [go, "build", "-trimpath", "-ldflags", ldflags, "-o", str(partial), "github.com/open-policy-agent/opa"],
-            cwd=GO_MODULE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise OpaUnavailable(f"building OPA {OPA_VERSION} failed: {result.stderr.strip()[-2000:]}")
-        partial.replace(target)
-    return target
-
-
 def ensure_opa(report: Callable[[str], None] = lambda _: None) -> Path:
-    """The path of the pinned OPA, building it if needed; OpaUnavailable says in one line how to get it."""
-    return find_opa() or build_opa(report)
+    """The path of the pinned OPA, building it if needed; GoToolUnavailable says in one line how to get it."""
+    return OPA.ensure(report)
+
+
+def ensure_regal(report: Callable[[str], None] = lambda _: None) -> Path:
+    """The path of the pinned Regal, building it if needed; GoToolUnavailable says in one line how to get it."""
+    return REGAL.ensure(report)
 
 
 def policy_sources(country: str, policies_dir: Path = DEFAULT_POLICIES_DIR) -> list[Path]:
@@ -182,12 +144,18 @@ class OpaServer(LocalServer):
 
 
 def main() -> None:
-    """`python -m fedcore.opa`: makes sure the pinned OPA is present and prints its path."""
+    """`python -m fedcore.opa [opa] [regal]`: makes sure the pinned tools are present and prints their paths."""
     import sys
 
+    tools = {"opa": ensure_opa, "regal": ensure_regal}
+    names = sys.argv[1:] or ["opa"]
+    unknown = [name for name in names if name not in tools]
+    if unknown:
+        raise SystemExit(f"usage: python -m fedcore.opa [opa] [regal] (not {', '.join(unknown)})")
     try:
-        print(ensure_opa(lambda message: print(message, file=sys.stderr)))
-    except OpaUnavailable as error:
+        for name in names:
+            print(tools[name](lambda message: print(message, file=sys.stderr)))
+    except GoToolUnavailable as error:
         raise SystemExit(str(error)) from error
 
 

@@ -1,4 +1,4 @@
-"""Every country policy and the framework are formatted, strictly valid, tested, and covered to 90 %."""
+"""Every country policy and the framework are formatted, strictly valid, linted, tested, and covered to 90 %."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from fedcore.opa import ensure_regal
 from tests.conftest import REPO
 
 POLICIES = REPO / "policies"
+REGAL_CONFIG = REPO / ".regal" / "config.yaml"
 COUNTRIES = ("fr", "de", "gr", "ua", "ae")
 
 
@@ -24,6 +28,23 @@ def test_policies_are_formatted(opa_binary: Path) -> None:
 def test_policies_pass_strict_checks(opa_binary: Path) -> None:
     result = opa(opa_binary, "check", "--strict", str(POLICIES))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def regal_binary() -> Path:
+    return ensure_regal()
+
+
+def test_policies_pass_regal_lint(regal_binary: Path) -> None:
+    command = [str(regal_binary), "lint", "--config-file", str(REGAL_CONFIG), "--fail-level", "warning"]
+    result = subprocess.run(
+        [*command, "--format", "compact", "--no-color", str(POLICIES)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, f"regal lint (config in .regal/config.yaml) found:\n{result.stdout}{result.stderr}"
 
 
 def test_policy_tests_pass_with_coverage(opa_binary: Path) -> None:

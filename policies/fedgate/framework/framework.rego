@@ -3,7 +3,9 @@
 # description: |
 #   What every country's policy builds on: the contract's vocabulary, default deny,
 #   the neutrality rule (INTERPOL Constitution, Article 3) and the helpers that turn a
-#   country's settings into one decision covering every candidate record.
+#   country's settings into one decision covering every candidate record. A country's
+#   entry points are `country_decision` and `country_description` of its settings and
+#   record rules: the country states only what differs, its data and its rules.
 package fedgate.framework
 
 # Each purpose's character. Only "ordinary_law" purposes are ever answered.
@@ -23,7 +25,10 @@ purpose_character := {
 	"ethnic_origin": "racial",
 }
 
-ordinary_purposes := {purpose | some purpose, character in purpose_character; character == "ordinary_law"}
+ordinary_purposes contains purpose if {
+	some purpose, character in purpose_character
+	character == "ordinary_law"
+}
 
 # The European Union's member states, which many countries treat alike.
 eu_member_states := {
@@ -95,6 +100,7 @@ purpose_schemata := {
 }
 
 # METADATA
+# scope: document
 # description: The revision of the loaded policy bundle(s), "unversioned" when loaded as plain files.
 default revision := "unversioned"
 
@@ -151,7 +157,7 @@ query_matchable(terms, query) := anchor_properties | as_is if {
 	as_is := ((permitted - sensitive_properties) - terms.clearance_denied) - generalised(terms.profile)
 } else := anchor_properties
 
-generalised(profile) := {name | some name, _ in object.get(profile, "generalise", {})}
+generalised(profile) := object.keys(object.get(profile, "generalise", {}))
 
 refused_decision(reason) := {
 	"policy_revision": revision,
@@ -187,16 +193,22 @@ hit_only(terms, record, reason) := {
 #   hit-only, the query's names and identifiers, and the score a hit-only record carries. Total: a
 #   missing profile is {} (nothing is released); a missing or unknown "hit_only_score" is "none".
 requester_terms(settings, request) := {
-	"profile": object.get(settings, ["profiles", object.get(settings, ["partners", request.requester.country, "profile"], "")], {}),
+	"profile": object.get(settings, ["profiles", partner_profile(settings, request.requester.country)], {}),
 	"clearance_denied": {name |
 		some name, needed in object.get(settings, "property_clearance", {})
 		not clearance_at_least(request.requester.clearance, needed)
 	},
 	"hit_only_schemata": {schema | some schema in object.get(settings, "hit_only_schemata", [])},
 	"purpose": request.purpose,
-	"query_anchors": sort([name | some name in object.get(request, ["query", "properties"], []); name in anchor_properties]),
+	"query_anchors": sort([name |
+		some name in object.get(request, ["query", "properties"], [])
+		name in anchor_properties
+	]),
 	"hit_only_score": hit_only_score(settings),
 }
+
+# The name of the profile a partner country receives, "" for a country that is not a partner.
+partner_profile(settings, country) := object.get(settings, ["partners", country, "profile"], "")
 
 hit_only_score(settings) := kind if {
 	kind := settings.hit_only_score
@@ -250,7 +262,7 @@ released(terms, schema, present) := decision if {
 	count(release) > 0
 	withheld := withheld_reasons(terms, permitted, present - release)
 	generalise := {name: method | some name, method in object.get(terms.profile, "generalise", {}); name in release}
-	as_is := release - {name | some name, _ in generalise}
+	as_is := release - object.keys(generalise)
 	match_on := (as_is | {name | some name in terms.query_anchors}) - sensitive_properties
 	decision := {
 		"disclosure": level(withheld),
@@ -301,8 +313,6 @@ decide(settings, request, overrides) := refused_decision(reason) if {
 	}
 }
 
-described_to_nobody := {"schemata": false, "counts": false, "policy_revision": ""}
-
 # METADATA
 # description: |
 #   What a country tells an investigator about itself: {"schemata", "counts", "policy_revision"}.
@@ -317,4 +327,26 @@ describe(settings, request) := {
 } if {
 	settings.partners[request.requester.country]
 	clearance_at_least(request.requester.clearance, object.get(settings, "min_clearance", "basic"))
+} else := described_to_nobody
+
+described_to_nobody := {"schemata": false, "counts": false, "policy_revision": ""}
+
+# What a country answers when no decision can be made (no search in the input): deny by default.
+undecided := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+
+# METADATA
+# description: |
+#   A country's decision on the search in `input` under its settings and record rules
+#   (`overrides`, see record_decision): what each country's `decision` entry point is.
+#   `undecided` when nothing can be decided, so that nothing leaves unless the country allows it.
+country_decision(settings, overrides) := decision if {
+	decision := decide(settings, input, overrides)
+} else := undecided
+
+# METADATA
+# description: |
+#   What a country tells the investigator in `input` about itself under its settings: what each
+#   country's `describe` entry point is. `described_to_nobody` when nothing can be said.
+country_description(settings) := description if {
+	description := describe(settings, input)
 } else := described_to_nobody

@@ -43,12 +43,15 @@ request(country, purpose, records) := {
 }
 
 # A terrorism search from `country` whose query has the schema, values per property and partial dates given.
-asking(country, schema, value_counts, partial_dates) := object.union(request(country, "terrorism", [person]), {"query": {
-	"schema": schema,
-	"properties": sort(object.keys(value_counts)),
-	"value_counts": value_counts,
-	"partial_dates": partial_dates,
-}})
+asking(country, schema, value_counts, partial_dates) := object.union(
+	request(country, "terrorism", [person]),
+	{"query": {
+		"schema": schema,
+		"properties": sort(object.keys(value_counts)),
+		"value_counts": value_counts,
+		"partial_dates": partial_dates,
+	}},
+)
 
 test_every_contract_purpose_has_a_character if {
 	count(framework.purpose_character) == 13
@@ -256,7 +259,8 @@ test_hit_only_record_carries_the_band_where_the_country_gives_one if {
 }
 
 test_an_unknown_hit_only_score_gives_no_score if {
-	decision := framework.decide(object.union(settings, {"hit_only_score": "released"}), request("AE", "terrorism", [person]), {})
+	released_score := object.union(settings, {"hit_only_score": "released"})
+	decision := framework.decide(released_score, request("AE", "terrorism", [person]), {})
 	decision.records.p1.score == "none"
 }
 
@@ -295,12 +299,14 @@ test_hit_only_requester_may_not_try_out_dates if {
 }
 
 test_hit_only_schema_may_not_be_tried_out if {
-	framework.refusal(settings, asking("FR", "Vehicle", {"registrationNumber": 1, "buildDate": 1}, ["buildDate"])) == "query_shape_not_accepted"
+	query := asking("FR", "Vehicle", {"registrationNumber": 1, "buildDate": 1}, ["buildDate"])
+	framework.refusal(settings, query) == "query_shape_not_accepted"
 	not framework.refusal(settings, asking("FR", "Vehicle", {"registrationNumber": 2, "buildDate": 1}, []))
 }
 
 test_schema_outside_the_profile_may_not_be_tried_out if {
-	framework.refusal(settings, asking("DE", "Passport", {"number": 1, "birthDate": 1}, ["birthDate"])) == "query_shape_not_accepted"
+	query := asking("DE", "Passport", {"number": 1, "birthDate": 1}, ["birthDate"])
+	framework.refusal(settings, query) == "query_shape_not_accepted"
 }
 
 test_properties_kept_by_clearance_or_sensitive_may_not_be_tried_out if {
@@ -309,7 +315,10 @@ test_properties_kept_by_clearance_or_sensitive_may_not_be_tried_out if {
 }
 
 test_a_query_without_its_shape_is_not_refused_for_it if {
-	bare := object.union(request("DE", "terrorism", []), {"query": {"schema": "Person", "properties": ["name", "birthDate"]}})
+	bare := object.union(request("DE", "terrorism", []), {"query": {
+		"schema": "Person",
+		"properties": ["name", "birthDate"],
+	}})
 	not framework.refusal(settings, bare)
 }
 
@@ -353,4 +362,29 @@ test_non_partner_and_low_clearance_learn_nothing if {
 
 test_describe_without_a_requester_tells_nothing if {
 	framework.describe(settings, {}) == framework.described_to_nobody
+}
+
+test_a_country_decides_the_search_in_its_input if {
+	search := request("DE", "terrorism", [person])
+	overrides := {"p1": {"disclosure": "none"}}
+	framework.country_decision(settings, overrides) == framework.decide(settings, search, overrides) with input as search
+}
+
+test_without_a_search_a_country_refuses_and_nothing_leaves if {
+	framework.country_decision(settings, {}) == {
+		"policy_revision": "",
+		"refused": true,
+		"refusal_reason": "requester_not_trusted",
+		"records": {},
+	}
+}
+
+test_a_country_describes_itself_to_the_requester_in_its_input if {
+	framework.country_description(settings) == framework.describe(settings, describing("DE", "confidential"))
+		with input as describing("DE", "confidential")
+	framework.country_description(settings).schemata with input as describing("DE", "confidential")
+}
+
+test_without_a_requester_a_country_tells_nothing if {
+	framework.country_description(settings) == {"schemata": false, "counts": false, "policy_revision": ""}
 }

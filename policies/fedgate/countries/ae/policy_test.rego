@@ -42,18 +42,12 @@ test_basic_clearance_is_refused if {
 	decision.refusal_reason == "clearance_insufficient"
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	ae.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
-test_an_undecidable_search_is_refused_by_default if {
-	decision := ae.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
-}
-
-# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+# `base` (a search) with a query of `schema` holding `value_counts` values per property
+# and partial dates in `partial_dates`.
 shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
 	"schema": schema,
 	"properties": sort(object.keys(value_counts)),
@@ -68,13 +62,9 @@ telling(country, clearance) := {
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
 
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
-
 test_partner_does_not_match_on_the_birth_date_it_receives_as_a_year if {
-	query := shaped(search("FR", "drug_trafficking", "restricted", [person]), "Person", {"name": 1, "birthDate": 1, "idNumber": 1}, [])
+	base := search("FR", "drug_trafficking", "restricted", [person])
+	query := shaped(base, "Person", {"name": 1, "birthDate": 1, "idNumber": 1}, [])
 	decision := ae.decision with input as query
 	decision.records.p1 == {
 		"disclosure": "partial",
@@ -103,20 +93,26 @@ test_a_minor_not_mentioned_is_matched_on_nothing if {
 }
 
 test_partner_may_not_try_out_birth_dates_or_passport_dates if {
-	dates := ae.decision with input as shaped(search("FR", "fugitive", "restricted", [person]), "Person", {"name": 1, "birthDate": 2}, [])
+	dates := ae.decision
+		with input as shaped(search("FR", "fugitive", "restricted", [person]), "Person", {"name": 1, "birthDate": 2}, [])
 	dates.refusal_reason == "query_shape_not_accepted"
-	passports := ae.decision with input as shaped(search("FR", "stolen_document", "restricted", [passport]), "Passport", {"number": 1, "country": 2}, [])
+	passports := ae.decision
+		with input as shaped(
+			search("FR", "stolen_document", "restricted", [passport]),
+			"Passport", {"number": 1, "country": 2}, [],
+		)
 	passports.refusal_reason == "query_shape_not_accepted"
 	names := ae.decision with input as shaped(search("FR", "fugitive", "restricted", [person]), "Person", {"name": 3}, [])
 	not names.refused
 }
 
 test_partners_see_schemata_but_no_counts if {
-	ae.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("FR", "restricted")
+	ae.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"}
+		with input as telling("FR", "restricted")
 	ae.describe == nothing_told with input as telling("FR", "basic")
 	ae.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	ae.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	ae.describe == nothing_told
 }

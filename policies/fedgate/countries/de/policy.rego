@@ -11,9 +11,9 @@ import data.fedgate.framework
 
 # Records marked sensitive by German investigators are never mentioned abroad.
 overrides[record.ref] := {"disclosure": "none"} if {
+	input.requester.country != "DE"
 	some record in input.records
 	"sensitive" in record.flags
-	input.requester.country != "DE"
 }
 
 # Persons are answered hit/no-hit only to third countries in drug cases (Prüm's first step).
@@ -28,13 +28,9 @@ overrides[record.ref] := {"disclosure": "hit_only", "reason": "hit_only_requeste
 # METADATA
 # description: Germany's decision on one search; nothing leaves unless it is allowed here.
 # entrypoint: true
-default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
-
-decision := framework.decide(settings, input, overrides)
+decision := framework.country_decision(settings, overrides)
 
 # METADATA
 # description: What Germany tells an investigator about itself; nothing unless it is allowed here.
 # entrypoint: true
-default describe := {"schemata": false, "counts": false, "policy_revision": ""}
-
-describe := framework.describe(settings, input)
+describe := framework.country_description(settings)

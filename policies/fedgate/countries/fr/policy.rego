@@ -10,22 +10,18 @@ import data.fedgate.framework
 
 # Victims and witnesses are never mentioned to countries outside the European Union.
 overrides[record.ref] := {"disclosure": "none"} if {
+	not input.requester.country in framework.eu_member_states
 	some record in input.records
 	some flag in record.flags
 	flag in {"victim", "witness"}
-	not input.requester.country in framework.eu_member_states
 }
 
 # METADATA
 # description: France's decision on one search; nothing leaves unless it is allowed here.
 # entrypoint: true
-default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
-
-decision := framework.decide(settings, input, overrides)
+decision := framework.country_decision(settings, overrides)
 
 # METADATA
 # description: What France tells an investigator about itself; nothing unless it is allowed here.
 # entrypoint: true
-default describe := {"schemata": false, "counts": false, "policy_revision": ""}
-
-describe := framework.describe(settings, input)
+describe := framework.country_description(settings)

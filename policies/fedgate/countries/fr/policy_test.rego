@@ -63,23 +63,17 @@ test_political_purpose_is_refused if {
 
 test_broken_settings_deny_by_default if {
 	decision := fr.decision with input as search("DE", "terrorism", [person])
-		with data.fedgate.countries.fr.settings as {}
+		with fr.settings as {}
 	decision.refused
 	decision.records == {}
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	fr.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
-test_an_undecidable_search_is_refused_by_default if {
-	decision := fr.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
-}
-
-# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+# `base` (a search) with a query of `schema` holding `value_counts` values per property
+# and partial dates in `partial_dates`.
 shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
 	"schema": schema,
 	"properties": sort(object.keys(value_counts)),
@@ -94,13 +88,9 @@ telling(country, clearance) := {
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
 
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
-
 test_eu_partner_matches_on_everything_it_receives if {
-	decision := fr.decision with input as shaped(search("DE", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision := fr.decision
+		with input as shaped(search("DE", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, [])
 	decision.records.p1.match_on == ["birthDate", "idNumber", "name"]
 	decision.records.p1.score == "released"
 }
@@ -119,7 +109,8 @@ test_ukraine_does_not_match_on_the_birth_date_it_receives_as_a_year if {
 }
 
 test_emirates_hits_match_on_names_and_carry_a_band if {
-	decision := fr.decision with input as shaped(search("AE", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision := fr.decision
+		with input as shaped(search("AE", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
 	decision.records.p1.match_on == ["name"]
 	decision.records.p1.score == "band"
 }
@@ -138,33 +129,38 @@ test_ukraine_may_not_try_out_birth_dates if {
 	two.refused
 	two.refusal_reason == "query_shape_not_accepted"
 	two.records == {}
-	partial := fr.decision with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, ["birthDate"])
+	partial := fr.decision
+		with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, ["birthDate"])
 	partial.refusal_reason == "query_shape_not_accepted"
 }
 
 test_several_names_and_french_partial_birth_dates_are_accepted if {
 	names := fr.decision with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 2, "alias": 3}, [])
 	not names.refused
-	partial := fr.decision with input as shaped(search("FR", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, ["birthDate"])
+	partial := fr.decision
+		with input as shaped(search("FR", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, ["birthDate"])
 	not partial.refused
 	partial.records.p1.disclosure == "full"
 }
 
 test_eu_neighbours_see_schemata_and_counts if {
 	every country in {"FR", "DE", "GR"} {
-		fr.describe == {"schemata": true, "counts": true, "policy_revision": "unversioned"} with input as telling(country, "basic")
+		fr.describe == {"schemata": true, "counts": true, "policy_revision": "unversioned"}
+			with input as telling(country, "basic")
 	}
 }
 
 test_other_partners_see_schemata_but_no_counts if {
-	fr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("UA", "basic")
-	fr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("AE", "basic")
+	fr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"}
+		with input as telling("UA", "basic")
+	fr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"}
+		with input as telling("AE", "basic")
 }
 
 test_unknown_country_is_told_nothing if {
 	fr.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	fr.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	fr.describe == nothing_told
 }

@@ -23,13 +23,9 @@ overrides[record.ref] := {"disclosure": "hit_only", "reason": "hit_only_schema"}
 # METADATA
 # description: Greece's decision on one search; nothing leaves unless it is allowed here.
 # entrypoint: true
-default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
-
-decision := framework.decide(settings, input, overrides)
+decision := framework.country_decision(settings, overrides)
 
 # METADATA
 # description: What Greece tells an investigator about itself; nothing unless it is allowed here.
 # entrypoint: true
-default describe := {"schemata": false, "counts": false, "policy_revision": ""}
-
-describe := framework.describe(settings, input)
+describe := framework.country_description(settings)

@@ -40,18 +40,12 @@ test_ukraine_fugitive_search_does_not_see_persons if {
 	decision.records.p1.disclosure == "hit_only"
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	gr.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
-test_an_undecidable_search_is_refused_by_default if {
-	decision := gr.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
-}
-
-# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+# `base` (a search) with a query of `schema` holding `value_counts` values per property
+# and partial dates in `partial_dates`.
 shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
 	"schema": schema,
 	"properties": sort(object.keys(value_counts)),
@@ -65,11 +59,6 @@ telling(country, clearance) := {
 }
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
-
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
 
 test_hit_only_greek_person_matches_on_the_name_alone_and_carries_no_score if {
 	query := shaped(search("FR", "drug_trafficking", [person]), "Person", {"name": 1, "birthDate": 1}, [])
@@ -85,13 +74,15 @@ test_hit_only_greek_person_matches_on_the_name_alone_and_carries_no_score if {
 }
 
 test_eu_fugitive_search_matches_on_the_details_it_receives if {
-	decision := gr.decision with input as shaped(search("DE", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision := gr.decision
+		with input as shaped(search("DE", "fugitive", [person]), "Person", {"name": 1, "birthDate": 1}, [])
 	decision.records.p1.match_on == ["birthDate", "name"]
 	decision.records.p1.score == "released"
 }
 
 test_ukraine_may_not_try_out_birth_dates_of_persons if {
-	decision := gr.decision with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 2}, [])
+	decision := gr.decision
+		with input as shaped(search("UA", "fugitive", [person]), "Person", {"name": 1, "birthDate": 2}, [])
 	decision.refusal_reason == "query_shape_not_accepted"
 }
 
@@ -103,10 +94,11 @@ test_ukraine_may_ask_for_passports_of_several_countries if {
 }
 
 test_partners_see_schemata_but_no_counts if {
-	gr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("DE", "basic")
+	gr.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"}
+		with input as telling("DE", "basic")
 	gr.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	gr.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	gr.describe == nothing_told
 }

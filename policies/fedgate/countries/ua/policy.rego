@@ -19,13 +19,9 @@ overrides[record.ref] := {"disclosure": "hit_only", "reason": "not_shared_with_r
 # METADATA
 # description: Ukraine's decision on one search; nothing leaves unless it is allowed here.
 # entrypoint: true
-default decision := {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
-
-decision := framework.decide(settings, input, overrides)
+decision := framework.country_decision(settings, overrides)
 
 # METADATA
 # description: What Ukraine tells an investigator about itself; nothing unless it is allowed here.
 # entrypoint: true
-default describe := {"schemata": false, "counts": false, "policy_revision": ""}
-
-describe := framework.describe(settings, input)
+describe := framework.country_description(settings)

@@ -44,18 +44,12 @@ test_emirates_receive_vehicles if {
 	decision.records.v1.disclosure == "full"
 }
 
-undecided(_, _, _) := value if {
-	false
-	value := {}
+test_without_a_search_nothing_is_decided_and_nothing_leaves if {
+	ua.decision == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
 }
 
-test_an_undecidable_search_is_refused_by_default if {
-	decision := ua.decision with input as {} with data.fedgate.framework.decide as undecided
-	decision.refused
-	decision.records == {}
-}
-
-# `base` (a search) with a query of `schema` holding `value_counts` values per property and partial dates in `partial_dates`.
+# `base` (a search) with a query of `schema` holding `value_counts` values per property
+# and partial dates in `partial_dates`.
 shaped(base, schema, value_counts, partial_dates) := object.union(base, {"query": {
 	"schema": schema,
 	"properties": sort(object.keys(value_counts)),
@@ -70,25 +64,26 @@ telling(country, clearance) := {
 
 nothing_told := {"schemata": false, "counts": false, "policy_revision": ""}
 
-undescribed(_, _) := value if {
-	false
-	value := {}
-}
-
 test_eu_partner_does_not_match_on_the_birth_date_it_receives_as_a_month if {
-	decision := ua.decision with input as shaped(search("FR", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision := ua.decision
+		with input as shaped(search("FR", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
 	decision.records.p1.release == ["birthDate", "name", "nationality"]
 	decision.records.p1.match_on == ["name", "nationality"]
 	decision.records.p1.score == "released"
 }
 
 test_hit_only_nationals_match_on_the_name_and_carry_a_band if {
-	decision := ua.decision with input as shaped(search("AE", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
+	decision := ua.decision
+		with input as shaped(search("AE", "terrorism", [person]), "Person", {"name": 1, "birthDate": 1}, [])
 	decision.records.p1 == {
 		"disclosure": "hit_only",
 		"release": [],
 		"generalise": {},
-		"withheld": {"birthDate": "not_shared_with_requester", "name": "not_shared_with_requester", "nationality": "not_shared_with_requester"},
+		"withheld": {
+			"birthDate": "not_shared_with_requester",
+			"name": "not_shared_with_requester",
+			"nationality": "not_shared_with_requester",
+		},
 		"match_on": ["name"],
 		"score": "band",
 	}
@@ -103,16 +98,19 @@ test_vehicles_match_on_what_the_emirates_receive if {
 test_eu_partner_may_not_try_out_birth_dates if {
 	two := ua.decision with input as shaped(search("FR", "terrorism", [person]), "Person", {"name": 1, "birthDate": 2}, [])
 	two.refusal_reason == "query_shape_not_accepted"
-	names := ua.decision with input as shaped(search("FR", "terrorism", [person]), "Person", {"name": 2, "fatherName": 2}, [])
+	names := ua.decision
+		with input as shaped(search("FR", "terrorism", [person]), "Person", {"name": 2, "fatherName": 2}, [])
 	not names.refused
 }
 
 test_partners_see_schemata_but_no_counts if {
-	ua.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("UA", "basic")
-	ua.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"} with input as telling("AE", "basic")
+	ua.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"}
+		with input as telling("UA", "basic")
+	ua.describe == {"schemata": true, "counts": false, "policy_revision": "unversioned"}
+		with input as telling("AE", "basic")
 	ua.describe == nothing_told with input as telling("US", "secret")
 }
 
-test_an_undescribable_requester_is_told_nothing if {
-	ua.describe == nothing_told with input as {} with data.fedgate.framework.describe as undescribed
+test_without_a_requester_nothing_is_told if {
+	ua.describe == nothing_told
 }
