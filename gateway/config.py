@@ -164,6 +164,14 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         max_properties=search.integer("max_properties", 20, minimum=1, maximum=200),
         max_values_per_property=search.integer("max_values_per_property", 10, minimum=1, maximum=100),
         max_value_length=search.integer("max_value_length", 200, minimum=8, maximum=10_000),
+        max_total_values=search.integer("max_total_values", QueryLimits.max_total_values, minimum=1, maximum=2000),
+        max_total_characters=search.integer(
+            "max_total_characters", QueryLimits.max_total_characters, minimum=8, maximum=1_000_000
+        ),
+        max_name_parts=search.integer("max_name_parts", QueryLimits.max_name_parts, minimum=2, maximum=100),
+        max_total_name_parts=search.integer(
+            "max_total_name_parts", QueryLimits.max_total_name_parts, minimum=2, maximum=10_000
+        ),
     )
 
     resilience = root.section("resilience")

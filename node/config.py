@@ -127,6 +127,14 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         max_properties=limits.integer("max_properties", 20, minimum=1, maximum=200),
         max_values_per_property=limits.integer("max_values_per_property", 10, minimum=1, maximum=100),
         max_value_length=limits.integer("max_value_length", 200, minimum=8, maximum=10_000),
+        max_total_values=limits.integer("max_total_values", QueryLimits.max_total_values, minimum=1, maximum=2000),
+        max_total_characters=limits.integer(
+            "max_total_characters", QueryLimits.max_total_characters, minimum=8, maximum=1_000_000
+        ),
+        max_name_parts=limits.integer("max_name_parts", QueryLimits.max_name_parts, minimum=2, maximum=100),
+        max_total_name_parts=limits.integer(
+            "max_total_name_parts", QueryLimits.max_total_name_parts, minimum=2, maximum=10_000
+        ),
     )
 
     metrics_section = root.section("metrics")
