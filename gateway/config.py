@@ -51,6 +51,9 @@ class IssuerConfig:
 class NodeEntry:
     country: str
     address: str
+    # A call that gave the node less time than this and missed its deadline does not count towards opening
+    # the node's circuit breaker: the caller chose too short a deadline, the node did not fail.
+    breaker_min_deadline_ms: int = 1000
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def _issuers(root: Section, base: Path) -> dict[str, IssuerConfig]:
     return issuers
 
 
-def _nodes(root: Section) -> dict[str, NodeEntry]:
+def _nodes(root: Section, breaker_min_deadline_ms: int) -> dict[str, NodeEntry]:
     nodes: dict[str, NodeEntry] = {}
     table = root.section("nodes", required=True)
     for country in table.names():
@@ -132,7 +135,8 @@ def _nodes(root: Section) -> dict[str, NodeEntry]:
         host, _, port = address.rpartition(":")
         if not host or not port.isdigit():
             raise entry.fail("address", f'must look like "127.0.0.1:7001", got {address!r}')
-        nodes[country] = NodeEntry(country, address)
+        min_deadline_ms = entry.integer("breaker_min_deadline_ms", breaker_min_deadline_ms, minimum=1, maximum=120_000)
+        nodes[country] = NodeEntry(country, address, min_deadline_ms)
     if not nodes:
         raise table.fail("", "must register at least one country node")
     return nodes
@@ -179,6 +183,7 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
     breaker_failures = resilience.integer("breaker_failures", 5, minimum=1, maximum=1000)
     breaker_cooldown_s = resilience.number("breaker_cooldown_s", 10.0, minimum=0.1, maximum=3600.0)
     health_timeout_ms = resilience.integer("health_timeout_ms", 1000, minimum=10, maximum=60_000)
+    breaker_min_deadline_ms = resilience.integer("breaker_min_deadline_ms", 1000, minimum=1, maximum=120_000)
 
     assertion = root.section("assertion", required=True)
     try:
@@ -225,7 +230,7 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         max_body_bytes=max_body_bytes,
         audience=audience,
         issuers=_issuers(root, base),
-        nodes=_nodes(root),
+        nodes=_nodes(root, breaker_min_deadline_ms),
         default_timeout_ms=default_timeout_ms,
         min_timeout_ms=min_timeout_ms,
         max_timeout_ms=max_timeout_ms,
