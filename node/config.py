@@ -12,6 +12,7 @@ from fedcore.keys import KeyFileProblem, SigningKey, load_private_key, load_publ
 from fedcore.pki import GATEWAY_IDENTITY, CertificateProblem, TlsMaterial, load_tls_material, node_identity
 from fedcore.query import QueryLimits
 from fedcore.vocabulary import is_country_code
+from node.store import STORE_THREADS
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ class NodeConfig:
     # Distinct queries one requester may try against one record within probe_window_s (node/probing.py).
     probe_variants_per_record: int
     probe_window_s: float
+    # Searches one requester may have in progress at once (fewer than the store's threads), and the shortest
+    # deadline a search is started with.
+    concurrent_searches_per_requester: int = 2
+    min_search_deadline_ms: int = 20
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -180,6 +185,11 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
     probe_window_s = limits.number("probe_window_s", 3600.0, maximum=30 * 86_400.0)
     if probe_window_s <= 0:
         raise limits.fail("probe_window_s", f"must be greater than 0, got {probe_window_s}")
+    # Below the store's thread count: one requester's heavy searches never hold every thread.
+    concurrent_searches_per_requester = limits.integer(
+        "concurrent_searches_per_requester", 2, minimum=1, maximum=STORE_THREADS - 1
+    )
+    min_search_deadline_ms = limits.integer("min_search_deadline_ms", 20, minimum=1, maximum=10_000)
 
     log = root.section("log")
     level = log.string("level", "info")
@@ -211,6 +221,8 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         rate_window_s=rate_window_s,
         probe_variants_per_record=probe_variants_per_record,
         probe_window_s=probe_window_s,
+        concurrent_searches_per_requester=concurrent_searches_per_requester,
+        min_search_deadline_ms=min_search_deadline_ms,
     )
 
 
