@@ -293,6 +293,12 @@ def build_answer(
     return Answer(response, outcome, audited)
 
 
+def _retrieve(work: asyncio.Future[Found]) -> None:
+    """Collects how an abandoned search's thread ended (SearchStopped, mostly): nobody waits for it any more."""
+    if not work.cancelled():
+        work.exception()
+
+
 class NodeService(pb_grpc.NodeServicer):
     def __init__(
         self,
@@ -400,9 +406,8 @@ class NodeService(pb_grpc.NodeServicer):
             # The thread stops at its next candidate; the requester's slot is held until it has (bounded), so
             # one requester's abandoned searches never pile up in the store's threads.
             stop.set()
+            work.add_done_callback(_retrieve)
             await asyncio.wait([work], timeout=STOP_WAIT_S)
-            if work.done() and not work.cancelled():
-                work.exception()  # SearchStopped, or whatever ended it: retrieved, nobody waits for it
             raise
         except StoreError as error:
             log_event(logger, "search.store_unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
