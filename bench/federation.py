@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,15 +23,19 @@ from gateway.config import load_gateway_config
 from node.store import import_lines
 
 NO_HIT_NAME = "Zorvak Quinnelbry"
+# More than the most concurrent searches any section runs.
+BENCH_INVESTIGATORS = 64
 
 
 @dataclass
 class BenchFederation:
     countries: list[str]
     gateway_url: str
-    token: str
     layout: str
     gateway_metrics_url: str = ""
+    # One token per investigator: a node lets one investigator have only a few searches in progress at a time,
+    # so concurrent load comes from many investigators, as it would in a federation.
+    tokens: list[str] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     opa: list[OpaServer] = field(default_factory=list)
     metrics_urls: list[str] = field(default_factory=list)
@@ -104,7 +109,7 @@ async def bench_federation(
         f"{len(countries)} countries, {len(groups)} node process(es) of up to {per_process} nodes, one OPA per node "
         f"process serving those countries' policies, {records} synthetic records per country, gateway apart"
     )
-    federation = BenchFederation(countries, "", "", layout)
+    federation = BenchFederation(countries, "", layout)
     try:
         configs: dict[str, Path] = {}
         for index, group in enumerate(groups):
@@ -149,16 +154,19 @@ async def bench_federation(
         federation.gateway_url = gateway_ready["gateway_url"]
         federation.gateway_metrics_url = gateway_ready["metrics_url"]
         config = load_gateway_config(config_path)
-        federation.token = issue_token(
-            config.issuers["bench"],
-            config.audience,
-            investigator_id="bench",
-            country=countries[0],
-            agency="bench",
-            clearance="secret",
-            purposes=ORDINARY_PURPOSES,
-            ttl_s=24 * 3600,
-        )
+        federation.tokens = [
+            issue_token(
+                config.issuers["bench"],
+                config.audience,
+                investigator_id=f"bench-{n}",
+                country=countries[0],
+                agency="bench",
+                clearance="secret",
+                purposes=ORDINARY_PURPOSES,
+                ttl_s=24 * 3600,
+            )
+            for n in range(BENCH_INVESTIGATORS)
+        ]
         yield federation
     finally:
         for service in federation.services:
@@ -177,13 +185,13 @@ class GatewaySearch:
     def __init__(self, session: aiohttp.ClientSession, federation: BenchFederation, body: dict[str, Any]) -> None:
         self.session = session
         self.url = federation.gateway_url + "/v1/search"
-        self.headers = {"Authorization": f"Bearer {federation.token}"}
+        self.headers = itertools.cycle([{"Authorization": f"Bearer {token}"} for token in federation.tokens])
         self.body = body
         self.answers: list[dict[str, Any]] = []
         self.keep_answers = False
 
     async def __call__(self) -> None:
-        async with self.session.post(self.url, json=self.body, headers=self.headers) as response:
+        async with self.session.post(self.url, json=self.body, headers=next(self.headers)) as response:
             payload = await response.read()
             if response.status != 200:
                 raise RuntimeError(f"the gateway answered {response.status}: {payload[:300]!r}")

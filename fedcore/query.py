@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,9 +35,39 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class QueryLimits:
+    """How big a query may be. The totals and the name-part count bound the node's work per search: the
+    matcher's cost grows with the number of names times their parts squared (docs/reliability.md)."""
+
     max_properties: int = 20
     max_values_per_property: int = 10
     max_value_length: int = 200
+    # Across all the query's properties.
+    max_total_values: int = 20
+    max_total_characters: int = 1000
+    # Parts of one name value, and of the name-part properties (firstName, lastName…) together.
+    max_name_parts: int = 12
+    # Parts of all the query's names together: what the matcher's cost grows with.
+    max_total_name_parts: int = 48
+
+
+# A run of letters or digits; Han, kana and hangul characters are name parts one each (they are
+# transliterated syllable by syllable), so a name written without spaces cannot hide its length.
+WORD = re.compile(r"[^\W_]+")
+SYLLABIC_BLOCKS = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
+
+
+def _syllabic(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in SYLLABIC_BLOCKS) or point >= 0x20000
+
+
+def name_part_count(text: str) -> int:
+    """How many parts a name has, counted generously (never fewer than the matcher will compare)."""
+    count = 0
+    for word in WORD.findall(text):
+        syllables = sum(1 for char in word if _syllabic(char))
+        count += syllables + (1 if syllables < len(word) else 0)
+    return count
 
 
 @dataclass(frozen=True)
@@ -108,6 +139,7 @@ def validate_query(
     if len(properties) > limits.max_properties:
         raise QueryError("properties", f"at most {limits.max_properties} properties may be queried")
     cleaned: dict[str, list[str]] = {}
+    total_values = 0
     for name, values in properties.items():
         field = f"properties.{name}"
         prop = schema.properties.get(name)
@@ -121,6 +153,9 @@ def validate_query(
             raise QueryError(field, "has no values")
         if len(values) > limits.max_values_per_property:
             raise QueryError(field, f"at most {limits.max_values_per_property} values per property")
+        total_values += len(values)
+        if total_values > limits.max_total_values:
+            raise QueryError("properties", f"at most {limits.max_total_values} values in all (max_total_values)")
         clean_values: list[str] = []
         for value in values:
             clean = _clean_value(prop, value, field, limits)
@@ -129,4 +164,38 @@ def validate_query(
         cleaned[name] = clean_values
     if not any(is_anchor(schema.properties[name]) for name in cleaned):
         raise QueryError("properties", "query needs at least one name or identifier property")
+    _check_cost(cleaned, schema, limits)
     return EntityQuery(schema=schema, properties=cleaned)
+
+
+def _check_cost(properties: dict[str, list[str]], schema: Schema, limits: QueryLimits) -> None:
+    """The bounds on what one query may cost a node, checked on the cleaned values."""
+    total_characters = sum(len(value) for values in properties.values() for value in values)
+    if total_characters > limits.max_total_characters:
+        raise QueryError(
+            "properties",
+            f"at most {limits.max_total_characters} characters in all values together (max_total_characters)",
+        )
+    composed = total = 0
+    for name, values in properties.items():
+        if name in NAME_PART_PROPERTIES:
+            composed += sum(map(name_part_count, values))
+        elif schema.properties[name].type == registry.name:
+            for value in values:
+                parts = name_part_count(value)
+                if parts > limits.max_name_parts:
+                    raise QueryError(
+                        f"properties.{name}", f"a name has at most {limits.max_name_parts} parts (max_name_parts)"
+                    )
+                total += parts
+    if composed > limits.max_name_parts:
+        raise QueryError(
+            "properties",
+            f"the name-part properties ({', '.join(sorted(NAME_PART_PROPERTIES & set(properties)))}) hold at most "
+            f"{limits.max_name_parts} parts together (max_name_parts)",
+        )
+    if total + composed > limits.max_total_name_parts:
+        raise QueryError(
+            "properties",
+            f"the query's names hold at most {limits.max_total_name_parts} parts in all (max_total_name_parts)",
+        )

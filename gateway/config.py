@@ -53,6 +53,9 @@ class IssuerConfig:
 class NodeEntry:
     country: str
     address: str
+    # A call that gave the node less time than this and missed its deadline does not count towards opening
+    # the node's circuit breaker: the caller chose too short a deadline, the node did not fail.
+    breaker_min_deadline_ms: int = 1000
 
 
 @dataclass(frozen=True)
@@ -133,13 +136,14 @@ def _issuers(root: Section, base: Path) -> dict[str, IssuerConfig]:
     return issuers
 
 
-def _nodes(root: Section, directory: Directory | None) -> dict[str, NodeEntry]:
+def _nodes(root: Section, directory: Directory | None, breaker_min_deadline_ms: int) -> dict[str, NodeEntry]:
     """Nodes by country: the directory's members at their listed addresses, and [nodes.XX] tables (without a
-    directory, the only source; with one, they may only give a member another address, e.g. an internal name)."""
+    directory, the only source; with one, they may give a member another address, e.g. an internal name, or
+    its own breaker_min_deadline_ms)."""
     nodes: dict[str, NodeEntry] = {}
     if directory is not None:
         nodes = {
-            country: NodeEntry(country, member.node_address)
+            country: NodeEntry(country, member.node_address, breaker_min_deadline_ms)
             for country, member in sorted(directory.members.items())
             if member.node_address
         }
@@ -150,8 +154,10 @@ def _nodes(root: Section, directory: Directory | None) -> dict[str, NodeEntry]:
             raise entry.fail("", f"is not a country: node tables are named by ISO 3166-1 alpha-2 code ({country!r})")
         if directory is not None and country not in directory.members:
             raise entry.fail("", f"{country} is not a member in the federation's directory")
-        address = entry.string("address", required=True)
-        nodes[country] = NodeEntry(country, address)
+        listed = nodes.get(country)
+        address = entry.string("address", listed.address if listed else None, required=listed is None)
+        min_deadline_ms = entry.integer("breaker_min_deadline_ms", breaker_min_deadline_ms, minimum=1, maximum=120_000)
+        nodes[country] = NodeEntry(country, address, min_deadline_ms)
     for country, node in nodes.items():
         host, _, port = node.address.rpartition(":")
         if not host or not port.isdigit():
@@ -210,6 +216,14 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         max_properties=search.integer("max_properties", 20, minimum=1, maximum=200),
         max_values_per_property=search.integer("max_values_per_property", 10, minimum=1, maximum=100),
         max_value_length=search.integer("max_value_length", 200, minimum=8, maximum=10_000),
+        max_total_values=search.integer("max_total_values", QueryLimits.max_total_values, minimum=1, maximum=2000),
+        max_total_characters=search.integer(
+            "max_total_characters", QueryLimits.max_total_characters, minimum=8, maximum=1_000_000
+        ),
+        max_name_parts=search.integer("max_name_parts", QueryLimits.max_name_parts, minimum=2, maximum=100),
+        max_total_name_parts=search.integer(
+            "max_total_name_parts", QueryLimits.max_total_name_parts, minimum=2, maximum=10_000
+        ),
     )
 
     resilience = root.section("resilience")
@@ -217,6 +231,7 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
     breaker_failures = resilience.integer("breaker_failures", 5, minimum=1, maximum=1000)
     breaker_cooldown_s = resilience.number("breaker_cooldown_s", 10.0, minimum=0.1, maximum=3600.0)
     health_timeout_ms = resilience.integer("health_timeout_ms", 1000, minimum=10, maximum=60_000)
+    breaker_min_deadline_ms = resilience.integer("breaker_min_deadline_ms", 1000, minimum=1, maximum=120_000)
 
     assertion = root.section("assertion", required=True)
     try:
@@ -263,7 +278,7 @@ def read_gateway_config(root: Section, base: Path) -> GatewayConfig:
         max_body_bytes=max_body_bytes,
         audience=audience,
         issuers=_issuers(root, base),
-        nodes=_nodes(root, _directory(root, base, assertion_key)),
+        nodes=_nodes(root, _directory(root, base, assertion_key), breaker_min_deadline_ms),
         default_timeout_ms=default_timeout_ms,
         min_timeout_ms=min_timeout_ms,
         max_timeout_ms=max_timeout_ms,

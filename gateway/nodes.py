@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -62,8 +62,32 @@ PROBLEM_BY_CODE = {
     grpc.StatusCode.PERMISSION_DENIED: "request_rejected",
     grpc.StatusCode.UNAUTHENTICATED: "request_rejected",
 }
-# Statuses that say the node is in trouble (and count towards opening its circuit breaker).
-NODE_FAILURES = frozenset({"timeout", "unavailable", "error"})
+# What the node itself failed at, whoever asked: these count towards opening its circuit breaker. Everything a
+# caller can cause by asking (bad input, refused assertions, its own rate or concurrency, a deadline it chose too
+# short) never does, or one investigator could make a country unavailable to all of them (issue 17).
+NODE_OWN_FAILURES = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DATA_LOSS,
+        grpc.StatusCode.UNIMPLEMENTED,
+    }
+)
+# "failure" counts towards opening the breaker, "success" closes it, "neutral" says nothing about the node.
+BreakerVerdict = Literal["failure", "success", "neutral"]
+
+
+def breaker_verdict(code: grpc.StatusCode | None, call_timeout_s: float, min_deadline_s: float) -> BreakerVerdict:
+    """What a call that ended with `code` (None: the node answered) says about the node's health. A missed
+    deadline is the node's failure only when the call gave it at least `min_deadline_s` to answer."""
+    if code is None:
+        return "success"
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return "failure" if call_timeout_s >= min_deadline_s else "neutral"
+    return "failure" if code in NODE_OWN_FAILURES else "neutral"
+
+
 CHANNEL_OPTIONS = [
     # A node that comes back is reconnected within about a second, not after gRPC's default 2-minute backoff.
     ("grpc.initial_reconnect_backoff_ms", 100),
@@ -117,6 +141,7 @@ class NodeClient:
         self.country = entry.country
         self.address = entry.address
         self.breaker = breaker
+        self.breaker_min_deadline_s = entry.breaker_min_deadline_ms / 1000
         self.signer = signer
         self._slots = asyncio.Semaphore(max_concurrent_calls)
         if tls is None:
@@ -153,13 +178,14 @@ class NodeClient:
 
         if not self.breaker.allow():
             return missing("unavailable", "breaker_open")
+        call_timeout_s = 0.0  # stays 0 while the call waits for one of this node's slots: not the node's doing
         try:
             async with asyncio.timeout_at(deadline), self._slots:
-                response: pb.SearchResponse = await self._stub.Search(
-                    request, timeout=max(deadline - loop.time(), 0.001)
-                )
+                call_timeout_s = max(deadline - loop.time(), 0.001)
+                response: pb.SearchResponse = await self._stub.Search(request, timeout=call_timeout_s)
         except TimeoutError:
             result = missing("timeout", "deadline_exceeded")
+            verdict = breaker_verdict(grpc.StatusCode.DEADLINE_EXCEEDED, call_timeout_s, self.breaker_min_deadline_s)
         except grpc.aio.AioRpcError as error:
             status = STATUS_BY_CODE.get(error.code(), "error")
             details = f"{error.code().name}: {error.details() or ''}"[:300]
@@ -167,6 +193,7 @@ class NodeClient:
             # log only; the investigator gets a code from a closed set and its fixed message.
             log_event(logger, "node.call_failed", logging.WARNING, country=self.country, status=status, details=details)
             result = missing(status, PROBLEM_BY_CODE.get(error.code(), "node_error"))
+            verdict = breaker_verdict(error.code(), call_timeout_s, self.breaker_min_deadline_s)
         except asyncio.CancelledError:
             self.breaker.release_probe()
             raise
@@ -183,9 +210,11 @@ class NodeClient:
                 signing_key_id=response.signing_key_id,
                 signed_at=response.signed_at,
             )
-        if result.status in NODE_FAILURES:
+            # An answer with an outcome this gateway does not know is the node's malfunction.
+            verdict = "failure" if result.status == "error" else "success"
+        if verdict == "failure":
             self.breaker.record_failure()
-        elif result.status != "rate_limited":
+        elif verdict == "success":
             self.breaker.record_success()
         else:
             self.breaker.release_probe()

@@ -1,13 +1,15 @@
 """Who may ask this node: the client's certificate, the gateway's requester assertion, replays, rate limits.
 
-Searches and describes pass the same checks. Every refusal here is audited (with what the request claimed,
-never a search) before the error leaves.
+Searches and describes pass the same checks; a search also needs one of its requester's concurrent slots.
+Every refusal here is audited (with what the request claimed, never a search) before the error leaves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -54,6 +56,39 @@ class ReplayGuard:
             self._until[query_id] = now + self.window_s - age_s
 
 
+Requester = tuple[str, str, str]
+
+
+def requester_key(request: AssertedRequest) -> Requester:
+    """Who is asking, as the verified assertion vouches: country, agency, investigator."""
+    return (request.requester.country, request.requester.agency, request.requester.investigator_id)
+
+
+class ConcurrentSearches:
+    """Searches in progress per requester: one investigator's searches cannot take every store thread or make
+    another's wait."""
+
+    def __init__(self, per_requester: int) -> None:
+        self.per_requester = per_requester
+        self._running: dict[Requester, int] = {}
+
+    @property
+    def in_progress(self) -> int:
+        return sum(self._running.values())
+
+    def try_acquire(self, requester: Requester) -> bool:
+        running = self._running.get(requester, 0)
+        if running >= self.per_requester:
+            return False
+        self._running[requester] = running + 1
+        return True
+
+    def release(self, requester: Requester) -> None:
+        running = self._running.pop(requester) - 1
+        if running:
+            self._running[requester] = running
+
+
 class Admission:
     def __init__(self, config: NodeConfig, audit: AuditLog, metrics: NodeMetrics) -> None:
         self.config = config
@@ -61,6 +96,7 @@ class Admission:
         self.metrics = metrics
         self.replays = ReplayGuard()
         self.rate = RateLimiter(config.searches_per_requester, config.rate_window_s)
+        self.concurrent = ConcurrentSearches(config.concurrent_searches_per_requester)
 
     def remember_answered(self) -> None:
         """At start-up (blocking read): query ids answered before a restart stay unusable for their window."""
@@ -84,6 +120,20 @@ class Admission:
         """Verifies the assertion, refuses replays and requesters over their rate; audits every refusal."""
         await self._admit(request, context)
 
+    @contextlib.asynccontextmanager
+    async def search_slot(self, request: pb.SearchRequest, context: Context) -> AsyncIterator[None]:
+        """Holds one of the requester's concurrent searches for the block; refuses (audited) when all are held."""
+        requester = requester_key(request)
+        if not self.concurrent.try_acquire(requester):
+            message = f"at most {self.concurrent.per_requester} searches at a time per requester"
+            await self._refuse(request, context, "too_many_concurrent", grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+        self.metrics.searches_in_progress.inc()
+        try:
+            yield
+        finally:
+            self.concurrent.release(requester)
+            self.metrics.searches_in_progress.dec()
+
     async def admit_describe(self, request: pb.DescribeRequest, context: Context) -> None:
         """What the node tells about itself depends on who asks: the same checks as a search."""
         await self._admit(request, context)
@@ -101,8 +151,7 @@ class Admission:
                 request, context, "replayed", grpc.StatusCode.PERMISSION_DENIED, "this query id was already answered"
             )
             return
-        key = (request.requester.country, request.requester.agency, request.requester.investigator_id)
-        retry_after = self.rate.acquire(key)
+        retry_after = self.rate.acquire(requester_key(request))
         if retry_after > 0:
             message = (
                 f"rate limit: {self.config.searches_per_requester} searches per {self.config.rate_window_s:g} s "

@@ -14,6 +14,7 @@ from fedcore.keys import KeyFileProblem, SigningKey, load_private_key, load_publ
 from fedcore.pki import GATEWAY_IDENTITY, CertificateProblem, TlsMaterial, load_tls_material, node_identity
 from fedcore.query import QueryLimits
 from fedcore.vocabulary import is_country_code
+from node.store import STORE_THREADS
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ class NodeConfig:
     probe_variants_per_record: int
     probe_window_s: float
     audit: AuditSettings
+    # Searches one requester may have in progress at once (fewer than the store's threads), and the shortest
+    # deadline a search is started with.
+    concurrent_searches_per_requester: int = 2
+    min_search_deadline_ms: int = 20
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -159,6 +164,14 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         max_properties=limits.integer("max_properties", 20, minimum=1, maximum=200),
         max_values_per_property=limits.integer("max_values_per_property", 10, minimum=1, maximum=100),
         max_value_length=limits.integer("max_value_length", 200, minimum=8, maximum=10_000),
+        max_total_values=limits.integer("max_total_values", QueryLimits.max_total_values, minimum=1, maximum=2000),
+        max_total_characters=limits.integer(
+            "max_total_characters", QueryLimits.max_total_characters, minimum=8, maximum=1_000_000
+        ),
+        max_name_parts=limits.integer("max_name_parts", QueryLimits.max_name_parts, minimum=2, maximum=100),
+        max_total_name_parts=limits.integer(
+            "max_total_name_parts", QueryLimits.max_total_name_parts, minimum=2, maximum=10_000
+        ),
     )
 
     metrics_section = root.section("metrics")
@@ -210,6 +223,11 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
     probe_window_s = limits.number("probe_window_s", 3600.0, maximum=30 * 86_400.0)
     if probe_window_s <= 0:
         raise limits.fail("probe_window_s", f"must be greater than 0, got {probe_window_s}")
+    # Below the store's thread count: one requester's heavy searches never hold every thread.
+    concurrent_searches_per_requester = limits.integer(
+        "concurrent_searches_per_requester", 2, minimum=1, maximum=STORE_THREADS - 1
+    )
+    min_search_deadline_ms = limits.integer("min_search_deadline_ms", 20, minimum=1, maximum=10_000)
 
     audit = read_audit_settings(root.section("audit"), base, audit_path, store_path)
 
@@ -244,6 +262,8 @@ def read_node_config(root: Section, base: Path) -> NodeConfig:
         probe_variants_per_record=probe_variants_per_record,
         probe_window_s=probe_window_s,
         audit=audit,
+        concurrent_searches_per_requester=concurrent_searches_per_requester,
+        min_search_deadline_ms=min_search_deadline_ms,
     )
 
 

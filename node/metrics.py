@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from fedcore import SOFTWARE_VERSION
 
@@ -20,7 +20,8 @@ class NodeMetrics:
         )
         self.rejected_requests = Counter(
             "fedgate_node_rejected_requests",
-            "Requests refused before any search: client not allowed, assertion missing/expired/invalid, replay, rate.",
+            "Requests refused before any search: client not allowed, assertion missing/expired/invalid, replay, rate, "
+            "too many searches at a time, deadline too short.",
             ["reason"],
             registry=registry,
         )
@@ -28,6 +29,16 @@ class NodeMetrics:
             "fedgate_node_probe_refusals",
             "Searches refused because the requester tried too many distinct queries against one record (probing).",
             ["requester_country"],
+            registry=registry,
+        )
+        self.searches_in_progress = Gauge(
+            "fedgate_node_searches_in_progress",
+            "Searches admitted and not yet finished (a cancelled one counts until its work has stopped).",
+            registry=registry,
+        )
+        self.cancelled_searches = Counter(
+            "fedgate_node_cancelled_searches",
+            "Searches whose caller went away (cancelled, or its deadline passed) before the answer; their work stops.",
             registry=registry,
         )
         self.invalid_requests = Counter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -55,10 +56,16 @@ MAX_QUERY_ID_LENGTH = 128
 MAX_IDENTITY_LENGTH = 128
 # Time kept back from the caller's deadline for applying the decision and writing the audit entry.
 DEADLINE_RESERVE_S = 0.02
+# How long a cancelled search waits for its store thread to notice and stop (one candidate's work, at most).
+STOP_WAIT_S = 1.0
 
 
 class RequestError(ValueError):
     """A request field that is missing or invalid; the message names it."""
+
+
+class SearchStopped(Exception):
+    """The search's caller went away: its store thread stopped between candidates."""
 
 
 @dataclass(frozen=True)
@@ -136,20 +143,36 @@ def anchors(query: EntityQuery) -> frozenset[str]:
     return frozenset(name for name in query.properties if is_anchor(query.schema.properties[name]))
 
 
-def find_candidates(store: Store, query: EntityQuery, limit: int, settings: MatchingSettings) -> Found:
+def find_candidates(
+    store: Store, query: EntityQuery, limit: int, settings: MatchingSettings, stop: threading.Event | None = None
+) -> Found:
     """Runs in a store thread: candidates from the index, and of those the ones that could reach the threshold
-    on any part of the query a policy may let them be matched on. Nothing is decided here."""
+    on any part of the query a policy may let them be matched on. Nothing is decided here.
+    Raises SearchStopped, between candidates, once `stop` is set (the caller went away)."""
+
+    def check() -> None:
+        if stop is not None and stop.is_set():
+            raise SearchStopped
+
+    check()
     prepared = prepare_query(query)
     core = restrict(prepared, anchors(query))
+
+    def similarity(record: StoredRecord) -> float:
+        check()
+        return spelling_similarity(prepared, record.schema, record.properties)
+
+    check()
     found = store.candidates(
         query_keys(query),
         max_candidates=max(settings.max_candidates, limit),
         max_postings=settings.max_postings,
-        tie_breaker=lambda record: spelling_similarity(prepared, record.schema, record.properties),
+        tie_breaker=similarity,
     )
     kept: list[Candidate] = []
     for by_date, records in ((False, found.by_name), (True, found.by_date)):
         for record in records:
+            check()
             unkeyed = not record.name_key_weight and not prepared.identifiers
             if unkeyed and not spelled_alike(prepared, record.schema, record.properties):
                 continue
@@ -270,6 +293,12 @@ def build_answer(
     return Answer(response, outcome, audited)
 
 
+def _retrieve(work: asyncio.Future[Found]) -> None:
+    """Collects how an abandoned search's thread ended (SearchStopped, mostly): nobody waits for it any more."""
+    if not work.cancelled():
+        work.exception()
+
+
 class NodeService(pb_grpc.NodeServicer):
     def __init__(
         self,
@@ -292,6 +321,35 @@ class NodeService(pb_grpc.NodeServicer):
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         started = time.perf_counter()
         await self.admission.admit_search(request, context)
+        await self._deadline_long_enough(request, context)
+        async with self.admission.search_slot(request, context):
+            try:
+                return await self._search(request, context, started)
+            except asyncio.CancelledError:
+                # The caller went away (cancelled, or its deadline passed): nothing is answered, nothing more is
+                # done. Its audit entry is written only if the search got as far as appending it.
+                self.metrics.cancelled_searches.inc()
+                log_event(logger, "search.cancelled", query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
+                raise
+
+    async def _deadline_long_enough(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> None:  # type: ignore[type-arg]
+        """A deadline too short for any search gets DEADLINE_EXCEEDED at once, before any work is done."""
+        remaining = context.time_remaining()
+        minimum_ms = self.config.min_search_deadline_ms
+        if remaining is not None and remaining * 1000 < minimum_ms:
+            self.metrics.rejected_requests.labels("deadline_too_short").inc()
+            log_event(logger, "search.deadline_too_short", query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
+            await context.abort(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                f"the call's deadline leaves less than {minimum_ms} ms, too little to search; nothing was searched",
+            )
+
+    async def _search(
+        self,
+        request: pb.SearchRequest,
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+        started: float,
+    ) -> pb.SearchResponse:
         search = await self._validated(request, context)
         found = await self._find(search, context)
         matched_at = time.perf_counter()
@@ -340,10 +398,19 @@ class NodeService(pb_grpc.NodeServicer):
 
     async def _find(self, search: ValidSearch, context: grpc.aio.ServicerContext) -> Found:  # type: ignore[type-arg]
         loop = asyncio.get_running_loop()
+        stop = threading.Event()
+        work = loop.run_in_executor(
+            self.store.executor, find_candidates, self.store, search.query, search.limit, self.config.matching, stop
+        )
         try:
-            return await loop.run_in_executor(
-                self.store.executor, find_candidates, self.store, search.query, search.limit, self.config.matching
-            )
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # The thread stops at its next candidate; the requester's slot is held until it has (bounded), so
+            # one requester's abandoned searches never pile up in the store's threads.
+            stop.set()
+            work.add_done_callback(_retrieve)
+            await asyncio.wait([work], timeout=STOP_WAIT_S)
+            raise
         except StoreError as error:
             log_event(logger, "search.store_unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
             await context.abort(

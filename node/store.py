@@ -268,10 +268,14 @@ def _upsert(
     return touched
 
 
+# Threads that search the store (and match); one requester may hold fewer than these (node.config).
+STORE_THREADS = 4
+
+
 class Store:
     """Read access for searches: each worker thread keeps its own read-only connection."""
 
-    def __init__(self, path: Path, *, workers: int = 4, busy_timeout_ms: int = 1000) -> None:
+    def __init__(self, path: Path, *, workers: int = STORE_THREADS, busy_timeout_ms: int = 1000) -> None:
         self.path = path
         # A search waits at most this long for a locked store, then reports it unavailable.
         self.busy_timeout_ms = busy_timeout_ms

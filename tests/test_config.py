@@ -43,6 +43,10 @@ def test_a_valid_config_loads(tmp_path: Path) -> None:
         ('contact = "SIRENE FR, +00 1 23 45 67 89"', "", "node.contact is required"),
         ("[node]", "[matching]\nmin_score = 2\n[node]", "matching.min_score must be at most 1.0"),
         ("[node]", "node = 3\n[x]", "node must be a table"),
+        ("[node]", "[limits]\nmax_total_values = 0\n[node]", "limits.max_total_values must be at least 1"),
+        ("[node]", "[limits]\nmax_total_characters = 4\n[node]", "limits.max_total_characters must be at least 8"),
+        ("[node]", "[limits]\nmax_name_parts = 1\n[node]", "limits.max_name_parts must be at least 2"),
+        ("[node]", '[limits]\nmax_total_name_parts = "x"\n[node]', "limits.max_total_name_parts must be an integer"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -66,3 +70,15 @@ def test_serve_with_a_bad_config_exits_with_the_message(tmp_path: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "opa.timeout_ms must be at least 10" in result.stderr
+
+
+def test_the_query_cost_bounds_are_read_from_limits(tmp_path: Path) -> None:
+    path = config_with(
+        tmp_path,
+        "[node]",
+        "[limits]\nmax_total_values = 8\nmax_total_characters = 300\nmax_name_parts = 6\nmax_total_name_parts = 20\n"
+        "[node]",
+    )
+    limits = load_node_config(path).query_limits
+    assert (limits.max_total_values, limits.max_total_characters) == (8, 300)
+    assert (limits.max_name_parts, limits.max_total_name_parts) == (6, 20)

@@ -230,7 +230,9 @@ def test_a_node_whose_store_is_unreadable_does_not_start(tmp_path: Path) -> None
 async def test_restarting_the_gateway_finishes_searches_in_flight(processes: ProcessFederation) -> None:
     token = processes.token("DE")
     processes.nodes["FR"].proxy.delay_s = 0.7  # answers take 0.7 s of the 1.5 s budget
-    in_flight = [asyncio.create_task(timed_search(processes, token)) for _ in range(5)]
+    # Five investigators: a node lets one investigator have only two searches in progress at a time.
+    tokens = [processes.token("DE", investigator_id=f"de-investigator-{n}") for n in range(5)]
+    in_flight = [asyncio.create_task(timed_search(processes, each)) for each in tokens]
     await asyncio.sleep(0.3)  # the searches are at the slow node now
     await processes.gateway.stop()
     finished = await asyncio.gather(*in_flight)

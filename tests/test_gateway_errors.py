@@ -83,6 +83,27 @@ BAD_BODIES = [
     ({**VALID, "timeout_ms": -5}, "timeout_ms: -5 is out of range"),
     ({**VALID, "timeout_ms": 10**12}, "timeout_ms: 1000000000000 is out of range"),
     ({**VALID, "properties": {"name": ["x" * 201]}}, "properties.name: value is longer than 200 characters"),
+    # The cost bounds (fedcore.query.QueryLimits): what one query may make a node do.
+    (
+        {
+            **VALID,
+            "properties": {
+                "name": [f"n{i}" for i in range(10)],
+                "alias": [f"a{i}" for i in range(10)],
+                "weakAlias": ["w"],
+            },
+        },
+        "properties: at most 20 values in all (max_total_values)",
+    ),
+    (
+        {**VALID, "properties": {"name": [letter * 200 for letter in "abcdef"]}},
+        "properties: at most 1000 characters in all values together (max_total_characters)",
+    ),
+    ({**VALID, "properties": {"name": [" ".join("abcdefghijklm")]}}, "properties.name: a name has at most 12 parts"),
+    (
+        {**VALID, "properties": {"name": [" ".join(f"{letter}{i}" for i in range(10)) for letter in "abcde"]}},
+        "properties: the query's names hold at most 48 parts in all (max_total_name_parts)",
+    ),
     ([VALID], "the body must be a JSON object"),
 ]
 

@@ -52,6 +52,18 @@ CASES: list[tuple[Callable[[], pb.SearchRequest], str]] = [
     (unsigned({"name": [""]}), "value is empty"),
     (unsigned({"name": ["x" * 201]}), "longer than 200 characters"),
     (unsigned({"name": [f"n{i}" for i in range(11)]}), "at most 10 values"),
+    (
+        unsigned({"name": [f"n{i}" for i in range(10)], "alias": [f"a{i}" for i in range(10)], "weakAlias": ["w"]}),
+        "max_total_values",
+    ),
+    (unsigned({"name": [letter * 200 for letter in "abcdef"]}), "at most 1000 characters in all values together"),
+    (unsigned({"name": [" ".join("abcdefghijklm")]}), "a name has at most 12 parts (max_name_parts)"),
+    (unsigned({"name": ["习近平" * 5]}), "a name has at most 12 parts"),
+    (unsigned({"firstName": ["a b c d e f g"], "lastName": ["h i j k l m"]}), "hold at most 12 parts together"),
+    (
+        unsigned({"name": [" ".join(f"{letter}{i}" for i in range(10)) for letter in "abcde"]}),
+        "at most 48 parts in all (max_total_name_parts)",
+    ),
     (unsigned({"name": ["Ivan\x00Petrov"]}), "control"),
     (unsigned({"name": ["Ivan"], "nationality": ["Atlantis"]}), "not a valid country"),
     (unsigned({"number": ["X1"], "holder": ["x"]}, schema="Passport"), "property 'holder' cannot be searched"),
