@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from fedcore.config import ConfigError
+from fedcore.directory import DirectoryProblem, load_directory, load_federation_keys
 from fedcore.keys import KeyFileProblem, load_public_keys
 from fedcore.logs import configure_logging
 from node.audit import AuditError, export_entries, walk_chain
@@ -63,8 +64,20 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         metavar="FILE",
         help="the gateway's search log (JSON lines) or saved /v1/search answers (JSON)",
     )
+    signer = verify_parser.add_mutually_exclusive_group()
+    signer.add_argument(
+        "--directory",
+        type=Path,
+        help="the federation's signed directory: checkpoints count only under this country's keys listed there"
+        " (with --federation-key)",
+    )
+    signer.add_argument(
+        "--keys",
+        type=Path,
+        help="directory holding only this node's <key id>.pub.pem (default: the public half of the node's key)",
+    )
     verify_parser.add_argument(
-        "--keys", type=Path, help="directory of <key id>.pub.pem (default: the public half of the node's key)"
+        "--federation-key", type=Path, action="append", default=[], help="the federation's public key (repeatable)"
     )
     verify_parser.set_defaults(handler=run_audit_verify)
 
@@ -148,8 +161,8 @@ def run_audit_export(args: argparse.Namespace) -> int:
 
 def run_audit_verify(args: argparse.Namespace) -> int:
     if args.export is not None:
-        if args.checkpoints or args.anchors or args.keys or args.country:
-            raise AuditError("--checkpoints, --anchors, --keys and --country do not go with --export")
+        if args.checkpoints or args.anchors or args.keys or args.directory or args.country:
+            raise AuditError("--checkpoints, --anchors, --keys, --directory and --country do not go with --export")
         try:
             with args.export.open(encoding="utf-8") as handle:
                 report = walk_chain((json.loads(line) for line in handle if line.strip()), anchored=False)
@@ -170,24 +183,30 @@ def run_audit_verify(args: argparse.Namespace) -> int:
 
 def _verify_node_audit(args: argparse.Namespace) -> int:
     """On the node (--config) or on a custodian's machine with copies of its files (--audit-file)."""
-    keys: dict[str, ed25519.Ed25519PublicKey] = {}
-    if args.keys is not None:
-        try:
-            keys = load_public_keys(args.keys)
-        except KeyFileProblem as error:
-            raise AuditError(f"--keys {args.keys}: {error}") from error
     if args.audit_file is not None:
-        if not (args.country and args.keys and args.checkpoints):
-            raise AuditError("--audit-file needs --country, --keys and --checkpoints (there is no node.toml to read)")
+        if not (args.country and (args.keys or args.directory) and args.checkpoints):
+            raise AuditError(
+                "--audit-file needs --country, --directory (or --keys) and --checkpoints (no node.toml to read)"
+            )
         audit_path, checkpoints_path, country, every = args.audit_file, args.checkpoints, args.country, None
+        own_key: dict[str, ed25519.Ed25519PublicKey] = {}
     else:
         if args.country:
             raise AuditError("--country goes with --audit-file (node.toml names the node's country)")
         config = load_node_config(args.config)
-        keys = keys or {config.signing_key.key_id: config.signing_key.private_key.public_key()}
         audit_path, country = config.audit_path, config.country
         checkpoints_path = args.checkpoints or config.audit.checkpoints_path
         every = config.audit.checkpoint_every_entries
+        own_key = {config.signing_key.key_id: config.signing_key.private_key.public_key()}
+    if args.directory is not None:
+        keys = _country_keys(args.directory, args.federation_key, country)
+    elif args.keys is not None:
+        try:
+            keys = load_public_keys(args.keys)
+        except KeyFileProblem as error:
+            raise AuditError(f"--keys {args.keys}: {error}") from error
+    else:
+        keys = own_key
     report = verify_anchored(
         audit_path,
         checkpoints_path,
@@ -198,6 +217,23 @@ def _verify_node_audit(args: argparse.Namespace) -> int:
         checkpoint_every_entries=every,
     )
     return _print_anchored(report, str(audit_path))
+
+
+def _country_keys(
+    directory_path: Path, federation_keys: list[Path], country: str
+) -> dict[str, ed25519.Ed25519PublicKey]:
+    """The answer keys the federation's directory lists for this country, and no other party's: a checkpoint
+    re-signed with the gateway's or another country's key is not this country's word."""
+    if not federation_keys:
+        raise AuditError("--directory needs --federation-key (the federation's public key, obtained out of band)")
+    try:
+        directory = load_directory(directory_path, load_federation_keys(federation_keys))
+    except DirectoryProblem as error:
+        raise AuditError(f"--directory {directory_path}: {error}") from error
+    member = directory.members.get(country)
+    if member is None:
+        raise AuditError(f"--directory {directory_path} lists no member {country}")
+    return {key.key_id: key.public_key for key in member.answer_keys}
 
 
 def _print_anchored(report: AnchoredReport, source: str) -> int:

@@ -9,6 +9,7 @@ then plays a hostile operator on a copy of the audit file (the append-only trigg
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import shutil
 import sqlite3
@@ -25,7 +26,7 @@ from fedcore.directory import load_directory, load_federation_keys
 from fedcore.evidence import verify_answer
 from node.audit import AuditLog, entry_hash, verify_chain
 from node.audit_verify import Evidence, StoredEntry, check_evidence, read_anchors
-from node.checkpoints import Checkpointer, parse_checkpoint
+from node.checkpoints import Checkpointer, parse_checkpoint, sign_checkpoint
 from node.config import load_node_config
 from tests.conftest import KEYS, IssuerKeys, write_node_config
 from tests.processes import process_federation
@@ -141,6 +142,31 @@ def test_a_custodian_verifies_copies_off_the_node_without_its_configuration(reco
     result = subprocess.run(as_germany, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "is a checkpoint of FR, not of DE" in result.stderr
+
+
+def test_a_checkpoint_re_signed_by_another_party_is_refused_under_the_directory(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    """A custodian with every party's public keys: a truncation hidden behind a checkpoint the gateway signed
+    (with its own key) passes a key-id lookup, but not the directory, which binds keys to countries."""
+    audit = copy_audit(recorded, tmp_path)
+    connection = sqlite3.connect(audit)
+    connection.execute("DELETE FROM entries WHERE seq > 5")
+    connection.commit()
+    (seq, digest) = connection.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+    connection.close()
+    forged = sign_checkpoint(KEYS.gateway, "FR", seq, digest, datetime.datetime.now(datetime.UTC))
+    checkpoints = tmp_path / "forged-checkpoints.jsonl"
+    checkpoints.write_text(forged.to_line())
+    directory = KEYS.directory_for(tmp_path / "federation.json", ("FR", "DE"))
+    base = fedgate_command("node", "audit", "verify", "--audit-file", str(audit), "--country", "FR")
+    base += ["--checkpoints", str(checkpoints)]
+    by_key_id = subprocess.run([*base, "--keys", str(KEYS.public)], capture_output=True, text=True, timeout=60)
+    assert by_key_id.returncode == 0  # why --keys must hold this node's keys only
+    bound = [*base, "--directory", str(directory), "--federation-key", str(KEYS.public_path("federation-test-1"))]
+    result = subprocess.run(bound, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "is signed with key 'gw-test-1', not a key of FR" in result.stderr
 
 
 def test_a_signed_answer_carries_its_entry_seq_and_hash(recorded: Recorded) -> None:
