@@ -34,7 +34,7 @@ def expensive_body(rng: random.Random, names: int = 4) -> dict[str, Any]:
 
 
 async def breaker_state(federation: Federation, country: str) -> str:
-    async with federation.api.session.get(federation.gateway_url + "/metrics") as response:
+    async with federation.api.session.get(federation.metrics_url) as response:
         text = await response.text()
     states = re.findall(
         rf'fedgate_gateway_circuit_breaker\{{country="{country}",fedgate_gateway_circuit_breaker="(\w+)"\}} 1\.0', text
