@@ -27,9 +27,10 @@ from followthemoney.types import registry
 from bench.matching_set import DATA_DIR, Identity, entity, pool, pool_digest
 from fedcore.query import EntityQuery, validate_query
 from node.config import DEFAULT_MATCHING
-from node.matching import PreparedQuery, prepare_query, query_keys, score_record, warm_up
+from node.matching import STORE_FORMAT, PreparedQuery, prepare_query, query_keys, score_record
+from node.server import warm_up
 from node.service import find_matches
-from node.store import STORE_FORMAT, Store, StoredRecord, import_lines
+from node.store import Store, StoredRecord, import_lines
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -462,7 +463,7 @@ this order:
    `transliterated` across scripts).
 2. **Initials** — "M." pairs with a part beginning with M (`partial`, scored 0.6).
 3. **Abjad spellings** — a part written in Arabic or Hebrew pairs with a Latin part that spells each of
-   its letters in a usual way, in order, adding only short vowels (`node/abjad.py`): Nabeel = نبيل,
+   its letters in a usual way, in order, adding only short vowels (`node/matching/abjad.py`): Nabeel = نبيل,
    Shmuel = שמואל; Mahmoud ≠ محمد, whose long vowel is missing. The Arabic article (ال, Al-) may be
    written apart or not at all (`transliterated`, 0.9).
 4. **Residue** — rigour's edit-cost comparison; parts its budget keeps apart are paired again when one
@@ -470,7 +471,7 @@ this order:
    Romanised Chinese parts are syllables: only (near) exact syllables pair.
 
 Chinese records are also indexed and compared in pinyin, and a Latin query is also read as Wade–Giles
-(`node/wadegiles.py`): Hsiao-ming = 晓明. Cyrillic and Greek are transliterated by rigour.
+(`node/matching/wadegiles.py`): Hsiao-ming = 晓明. Cyrillic and Greek are transliterated by rigour.
 
 A birth date agreeing exactly raises a name score that is already 0.6 or more, a partial agreement
 (same year with day and month swapped or one of them different, or a less precise date) raises it

@@ -33,7 +33,8 @@ from fedcore.keys import SigningKey, generate_signing_key, load_private_key
 from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
-from node.store import STORE_FORMAT, import_lines
+from node.matching import STORE_FORMAT
+from node.store import import_lines
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CACHE = Path(__file__).resolve().parent / ".cache"

@@ -21,7 +21,7 @@ from pathlib import Path
 from fedcli.synthetic import generate_country
 from fedcore.query import QueryError, QueryLimits, validate_query
 from node.config import DEFAULT_MATCHING
-from node.matching import warm_up
+from node.server import warm_up
 from node.service import find_matches
 from node.store import Store, import_lines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fedcore.vocabulary import DISCLOSURES, MATCH_KINDS, SCORE_BANDS, WITHHOLD_REASONS
+from fedcore.vocabulary import DISCLOSURES, SCORE_BANDS, WITHHOLD_REASONS
 from fedgate.v1 import node_pb2 as pb
 from node.matching import MatchResult, PreparedQuery, restrict, score_record
 from node.policy import GENERALISATIONS, RecordDecision
@@ -74,7 +74,7 @@ def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:
             # birth date matched "exactly" would disclose it.
             for name, evidence in sorted(shown.matched.items()):
                 if name in decision.released_as_is:
-                    hit.matched.add(property=name, kind=MATCH_KINDS[evidence.kind], score=round(evidence.score, 4))
+                    hit.matched.add(property=name, kind=evidence.kind.wire, score=round(evidence.score, 4))
     return hit
 
 

@@ -22,17 +22,11 @@ from followthemoney.schema import Schema
 from followthemoney.types import registry
 
 from fedcore.vocabulary import RECORD_FLAGS
-from node.matching import QueryKeys, key_weight, record_keys
+from node.matching import STORE_FORMAT, TUNABLES, QueryKeys, key_weight, record_keys
 
 T = TypeVar("T")
-# Also bumped when the blocking keys a record gets (node.matching.record_keys) change.
-STORE_FORMAT = "2"
 # Ranking weight of an identifier key beside the name keys' (at most a few hundred together).
 IDENTIFIER_WEIGHT = 1e9
-# Names-only queries whose best records tie on their keys: how many are read to choose among them, and
-# how much the shared keys still count beside the spelling's likeness.
-SHORTLIST = 200
-TIE_KEY_SHARE = 0.5
 SINGLE_TOKEN_KEY = re.compile(r"\|(t|m|s):")
 MMAP_BYTES = 4 << 30
 CACHE_KIB = 32 << 10
@@ -339,7 +333,7 @@ class Store:
 
         `tie_breaker` (a similarity in [0, 1] to the query's names) chooses among records the keys cannot
         tell apart: when a query has no identifier and more than `max_candidates` records share the best
-        key weight (a misspelt family name beside a common given name), up to SHORTLIST of them are read
+        key weight (a misspelt family name beside a common given name), up to TUNABLES.shortlist of them are read
         and the most alike kept.
         """
         return self._read(lambda c: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
@@ -407,7 +401,7 @@ class Store:
         if not totals:
             return []
         if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
-            shortlist = heapq.nlargest(max(SHORTLIST, max_candidates + 1), totals.items(), key=itemgetter(1))
+            shortlist = heapq.nlargest(max(TUNABLES.shortlist, max_candidates + 1), totals.items(), key=itemgetter(1))
             # Only when even the best weight is shared beyond the cut: the keys cannot pick the best.
             if shortlist[0][1] == shortlist[max_candidates][1]:
                 first = _read_records(connection, shortlist[: max_candidates + 1])
@@ -417,7 +411,7 @@ class Store:
                 records = first + _read_records(connection, shortlist[max_candidates + 1 :])
                 likeness.update((record.rid, tie_breaker(record)) for record in records[len(first) :])
                 top = shortlist[0][1] or 1.0
-                records.sort(key=lambda r: -(likeness[r.rid] + TIE_KEY_SHARE * r.name_key_weight / top))
+                records.sort(key=lambda r: -(likeness[r.rid] + TUNABLES.tie_key_share * r.name_key_weight / top))
                 return records[:max_candidates]
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
 

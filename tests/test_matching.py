@@ -6,9 +6,10 @@ import pytest
 from followthemoney import model
 
 from fedcore.query import validate_query
-from node.abjad import spells
+from fedcore.vocabulary import MATCH_KINDS
 from node.config import DEFAULT_MATCHING
-from node.matching import MatchResult, prepare_query, score_record
+from node.matching import MatchKind, MatchResult, prepare_query, score_record
+from node.matching.abjad import spells
 
 PERSON = model.get("Person")
 THRESHOLD = DEFAULT_MATCHING.min_score
@@ -122,3 +123,7 @@ def test_a_record_ruled_out_by_its_birth_date_is_not_compared_at_all() -> None:
     record = {"name": ["Ivan Petrov"], "birthDate": ["1990-01-01"]}
     assert score_record(prepared, PERSON, record, min_score=THRESHOLD) is None
     assert score_record(prepared, PERSON, record) is not None
+
+
+def test_every_kind_of_evidence_has_its_wire_value_and_the_wire_no_other() -> None:
+    assert {kind.value: kind.wire for kind in MatchKind} == MATCH_KINDS

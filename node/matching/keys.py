@@ -1,0 +1,129 @@
+"""Blocking keys: what a stored record is indexed under and what a query looks up, and the store format they make."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+from followthemoney import model
+from followthemoney.schema import Schema
+from followthemoney.types import registry
+from rigour.names import NamePartTag
+from rigour.text.translit import ascii_text
+
+from fedcore.query import EntityQuery
+from node.matching.names import AnalysedName, Properties, analyse_names, part_ascii
+
+# The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
+STORE_FORMAT = "2"
+NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_identifier(value: str) -> str:
+    """Passport, id and registration numbers compared without spaces, dashes, dots or case."""
+    return NON_ALNUM.sub("", ascii_text(value)).upper()
+
+
+def name_keys(names: Iterable[AnalysedName]) -> set[str]:
+    """Single-token keys (spelling, sound, name symbol) and token-pair keys.
+
+    Pairs ("ivan|petrov") are what keeps candidate lists short in a large store, where a single
+    common given name or surname is shared by tens of thousands of records.
+    """
+    keys: set[str] = set()
+    for analysed in names:
+        tokens: set[str] = set()
+        sounds: set[str] = set()
+        for part in analysed.name.parts:
+            if part.tag == NamePartTag.STOP:
+                continue
+            token = part_ascii(part).replace(" ", "")
+            if len(token) >= 2:
+                tokens.add(token)
+            if part.metaphone:
+                sounds.add(part.metaphone)
+        keys.update(f"t:{token}" for token in tokens)
+        keys.update(f"m:{sound}" for sound in sounds)
+        keys.update(f"tt:{first}|{second}" for first, second in itertools.combinations(sorted(tokens), 2))
+        keys.update(f"mm:{first}|{second}" for first, second in itertools.combinations(sorted(sounds), 2))
+        keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
+    return keys
+
+
+def identifier_values(schema: Schema, properties: Properties) -> dict[str, set[str]]:
+    """Normalised identifiers by property name."""
+    found: dict[str, set[str]] = {}
+    for prop_name, values in properties.items():
+        prop = schema.properties.get(prop_name)
+        if prop is not None and prop.type == registry.identifier:
+            normalised = {normalise_identifier(value) for value in values}
+            normalised.discard("")
+            if normalised:
+                found[prop_name] = normalised
+    return found
+
+
+def date_keys(schema: Schema, properties: Properties, *, swapped: bool) -> set[str]:
+    """Full birth dates are highly selective keys; a query's may also be read with day and month swapped."""
+    keys: set[str] = set()
+    if "birthDate" not in schema.properties:
+        return keys
+    for value in properties.get("birthDate", []):
+        if len(value) != 10:
+            continue
+        keys.add(f"d:{value}")
+        year, month, day = value[:4], value[5:7], value[8:10]
+        if swapped and day != month and int(day) <= 12:
+            keys.add(f"d:{year}-{day}-{month}")
+    return keys
+
+
+def record_keys(schema: Schema, properties: Properties) -> set[str]:
+    """Blocking keys of a stored record, prefixed by its schema.
+
+    Stores hold these keys: a change to what they are is a new STORE_FORMAT.
+    """
+    keys = name_keys(analyse_names(schema, properties, side="index"))
+    keys |= date_keys(schema, properties, swapped=False)
+    for values in identifier_values(schema, properties).values():
+        keys.update(f"i:{value}" for value in values)
+    return {f"{schema.name}|{key}" for key in keys}
+
+
+@cache
+def matching_schemata(schema: Schema) -> tuple[Schema, ...]:
+    """Record schemata a query of this schema may find: itself and its descendants."""
+    return tuple(
+        candidate for candidate in model.schemata.values() if candidate.is_a(schema) and not candidate.abstract
+    )
+
+
+@dataclass(frozen=True)
+class QueryKeys:
+    identifier_keys: list[str]
+    name_keys: list[str]
+    # Full birth dates: a handful of records each, so a record sharing one is always worth scoring.
+    date_keys: list[str] = field(default_factory=list)
+
+
+def query_keys(query: EntityQuery) -> QueryKeys:
+    names = name_keys(analyse_names(query.schema, query.properties, side="query"))
+    dates = date_keys(query.schema, query.properties, swapped=True)
+    identifiers = {
+        f"i:{value}" for values in identifier_values(query.schema, query.properties).values() for value in values
+    }
+    schemata = [schema.name for schema in matching_schemata(query.schema)]
+    return QueryKeys(
+        identifier_keys=sorted(f"{schema}|{key}" for schema in schemata for key in identifiers),
+        name_keys=sorted(f"{schema}|{key}" for schema in schemata for key in names),
+        date_keys=sorted(f"{schema}|{key}" for schema in schemata for key in dates),
+    )
+
+
+def key_weight(postings: int, total_records: int) -> float:
+    """Inverse document frequency: rare keys say more."""
+    return math.log(1 + total_records / max(postings, 1))

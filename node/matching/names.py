@@ -1,0 +1,313 @@
+"""Name analysis (tokens, transliteration, sounds, name symbols) and the comparison of two names, part by part."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from operator import attrgetter
+from typing import Literal
+
+from followthemoney.schema import Schema
+from followthemoney.types import registry
+from rapidfuzz.distance import OSA
+from rigour.names import (
+    Alignment,
+    Name,
+    NamePart,
+    NamePartTag,
+    NameTypeTag,
+    align_person_name_order,
+    analyze_names,
+    compare_parts,
+    pair_symbols,
+)
+from rigour.names.compare import CompareConfig
+from rigour.text.scripts import text_scripts
+from rigour.text.translit import ascii_text
+
+from node.matching.abjad import has_article, is_abjad, spells
+from node.matching.settings import TUNABLES, MatchKind
+from node.matching.wadegiles import pinyin_variants
+
+Properties = Mapping[str, list[str]]
+
+# Name parts a person's full name is composed of, in display order.
+NAME_PART_ORDERS = (
+    ("firstName", "secondName", "middleName", "fatherName", "lastName"),
+    ("givenName", "surname"),
+)
+COMPARE_CONFIG = CompareConfig()
+SYLLABIC_SCRIPTS = frozenset({"Han", "Hangul", "Hiragana", "Katakana"})
+ARTICLES = frozenset({"al", "el", "ul"})
+
+
+def name_type(schema: Schema) -> NameTypeTag:
+    if schema.is_a("Person") or schema.is_a("Identification"):
+        return NameTypeTag.PER
+    if schema.is_a("Organization"):
+        return NameTypeTag.ORG
+    if schema.is_a("LegalEntity"):
+        return NameTypeTag.ENT
+    return NameTypeTag.OBJ
+
+
+@dataclass(frozen=True)
+class SourcedName:
+    """A name string and the properties it was taken from."""
+
+    text: str
+    sources: tuple[str, ...]
+
+
+@cache
+def name_properties(schema: Schema) -> tuple[str, ...]:
+    return tuple(name for name, prop in schema.properties.items() if prop.type == registry.name)
+
+
+def name_strings(schema: Schema, properties: Properties) -> list[SourcedName]:
+    """The full names an entity (or a query) carries: name-typed values and names composed of parts."""
+    found: list[SourcedName] = []
+    for prop_name in name_properties(schema):
+        for value in properties.get(prop_name, ()):
+            found.append(SourcedName(value, (prop_name,)))
+    for order in NAME_PART_ORDERS:
+        present = [name for name in order if properties.get(name)]
+        if present:
+            text = " ".join(properties[name][0] for name in present)
+            found.append(SourcedName(text, tuple(present)))
+    return found
+
+
+# Whose names are analysed: a query's, a record's for its blocking keys, or a record's to be scored.
+Side = Literal["query", "index", "record"]
+
+
+@lru_cache(maxsize=65_536)
+def _analyse(tag: NameTypeTag, text: str, side: Side) -> tuple[Name, ...]:
+    return tuple(analyze_names(tag, name_variants(text, side), infer_initials=side == "query"))
+
+
+def name_variants(text: str, side: Side) -> list[str]:
+    """A name and the other spellings it is searched, indexed or scored under."""
+    variants = [text]
+    if not text.isascii():
+        han = "Han" in text_scripts(text)
+        latin = ascii_text(text)
+        if han or side != "record":
+            # An ASCII twin: more keys for the index and the query (scoring compares the original, whose
+            # parts rigour transliterates itself, or spells out in node.abjad).
+            variants.append(latin)
+        if han:
+            # Pinyin as names are written: the family syllable, then the given name in one word.
+            syllables = latin.split()
+            if len(syllables) > 2:
+                variants.append(f"{syllables[0]} {''.join(syllables[1:])}")
+    elif side == "query":
+        variants.extend(pinyin_variants(text))
+    return variants
+
+
+@dataclass(frozen=True)
+class AnalysedName:
+    name: Name
+    sources: tuple[str, ...]
+    # Scripts the name was written in (before any transliteration): tells MatchKind.EXACT from MatchKind.TRANSLITERATED.
+    scripts: frozenset[str]
+
+
+def analyse_names(schema: Schema, properties: Properties, *, side: Side) -> list[AnalysedName]:
+    tag = name_type(schema)
+    return [
+        AnalysedName(name, sourced.sources, frozenset(text_scripts(sourced.text)))
+        for sourced in name_strings(schema, properties)
+        for name in _analyse(tag, sourced.text, side)
+    ]
+
+
+def part_ascii(part: NamePart) -> str:
+    return part.ascii or ascii_text(part.form)
+
+
+def _same_script_kind(alignment: Alignment) -> MatchKind | None:
+    if alignment.qstr == alignment.rstr:
+        return MatchKind.EXACT
+    query_ascii = " ".join(part_ascii(part) for part in alignment.qps)
+    record_ascii = " ".join(part_ascii(part) for part in alignment.rps)
+    if query_ascii == record_ascii:
+        return MatchKind.TRANSLITERATED
+    return None
+
+
+def _alignment_kind(alignment: Alignment) -> MatchKind:
+    kind = _same_script_kind(alignment)
+    if kind is not None:
+        return kind
+    if alignment.symbol is not None:
+        # The same known name: written in another script, or a variant spelling of it (Mohammed, Muhammad).
+        query_latin = all(part_ascii(part) == part.form for part in alignment.qps)
+        record_latin = all(part_ascii(part) == part.form for part in alignment.rps)
+        return MatchKind.TRANSLITERATED if query_latin != record_latin else MatchKind.PHONETIC
+    query_sounds = [part.metaphone for part in alignment.qps]
+    if query_sounds and None not in query_sounds and query_sounds == [part.metaphone for part in alignment.rps]:
+        return MatchKind.PHONETIC
+    return MatchKind.FUZZY
+
+
+# One aligned cluster of name parts: (weight in the name's score, score, how it matched). "How" is a kind,
+# or the rigour alignment to derive it from (only for the pairing that wins).
+PartScore = tuple[float, float, "MatchKind | Alignment"]
+
+
+def _is_initial(part: NamePart) -> bool:
+    return len(part.form) == 1 and part.form.isalpha()
+
+
+def _initial_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores: list[PartScore]) -> None:
+    """An initial ("M.") agrees with a part of the other name that starts with it ("Monika"): partly."""
+    for initials, others in ((query_rest, record_rest), (record_rest, query_rest)):
+        for initial in [part for part in initials if _is_initial(part)]:
+            letter = part_ascii(initial)[:1].lower()
+            other = next(
+                (p for p in others if not _is_initial(p) and part_ascii(p)[:1].lower() == letter),
+                None,
+            )
+            if other is not None:
+                initials.remove(initial)
+                others.remove(other)
+                scores.append((1.0, TUNABLES.initial_score, MatchKind.PARTIAL))
+
+
+@lru_cache(maxsize=65_536)
+def _abjad_form(form: str) -> bool:
+    return is_abjad(form)
+
+
+def _abjad_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores: list[PartScore]) -> None:
+    """A part written in Arabic or Hebrew on one side agrees with a Latin spelling of it on the other."""
+    article_dropped = False
+    for query_part in list(query_rest):
+        query_abjad = _abjad_form(query_part.form)
+        for record_part in record_rest:
+            if query_abjad == _abjad_form(record_part.form):
+                continue
+            abjad, latin = (query_part, record_part) if query_abjad else (record_part, query_part)
+            if spells(abjad.form, latin.form):
+                query_rest.remove(query_part)
+                record_rest.remove(record_part)
+                article_dropped |= has_article(abjad.form)
+                scores.append((1.0, TUNABLES.abjad_score, MatchKind.TRANSLITERATED))
+                break
+    if article_dropped:
+        # "Al" in "Aisha Al-Qasim" was part of القاسم, already compared.
+        for parts in (query_rest, record_rest):
+            for part in [p for p in parts if p.tag == NamePartTag.STOP and part_ascii(p).lower() in ARTICLES]:
+                parts.remove(part)
+
+
+def _typo_score(query_text: str, record_text: str) -> float | None:
+    """The score of two parts one or two typos apart (Damerau: a swap of neighbours is one), else None."""
+    if min(len(query_text), len(record_text)) < TUNABLES.typo_min_length:
+        return None
+    longest = max(len(query_text), len(record_text))
+    allowed = 2 if longest >= TUNABLES.two_typos_min_length else 1
+    distance = OSA.distance(query_text, record_text, score_cutoff=allowed)
+    return 1 - distance / longest if distance <= allowed else None
+
+
+def _residue_text(parts: Iterable[NamePart]) -> str:
+    return "".join(part_ascii(part) for part in parts).lower()
+
+
+def _is_stop(alignment: Alignment) -> bool:
+    return all(part.tag == NamePartTag.STOP for part in alignment.qps) and all(
+        part.tag == NamePartTag.STOP for part in alignment.rps
+    )
+
+
+def _residue_scores(residue: list[Alignment], scores: list[PartScore], *, syllabic: bool) -> None:
+    """Scores of rigour's residue alignments; parts its edit budget kept apart are paired again when they
+    are one or two typos apart (not in syllabic names, where a near spelling is another name)."""
+    query_solo: list[Alignment] = []
+    record_solo: list[Alignment] = []
+    for alignment in residue:
+        weight = TUNABLES.stopword_weight if _is_stop(alignment) else 1.0
+        if not alignment.rps:
+            if weight == 1.0 and len(alignment.qps) == 1 and not syllabic:
+                query_solo.append(alignment)
+            else:
+                scores.append((weight * TUNABLES.extra_query_part_weight, 0.0, MatchKind.FUZZY))
+        elif not alignment.qps:
+            if weight == 1.0 and len(alignment.rps) == 1 and not syllabic:
+                record_solo.append(alignment)
+            else:
+                scores.append((weight * TUNABLES.extra_record_part_weight, 0.0, MatchKind.FUZZY))
+        else:
+            score = alignment.score
+            if syllabic and score < TUNABLES.syllable_min_score:
+                score = 0.0
+            elif score == 0 and not syllabic and len(alignment.qps) == 1 and len(alignment.rps) == 1:
+                typo = _typo_score(_residue_text(alignment.qps), _residue_text(alignment.rps))
+                if typo is not None:
+                    scores.append((weight, typo, MatchKind.FUZZY))
+                    continue
+            scores.append((weight, score, alignment))
+    for query_item in query_solo:
+        best: tuple[float, Alignment] | None = None
+        if record_solo:
+            query_text = _residue_text(query_item.qps)
+            for record_item in record_solo:
+                typo = _typo_score(query_text, _residue_text(record_item.rps))
+                if typo is not None and (best is None or typo > best[0]):
+                    best = (typo, record_item)
+        if best is None:
+            scores.append((TUNABLES.extra_query_part_weight, 0.0, MatchKind.FUZZY))
+        else:
+            record_solo.remove(best[1])
+            scores.append((1.0, best[0], MatchKind.FUZZY))
+    scores.extend((TUNABLES.extra_record_part_weight, 0.0, MatchKind.FUZZY) for _ in record_solo)
+
+
+def _kind(how: MatchKind | Alignment) -> MatchKind:
+    return how if isinstance(how, MatchKind) else _alignment_kind(how)
+
+
+def compare_names(query: Name, record: Name, *, syllabic: bool = False, abjad: bool = False) -> tuple[float, MatchKind]:
+    """Score in [0, 1] of two analysed names, and the weakest kind of evidence the best pairing used.
+
+    `syllabic` names (one side written in Chinese characters…) have romanised parts that are syllables:
+    only (near) exact syllables pair. `abjad`: one name is written in Arabic or Hebrew and the other not,
+    so that Latin spellings of its parts are looked for.
+    """
+    best_score, best_scores = 0.0, None
+    for edges in pair_symbols(query, record):
+        scores: list[PartScore] = []
+        used_query: set[NamePart] = set()
+        used_record: set[NamePart] = set()
+        for edge in edges:
+            used_query.update(edge.qps)
+            used_record.update(edge.rps)
+            scores.append((TUNABLES.stopword_weight if _is_stop(edge) else 1.0, 1.0, edge))
+        query_rest = [part for part in query.parts if part not in used_query]
+        record_rest = [part for part in record.parts if part not in used_record]
+        if query_rest and record_rest:
+            if any(len(part.form) == 1 for part in query_rest) or any(len(part.form) == 1 for part in record_rest):
+                _initial_pairs(query_rest, record_rest, scores)
+            if abjad and query_rest and record_rest:
+                _abjad_pairs(query_rest, record_rest, scores)
+        if query_rest or record_rest:
+            query_rest, record_rest = align_person_name_order(query_rest, record_rest)
+            _residue_scores(compare_parts(query_rest, record_rest, COMPARE_CONFIG), scores, syllabic=syllabic)
+        total_weight = total = 0.0
+        for weight, score, _ in scores:
+            total_weight += weight
+            total += weight * score
+        score = total / total_weight if total_weight else 0.0
+        if score > best_score:
+            best_score, best_scores = score, scores
+            if score >= 1.0:
+                break
+    if best_scores is None:
+        return 0.0, MatchKind.FUZZY
+    kinds = [_kind(how) for _, score, how in best_scores if score > 0]
+    return best_score, max(kinds, key=attrgetter("weakness"), default=MatchKind.FUZZY)

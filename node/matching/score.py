@@ -1,0 +1,210 @@
+"""A record's score against a query and its evidence per property, the spelling tie-breaks, restrict and score_bound."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from followthemoney.schema import Schema
+from rapidfuzz.fuzz import token_sort_ratio
+from rigour.text.scripts import text_scripts
+from rigour.text.translit import ascii_text
+
+from fedcore.query import EntityQuery
+from node.matching.abjad import ABJAD_SCRIPTS
+from node.matching.keys import identifier_values
+from node.matching.names import (
+    NAME_PART_ORDERS,
+    SYLLABIC_SCRIPTS,
+    AnalysedName,
+    Properties,
+    SourcedName,
+    analyse_names,
+    compare_names,
+    name_properties,
+    name_strings,
+)
+from node.matching.qualifiers import qualify, query_countries, query_dates
+from node.matching.settings import TUNABLES, MatchKind
+
+# Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
+LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
+
+
+@dataclass
+class Evidence:
+    """How one record property matched: the best kind and score seen for it."""
+
+    kind: MatchKind
+    score: float
+
+
+@dataclass
+class MatchResult:
+    score: float
+    matched: dict[str, Evidence] = field(default_factory=dict)
+
+    def note(self, prop: str, kind: MatchKind, score: float) -> None:
+        seen = self.matched.get(prop)
+        if seen is None or score > seen.score:
+            self.matched[prop] = Evidence(kind, score)
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query analysed once for all the candidates it is scored against."""
+
+    query: EntityQuery
+    names: list[AnalysedName]
+    identifiers: frozenset[str]
+    dates: dict[str, list[str]]
+    countries: dict[str, set[str]]
+    genders: frozenset[str]
+    # The query's names in lower-case ASCII, for the cheap look at records that share no name key.
+    spellings: tuple[str, ...] = ()
+    # Name comparisons already made for this query: namesakes (many records, one name) are compared once.
+    compared: dict[tuple[int, object, str, bool, bool], tuple[float, MatchKind]] = field(default_factory=dict)
+
+
+def prepare_query(query: EntityQuery) -> PreparedQuery:
+    return PreparedQuery(
+        query=query,
+        spellings=tuple(_spelling(sourced.text) for sourced in name_strings(query.schema, query.properties)),
+        names=analyse_names(query.schema, query.properties, side="query"),
+        identifiers=frozenset(
+            value for values in identifier_values(query.schema, query.properties).values() for value in values
+        ),
+        dates=query_dates(query),
+        countries=query_countries(query),
+        genders=frozenset(query.values("gender")),
+    )
+
+
+def _spelling(text: str) -> str:
+    return ascii_text(text).lower()
+
+
+def _spelling_ratio(prepared: PreparedQuery, names: list[SourcedName]) -> float:
+    """The best rapidfuzz token-sort ratio (0 to 100) between the query's and the names' ASCII spellings."""
+    return max(
+        (token_sort_ratio(query, _spelling(sourced.text)) for sourced in names for query in prepared.spellings),
+        default=0.0,
+    )
+
+
+def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Properties) -> float:
+    """How alike, letter for letter in ASCII, the record's names are to the query's (0 to 1): a cheap way to
+    choose among records that share the same blocking keys, before any is scored."""
+    return _spelling_ratio(prepared, name_strings(schema, properties)) / 100
+
+
+def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:
+    """Whether a record that shares no name key with the query (a candidate for its birth date or an
+    identifier only) has a name spelled like one of the query's: with typos in every part of a name, the
+    only way it can still match. A look at the letters, far cheaper than analysing the record's names."""
+    if not prepared.spellings:
+        return True
+    names = name_strings(schema, properties)
+    if any(not LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)) for sourced in names):
+        # Arabic, Hebrew, Chinese…: their ASCII letters say too little; the names are compared.
+        return True
+    return _spelling_ratio(prepared, names) >= TUNABLES.spelled_alike_ratio
+
+
+def score_record(
+    prepared: PreparedQuery, schema: Schema, properties: Properties, *, min_score: float = 0.0
+) -> MatchResult | None:
+    """How well a stored record matches the query, with the evidence per record property.
+
+    None when the record cannot reach `min_score` whatever its names: its birth date, nationality or
+    gender contradicts the query's, and names are not compared at all (they are the costly part).
+    """
+    result = MatchResult(score=0.0)
+
+    # What the record's other properties say, before its names.
+    qualifiers = qualify(prepared.dates, prepared.countries, prepared.genders, properties)
+    if qualifiers.ceiling < min_score:
+        return None
+
+    if prepared.identifiers:
+        for prop_name, values in identifier_values(schema, properties).items():
+            if not values.isdisjoint(prepared.identifiers):
+                result.note(prop_name, MatchKind.EXACT, 1.0)
+    identifier_matched = bool(result.matched)
+
+    name_score = _name_score(prepared, schema, properties, result) if prepared.names else 0.0
+    if identifier_matched:
+        score = max(TUNABLES.identifier_score, name_score) if prepared.names else 1.0
+    elif prepared.names:
+        score = name_score
+    else:
+        return result
+
+    score, notes = qualifiers.apply(score)
+    for prop_name, kind, strength in notes:
+        result.note(prop_name, kind, strength)
+    result.score = round(min(score, 1.0), 4)
+    return result
+
+
+def _name_score(prepared: PreparedQuery, schema: Schema, properties: Properties, result: MatchResult) -> float:
+    """The best score of the record's names against the query's, noting each name's evidence in `result`."""
+    name_score = 0.0
+    for record_name in analyse_names(schema, properties, side="record"):
+        for index, query_name in enumerate(prepared.names):
+            scripts = query_name.scripts | record_name.scripts
+            syllabic = not SYLLABIC_SCRIPTS.isdisjoint(scripts)
+            abjad = not ABJAD_SCRIPTS.isdisjoint(query_name.scripts ^ record_name.scripts)
+            key = (index, record_name.name.tag, record_name.name.original, syllabic, abjad)
+            compared = prepared.compared.get(key)
+            if compared is None:
+                compared = compare_names(query_name.name, record_name.name, syllabic=syllabic, abjad=abjad)
+                prepared.compared[key] = compared
+            score, kind = compared
+            if kind == MatchKind.EXACT and query_name.scripts != record_name.scripts:
+                kind = MatchKind.TRANSLITERATED
+            if score > 0:
+                for source in record_name.sources:
+                    result.note(source, kind, score)
+            name_score = max(name_score, score)
+            if score >= 1.0:
+                break
+    return name_score
+
+
+def restrict(prepared: PreparedQuery, allowed: frozenset[str]) -> PreparedQuery:
+    """The query as one record may be matched on it: only the `allowed` properties, as its country's policy
+    decided for this requester. Names already analysed (and compared) are kept when all of them are allowed."""
+    properties = prepared.query.properties
+    if allowed.issuperset(properties):
+        return prepared
+    kept = {name: values for name, values in properties.items() if name in allowed}
+    query = EntityQuery(prepared.query.schema, kept)
+    name_sources = {*name_properties(query.schema), *itertools.chain.from_iterable(NAME_PART_ORDERS)}
+    if not all(name in allowed for name in name_sources if name in properties):
+        return prepare_query(query)
+    return PreparedQuery(
+        query=query,
+        spellings=prepared.spellings,
+        names=prepared.names,
+        compared=prepared.compared,
+        identifiers=frozenset(value for values in identifier_values(query.schema, kept).values() for value in values),
+        dates={name: values for name, values in prepared.dates.items() if name in allowed},
+        countries={name: values for name, values in prepared.countries.items() if name in allowed},
+        genders=prepared.genders if "gender" in allowed else frozenset(),
+    )
+
+
+def score_bound(prepared: PreparedQuery, core: PreparedQuery, schema: Schema, properties: Properties) -> float:
+    """The highest score the record could reach under any part of the query a policy may let it be matched
+    on (`core`: the query's names and identifiers alone). A record below the threshold here is no hit
+    whatever the policy decides, so its country's policy is not even asked about it."""
+    result = score_record(core, schema, properties)
+    if result is None:
+        return 0.0
+    if result.score >= TUNABLES.name_floor or any(
+        name in result.matched for name in identifier_values(schema, properties)
+    ):
+        return 1.0  # an agreeing date may add to it
+    # Below the name floor dates add nothing; agreeing countries may add a little each.
+    return 1 - (1 - result.score) * (1 - TUNABLES.country_gain) ** len(prepared.countries)

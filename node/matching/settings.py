@@ -1,0 +1,79 @@
+"""The matcher's tunables (thresholds, weights, floors) in one frozen object, and the kinds of match evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fedgate.v1 import node_pb2 as pb
+
+
+class MatchKind(StrEnum):
+    """How a property matched, from the strongest evidence to the weakest."""
+
+    EXACT = "exact"
+    TRANSLITERATED = "transliterated"
+    PHONETIC = "phonetic"
+    FUZZY = "fuzzy"
+    PARTIAL = "partial"
+
+    @property
+    def wire(self) -> pb.MatchKind:
+        """The kind as a node's answer carries it."""
+        return _WIRE[self]
+
+    @property
+    def weakness(self) -> int:
+        """Where the kind stands in declaration order: a name is only as strong as its weakest evidence."""
+        return _WEAKNESS[self]
+
+
+_WIRE: dict[MatchKind, pb.MatchKind] = {
+    MatchKind.EXACT: pb.MATCH_KIND_EXACT,
+    MatchKind.TRANSLITERATED: pb.MATCH_KIND_TRANSLITERATED,
+    MatchKind.PHONETIC: pb.MATCH_KIND_PHONETIC,
+    MatchKind.FUZZY: pb.MATCH_KIND_FUZZY,
+    MatchKind.PARTIAL: pb.MATCH_KIND_PARTIAL,
+}
+_WEAKNESS = {kind: rank for rank, kind in enumerate(MatchKind)}
+
+
+@dataclass(frozen=True)
+class Tunables:
+    """Every number the scores and the candidate shortlist depend on. The operating point (the score
+    threshold, candidate and posting limits) is configuration: node.config.MatchingSettings."""
+
+    # Weights of unmatched name parts: a query part the record lacks weighs more than a record part
+    # the query did not mention (records often hold middle names and patronymics a query leaves out).
+    extra_query_part_weight: float = 1.0
+    extra_record_part_weight: float = 0.4
+    stopword_weight: float = 0.3
+    # Two typos (an insertion, a swap of neighbours…) in a name part of five letters or more, one in a shorter
+    # part, still spell the same name: rigour's edit budget is stricter, so such parts are paired after it.
+    typo_min_length: int = 3
+    two_typos_min_length: int = 5
+    # Romanised Chinese (Japanese, Korean) name parts are syllables: a near spelling is another name.
+    syllable_min_score: float = 0.9
+    initial_score: float = 0.6
+    abjad_score: float = 0.9
+    # A record sharing no name key with the query is scored only when its names are spelled this much alike
+    # (rapidfuzz token-sort ratio, 0 to 100).
+    spelled_alike_ratio: int = 60
+    # Below this a name does not match, whatever else agrees; above it, birth dates confirm or contradict.
+    name_floor: float = 0.6
+    # The least score of a record one of whose identifiers matches the query's.
+    identifier_score: float = 0.95
+    date_exact_gain: float = 0.6
+    date_partial_gain: float = 0.35
+    # A contradicting birth date sinks even an identical name below the default threshold: a namesake.
+    date_mismatch_factor: float = 0.65
+    country_gain: float = 0.1
+    country_mismatch_factor: float = 0.9
+    gender_mismatch_factor: float = 0.8
+    # Names-only queries whose best records tie on their keys: how many are read to choose among them, and
+    # how much the shared keys still count beside the spelling's likeness.
+    shortlist: int = 200
+    tie_key_share: float = 0.5
+
+
+TUNABLES = Tunables()
