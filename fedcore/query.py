@@ -33,6 +33,10 @@ class QueryError(ValueError):
         self.message = message
 
 
+class QueryCostExceeded(QueryError):
+    """A well-formed query bigger than the bounds on what one search may cost a node."""
+
+
 @dataclass(frozen=True)
 class QueryLimits:
     """How big a query may be. The totals and the name-part count bound the node's work per search: the
@@ -172,7 +176,7 @@ def _check_cost(properties: dict[str, list[str]], schema: Schema, limits: QueryL
     """The bounds on what one query may cost a node, checked on the cleaned values."""
     total_characters = sum(len(value) for values in properties.values() for value in values)
     if total_characters > limits.max_total_characters:
-        raise QueryError(
+        raise QueryCostExceeded(
             "properties",
             f"at most {limits.max_total_characters} characters in all values together (max_total_characters)",
         )
@@ -184,18 +188,18 @@ def _check_cost(properties: dict[str, list[str]], schema: Schema, limits: QueryL
             for value in values:
                 parts = name_part_count(value)
                 if parts > limits.max_name_parts:
-                    raise QueryError(
+                    raise QueryCostExceeded(
                         f"properties.{name}", f"a name has at most {limits.max_name_parts} parts (max_name_parts)"
                     )
                 total += parts
     if composed > limits.max_name_parts:
-        raise QueryError(
+        raise QueryCostExceeded(
             "properties",
             f"the name-part properties ({', '.join(sorted(NAME_PART_PROPERTIES & set(properties)))}) hold at most "
             f"{limits.max_name_parts} parts together (max_name_parts)",
         )
     if total + composed > limits.max_total_name_parts:
-        raise QueryError(
+        raise QueryCostExceeded(
             "properties",
             f"the query's names hold at most {limits.max_total_name_parts} parts in all (max_total_name_parts)",
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
+from typing import Literal, TypeVar, cast, get_args
 
 from followthemoney.types import registry
 
@@ -53,3 +53,22 @@ COUNTRY_CODES = frozenset(
 
 def is_country_code(code: str) -> bool:
     return code in COUNTRY_CODES
+
+
+# Why a node refused or failed a call, sent as google.rpc.ErrorInfo (reason, in this domain) beside the gRPC status
+# code: a closed set, so that the gateway branches on a reason, never on the node's words.
+ERROR_DOMAIN = "fedgate.v1"
+ErrorReason = Literal[
+    "REQUEST_UNDECODABLE",  # the bytes are not the method's request message
+    "QUERY_INVALID",  # a field is missing or invalid
+    "QUERY_COST_EXCEEDED",  # the query is valid but bigger than the node's bounds on one search's work
+    "CLIENT_NOT_ALLOWED",  # with mutual TLS, the client certificate is not a gateway's
+    "ASSERTION_REJECTED",  # the requester assertion is missing, expired, unknown or does not match the request
+    "QUERY_REPLAYED",  # the query id was already answered
+    "REQUESTER_RATE_LIMITED",  # the requester is over its rate; RetryInfo says when to try again
+    "REQUESTER_CONCURRENCY",  # the requester already has all its searches in progress
+    "DEADLINE_TOO_SHORT",  # the call's deadline leaves too little to search
+    "STORE_UNAVAILABLE",  # the node's record store failed
+    "AUDIT_UNAVAILABLE",  # the node's audit log failed: nothing leaves unaudited
+]
+ERROR_REASONS: frozenset[str] = frozenset(get_args(ErrorReason))

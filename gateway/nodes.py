@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import grpc
+from google.protobuf.message import DecodeError
+from google.rpc.error_details_pb2 import ErrorInfo
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
 
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey
 from fedcore.logs import log_event
 from fedcore.pki import TlsMaterial, node_identity
-from fedcore.vocabulary import REFUSAL_REASON_NAMES
+from fedcore.vocabulary import ERROR_DOMAIN, REFUSAL_REASON_NAMES
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from gateway.breaker import CircuitBreaker
@@ -86,6 +89,78 @@ def breaker_verdict(code: grpc.StatusCode | None, call_timeout_s: float, min_dea
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return "failure" if call_timeout_s >= min_deadline_s else "neutral"
     return "failure" if code in NODE_OWN_FAILURES else "neutral"
+
+
+@dataclass(frozen=True)
+class ReasonMeaning:
+    """What a node's ErrorInfo reason means, when it comes with one of the status `codes` the node sends it with."""
+
+    codes: frozenset[grpc.StatusCode]
+    status: str
+    problem: str
+    node_own_failure: bool
+
+
+def _meaning(status: str, problem: str, node_own_failure: bool, *codes: grpc.StatusCode) -> ReasonMeaning:
+    return ReasonMeaning(frozenset(codes), status, problem, node_own_failure)
+
+
+_CODE = grpc.StatusCode
+# A reason is more precise than a status code: RESOURCE_EXHAUSTED is the requester's own rate or concurrency,
+# never the node's; DEADLINE_EXCEEDED before any work is a deadline the caller chose too short, however long.
+MEANING_BY_REASON: dict[str, ReasonMeaning] = {  # keyed by every one of ERROR_REASONS (a test checks)
+    "REQUEST_UNDECODABLE": _meaning("error", "request_rejected", False, _CODE.INVALID_ARGUMENT),
+    "QUERY_INVALID": _meaning("error", "request_rejected", False, _CODE.INVALID_ARGUMENT),
+    "QUERY_COST_EXCEEDED": _meaning("error", "request_rejected", False, _CODE.INVALID_ARGUMENT),
+    "CLIENT_NOT_ALLOWED": _meaning("error", "request_rejected", False, _CODE.PERMISSION_DENIED),
+    "ASSERTION_REJECTED": _meaning("error", "request_rejected", False, _CODE.UNAUTHENTICATED, _CODE.PERMISSION_DENIED),
+    "QUERY_REPLAYED": _meaning("error", "request_rejected", False, _CODE.PERMISSION_DENIED),
+    "REQUESTER_RATE_LIMITED": _meaning("rate_limited", "node_busy", False, _CODE.RESOURCE_EXHAUSTED),
+    "REQUESTER_CONCURRENCY": _meaning("rate_limited", "node_busy", False, _CODE.RESOURCE_EXHAUSTED),
+    "DEADLINE_TOO_SHORT": _meaning("timeout", "deadline_exceeded", False, _CODE.DEADLINE_EXCEEDED),
+    "STORE_UNAVAILABLE": _meaning("unavailable", "node_unreachable", True, _CODE.UNAVAILABLE),
+    "AUDIT_UNAVAILABLE": _meaning("unavailable", "node_unreachable", True, _CODE.UNAVAILABLE),
+}
+
+
+@dataclass(frozen=True)
+class CallFailure:
+    """A failed call as the search sees it: the country's status, a PROBLEMS code, and what the breaker counts."""
+
+    status: str
+    problem: str
+    verdict: BreakerVerdict
+
+
+def error_reason(error: grpc.aio.AioRpcError) -> str | None:
+    """The reason in the fedgate ErrorInfo the node attached to its error (grpc-status-details-bin), or None."""
+    try:
+        # An AioRpcError has the Call accessors from_call reads (code, details, trailing_metadata), not the type.
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    except (ValueError, DecodeError):  # details that contradict the call's status, or that do not decode
+        return None
+    if status is None:
+        return None
+    for detail in status.details:
+        info = ErrorInfo()
+        if detail.Unpack(info) and info.domain == ERROR_DOMAIN:
+            return info.reason
+    return None
+
+
+def call_failure(
+    code: grpc.StatusCode, reason: str | None, call_timeout_s: float, min_deadline_s: float
+) -> CallFailure:
+    """What a call that ended with `code` and the node's `reason` means. A reason this gateway does not know, or
+    one that comes with a status code the node never sends it with, says nothing: the status code decides."""
+    meaning = MEANING_BY_REASON.get(reason) if reason is not None else None
+    if meaning is None or code not in meaning.codes:
+        return CallFailure(
+            STATUS_BY_CODE.get(code, "error"),
+            PROBLEM_BY_CODE.get(code, "node_error"),
+            breaker_verdict(code, call_timeout_s, min_deadline_s),
+        )
+    return CallFailure(meaning.status, meaning.problem, "failure" if meaning.node_own_failure else "neutral")
 
 
 CHANNEL_OPTIONS = [
@@ -187,13 +262,22 @@ class NodeClient:
             result = missing("timeout", "deadline_exceeded")
             verdict = breaker_verdict(grpc.StatusCode.DEADLINE_EXCEEDED, call_timeout_s, self.breaker_min_deadline_s)
         except grpc.aio.AioRpcError as error:
-            status = STATUS_BY_CODE.get(error.code(), "error")
+            reason = error_reason(error)
+            failure = call_failure(error.code(), reason, call_timeout_s, self.breaker_min_deadline_s)
             details = f"{error.code().name}: {error.details() or ''}"[:300]
             # The node's own words (addresses, TLS handshake failures, refused assertions) go to the operator's
             # log only; the investigator gets a code from a closed set and its fixed message.
-            log_event(logger, "node.call_failed", logging.WARNING, country=self.country, status=status, details=details)
-            result = missing(status, PROBLEM_BY_CODE.get(error.code(), "node_error"))
-            verdict = breaker_verdict(error.code(), call_timeout_s, self.breaker_min_deadline_s)
+            log_event(
+                logger,
+                "node.call_failed",
+                logging.WARNING,
+                country=self.country,
+                status=failure.status,
+                reason=(reason or "")[:64],
+                details=details,
+            )
+            result = missing(failure.status, failure.problem)
+            verdict = failure.verdict
         except asyncio.CancelledError:
             self.breaker.release_probe()
             raise

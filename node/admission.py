@@ -18,10 +18,11 @@ import grpc
 from fedcore.assertion import AssertedRequest, AssertionRejected, verify_assertion
 from fedcore.logs import log_event
 from fedcore.ratelimit import RateLimiter
-from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES
+from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES, ErrorReason
 from fedgate.v1 import node_pb2 as pb
 from node.audit import AuditError, AuditLog
 from node.config import NodeConfig
+from node.errors import abort
 from node.metrics import NodeMetrics
 
 logger = logging.getLogger("fedgate.node")
@@ -112,8 +113,11 @@ class Admission:
         if not names & set(self.config.allowed_clients):
             self.metrics.rejected_requests.labels("client_not_allowed").inc()
             log_event(logger, "request.client_not_allowed", logging.WARNING, client_names=sorted(names))
-            await context.abort(
-                grpc.StatusCode.PERMISSION_DENIED, "this client certificate does not belong to a gateway"
+            await abort(
+                context,
+                grpc.StatusCode.PERMISSION_DENIED,
+                "CLIENT_NOT_ALLOWED",
+                "this client certificate does not belong to a gateway",
             )
 
     async def admit_search(self, request: pb.SearchRequest, context: Context) -> None:
@@ -126,7 +130,14 @@ class Admission:
         requester = requester_key(request)
         if not self.concurrent.try_acquire(requester):
             message = f"at most {self.concurrent.per_requester} searches at a time per requester"
-            await self._refuse(request, context, "too_many_concurrent", grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+            await self._refuse(
+                request,
+                context,
+                "too_many_concurrent",
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "REQUESTER_CONCURRENCY",
+                message,
+            )
         self.metrics.searches_in_progress.inc()
         try:
             yield
@@ -143,12 +154,19 @@ class Admission:
         try:
             claims = verify_assertion(request, self.config.country, self.config.gateway_keys)
         except AssertionRejected as rejection:
-            await self._refuse(request, context, rejection.code, rejection.status, rejection.message)
+            await self._refuse(
+                request, context, rejection.code, rejection.status, "ASSERTION_REJECTED", rejection.message
+            )
             return
         del claims  # verified: the request's own fields are the ones that were signed
         if not self.replays.claim(request.query_id, time.monotonic()):
             await self._refuse(
-                request, context, "replayed", grpc.StatusCode.PERMISSION_DENIED, "this query id was already answered"
+                request,
+                context,
+                "replayed",
+                grpc.StatusCode.PERMISSION_DENIED,
+                "QUERY_REPLAYED",
+                "this query id was already answered",
             )
             return
         retry_after = self.rate.acquire(requester_key(request))
@@ -157,10 +175,25 @@ class Admission:
                 f"rate limit: {self.config.searches_per_requester} searches per {self.config.rate_window_s:g} s "
                 f"per requester; retry in {retry_after:.1f} s"
             )
-            await self._refuse(request, context, "rate_limited", grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+            await self._refuse(
+                request,
+                context,
+                "rate_limited",
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "REQUESTER_RATE_LIMITED",
+                message,
+                retry_after_s=retry_after,
+            )
 
     async def _refuse(
-        self, request: AssertedRequest, context: Context, code: str, status: grpc.StatusCode, message: str
+        self,
+        request: AssertedRequest,
+        context: Context,
+        code: str,
+        status: grpc.StatusCode,
+        reason: ErrorReason,
+        message: str,
+        retry_after_s: float | None = None,
     ) -> None:
         self.metrics.rejected_requests.labels(code).inc()
         search = isinstance(request, pb.SearchRequest)
@@ -183,8 +216,9 @@ class Admission:
             entry_id = (await self.audit.append(body)).entry_id
         except AuditError as error:
             log_event(logger, "audit.unavailable", logging.ERROR, problem=str(error))
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable")
-            return
+            await abort(
+                context, grpc.StatusCode.UNAVAILABLE, "AUDIT_UNAVAILABLE", "the node's audit log is unavailable"
+            )
         log_event(
             logger,
             "search.rejected" if search else "describe.rejected",
@@ -193,4 +227,4 @@ class Admission:
             reason=code,
             audit_entry_id=entry_id,
         )
-        await context.abort(status, f"{message} (audit entry {entry_id})")
+        await abort(context, status, reason, f"{message} (audit entry {entry_id})", retry_after_s)

@@ -16,7 +16,7 @@ from google.protobuf.message import DecodeError
 from fedcore import SOFTWARE_VERSION
 from fedcore.answers import sign_response
 from fedcore.logs import log_event
-from fedcore.query import EntityQuery, QueryError, is_anchor, validate_query
+from fedcore.query import EntityQuery, QueryCostExceeded, QueryError, is_anchor, validate_query
 from fedcore.vocabulary import (
     CLEARANCE_NAMES,
     DISCLOSURE_NAMES,
@@ -25,6 +25,7 @@ from fedcore.vocabulary import (
     REFUSAL_REASON_NAMES,
     REFUSAL_REASONS,
     WITHHOLD_REASON_NAMES,
+    ErrorReason,
     is_country_code,
 )
 from fedgate.v1 import node_pb2 as pb
@@ -33,6 +34,7 @@ from node.admission import Admission
 from node.audit import AppendedEntry, AuditError, AuditLog
 from node.config import MatchingSettings, NodeConfig
 from node.disclosure import Match, audit_record, build_hit
+from node.errors import abort
 from node.matching import (
     MatchResult,
     PreparedQuery,
@@ -339,8 +341,10 @@ class NodeService(pb_grpc.NodeServicer):
         if remaining is not None and remaining * 1000 < minimum_ms:
             self.metrics.rejected_requests.labels("deadline_too_short").inc()
             log_event(logger, "search.deadline_too_short", query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
-            await context.abort(
+            await abort(
+                context,
                 grpc.StatusCode.DEADLINE_EXCEEDED,
+                "DEADLINE_TOO_SHORT",
                 f"the call's deadline leaves less than {minimum_ms} ms, too little to search; nothing was searched",
             )
 
@@ -393,8 +397,9 @@ class NodeService(pb_grpc.NodeServicer):
         except RequestError as error:
             self.metrics.invalid_requests.inc()
             log_event(logger, "search.invalid", query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-            raise  # unreachable: abort raises
+            too_costly = isinstance(error.__cause__, QueryCostExceeded)
+            reason: ErrorReason = "QUERY_COST_EXCEEDED" if too_costly else "QUERY_INVALID"
+            await abort(context, grpc.StatusCode.INVALID_ARGUMENT, reason, str(error))
 
     async def _find(self, search: ValidSearch, context: grpc.aio.ServicerContext) -> Found:  # type: ignore[type-arg]
         loop = asyncio.get_running_loop()
@@ -413,10 +418,12 @@ class NodeService(pb_grpc.NodeServicer):
             raise
         except StoreError as error:
             log_event(logger, "search.store_unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
-            await context.abort(
-                grpc.StatusCode.UNAVAILABLE, "the node's record store is unavailable; nothing was searched"
+            await abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                "STORE_UNAVAILABLE",
+                "the node's record store is unavailable; nothing was searched",
             )
-            raise
 
     def _probing(self, search: ValidSearch, matches: list[Match]) -> list[str]:
         """The records this requester has already tried too many distinct queries against (none, mostly)."""
@@ -500,10 +507,12 @@ class NodeService(pb_grpc.NodeServicer):
             )
         except AuditError as error:
             log_event(logger, "audit.unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
-            await context.abort(
-                grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable; nothing was released"
+            await abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                "AUDIT_UNAVAILABLE",
+                "the node's audit log is unavailable; nothing was released",
             )
-            raise
         finally:
             self.metrics.audit_append_duration.observe(time.perf_counter() - started)
 
@@ -543,8 +552,7 @@ class NodeService(pb_grpc.NodeServicer):
             }
         except RequestError as error:
             self.metrics.invalid_requests.inc()
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-            raise
+            await abort(context, grpc.StatusCode.INVALID_ARGUMENT, "QUERY_INVALID", str(error))
         remaining = context.time_remaining()
         try:
             decision = await self.policy.describe(
@@ -565,8 +573,9 @@ class NodeService(pb_grpc.NodeServicer):
             try:
                 counts = await loop.run_in_executor(self.store.executor, self.store.schema_counts)
             except StoreError:
-                await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's record store is unavailable")
-                raise
+                await abort(
+                    context, grpc.StatusCode.UNAVAILABLE, "STORE_UNAVAILABLE", "the node's record store is unavailable"
+                )
             for schema, count in sorted(counts.items()):
                 item = response.schemata.add(schema=schema)
                 if shows_counts:
@@ -587,8 +596,12 @@ class NodeService(pb_grpc.NodeServicer):
             )
         except AuditError as error:
             log_event(logger, "audit.unavailable", logging.ERROR, query_id=query_id, problem=str(error))
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the node's audit log is unavailable; nothing was shown")
-            raise
+            await abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                "AUDIT_UNAVAILABLE",
+                "the node's audit log is unavailable; nothing was shown",
+            )
         log_event(
             logger,
             "describe.answered",
@@ -610,10 +623,12 @@ def node_rpc_handler(service: NodeService) -> grpc.GenericRpcHandler[Any, Any]:
             request = pb.SearchRequest.FromString(raw)
         except DecodeError:
             service.metrics.invalid_requests.inc()
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT, "the request is not a fedgate.v1.SearchRequest message"
+            await abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "REQUEST_UNDECODABLE",
+                "the request is not a fedgate.v1.SearchRequest message",
             )
-            raise
         return await service.Search(request, context)
 
     async def describe(raw: bytes, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
@@ -621,10 +636,12 @@ def node_rpc_handler(service: NodeService) -> grpc.GenericRpcHandler[Any, Any]:
             request = pb.DescribeRequest.FromString(raw)
         except DecodeError:
             service.metrics.invalid_requests.inc()
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT, "the request is not a fedgate.v1.DescribeRequest message"
+            await abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "REQUEST_UNDECODABLE",
+                "the request is not a fedgate.v1.DescribeRequest message",
             )
-            raise
         return await service.Describe(request, context)
 
     return grpc.method_handlers_generic_handler(
