@@ -27,6 +27,7 @@ from fedcore.servers import LocalServer
 from fedcore.vocabulary import POLICY_REFUSAL_REASONS
 from node.audit import export_entries
 from node.config import NodeConfig
+from node.matching import prepare_query, query_keys, record_keys
 from node.policy import PolicyDecision, PolicyUnavailable, RecordDecision, parse_decision
 from node.service import Candidate, Found, ValidSearch, find_candidates, policy_input, rank
 from node.store import Store, StoredRecord, _flags, _known_schema, connect
@@ -191,6 +192,9 @@ class Prepared:
     found: Found
     records_gone: int
     input: dict[str, Any]
+    # Refused then: evaluated first without records (a refusal depends on who asks, why and how, not on
+    # records); only a search the candidate policy would answer is searched again (see prepare_refused).
+    without_records: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,34 @@ def _property_changes(
     return changes
 
 
+def _same_decision(entry: dict[str, Any], decision: RecordDecision | None) -> bool:
+    """Whether the audit entry of a record records this very decision (what leaves and what it is matched on)."""
+    if decision is None or decision.disclosure == NOT_REPORTED:
+        return bool(entry.get("disclosure", NOT_REPORTED) == NOT_REPORTED)
+    return (
+        entry.get("disclosure") == decision.disclosure
+        and entry.get("released") == sorted(decision.release)
+        and entry.get("generalised", {}) == decision.generalise
+        and entry.get("withheld", {}) == decision.withheld
+        and entry.get("match_on") == sorted(decision.match_on)
+    )
+
+
+def _found_again(prepared: Prepared) -> Found:
+    """The candidates as the node's ranking needs them: which ones only a full birth date brought in (those
+    sharing no name or identifier key with the query) is worked out again from the blocking keys."""
+    found = prepared.found
+    query = prepared.search.query
+    keys = query_keys(query)
+    if not keys.date_keys:
+        return found
+    anchors = set(keys.name_keys) | set(keys.identifier_keys)
+    found.candidates = [
+        Candidate(c.record, not (record_keys(c.record.schema, c.record.properties) & anchors)) for c in found.candidates
+    ]
+    return found
+
+
 def compare(prepared: Prepared, decision: PolicyDecision | None, problem: str, min_score: float) -> SearchReplay:
     """Sets what the candidate policy would have shown beside what the audit entry says was shown."""
     past = prepared.past
@@ -265,14 +297,19 @@ def compare(prepared: Prepared, decision: PolicyDecision | None, problem: str, m
     records = {candidate.record.ref: candidate.record for candidate in prepared.found.candidates}
     if decision is None:
         return SearchReplay(past, old_state, f"no usable decision ({problem})", NO_DECISION, [], 0, "")
+    old = _old_view(past)
     if decision.refused:
         new_state = f"refused ({decision.refusal_reason})"
         new: dict[str, _Shown] = {}
+    elif old_state == "answered" and all(
+        _same_decision(entry, decision.records.get(entry["ref"])) for entry in past.records if entry["ref"] in records
+    ):
+        # Every record decided as it was: the same records are reported the same way (ranking would repeat).
+        new_state, new = "answered", old
     else:
         new_state = "answered"
-        matches = rank(prepared.found, decision, past.limit, min_score)
+        matches = rank(_found_again(prepared), decision, past.limit, min_score)
         new = _new_view([m.decision for m in matches], [m.record.ref for m in matches])
-    old = _old_view(past)
     if old_state == new_state:
         search_kind = None
     elif old_state == "answered":
@@ -326,8 +363,11 @@ class Skipped:
     reasons: Counter[str] = field(default_factory=Counter)
 
 
-def prepare(config: NodeConfig, store: Store, lookup: RecordLookup, past: PastSearch) -> Prepared | str:
-    """The policy input the node would build for this search today, or why it cannot be rebuilt."""
+def prepare(config: NodeConfig, lookup: RecordLookup, past: PastSearch) -> Prepared | str:
+    """The policy input the node would build for this search today, or why it cannot be rebuilt.
+
+    An answered search is rebuilt with the records it considered then (the audit entry lists every
+    candidate), as they are held today; a refused one first without records (see prepare_refused)."""
     if past.outcome == "policy_unavailable":
         return "no policy decision was made at the time (policy unavailable)"
     if past.outcome == "refused" and past.refusal_reason not in POLICY_REFUSAL_REASONS:
@@ -338,17 +378,21 @@ def prepare(config: NodeConfig, store: Store, lookup: RecordLookup, past: PastSe
         query = validate_query(past.schema, past.properties, config.query_limits)
     except QueryError as error:
         return f"the recorded query is not valid today ({error.field})"
-    limit = past.limit or config.default_limit
-    search = ValidSearch(past.query_id, past.requester, past.purpose, query, limit, "")
-    found = find_candidates(store, query, limit, config.matching)
-    # The records considered then are considered again, even where today's index would not find them.
-    audited = [entry["ref"] for entry in past.records if isinstance(entry.get("ref"), str)]
-    found_refs = {candidate.record.ref for candidate in found.candidates}
-    missing = [ref for ref in audited if ref not in found_refs]
-    held = lookup.held(missing)
-    found.candidates.extend(Candidate(held[ref], False) for ref in missing if ref in held)
-    gone = sum(1 for ref in missing if ref not in held)
-    return Prepared(past, search, found, gone, policy_input(config, search, found))
+    search = ValidSearch(past.query_id, past.requester, past.purpose, query, past.limit or config.default_limit, "")
+    refs = [entry["ref"] for entry in past.records if isinstance(entry.get("ref"), str)]
+    held = lookup.held(refs)
+    found = Found(prepare_query(query), len(refs), [Candidate(held[ref], False) for ref in refs if ref in held])
+    return Prepared(
+        past, search, found, len(refs) - len(held), policy_input(config, search, found), past.outcome == "refused"
+    )
+
+
+def prepare_refused(config: NodeConfig, store: Store, prepared: Prepared) -> Prepared:
+    """A search refused then that the candidate policy would answer: its candidates, as the node finds them
+    in today's store (nobody recorded them, since nothing was searched)."""
+    search = prepared.search
+    found = find_candidates(store, search.query, search.limit, config.matching)
+    return Prepared(prepared.past, search, found, 0, policy_input(config, search, found))
 
 
 # --- the candidate policy on a real OPA ---------------------------------------------------------------
@@ -422,6 +466,10 @@ def decide(raw: Any, prepared: Prepared) -> tuple[PolicyDecision | None, str]:
 # --- the whole replay ---------------------------------------------------------------------------------
 
 
+# A batch sent to OPA: the searches and the decisions to come.
+_Batch = tuple[list[Prepared], Future[list[Any]]]
+
+
 @dataclass
 class ReplayResult:
     node_country: str
@@ -435,6 +483,10 @@ class ReplayResult:
     skipped: Counter[str] = field(default_factory=Counter)
     changed: list[SearchReplay] = field(default_factory=list)
     elapsed_s: float = 0.0
+    # Where the time went: rebuilding inputs (store reads, matching), waiting for OPA, comparing.
+    prepare_s: float = 0.0
+    opa_wait_s: float = 0.0
+    compare_s: float = 0.0
 
     @property
     def searches_per_s(self) -> float:
@@ -461,12 +513,22 @@ def replay(
     min_score = config.matching.min_score
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="opa-batch") as pool:
-            pending: tuple[list[Prepared], Future[list[Any]]] | None = None
+            pending: _Batch | None = None
+            submitted: _Batch | None
 
-            def settle(item: tuple[list[Prepared], Future[list[Any]]]) -> None:
+            def settle(item: _Batch) -> list[Prepared]:
+                """Compares a batch's decisions; returns the refused searches to evaluate again with records."""
                 group, future = item
-                for prepared, raw in zip(group, future.result(), strict=True):
+                waited = time.perf_counter()
+                decided = future.result()
+                compared = time.perf_counter()
+                result.opa_wait_s += compared - waited
+                again: list[Prepared] = []
+                for prepared, raw in zip(group, decided, strict=True):
                     decision, problem = decide(raw, prepared)
+                    if prepared.without_records and decision is not None and not decision.refused:
+                        again.append(prepare_refused(config, store, prepared))
+                        continue
                     outcome = compare(prepared, decision, problem, min_score)
                     result.searches_replayed += 1
                     result.records_gone += outcome.records_gone
@@ -474,28 +536,31 @@ def replay(
                         result.bundle_revision = outcome.new_revision
                     if outcome.changed:
                         result.changed.append(outcome)
+                result.compare_s += time.perf_counter() - compared
                 progress(result.searches_replayed)
+                return again
+
+            def submit(group: list[Prepared]) -> _Batch:
+                return group, pool.submit(evaluator.evaluate, [p.input for p in group])
 
             group: list[Prepared] = []
             for past in past_searches(config.audit_path, since, until):
                 result.searches_read += 1
-                prepared = prepare(config, store, lookup, past)
+                preparing = time.perf_counter()
+                prepared = prepare(config, lookup, past)
+                result.prepare_s += time.perf_counter() - preparing
                 if isinstance(prepared, str):
                     result.skipped[prepared] += 1
                     continue
                 group.append(prepared)
                 if len(group) >= batch:
-                    submitted = (group, pool.submit(evaluator.evaluate, [p.input for p in group]))
-                    if pending is not None:
-                        settle(pending)
-                    pending, group = submitted, []
-            if group:
-                submitted = (group, pool.submit(evaluator.evaluate, [p.input for p in group]))
-                if pending is not None:
-                    settle(pending)
+                    submitted = submit(group)
+                    group = settle(pending) if pending is not None else []
+                    pending = submitted
+            while group or pending is not None:
+                submitted = submit(group) if group else None
+                group = settle(pending) if pending is not None else []
                 pending = submitted
-            if pending is not None:
-                settle(pending)
     finally:
         lookup.close()
         store.close()
