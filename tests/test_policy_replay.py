@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,9 @@ from playwright.async_api import async_playwright, expect
 
 from fedcli.processes import fedgate_command
 from node.bundles import diff_bundles, make_bundle, read_bundle
+from node.config import load_node_config
+from node.replay import BatchEvaluator, ReplayOpa, replay
+from node.replay_report import summarise
 from tests.conftest import REPO, Federation
 from tests.samples import SECRET_VALUES
 
@@ -211,3 +215,17 @@ async def test_the_report_page_shows_the_changes_in_chromium(replayed: Replayed)
             assert [url for url in requested if not url.startswith("file://")] == []
         finally:
             await browser.close()
+
+
+async def test_records_deleted_since_are_counted_and_not_compared(replayed: Replayed) -> None:
+    config = load_node_config(replayed.node_config)
+    connection = sqlite3.connect(config.store_path)
+    with connection:
+        connection.execute("DELETE FROM records WHERE entity_id = 'de-person-petrow'")
+    connection.close()
+    with ReplayOpa(replayed.new_bundle, replayed.work) as opa:
+        result = replay(config, BatchEvaluator(opa.url, config.opa.decision_path), "2026-01-01", "2100-01-01")
+    report = summarise(result)
+    # France's two Petrov searches, Greece's and Ukraine's listed the record; the Emirates' was refused.
+    assert report["totals"]["records_no_longer_held"] == 4
+    assert report["totals"]["changes"] == {"refusal lost": 1}
