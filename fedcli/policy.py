@@ -91,6 +91,7 @@ def run_replay(args: argparse.Namespace) -> int:
     until = utc_moment(args.until, "--until") if args.until else datetime.now(UTC).isoformat(timespec="microseconds")
     with tempfile.TemporaryDirectory(prefix="fedgate-replay-") as work, ReplayOpa(args.bundle, Path(work)) as opa:
         evaluator = BatchEvaluator(opa.url, config.opa.decision_path)
+        evaluator.check()
         result = replay(config, evaluator, since, until, bundle=args.bundle.name, batch=args.batch)
     summary = summarise(result, show_values=args.show_values)
     if args.json:

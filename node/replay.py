@@ -262,17 +262,15 @@ def _property_changes(
     return changes
 
 
-def _same_decision(entry: dict[str, Any], decision: RecordDecision | None) -> bool:
-    """Whether the audit entry of a record records this very decision (what leaves and what it is matched on)."""
-    if decision is None or decision.disclosure == NOT_REPORTED:
-        return bool(entry.get("disclosure", NOT_REPORTED) == NOT_REPORTED)
-    return (
-        entry.get("disclosure") == decision.disclosure
-        and entry.get("released") == sorted(decision.release)
-        and entry.get("generalised", {}) == decision.generalise
-        and entry.get("withheld", {}) == decision.withheld
-        and entry.get("match_on") == sorted(decision.match_on)
-    )
+def _ranked_alike(entry: dict[str, Any], decision: RecordDecision | None) -> bool:
+    """Whether the node would score and cut this record as it did: a record's score and whether it is kept
+    depend on the decision only through whether it may be mentioned and what it may be matched on."""
+    was_mentioned = entry.get("disclosure", NOT_REPORTED) != NOT_REPORTED
+    is_mentioned = decision is not None and decision.disclosure != NOT_REPORTED
+    if not (was_mentioned and is_mentioned):
+        return bool(was_mentioned == is_mentioned)
+    assert decision is not None
+    return bool(entry.get("match_on") == sorted(decision.match_on))
 
 
 def _found_again(prepared: Prepared) -> Found:
@@ -302,10 +300,12 @@ def compare(prepared: Prepared, decision: PolicyDecision | None, problem: str, m
         new_state = f"refused ({decision.refusal_reason})"
         new: dict[str, _Shown] = {}
     elif old_state == "answered" and all(
-        _same_decision(entry, decision.records.get(entry["ref"])) for entry in past.records if entry["ref"] in records
+        _ranked_alike(entry, decision.records.get(entry["ref"])) for entry in past.records if entry["ref"] in records
     ):
-        # Every record decided as it was: the same records are reported the same way (ranking would repeat).
-        new_state, new = "answered", old
+        # The same records would be reported (ranking would repeat itself), each as its new decision says.
+        new_state = "answered"
+        reported = [ref for ref in old if ref in records]
+        new = _new_view([decision.records[ref] for ref in reported], reported)
     else:
         new_state = "answered"
         matches = rank(_found_again(prepared), decision, past.limit, min_score)
@@ -342,15 +342,17 @@ class RecordLookup:
         self._connection = connect(store_path, readonly=True)
 
     def held(self, refs: list[str]) -> dict[str, StoredRecord]:
-        held: dict[str, StoredRecord] = {}
-        for ref in refs:
-            row = self._connection.execute(
-                "SELECT rid, schema, properties, flags FROM records WHERE ref = ?", (ref,)
-            ).fetchone()
-            if row is not None:
-                rid, schema, properties, flags = row
-                held[ref] = StoredRecord(rid, ref, _known_schema(schema), json.loads(properties), _flags(flags))
-        return held
+        if not refs:
+            return {}
+        marks = ",".join("?" * len(refs))
+        rows = self._connection.execute(
+            f"SELECT rid, ref, schema, properties, flags FROM records WHERE ref IN ({marks})",  # noqa: S608 (placeholders only)
+            refs,
+        ).fetchall()
+        return {
+            ref: StoredRecord(rid, ref, _known_schema(schema), json.loads(properties), _flags(flags))
+            for rid, ref, schema, properties, flags in rows
+        }
 
     def close(self) -> None:
         self._connection.close()
@@ -431,9 +433,15 @@ class BatchEvaluator:
         self.host, _, port = host_port.partition(":")
         self.port = int(port or 80)
         self.timeout_s = timeout_s
-        rule = "data." + ".".join(decision_path.strip("/").split("/"))
+        self.rule = rule = "data." + ".".join(decision_path.strip("/").split("/"))
         # Keyed by position: an input for which the rule is undefined leaves a gap, never a shift.
         self.query = f"decisions := {{n: d | some n, one in input.searches; d := {rule} with input as one}}"
+
+    def check(self) -> None:
+        """Fails early, naming the rule, when the bundle does not define it (a bundle of another country?):
+        country policies give their decision a default, so it is defined even for an empty input."""
+        if self.evaluate([{}]) == [None]:
+            raise ReplayError(f"the bundle does not define {self.rule}: is it this country's policy?")
 
     def evaluate(self, inputs: list[dict[str, Any]]) -> list[Any]:
         """The rule's value for each input (None where undefined)."""

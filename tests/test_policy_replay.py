@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ARTIFACTS = REPO / "test-artifacts" / "policy-replay"
 PETROV = {"schema": "Person", "properties": {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}}
 SCHMIDT = {"schema": "Person", "properties": {"name": ["Klaus Schmidt"]}}
 # What Germany's record of Petrov holds besides what the searches above ask for.
@@ -157,6 +158,22 @@ async def test_fail_on_stops_a_policy_that_releases_more(replayed: Replayed) -> 
     assert "not a change kind" in unknown.stderr
 
 
+async def test_a_bundle_without_the_countrys_decision_is_refused(replayed: Replayed) -> None:
+    french = replayed.work / "fr.tar.gz"
+    make_bundle("FR", french)
+    done = subprocess.run(
+        fedgate_command(
+            "policy", "replay", "--config", str(replayed.node_config), "--bundle", str(french), "--since", "2026-01-01"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "does not define data.fedgate.countries.de.decision" in done.stderr
+
+
 async def test_diff_says_in_words_what_the_candidate_changes(replayed: Replayed) -> None:
     lines = diff_bundles(read_bundle(replayed.old_bundle), read_bundle(replayed.new_bundle))
     assert lines[0].startswith("revision: de-")
@@ -211,7 +228,9 @@ async def test_the_report_page_shows_the_changes_in_chromium(replayed: Replayed)
             content = await page.content()
             for value in [*DE_PETROW_VALUES, "Ivan Petrov"]:
                 assert value not in content
-            await page.screenshot(path=str(REPO / "docs" / "policy-replay.png"), full_page=True)
+            # docs/policy-replay.png is a copy of this screenshot.
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "policy-replay.png"), full_page=True)
             assert [url for url in requested if not url.startswith("file://")] == []
         finally:
             await browser.close()
