@@ -15,6 +15,8 @@ from node.replay import CHANGE_KINDS, ReplayResult, SearchReplay
 
 REPORT_FORMAT = "fedgate-policy-replay/1"
 TOP_REQUESTERS = 10
+# Searches listed one by one in the text and on the page (the JSON lists them all).
+LISTED_SEARCHES = 500
 SEARCH_ROW = "(search)"
 RECORD_ROW = "(record)"
 
@@ -137,6 +139,7 @@ def summarise(result: ReplayResult, *, show_values: bool = False) -> dict[str, A
         ],
         "searches": [_search_json(replayed, show_values) for replayed in result.changed],
         "elapsed_s": round(result.elapsed_s, 3),
+        "warm_up_s": round(result.warm_up_s, 3),
         "searches_per_s": round(result.searches_per_s, 1),
     }
 
@@ -171,6 +174,13 @@ def _headline(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _timing(summary: dict[str, Any]) -> str:
+    return (
+        f"replayed in {summary['elapsed_s']} s ({summary['searches_per_s']} searches/s), "
+        f"after a one-off start of {summary['warm_up_s']} s"
+    )
+
+
 def to_text(summary: dict[str, Any]) -> str:
     lines = _headline(summary)
     totals = summary["totals"]
@@ -200,7 +210,7 @@ def to_text(summary: dict[str, Any]) -> str:
             )
         lines.append("")
         lines.append("Searches that would change:")
-        for search in summary["searches"]:
+        for search in summary["searches"][:LISTED_SEARCHES]:
             requester = search["requester"]
             lines.append(
                 f"  #{search['seq']} {search['recorded_at']} {requester.get('country')}/{requester.get('agency')}/"
@@ -217,8 +227,10 @@ def to_text(summary: dict[str, Any]) -> str:
                 for change in record["properties"]:
                     values = f" = {change['values']}" if "values" in change else ""
                     lines.append(f"        {change['property']}: {change['change']} ({change['detail']}){values}")
+        if len(summary["searches"]) > LISTED_SEARCHES:
+            lines.append(f"  … and {len(summary['searches']) - LISTED_SEARCHES} more (all are in the JSON report)")
     lines.append("")
-    lines.append(f"replayed in {summary['elapsed_s']} s ({summary['searches_per_s']} searches/s)")
+    lines.append(_timing(summary))
     return "\n".join(lines) + "\n"
 
 
@@ -369,7 +381,7 @@ def to_html(summary: dict[str, Any]) -> str:
     parts.append("<h2>Searches that would change</h2>")
     if not summary["searches"]:
         parts.append('<p class="none">None.</p>')
-    for search in summary["searches"]:
+    for search in summary["searches"][:LISTED_SEARCHES]:
         requester = search["requester"]
         heading = (
             f"#{search['seq']} · {search['recorded_at']} · {requester.get('country')} / {requester.get('agency')} / "
@@ -391,9 +403,9 @@ def to_html(summary: dict[str, Any]) -> str:
                 + body
             )
         parts.append(f"<details><summary>{html.escape(heading)}</summary>{body}</details>")
-    parts.append(
-        f'<p class="meta">Replayed in {summary["elapsed_s"]} s ({summary["searches_per_s"]} searches/s). '
-        f"Report format {REPORT_FORMAT}.</p>"
-    )
+    if len(summary["searches"]) > LISTED_SEARCHES:
+        more = len(summary["searches"]) - LISTED_SEARCHES
+        parts.append(f'<p class="none">… and {more} more: all are in the JSON report.</p>')
+    parts.append(f'<p class="meta">{html.escape(_timing(summary).capitalize())}. Report format {REPORT_FORMAT}.</p>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
