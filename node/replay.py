@@ -23,7 +23,7 @@ from typing import Any
 
 from fedcore.opa import ensure_opa
 from fedcore.query import QueryError, validate_query
-from fedcore.servers import LocalServer
+from fedcore.servers import LocalServer, ServerStartError
 from fedcore.vocabulary import POLICY_REFUSAL_REASONS
 from node.audit import export_entries
 from node.config import NodeConfig
@@ -418,7 +418,13 @@ class ReplayOpa(LocalServer):
         binary = self.opa_binary or ensure_opa()
         command = [str(binary), "run", "--server", "--addr", "127.0.0.1:0", "--disable-telemetry"]
         command += ["--shutdown-grace-period", "1", "--log-level", "error", "--bundle", str(self.bundle)]
-        self.launch(command, self.work_dir / "opa-replay.log", timeout_s)
+        log = self.work_dir / "opa-replay.log"
+        try:
+            self.launch(command, log, timeout_s)
+        except ServerStartError as error:
+            # The log lives in a scratch directory that is about to go: say what it says.
+            said = log.read_text(errors="replace").strip()[-1500:] if log.exists() else ""
+            raise ReplayError(f"OPA would not serve {self.bundle}: {error}" + (f"\n{said}" if said else "")) from error
         return self
 
     def __enter__(self) -> ReplayOpa:

@@ -1,11 +1,13 @@
-"""Bundle differences in words, and change kinds as people type them (no I/O)."""
+"""Bundle differences in words, change kinds as people type them, and what is not a bundle."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from node.bundles import BundleContent, diff_bundles, rego_rules
-from node.replay import change_kind
+from node.bundles import BundleContent, BundleError, diff_bundles, read_bundle, rego_rules
+from node.replay import ReplayError, ReplayOpa, change_kind
 
 SETTINGS = {
     "min_clearance": "basic",
@@ -84,3 +86,12 @@ def test_change_kinds_are_read_as_people_type_them(typed: str, kind: str) -> Non
 def test_an_unknown_change_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="not a change kind"):
         change_kind("released -> sideways")
+
+
+def test_a_file_that_is_not_a_bundle_is_refused_with_opas_words(tmp_path: Path, opa_binary: Path) -> None:
+    broken = tmp_path / "candidate.tar.gz"
+    broken.write_text("not a bundle")
+    with pytest.raises(ReplayError, match="gzip: invalid header"):
+        ReplayOpa(broken, tmp_path, opa_binary).start()
+    with pytest.raises(BundleError, match="is not a bundle"):
+        read_bundle(broken)
