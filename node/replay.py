@@ -96,12 +96,6 @@ class PastSearch:
     policy_revision: str
     records: list[dict[str, Any]]
 
-    @property
-    def requester_label(self) -> str:
-        return f"{self.requester.get('country', '?')} / {self.requester.get('agency', '?')} / " + (
-            self.requester.get("investigator", "?")
-        )
-
 
 def past_searches(audit_path: Path, since: str, until: str) -> Iterator[PastSearch]:
     """The search entries recorded in [since, until), in chain order (read-only)."""
@@ -129,6 +123,10 @@ def past_searches(audit_path: Path, since: str, until: str) -> Iterator[PastSear
             )
     except sqlite3.DatabaseError as error:
         raise ReplayError(f"audit log {audit_path} cannot be read: {error}") from error
+    except (ValueError, AttributeError) as error:
+        raise ReplayError(
+            f"audit log {audit_path} holds an entry that is not a search as nodes write them: {error}"
+        ) from error
 
 
 # --- one search's replay ------------------------------------------------------------------------------
@@ -308,7 +306,7 @@ def compare(prepared: Prepared, decision: PolicyDecision | None, problem: str, m
         new = _new_view([decision.records[ref] for ref in reported], reported)
     else:
         new_state = "answered"
-        matches = rank(_found_again(prepared), decision, past.limit, min_score)
+        matches = rank(_found_again(prepared), decision, prepared.search.limit, min_score)
         new = _new_view([m.decision for m in matches], [m.record.ref for m in matches])
     if old_state == new_state:
         search_kind = None
@@ -356,13 +354,6 @@ class RecordLookup:
 
     def close(self) -> None:
         self._connection.close()
-
-
-@dataclass
-class Skipped:
-    """Searches the replay does not compare, and why (counted, never silently dropped)."""
-
-    reasons: Counter[str] = field(default_factory=Counter)
 
 
 def prepare(config: NodeConfig, lookup: RecordLookup, past: PastSearch) -> Prepared | str:
