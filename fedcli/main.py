@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fedcli import demo, trust
+from fedcli import demo, policy, trust
 from fedcore import SOFTWARE_VERSION
 from gateway import cli as gateway_cli
 from node import cli as node_cli
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway_cli.add_commands(subparsers)
     demo.add_command(subparsers)
     trust.add_commands(subparsers)
+    policy.add_commands(subparsers)
     return parser
 
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except (*node_cli.HANDLED_ERRORS, *gateway_cli.HANDLED_ERRORS) as error:
+    except (*node_cli.HANDLED_ERRORS, *gateway_cli.HANDLED_ERRORS, *policy.HANDLED_ERRORS) as error:
         print(f"fedgate: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
