@@ -17,7 +17,7 @@ from bench.policies import ORDINARY_PURPOSES, write_policies
 from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore.keys import generate_signing_key
-from fedcore.opa import OpaServer
+from fedtools.opa import OpaServer
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
 from node.store import import_lines

@@ -13,7 +13,7 @@ import grpc
 import psutil
 
 from fedcore import SOFTWARE_VERSION
-from fedcore.opa import OPA_VERSION
+from fedtools.opa import OPA_VERSION
 
 Call = Callable[[], Awaitable[None]]
 

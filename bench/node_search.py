@@ -30,9 +30,9 @@ from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key
-from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from fedtools.opa import OpaServer
 from node.matching import STORE_FORMAT
 from node.store import import_lines
 

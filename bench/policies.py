@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from fedcore.opa import DEFAULT_POLICIES_DIR
+from fedtools.opa import DEFAULT_POLICIES_DIR
 
 ORDINARY_PURPOSES = [
     "terrorism",

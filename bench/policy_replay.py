@@ -5,7 +5,7 @@
 Writes the audit log the honest way: a real node process (France's policy on a real OPA) answers
 `--searches` searches over gRPC from several countries, purposes and investigators (half of them
 hits). Then replays that log against a candidate bundle (France stops sending Ukraine birth dates and
-starts trusting the United States) with `node.replay.replay`, in this process, pinned with its OPA to
+starts trusting the United States) with `fedtools.replay.replay`, in this process, pinned with its OPA to
 one CPU core (GOMAXPROCS=1), for several batch sizes. Writes bench/results/policy_replay.{json,md}.
 """
 
@@ -30,15 +30,15 @@ from bench.harness import cpu_seconds, machine, versions
 from bench.node_search import COUNTRY, SEED, build_store, nonsense_name, running_node
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey
-from fedcore.opa import DEFAULT_POLICIES_DIR
 from fedcore.query import validate_query
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
-from node.bundles import make_bundle
+from fedtools.bundles import make_bundle
+from fedtools.opa import DEFAULT_POLICIES_DIR
+from fedtools.replay import BatchEvaluator, ReplayOpa, replay
+from fedtools.replay_report import summarise
 from node.config import load_node_config
 from node.matching import prepare_query
-from node.replay import BatchEvaluator, ReplayOpa, replay
-from node.replay_report import summarise
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REQUESTERS = [("DE", "terrorism"), ("GR", "fugitive"), ("UA", "fugitive"), ("AE", "terrorism"), ("US", "fugitive")]

@@ -25,10 +25,10 @@ from fedcli.synthetic import generate_country, sample_search
 from fedcore.directory import FORMAT as DIRECTORY_FORMAT
 from fedcore.directory import format_time, key_entry, sign_directory
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key, write_secret_file
-from fedcore.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
-from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
-from fedcore.prometheus import PrometheusServer, PrometheusUnavailable
 from fedcore.vocabulary import PURPOSES
+from fedtools.ca import init_ca, issue_certificate, issue_https_certificate
+from fedtools.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
+from fedtools.prometheus import PrometheusServer, PrometheusUnavailable
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
 from node.store import import_lines

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fedcore.config import ConfigError
-from fedcore.opa import DEFAULT_POLICIES_DIR, OpaUnavailable
-from fedcore.servers import ServerStartError
-from node.bundles import BundleError, diff_bundles, make_bundle, read_bundle
+from fedtools.bundles import BundleError, diff_bundles, make_bundle, read_bundle
+from fedtools.opa import DEFAULT_POLICIES_DIR, OpaUnavailable
+from fedtools.replay import DEFAULT_BATCH, BatchEvaluator, ReplayError, ReplayOpa, change_kind, replay
+from fedtools.replay_report import kinds_present, summarise, to_html, to_json, to_text
+from fedtools.servers import ServerStartError
 from node.config import load_node_config
-from node.replay import DEFAULT_BATCH, BatchEvaluator, ReplayError, ReplayOpa, change_kind, replay
-from node.replay_report import kinds_present, summarise, to_html, to_json, to_text
 from node.store import StoreError
 
 # Exit codes: 0 nothing to object to, 1 a --fail-on change appeared, 2 the command could not run (fedcli.main).

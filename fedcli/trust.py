@@ -20,8 +20,8 @@ from fedcore.directory import (
 )
 from fedcore.evidence import answer_from_stream, verify_answer
 from fedcore.keys import KeyFileProblem, SigningKey, generate_signing_key, load_private_key, write_secret_file
-from fedcore.pki import init_ca, issue_certificate, issue_https_certificate
 from fedcore.vocabulary import is_country_code
+from fedtools.ca import init_ca, issue_certificate, issue_https_certificate
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,4 +1,4 @@
-"""Small pieces shared by the node and the gateway: configuration, vocabulary, queries, OPA, logging."""
+"""Small pieces the node and the gateway run on: configuration, vocabulary, queries, answers, keys, TLS, logs."""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -28,10 +28,10 @@ from fedcore.assertion import make_assertion
 from fedcore.directory import FORMAT as DIRECTORY_FORMAT
 from fedcore.directory import format_time, key_entry, sign_directory
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key
-from fedcore.opa import OpaServer, ensure_opa
-from fedcore.pki import IssuedFiles, init_ca, issue_certificate
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from fedtools.ca import IssuedFiles, init_ca, issue_certificate
+from fedtools.opa import OpaServer, ensure_opa
 from gateway.app import start_gateway
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import GatewayConfig, load_gateway_config

@@ -20,7 +20,7 @@ import aiohttp
 
 from bench.netfaults import DelayProxy
 from fedcli.processes import Service, fedgate_command
-from fedcore.opa import OpaServer
+from fedtools.opa import OpaServer
 from gateway.config import GatewayConfig, load_gateway_config
 from node.store import import_lines
 from tests.conftest import ApiClient, IssuerKeys, mint, write_gateway_config, write_node_config

@@ -15,8 +15,8 @@ import pytest
 
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey
-from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.server import RunningNode
 from tests.conftest import KEYS, Federation, NodeFactory, node_client, search_request

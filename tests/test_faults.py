@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 
 from fedcli.processes import fedgate_command
-from fedcore.opa import OpaServer
+from fedtools.opa import OpaServer
 from gateway.nodes import PROBLEMS
 from node.audit import verify_chain
 from node.server import RunningNode

@@ -13,8 +13,8 @@ import pytest
 
 from fedcli.processes import Service, fedgate_command
 from fedcore.config import ConfigError
-from fedcore.opa import OpaServer
-from fedcore.pki import issue_https_certificate
+from fedtools.ca import issue_https_certificate
+from fedtools.opa import OpaServer
 from gateway.config import load_gateway_config
 from tests.conftest import IssuerKeys, NodeFactory, Pki, mint, write_gateway_config
 from tests.samples import RECORDS_BY_COUNTRY

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from fedcli.processes import Service, fedgate_command
-from fedcore.opa import OpaServer
+from fedtools.opa import OpaServer
 from tests.conftest import IssuerKeys, NodeFactory, write_gateway_config
 from tests.samples import RECORDS_BY_COUNTRY, SECRET_VALUES
 

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from fedcore.opa import OpaServer
+from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from tests.conftest import Federation, NodeFactory
 from tests.samples import DE_RECORDS

@@ -14,9 +14,9 @@ from google.rpc.error_details_pb2 import ErrorInfo, RetryInfo
 from grpc_status import rpc_status
 
 from fedcore.assertion import request_digest
-from fedcore.opa import OpaServer
 from fedcore.vocabulary import ERROR_DOMAIN, ERROR_REASONS
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from gateway.breaker import CircuitBreaker
 from gateway.config import NodeEntry
 from gateway.nodes import MEANING_BY_REASON, PROBLEMS, NodeClient, Signer, call_failure

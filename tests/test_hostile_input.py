@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.server import RunningNode
 from tests.conftest import Federation, IssuerKeys, NodeFactory, running_federation, sign

@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 import yaml
 
-from fedcore.opa import OpaServer
-from fedcore.prometheus import DEPLOY_DIR, PrometheusServer
+from fedtools.opa import OpaServer
+from fedtools.prometheus import DEPLOY_DIR, PrometheusServer
 from tests.conftest import REPO, IssuerKeys, NodeFactory, running_federation
 from tests.samples import SECRET_VALUES
 

@@ -16,8 +16,8 @@ import grpc
 import pytest
 
 from bench.netfaults import DelayProxy
-from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.server import RunningNode
 from node.service import SearchStopped, find_candidates

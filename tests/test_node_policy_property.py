@@ -15,8 +15,8 @@ import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from node.server import RunningNode
 from node.store import import_lines
 from tests.conftest import node_client, search_request

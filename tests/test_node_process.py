@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fedcli.processes import Service, fedgate_command
-from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from node.config import load_node_config
 from node.store import import_lines
 from tests.conftest import node_client, search_request, write_node_config

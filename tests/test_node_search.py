@@ -10,8 +10,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from fedcore.opa import OpaServer
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.server import RunningNode
 from tests.conftest import NodeFactory, node_client, search_request

@@ -20,11 +20,11 @@ from google.protobuf.json_format import MessageToDict
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 
-from fedcore.opa import OpaServer
 from fedcore.query import EntityQuery
 from fedcore.vocabulary import DISCLOSURES
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from fedtools.opa import OpaServer
 from node.matching import analyse_names, name_keys, prepare_query, score_record
 from node.server import RunningNode
 from node.store import import_lines

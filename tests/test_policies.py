@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fedcore.opa import ensure_regal
+from fedtools.opa import ensure_regal
 from tests.conftest import REPO
 
 POLICIES = REPO / "policies"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from node.bundles import BundleContent, BundleError, diff_bundles, read_bundle, rego_rules
-from node.replay import ReplayError, ReplayOpa, change_kind
+from fedtools.bundles import BundleContent, BundleError, diff_bundles, read_bundle, rego_rules
+from fedtools.replay import ReplayError, ReplayOpa, change_kind
 
 SETTINGS = {
     "min_clearance": "basic",

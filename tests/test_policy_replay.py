@@ -14,10 +14,10 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from fedcli.processes import fedgate_command
-from node.bundles import diff_bundles, make_bundle, read_bundle
+from fedtools.bundles import diff_bundles, make_bundle, read_bundle
+from fedtools.replay import BatchEvaluator, ReplayOpa, replay
+from fedtools.replay_report import summarise
 from node.config import load_node_config
-from node.replay import BatchEvaluator, ReplayOpa, replay
-from node.replay_report import summarise
 from tests.conftest import REPO, Federation
 from tests.samples import SECRET_VALUES
 

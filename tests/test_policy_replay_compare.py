@@ -7,9 +7,9 @@ from typing import Any
 from followthemoney import model
 
 from fedcore.query import validate_query
+from fedtools.replay import PastSearch, Prepared, compare
 from node.matching import prepare_query
 from node.policy import PolicyDecision, RecordDecision
-from node.replay import PastSearch, Prepared, compare
 from node.service import Candidate, Found, ValidSearch
 from node.store import StoredRecord
 

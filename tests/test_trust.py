@@ -18,10 +18,11 @@ from fedcore.answers import response_content
 from fedcore.assertion import make_assertion
 from fedcore.config import ConfigError
 from fedcore.keys import load_public_keys
-from fedcore.opa import OpaServer
-from fedcore.pki import init_ca, issue_certificate, node_identity
+from fedcore.pki import node_identity
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from fedtools.ca import init_ca, issue_certificate
+from fedtools.opa import OpaServer
 from gateway.config import load_gateway_config
 from node.audit import verify_chain
 from node.config import load_node_config

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from fedcore.servers import LocalServer, ServerStartError
+from fedtools.servers import LocalServer, ServerStartError
 
 DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
 

@@ -9,8 +9,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from fedcore.gobuild import GoTool, GoToolUnavailable
-from fedcore.servers import LocalServer
+from fedtools.gobuild import GoTool, GoToolUnavailable
+from fedtools.servers import LocalServer
 
 OPA_VERSION = "1.22.3"
 REGAL_VERSION = "0.42.0"
@@ -144,14 +144,14 @@ class OpaServer(LocalServer):
 
 
 def main() -> None:
-    """`python -m fedcore.opa [opa] [regal]`: makes sure the pinned tools are present and prints their paths."""
+    """`python -m fedtools.opa [opa] [regal]`: makes sure the pinned tools are present and prints their paths."""
     import sys
 
     tools = {"opa": ensure_opa, "regal": ensure_regal}
     names = sys.argv[1:] or ["opa"]
     unknown = [name for name in names if name not in tools]
     if unknown:
-        raise SystemExit(f"usage: python -m fedcore.opa [opa] [regal] (not {', '.join(unknown)})")
+        raise SystemExit(f"usage: python -m fedtools.opa [opa] [regal] (not {', '.join(unknown)})")
     try:
         for name in names:
             print(tools[name](lambda message: print(message, file=sys.stderr)))

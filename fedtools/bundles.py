@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from fedcore.opa import DEFAULT_POLICIES_DIR, build_bundle, ensure_opa
+from fedtools.opa import DEFAULT_POLICIES_DIR, build_bundle, ensure_opa
 
 
 class BundleError(Exception):

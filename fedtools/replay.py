@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fedcore.opa import ensure_opa
 from fedcore.query import QueryError, validate_query
-from fedcore.servers import LocalServer, ServerStartError
 from fedcore.vocabulary import POLICY_REFUSAL_REASONS
+from fedtools.opa import ensure_opa
+from fedtools.servers import LocalServer, ServerStartError
 from node.audit import export_entries
 from node.config import NodeConfig
 from node.matching import prepare_query, query_keys, record_keys

@@ -11,7 +11,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from node.replay import CHANGE_KINDS, ReplayResult, SearchReplay
+from fedtools.replay import CHANGE_KINDS, ReplayResult, SearchReplay
 
 REPORT_FORMAT = "fedgate-policy-replay/1"
 TOP_REQUESTERS = 10
