@@ -8,7 +8,6 @@ drop anything a country released unnoticed, and the country cannot later drop or
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -108,11 +107,3 @@ def sign_response(response: pb.SearchResponse, key: SigningKey) -> None:
     response.signed_at = format_time(datetime.now(UTC))
     response.signing_key_id = key.key_id
     response.signature = key.sign(response_content(response))
-
-
-def encode_signature(signature: bytes) -> str:
-    return base64.urlsafe_b64encode(signature).decode().rstrip("=")
-
-
-def decode_signature(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -10,7 +10,6 @@ signature covers ``DOMAIN`` followed by the canonical JSON of ``directory`` (sor
 
 from __future__ import annotations
 
-import base64
 import json
 import tomllib
 from collections.abc import Iterable
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from fedcore.config import Section
-from fedcore.keys import KeyFileProblem, SigningKey, load_public_key
+from fedcore.keys import KeyFileProblem, SigningKey, decode_signature, encode_signature, load_public_key
 from fedcore.vocabulary import is_country_code
 
 DOMAIN = b"fedgate-directory-v1\n"
@@ -33,14 +32,6 @@ FORMAT = "fedgate-directory/1"
 
 class DirectoryProblem(ValueError):
     """The directory is unreadable, malformed, or not signed by the federation."""
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def from_b64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def canonical(value: Any) -> bytes:
@@ -60,7 +51,7 @@ def format_time(moment: datetime) -> str:
 
 
 def raw_public_key(key: ed25519.Ed25519PublicKey) -> str:
-    return b64url(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    return encode_signature(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
 @dataclass(frozen=True)
@@ -119,7 +110,7 @@ def _key(entry: Any, where: str) -> DirectoryKey:
         raise DirectoryProblem(f"{where}: must be an object")
     try:
         key_id = entry["key_id"]
-        public = ed25519.Ed25519PublicKey.from_public_bytes(from_b64url(entry["public_key"]))
+        public = ed25519.Ed25519PublicKey.from_public_bytes(decode_signature(entry["public_key"]))
         valid_from = parse_time(entry["valid_from"])
         valid_until = parse_time(entry["valid_until"]) if entry.get("valid_until") else None
     except KeyError as error:
@@ -198,7 +189,7 @@ def load_directory(path: Path, federation_keys: dict[str, ed25519.Ed25519PublicK
     if key is None:
         raise DirectoryProblem(f"{path} is signed with {key_id!r}, which is not a federation key given")
     try:
-        key.verify(from_b64url(str(signature["value"])), DOMAIN + canonical(document["directory"]))
+        key.verify(decode_signature(str(signature["value"])), DOMAIN + canonical(document["directory"]))
     except (InvalidSignature, ValueError) as error:
         raise DirectoryProblem(f"{path}: the federation's signature does not verify (altered?)") from error
     return parse_directory(document["directory"], key_id)
@@ -243,7 +234,7 @@ def sign_directory(content: dict[str, Any], key: SigningKey) -> dict[str, Any]:
     parse_directory(content, key.key_id)
     return {
         "directory": content,
-        "signature": {"key_id": key.key_id, "value": b64url(key.sign(DOMAIN + canonical(content)))},
+        "signature": {"key_id": key.key_id, "value": encode_signature(key.sign(DOMAIN + canonical(content)))},
     }
 
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from fedcore.answers import SIGNED_STATUSES, canonical_content, decode_signature, encode_signature
+from fedcore.answers import SIGNED_STATUSES, canonical_content
 from fedcore.directory import Directory, DirectoryKey, format_time, parse_time
-from fedcore.keys import SigningKey
+from fedcore.keys import SigningKey, decode_signature, encode_signature
 
 ENVELOPE_DOMAIN = b"fedgate-answer-envelope-v1\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,15 @@ def write_secret_file(path: Path, content: bytes) -> None:
     with os.fdopen(descriptor, "wb") as handle:
         os.fchmod(handle.fileno(), 0o600)
         handle.write(content)
+
+
+def encode_signature(signature: bytes) -> str:
+    """A signature (or raw key) as base64url without padding, as answers, directories and checkpoints carry it."""
+    return base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
+def decode_signature(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def generate_signing_key() -> tuple[bytes, bytes]:

@@ -7,10 +7,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fedcore.answers import encode_signature, hit_document
+from fedcore.answers import hit_document
 from fedcore.assertion import request_digest
 from fedcore.evidence import sign_envelope
-from fedcore.keys import SigningKey
+from fedcore.keys import SigningKey, encode_signature
 from fedcore.vocabulary import CLEARANCES, PURPOSES
 from fedgate.v1 import node_pb2 as pb
 from gateway.auth import Investigator

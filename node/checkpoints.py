@@ -7,7 +7,6 @@ recomputed from one that was not (node/audit_verify.py).
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from fedcore.keys import SigningKey
+from fedcore.keys import SigningKey, decode_signature, encode_signature
 from fedcore.logs import log_event
 
 logger = logging.getLogger("fedgate.node")
@@ -59,7 +58,7 @@ class Checkpoint:
 
     def verifies_under(self, key: ed25519.Ed25519PublicKey) -> bool:
         try:
-            key.verify(base64.urlsafe_b64decode(self.signature + "=" * (-len(self.signature) % 4)), self.content())
+            key.verify(decode_signature(self.signature), self.content())
         except (InvalidSignature, ValueError):
             return False
         return True
@@ -67,7 +66,7 @@ class Checkpoint:
 
 def sign_checkpoint(key: SigningKey, country: str, seq: int, chain_hash: str, signed_at: datetime) -> Checkpoint:
     unsigned = Checkpoint(country, key.key_id, seq, chain_hash, signed_at.isoformat(timespec="microseconds"), "")
-    signature = base64.urlsafe_b64encode(key.sign(unsigned.content())).decode().rstrip("=")
+    signature = encode_signature(key.sign(unsigned.content()))
     return Checkpoint(country, key.key_id, seq, chain_hash, unsigned.signed_at, signature)
 
 

@@ -43,6 +43,17 @@ from tests.samples import FR_RECORDS, RECORDS_BY_COUNTRY, write_jsonl
 REPO = Path(__file__).resolve().parent.parent
 
 
+# Chromium as TOOLING.md says to start it here: without the background-networking flags it stalls.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
 class TestKeys:
     """The signing keys of a test federation: the gateway's assertion keys and each node's answer key."""
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from fedcli.processes import fedgate_command
-from fedcore.answers import canonical_content, encode_signature, sign_response
+from fedcore.answers import canonical_content, sign_response
 from fedcore.config import ConfigError
 from fedcore.directory import DirectoryProblem, load_directory, load_federation_keys
 from fedcore.evidence import verify_answer
-from fedcore.keys import SigningKey
+from fedcore.keys import SigningKey, encode_signature
 from fedgate.v1 import node_pb2 as pb
 from gateway.config import load_gateway_config
 from node.config import load_node_config

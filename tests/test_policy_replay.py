@@ -18,17 +18,9 @@ from fedtools.bundles import diff_bundles, make_bundle, read_bundle
 from fedtools.replay import BatchEvaluator, ReplayOpa, replay
 from fedtools.replay_report import summarise
 from node.config import load_node_config
-from tests.conftest import REPO, Federation
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, Federation
 from tests.samples import SECRET_VALUES
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = REPO / "test-artifacts" / "policy-replay"
 PETROV = {"schema": "Person", "properties": {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}}
 SCHMIDT = {"schema": "Person", "properties": {"name": ["Klaus Schmidt"]}}

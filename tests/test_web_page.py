@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,16 +13,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
-from tests.conftest import REPO, running_demo
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, running_demo
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = REPO / "test-artifacts" / "web"
 PETROV_NAME, PETROV_BORN = "Ivan Petrov", "1975-04-02"
 
