@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from fedcore.config import Section
+from fedcore.config import ConfigFile, FederationTable
 from fedcore.keys import KeyFileProblem, SigningKey, decode_signature, encode_signature, load_public_key
 from fedcore.vocabulary import is_country_code
 
@@ -206,15 +206,12 @@ def load_federation_keys(paths: Iterable[Path]) -> dict[str, ed25519.Ed25519Publ
     return keys
 
 
-def configured_directory(federation: Section, base: Path) -> Directory:
+def configured_directory(federation: FederationTable, file: ConfigFile) -> Directory:
     """The directory a process's `[federation]` table names (`directory`, `federation_keys`), verified."""
     try:
-        return load_directory(
-            federation.path("directory", base),
-            load_federation_keys(base / path for path in federation.string_list("federation_keys", [])),
-        )
+        return load_directory(federation.directory, load_federation_keys(federation.federation_keys))
     except DirectoryProblem as error:
-        raise federation.fail("directory", f"is unusable: {error}") from error
+        raise file.fail("federation.directory", f"is unusable: {error}") from error
 
 
 # --- writing -----------------------------------------------------------------------------------------

@@ -6,11 +6,15 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Self
 
 from followthemoney import model
 from followthemoney.property import Property
 from followthemoney.schema import Schema
 from followthemoney.types import registry
+from pydantic import Field, model_validator
+
+from fedcore.config import Table, key_problem
 
 # Plain-string properties that hold parts of a person's name: a query on them is a name query.
 NAME_PART_PROPERTIES = frozenset(
@@ -37,21 +41,34 @@ class QueryCostExceeded(QueryError):
     """A well-formed query bigger than the bounds on what one search may cost a node."""
 
 
-@dataclass(frozen=True)
-class QueryLimits:
+class QueryLimits(Table):
     """How big a query may be. The totals and the name-part count bound the node's work per search: the
-    matcher's cost grows with the number of names times their parts squared (docs/reliability.md)."""
+    matcher's cost grows with the number of names times their parts squared (docs/reliability.md). The bounds
+    are what a configuration file may set."""
 
-    max_properties: int = 20
-    max_values_per_property: int = 10
-    max_value_length: int = 200
+    max_properties: int = Field(20, ge=1, le=200)
+    max_values_per_property: int = Field(10, ge=1, le=100)
+    max_value_length: int = Field(200, ge=8, le=10_000)
     # Across all the query's properties.
-    max_total_values: int = 20
-    max_total_characters: int = 1000
+    max_total_values: int = Field(20, ge=1, le=2000)
+    max_total_characters: int = Field(1000, ge=8, le=1_000_000)
     # Parts of one name value, and of the name-part properties (firstName, lastName…) together.
-    max_name_parts: int = 12
+    max_name_parts: int = Field(12, ge=2, le=100)
     # Parts of all the query's names together: what the matcher's cost grows with.
-    max_total_name_parts: int = 48
+    max_total_name_parts: int = Field(48, ge=2, le=10_000)
+
+
+class SearchLimits(QueryLimits):
+    """A query's bounds and how many hits a search may ask for (`default_limit` when it does not say)."""
+
+    max_limit: int = Field(100, ge=1, le=1000)
+    default_limit: int = Field(20, ge=1)
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> Self:
+        if self.default_limit > self.max_limit:
+            raise key_problem("default_limit", f"must be at most {self.max_limit}, got {self.default_limit}")
+        return self
 
 
 # A run of letters or digits; Han, kana and hangul characters are name parts one each (they are
