@@ -39,7 +39,7 @@ def key_problem(key: str, problem: str) -> PydanticCustomError:
 
 def _resolve_path(value: object, info: ValidationInfo) -> object:
     """Relative paths are taken from the configuration file's directory (the `base` in the context)."""
-    if not isinstance(value, str):
+    if not isinstance(value, str | Path):
         raise PydanticCustomError("string_type", "not a string")
     candidate = Path(value).expanduser()
     base = info.context["base"] if info.context else Path()
