@@ -2,6 +2,7 @@
 
     python -m bench.matching              # the whole set; writes docs/matching.md and bench/results/matching.json
     python -m bench.matching --slice 300  # the first N cases of each kind, against a smaller pool
+    python -m bench.matching --real-only  # the real-world set (tests/data/matching_real/) only
 
 Every query goes through the node's real matching path (blocking keys in a real SQLite store, then
 scoring); nomenklatura's logic-v1 (the algorithm behind OpenSanctions' yente) scores the very same
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import platform
 import sys
@@ -68,14 +70,22 @@ def load_cases(slice_size: int | None = None) -> list[dict[str, Any]]:
 
 
 def build_store(people: list[Identity], name: str, cache: Path = CACHE) -> Path:
+    return store_for([entity(p) for p in people], name, cache)
+
+
+def store_for(entities: list[dict[str, Any]], name: str, cache: Path = CACHE) -> Path:
+    """A SQLite store of `entities` in the cache, built once per content and store format."""
     cache.mkdir(exist_ok=True)
-    path = cache / f"matching-{name}-{pool_digest(people)[:12]}-format{STORE_FORMAT}.sqlite"
+    digest = hashlib.sha256()
+    for item in entities:
+        digest.update(json.dumps(item, ensure_ascii=False, sort_keys=True).encode())
+    path = cache / f"matching-{name}-{digest.hexdigest()[:12]}-format{STORE_FORMAT}.sqlite"
     if not path.exists():
         partial = path.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         started = time.perf_counter()
-        import_lines(partial, (json.dumps(entity(p), ensure_ascii=False) for p in people), skip_invalid=False)
-        print(f"  imported {len(people)} records in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        import_lines(partial, (json.dumps(item, ensure_ascii=False) for item in entities), skip_invalid=False)
+        print(f"  imported {len(entities)} records in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         partial.replace(path)
     return path
 
@@ -225,6 +235,25 @@ def run(slice_size: int | None, *, compare: bool = True, cache: Path = CACHE) ->
         wanted = {case.get("target") or case.get("near") for case in cases}
         people = [p for p in people[:20_000]] + [p for p in people[20_000:] if p.id in wanted]
     store_path = build_store(people, "slice" if slice_size else "full", cache)
+    result, _ = measure(cases, store_path, namesake_counts(people), compare=compare)
+    result["pool"] = len(people)
+    return result
+
+
+@dataclass
+class Measured:
+    """Each query's ranked answers: fedgate's, fedgate's without birth dates, and logic-v1's."""
+
+    ours: list[Scored]
+    names_only: list[Scored]
+    theirs: list[Scored]
+    every_candidate: list[Scored]  # fedgate's scores of every candidate, below the threshold too
+
+
+def measure(
+    cases: list[dict[str, Any]], store_path: Path, namesakes: dict[str, int], *, compare: bool = True
+) -> tuple[dict[str, Any], Measured]:
+    """Runs `cases` against the store at `store_path`: fedgate's figures and (with `compare`) logic-v1's."""
     store = Store(store_path, workers=1)
     entity_ids: dict[int, str] = {}
 
@@ -295,7 +324,6 @@ def run(slice_size: int | None, *, compare: bool = True, cache: Path = CACHE) ->
         "cases": len(cases),
         "matches": matches,
         "non_matches": len(cases) - matches,
-        "pool": len(people),
         "categories": dict(Counter(case["category"] for case in cases)),
         "settings": SETTINGS.__dict__,
         "machine": f"{_cpu()}, Python {platform.python_version()}",
@@ -304,7 +332,7 @@ def run(slice_size: int | None, *, compare: bool = True, cache: Path = CACHE) ->
             "queries_per_second": round(len(cases) / ours_seconds, 1),
             "queries_per_second_warm": round(len(cases) / warm_seconds, 1),
         },
-        "fedgate_names_alone": names_alone(names_only, SETTINGS.min_score, namesake_counts(people)),
+        "fedgate_names_alone": names_alone(names_only, SETTINGS.min_score, namesakes),
     }
     if compare:
         theirs_figures = figures(theirs, LOGIC_V1_THRESHOLD)
@@ -319,7 +347,7 @@ def run(slice_size: int | None, *, compare: bool = True, cache: Path = CACHE) ->
         }
         result["nomenklatura_at_fedgate_precision"] = _summary(equal)
         result["nomenklatura_best_at_target_precision"] = _summary(best) if best else None
-    return result
+    return result, Measured(ours, names_only, theirs, ours_full)
 
 
 def _cpu() -> str:
@@ -513,12 +541,22 @@ first time; from run to run on this machine they vary by about a tenth.
 
 
 def main() -> None:
+    from bench.matching_real import report_real, run_real
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slice", type=int, help="cases of each kind (match, non-match) to run")
+    parser.add_argument(
+        "--real-only",
+        action="store_true",
+        help="measure the real-world set only, the project set's figures read from bench/results/matching.json",
+    )
     args = parser.parse_args()
-    result = run(args.slice)
+    result = json.loads((RESULTS / "matching.json").read_text()) if args.real_only else run(args.slice)
     text = report(result)
     if args.slice is None:
+        result["real_world"] = real = run_real()
+        notes = text.index("## How fedgate matches names")
+        text = text[:notes] + report_real(real) + "\n" + text[notes:]
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "matching.json").write_text(json.dumps(result, indent=2) + "\n")
         (DOCS / "matching.md").write_text(text)
