@@ -8,10 +8,10 @@ drop anything a country released unnoticed, and the country cannot later drop or
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from fedcore.canonical import canonical_bytes
 from fedcore.directory import format_time
 from fedcore.keys import SigningKey
 from fedcore.vocabulary import (
@@ -82,7 +82,7 @@ def canonical_content(
     if audit_seq or audit_hash:
         document["audit_seq"] = audit_seq
         document["audit_hash"] = audit_hash
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_bytes(document)
 
 
 def response_content(response: pb.SearchResponse) -> bytes:

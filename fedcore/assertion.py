@@ -9,7 +9,6 @@ describe, nor the other way round.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from typing import Any, TypeAlias
 
@@ -17,6 +16,7 @@ import grpc
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from fedcore.canonical import canonical_bytes
 from fedcore.keys import SigningKey
 from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES
 from fedgate.v1 import node_pb2 as pb
@@ -68,8 +68,7 @@ def request_digest(request: AssertedRequest) -> str:
             },
             "limit": request.limit,
         }
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
 def make_assertion(

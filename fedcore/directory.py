@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from fedcore.canonical import canonical_bytes
 from fedcore.config import ConfigFile, FederationTable
 from fedcore.keys import KeyFileProblem, SigningKey, decode_signature, encode_signature, load_public_key
 from fedcore.vocabulary import is_country_code
@@ -32,10 +33,6 @@ FORMAT = "fedgate-directory/1"
 
 class DirectoryProblem(ValueError):
     """The directory is unreadable, malformed, or not signed by the federation."""
-
-
-def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def parse_time(text: str) -> datetime:
@@ -189,7 +186,7 @@ def load_directory(path: Path, federation_keys: dict[str, ed25519.Ed25519PublicK
     if key is None:
         raise DirectoryProblem(f"{path} is signed with {key_id!r}, which is not a federation key given")
     try:
-        key.verify(decode_signature(str(signature["value"])), DOMAIN + canonical(document["directory"]))
+        key.verify(decode_signature(str(signature["value"])), DOMAIN + canonical_bytes(document["directory"]))
     except (InvalidSignature, ValueError) as error:
         raise DirectoryProblem(f"{path}: the federation's signature does not verify (altered?)") from error
     return parse_directory(document["directory"], key_id)
@@ -231,7 +228,7 @@ def sign_directory(content: dict[str, Any], key: SigningKey) -> dict[str, Any]:
     parse_directory(content, key.key_id)
     return {
         "directory": content,
-        "signature": {"key_id": key.key_id, "value": encode_signature(key.sign(DOMAIN + canonical(content)))},
+        "signature": {"key_id": key.key_id, "value": encode_signature(key.sign(DOMAIN + canonical_bytes(content)))},
     }
 
 

@@ -9,7 +9,6 @@ under a key the directory lists for that party, valid at the moment the signatur
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from fedcore.answers import SIGNED_STATUSES, canonical_content
+from fedcore.canonical import canonical_bytes
 from fedcore.directory import Directory, DirectoryKey, format_time, parse_time
 from fedcore.keys import SigningKey, decode_signature, encode_signature
 
@@ -40,7 +40,7 @@ def envelope_content(
             for country, entry in sorted(countries.items())
         },
     }
-    return ENVELOPE_DOMAIN + json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return ENVELOPE_DOMAIN + canonical_bytes(document)
 
 
 def sign_envelope(

@@ -149,6 +149,13 @@ def _clean_value(prop: Property, raw: object, field: str, limits: QueryLimits) -
     return text
 
 
+def load_vocabularies() -> None:
+    """Loads the country and gender vocabularies (seconds, once per process) so that no query pays for it:
+    the first country name to clean reads followthemoney's territory data."""
+    registry.country.clean("Atlantis")
+    registry.gender.clean("unknown")
+
+
 def validate_query(
     schema_name: str, properties: Mapping[str, Sequence[object]], limits: QueryLimits | None = None
 ) -> EntityQuery:

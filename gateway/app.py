@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import JsonFormatter, log_event
+from fedcore.query import load_vocabularies
 from fedcore.ratelimit import RateLimiter
 from gateway.auth import TokenVerifier
 from gateway.breaker import CircuitBreaker
@@ -54,6 +55,7 @@ async def node_clients(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None) -> web.Application:
+    load_vocabularies()  # the first search naming a country must not pay seconds for reading the territory data
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[error_middleware, auth_middleware])
     app[CONFIG] = config
     app[VERIFIER] = TokenVerifier(

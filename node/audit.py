@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from fedcore.canonical import canonical_json
 from node.checkpoints import Checkpointer
 
 GENESIS_HASH = "0" * 64
@@ -44,10 +45,6 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 class AuditError(Exception):
     """The audit log cannot be opened or written; a search that cannot be audited is not answered."""
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(prev_hash: str, body: str) -> str:

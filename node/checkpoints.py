@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from fedcore.canonical import canonical_bytes
 from fedcore.keys import SigningKey, decode_signature, encode_signature
 from fedcore.logs import log_event
 
@@ -51,7 +52,7 @@ class Checkpoint:
             "hash": self.hash,
             "signed_at": self.signed_at,
         }
-        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return canonical_bytes(document)
 
     def to_line(self) -> str:
         return json.dumps({"kind": CHECKPOINT_KIND, **asdict(self)}, sort_keys=True, separators=(",", ":")) + "\n"
