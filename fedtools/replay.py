@@ -30,7 +30,7 @@ from node.config import NodeConfig
 from node.matching import prepare_query, query_keys, record_keys
 from node.policy import PolicyDecision, PolicyUnavailable, RecordDecision, parse_decision
 from node.service import Candidate, Found, ValidSearch, find_candidates, policy_input, rank
-from node.store import Store, StoredRecord, _flags, _known_schema, connect
+from node.store import Store, StoredRecord, connect, records_by_ref
 
 # Searches per OPA request: large enough that HTTP and OPA's per-query set-up vanish, small enough that a
 # batch's input stays a few megabytes.
@@ -340,17 +340,7 @@ class RecordLookup:
         self._connection = connect(store_path, readonly=True)
 
     def held(self, refs: list[str]) -> dict[str, StoredRecord]:
-        if not refs:
-            return {}
-        marks = ",".join("?" * len(refs))
-        rows = self._connection.execute(
-            f"SELECT rid, ref, schema, properties, flags FROM records WHERE ref IN ({marks})",  # noqa: S608 (placeholders only)
-            refs,
-        ).fetchall()
-        return {
-            ref: StoredRecord(rid, ref, _known_schema(schema), json.loads(properties), _flags(flags))
-            for rid, ref, schema, properties, flags in rows
-        }
+        return records_by_ref(self._connection, refs)
 
     def close(self) -> None:
         self._connection.close()

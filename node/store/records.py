@@ -1,0 +1,145 @@
+"""What the store holds and how it is opened: the SQLite schema, a stored record, reading records back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from followthemoney import model
+from followthemoney.schema import Schema
+from followthemoney.types import registry
+
+from node.matching import STORE_FORMAT
+
+MMAP_BYTES = 4 << 30
+CACHE_KIB = 32 << 10
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+    rid INTEGER PRIMARY KEY,
+    entity_id TEXT NOT NULL UNIQUE,
+    ref TEXT NOT NULL UNIQUE,
+    schema TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    flags TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
+CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_rid ON keys (rid);
+CREATE TABLE IF NOT EXISTS key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL, postings TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+class StoreError(Exception):
+    """The store file is missing, unreadable, locked or of an unknown format."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A search's candidates: found by names and identifiers, and further ones found by a full birth date."""
+
+    by_name: list[StoredRecord]
+    by_date: list[StoredRecord]
+
+    @property
+    def all(self) -> list[StoredRecord]:
+        return self.by_name + self.by_date
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    rid: int
+    ref: str
+    schema: Schema
+    properties: dict[str, list[str]]
+    flags: list[str]
+    # As a search candidate: the weight of the name keys it shares with the query (0: found otherwise).
+    name_key_weight: float = field(default=0.0, compare=False)
+
+    @cached_property
+    def shareable_properties(self) -> dict[str, list[str]]:
+        """Properties that can be considered for release: references to other records never leave.
+        Worked out once per record: the policy input, the decision check and the hit all read it."""
+        return {
+            name: values
+            for name, values in self.properties.items()
+            if values and self.schema.properties[name].type != registry.entity
+        }
+
+
+def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    if readonly and not path.exists():
+        raise StoreError(f"store {path} does not exist; import records first with `fedgate node import`")
+    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+    try:
+        connection = sqlite3.connect(
+            uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
+        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        # Searches read postings all over the index: map the file (no read call and copy per page) and keep
+        # a larger page cache than SQLite's 2 MB default.
+        connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        if not readonly:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(SCHEMA_SQL)
+            connection.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (STORE_FORMAT,))
+        row = connection.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"store {path} cannot be opened: {error}") from error
+    if row is None or row[0] != STORE_FORMAT:
+        found = row[0] if row else "none"
+        raise StoreError(
+            f"store {path} has format {found}, this node reads format {STORE_FORMAT}: "
+            "import the records into a new store"
+        )
+    return connection
+
+
+def known_schema(name: str) -> Schema:
+    """The schema of a stored record; a store written by a FollowTheMoney version with schemata this one lacks
+    cannot be searched."""
+    schema = model.get(name)
+    if schema is None:
+        raise StoreError(f"the store holds a record of schema {name!r}, which this FollowTheMoney version lacks")
+    return schema
+
+
+RecordRow = tuple[int, str, str, str, str]
+RECORD_COLUMNS = "rid, ref, schema, properties, flags"
+
+
+def record_from_row(row: RecordRow, name_key_weight: float = 0.0) -> StoredRecord:
+    """A record as read from `SELECT {RECORD_COLUMNS} FROM records`."""
+    rid, ref, schema_name, properties, flags = row
+    return StoredRecord(
+        rid,
+        ref,
+        known_schema(schema_name),
+        json.loads(properties),
+        [] if flags == "[]" else list(json.loads(flags)),
+        name_key_weight,
+    )
+
+
+def records_by_ref(connection: sqlite3.Connection, refs: list[str]) -> dict[str, StoredRecord]:
+    """The records still held under these references (a reference that is gone is simply absent)."""
+    found: dict[str, StoredRecord] = {}
+    for chunk in chunked(refs):
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT {RECORD_COLUMNS} FROM records WHERE ref IN ({marks})"
+        for row in connection.execute(query, chunk):
+            record = record_from_row(row)
+            found[record.ref] = record
+    return found
+
+
+def chunked(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

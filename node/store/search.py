@@ -1,0 +1,217 @@
+"""Searching the store: candidates by blocking keys, read by a pool of threads with their own connections."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
+from pathlib import Path
+from typing import TypeVar
+
+from node.matching import TUNABLES, QueryKeys, key_weight
+from node.store.records import RECORD_COLUMNS, Candidates, StoredRecord, StoreError, chunked, connect, record_from_row
+
+T = TypeVar("T")
+# Ranking weight of an identifier key beside the name keys' (at most a few hundred together).
+IDENTIFIER_WEIGHT = 1e9
+SINGLE_TOKEN_KEY = re.compile(r"\|(t|m|s):")
+
+
+# Threads that search the store (and match); one requester may hold fewer than these (node.config).
+STORE_THREADS = 4
+
+
+class Store:
+    """Read access for searches: each worker thread keeps its own read-only connection."""
+
+    def __init__(self, path: Path, *, workers: int = STORE_THREADS, busy_timeout_ms: int = 1000) -> None:
+        self.path = path
+        # A search waits at most this long for a locked store, then reports it unavailable.
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store")
+        connect(path, readonly=True).close()  # fail at start-up, not at the first search
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = connect(self.path, readonly=True, busy_timeout_ms=self.busy_timeout_ms)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def _forget_connection(self) -> None:
+        """After a failure the thread's connection is dropped: the next search opens a fresh one."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            with self._lock:
+                if connection in self._connections:
+                    self._connections.remove(connection)
+            connection.close()
+
+    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return work(self._connection())
+        except sqlite3.DatabaseError as error:
+            self._forget_connection()
+            raise StoreError(f"store {self.path} cannot be read: {error}") from error
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def schema_counts(self) -> dict[str, int]:
+        rows = self._read(lambda c: c.execute("SELECT schema, count(*) FROM records GROUP BY schema").fetchall())
+        return {schema: count for schema, count in rows}
+
+    def candidates(
+        self,
+        keys: QueryKeys,
+        *,
+        max_candidates: int,
+        max_postings: int,
+        tie_breaker: Callable[[StoredRecord], float] | None = None,
+    ) -> Candidates:
+        """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store.
+
+        `by_name` are found by the query's name and identifier keys alone, so nothing else the query says
+        (a birth date a country may not let the requester match on) changes which records they are.
+        `by_date` are the further records born on one of the query's full dates: the node keeps them only
+        where the policy lets the requester match on the date.
+
+        `tie_breaker` (a similarity in [0, 1] to the query's names) chooses among records the keys cannot
+        tell apart: when a query has no identifier and more than `max_candidates` records share the best
+        key weight (a misspelt family name beside a common given name), up to TUNABLES.shortlist of them are read
+        and the most alike kept.
+        """
+        return self._read(lambda c: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
+
+    def _candidates(
+        self,
+        connection: sqlite3.Connection,
+        keys: QueryKeys,
+        max_candidates: int,
+        max_postings: int,
+        tie_breaker: Callable[[StoredRecord], float] | None = None,
+    ) -> Candidates:
+        # Every key read adds its weight to the records it lists. Records with the query's identifier come
+        # first, then the records with the most (and rarest) name keys in common.
+        weights: dict[str, float] = {key: IDENTIFIER_WEIGHT for key in keys.identifier_keys}
+        if keys.name_keys:
+            total_row = connection.execute("SELECT value FROM meta WHERE name = 'records'").fetchone()
+            total = int(total_row[0]) if total_row else 1
+            counts: list[tuple[str, int]] = []
+            for chunk in chunked(keys.name_keys):
+                marks = ",".join("?" * len(chunk))
+                counts.extend(connection.execute(f"SELECT key, n FROM key_counts WHERE key IN ({marks})", chunk))
+            counts.sort(key=lambda item: item[1])
+            budget = max_postings
+            tied: dict[int, list[str]] = {}
+            for index, (key, postings) in enumerate(counts):
+                # The rarest key is always read; the others only while they fit the posting budget.
+                if index > 0 and postings > budget:
+                    break
+                if SINGLE_TOKEN_KEY.search(key):
+                    # One name part yields several single-part keys (its spelling, its sound, the symbols of
+                    # the names it may be: Vera, Вера…) that list the same records: those weigh, and count
+                    # against the budget, once. Equal counts alone do not make them the same records (a
+                    # given and a family name may list as many): that is checked below.
+                    group = tied.setdefault(postings, [])
+                    group.append(key)
+                    if len(group) > 1:
+                        continue
+                budget -= postings
+                weights[key] = key_weight(postings, total)
+            for postings, group in tied.items():
+                if len(group) > 1:
+                    for key in _other_records(connection, group):
+                        weights[key] = key_weight(postings, total)
+        totals = _weigh(connection, weights, max_postings)
+        by_name = self._by_name(connection, keys, totals, max_candidates, tie_breaker)
+        by_date: list[StoredRecord] = []
+        if keys.date_keys:
+            # Born on a query's date (a handful of records per day), ranked by the name keys they share.
+            found = {record.rid for record in by_name}
+            dated = _weigh(connection, dict.fromkeys(keys.date_keys, 0.0), max_postings)
+            extra = [(rid_text, totals.get(rid_text, 0.0)) for rid_text in dated if int(rid_text) not in found]
+            if extra:
+                by_date = _read_records(connection, heapq.nlargest(max_candidates, extra, key=itemgetter(1)))
+        return Candidates(by_name, by_date)
+
+    def _by_name(
+        self,
+        connection: sqlite3.Connection,
+        keys: QueryKeys,
+        totals: dict[str, float],
+        max_candidates: int,
+        tie_breaker: Callable[[StoredRecord], float] | None,
+    ) -> list[StoredRecord]:
+        if not totals:
+            return []
+        if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
+            shortlist = heapq.nlargest(max(TUNABLES.shortlist, max_candidates + 1), totals.items(), key=itemgetter(1))
+            # Only when even the best weight is shared beyond the cut: the keys cannot pick the best.
+            if shortlist[0][1] == shortlist[max_candidates][1]:
+                first = _read_records(connection, shortlist[: max_candidates + 1])
+                likeness = {record.rid: tie_breaker(record) for record in first}
+                if all(value >= 1.0 for value in likeness.values()):
+                    return first[:max_candidates]  # namesakes, all spelt as asked: any of them will do
+                records = first + _read_records(connection, shortlist[max_candidates + 1 :])
+                likeness.update((record.rid, tie_breaker(record)) for record in records[len(first) :])
+                top = shortlist[0][1] or 1.0
+                records.sort(key=lambda r: -(likeness[r.rid] + TUNABLES.tie_key_share * r.name_key_weight / top))
+                return records[:max_candidates]
+        return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
+
+
+def _other_records(connection: sqlite3.Connection, keys: list[str]) -> list[str]:
+    """Of keys listing as many records as the first, those that list other records than every key before."""
+    marks = ",".join("?" * len(keys))
+    listed = dict(connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", keys))
+    seen = {listed.get(keys[0])}
+    others: list[str] = []
+    for key in keys[1:]:
+        postings = listed.get(key)
+        if postings not in seen:
+            seen.add(postings)
+            others.append(key)
+    return others
+
+
+def _weigh(connection: sqlite3.Connection, weights: dict[str, float], max_postings: int) -> dict[str, float]:
+    """Each record listed under the keys, with the sum of the weights of the keys that list it."""
+    totals: dict[str, float] = {}
+    add = totals.get
+    for chunk in chunked(list(weights)):
+        marks = ",".join("?" * len(chunk))
+        for key, postings in connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", chunk):
+            weight = weights[key]
+            # Record ids stay text here: only the best few are ever turned into numbers.
+            for rid_text in postings.split(",", max_postings)[:max_postings]:
+                totals[rid_text] = add(rid_text, 0.0) + weight
+    return totals
+
+
+def _read_records(connection: sqlite3.Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
+    """The records of (rid, key weight) pairs, in that order."""
+    best = [(int(rid_text), math.fmod(total, IDENTIFIER_WEIGHT)) for rid_text, total in ranked]
+    name_weights = dict(best)
+    rids = [rid for rid, _ in best]
+    marks = ",".join("?" * len(rids))
+    rows = connection.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE rid IN ({marks})", rids).fetchall()
+    order = {rid: position for position, rid in enumerate(rids)}
+    records = [record_from_row(row, name_weights[row[0]]) for row in rows]
+    records.sort(key=lambda record: order[record.rid])
+    return records
