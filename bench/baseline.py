@@ -23,6 +23,9 @@ class FixedNode(pb_grpc.NodeServicer):
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         return FIXED
 
+    async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
+        return pb.DescribeResponse()
+
 
 async def serve(count: int, ready_file: Path) -> None:
     servers = []
@@ -58,7 +61,7 @@ class FanOut:
         await asyncio.gather(*(stub.Search(self.request, timeout=5) for stub in self.stubs))
 
     async def close(self) -> None:
-        await asyncio.gather(*(channel.close() for channel in self.channels))
+        await asyncio.gather(*(channel.close(None) for channel in self.channels))
 
 
 def main() -> None:

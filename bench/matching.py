@@ -30,8 +30,8 @@ from bench.matching_set import DATA_DIR, Identity, entity, pool, pool_digest
 from fedcore.query import EntityQuery, validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import STORE_FORMAT, PreparedQuery, prepare_query, query_keys, score_record
+from node.search import find_matches
 from node.server import warm_up
-from node.service import find_matches
 from node.store import Store, StoredRecord, import_lines
 
 CACHE = Path(__file__).resolve().parent / ".cache"

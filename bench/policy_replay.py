@@ -59,7 +59,7 @@ def planned_searches(names: list[str], count: int) -> list[pb.SearchRequest]:
                 investigator_id=f"{country.lower()}-{rng.randrange(40)}",
                 clearance=pb.CLEARANCE_CONFIDENTIAL,
             ),
-            purpose=pb.Purpose.Value(f"PURPOSE_{purpose.upper()}"),
+            purpose=f"PURPOSE_{purpose.upper()}",
             query=pb.EntityQuery(schema="Person"),
             limit=10,
         )

@@ -21,8 +21,8 @@ from pathlib import Path
 from fedcli.synthetic import generate_country
 from fedcore.query import QueryError, QueryLimits, validate_query
 from node.config import DEFAULT_MATCHING
+from node.search import find_matches
 from node.server import warm_up
-from node.service import find_matches
 from node.store import Store, import_lines
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -41,13 +41,12 @@ class Service:
             )
         return cls(name, process, log)
 
-    def wait_ready(self, ready_file: Path, timeout_s: float) -> dict[str, Any]:
+    def wait_ready(self, ready_file: Path, timeout_s: float) -> Any:
         """The ready file's content once the service has written it (it writes it when it listens)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if ready_file.exists():
-                ready: dict[str, Any] = json.loads(ready_file.read_text())
-                return ready
+                return json.loads(ready_file.read_text())
             if self.process.poll() is not None:
                 raise ServiceFailed(f"{self.name} exited with code {self.process.returncode}:\n{self.log_tail()}")
             time.sleep(0.05)

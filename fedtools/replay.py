@@ -1,10 +1,10 @@
 """Replays past searches from the node's audit log against a candidate policy bundle, on a real OPA, and says
 what would have left differently.
 
-The policy input of each search is rebuilt by the node's own code (node.service.policy_input) from the audit
+The policy input of each search is rebuilt by the node's own code (node.search.policy_input) from the audit
 entry (requester, purpose, query) and the node's current records; OPA evaluates many searches per request
 (one ad-hoc query over a batch of inputs), and each decision is checked and applied (node.policy.parse_decision,
-node.service.rank) exactly as the node would. Nothing leaves the node: the replay reads the audit log and the
+node.search.rank) exactly as the node would. Nothing leaves the node: the replay reads the audit log and the
 store read-only and talks to an OPA it starts on loopback.
 """
 
@@ -29,7 +29,8 @@ from node.audit import export_entries
 from node.config import NodeConfig
 from node.matching import prepare_query, query_keys, record_keys
 from node.policy import PolicyDecision, PolicyUnavailable, RecordDecision, parse_decision
-from node.service import Candidate, Found, ValidSearch, find_candidates, policy_input, rank
+from node.request import ValidSearch
+from node.search import Candidate, Found, find_candidates, policy_input, rank
 from node.store import Store, StoredRecord, connect, records_by_ref
 
 # Searches per OPA request: large enough that HTTP and OPA's per-query set-up vanish, small enough that a

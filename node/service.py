@@ -6,293 +6,44 @@ import asyncio
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from followthemoney.types import registry
 from google.protobuf.message import DecodeError
 
 from fedcore import SOFTWARE_VERSION
 from fedcore.answers import sign_response
 from fedcore.logs import log_event
-from fedcore.query import EntityQuery, QueryCostExceeded, QueryError, is_anchor, validate_query
-from fedcore.vocabulary import (
-    CLEARANCE_NAMES,
-    DISCLOSURE_NAMES,
-    OUTCOMES,
-    PURPOSE_NAMES,
-    REFUSAL_REASON_NAMES,
-    REFUSAL_REASONS,
-    WITHHOLD_REASON_NAMES,
-    ErrorReason,
-    is_country_code,
-)
+from fedcore.query import QueryCostExceeded
+from fedcore.vocabulary import DISCLOSURE_NAMES, REFUSAL_REASON_NAMES, WITHHOLD_REASON_NAMES, ErrorReason
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
 from node.audit import AppendedEntry, AuditError, AuditLog
-from node.config import MatchingSettings, NodeConfig
-from node.disclosure import Match, audit_record, build_hit
+from node.config import NodeConfig
+from node.disclosure import Match
 from node.errors import abort
-from node.matching import (
-    MatchResult,
-    PreparedQuery,
-    prepare_query,
-    query_keys,
-    restrict,
-    score_bound,
-    score_record,
-    spelled_alike,
-    spelling_similarity,
-)
 from node.metrics import NodeMetrics
 from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
 from node.probing import ProbeBudget, query_variant
-from node.store import Store, StoredRecord, StoreError
+from node.request import (
+    MAX_QUERY_ID_LENGTH,
+    RequestError,
+    ValidSearch,
+    validate_query_id,
+    validate_requester,
+    validate_search,
+)
+from node.search import Answer, Found, build_answer, find_candidates, policy_input, rank
+from node.store import Store, StoreError
 
 logger = logging.getLogger("fedgate.node")
 NODE_SERVICE = pb.DESCRIPTOR.services_by_name["Node"].full_name
 
-MAX_QUERY_ID_LENGTH = 128
-MAX_IDENTITY_LENGTH = 128
 # Time kept back from the caller's deadline for applying the decision and writing the audit entry.
 DEADLINE_RESERVE_S = 0.02
 # How long a cancelled search waits for its store thread to notice and stop (one candidate's work, at most).
 STOP_WAIT_S = 1.0
-
-
-class RequestError(ValueError):
-    """A request field that is missing or invalid; the message names it."""
-
-
-class SearchStopped(Exception):
-    """The search's caller went away: its store thread stopped between candidates."""
-
-
-@dataclass(frozen=True)
-class ValidSearch:
-    query_id: str
-    requester: dict[str, str]
-    purpose: str
-    query: EntityQuery
-    limit: int
-    assertion: str
-
-
-def _text_field(value: str, field: str, max_length: int) -> str:
-    if not value.strip():
-        raise RequestError(f"{field} is required")
-    if len(value) > max_length:
-        raise RequestError(f"{field} is longer than {max_length} characters")
-    if not value.isprintable():
-        raise RequestError(f"{field} contains control characters")
-    return value
-
-
-def validate_search(request: pb.SearchRequest, config: NodeConfig) -> ValidSearch:
-    """Checks every field before anything is searched; RequestError/QueryError name the field."""
-    query_id = _text_field(request.query_id, "query_id", MAX_QUERY_ID_LENGTH)
-    requester = request.requester
-    if not is_country_code(requester.country):
-        raise RequestError(f"requester.country {requester.country!r} is not an ISO 3166-1 alpha-2 code")
-    clearance = CLEARANCE_NAMES.get(requester.clearance)
-    if clearance is None:
-        raise RequestError(f"requester.clearance {requester.clearance} is not a known clearance")
-    identity = {
-        "country": requester.country,
-        "agency": _text_field(requester.agency, "requester.agency", MAX_IDENTITY_LENGTH),
-        "investigator": _text_field(requester.investigator_id, "requester.investigator_id", MAX_IDENTITY_LENGTH),
-        "clearance": clearance,
-    }
-    purpose = PURPOSE_NAMES.get(request.purpose)
-    if purpose is None:
-        raise RequestError(
-            f"purpose {request.purpose} is not a known purpose" if request.purpose else "purpose is required"
-        )
-    limit = request.limit or config.default_limit
-    if limit > config.max_limit:
-        raise RequestError(f"limit {limit} is out of range (1 to {config.max_limit})")
-    try:
-        query = validate_query(
-            request.query.schema,
-            {name: list(values.values) for name, values in request.query.properties.items()},
-            config.query_limits,
-        )
-    except QueryError as error:
-        raise RequestError(f"query.{error.field}: {error.message}") from error
-    return ValidSearch(query_id, identity, purpose, query, limit, request.requester_assertion)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    record: StoredRecord
-    # Found only because it was born on one of the query's dates: kept only where the date may be matched on.
-    by_date: bool
-
-
-@dataclass
-class Found:
-    """What the store gave a search: the candidates that could be hits under some decision of the policy."""
-
-    prepared: PreparedQuery
-    examined: int
-    candidates: list[Candidate]
-
-
-def anchors(query: EntityQuery) -> frozenset[str]:
-    """The query's names and identifiers: what any record may be matched on."""
-    return frozenset(name for name in query.properties if is_anchor(query.schema.properties[name]))
-
-
-def find_candidates(
-    store: Store, query: EntityQuery, limit: int, settings: MatchingSettings, stop: threading.Event | None = None
-) -> Found:
-    """Runs in a store thread: candidates from the index, and of those the ones that could reach the threshold
-    on any part of the query a policy may let them be matched on. Nothing is decided here.
-    Raises SearchStopped, between candidates, once `stop` is set (the caller went away)."""
-
-    def check() -> None:
-        if stop is not None and stop.is_set():
-            raise SearchStopped
-
-    check()
-    prepared = prepare_query(query)
-    core = restrict(prepared, anchors(query))
-
-    def similarity(record: StoredRecord) -> float:
-        check()
-        return spelling_similarity(prepared, record.schema, record.properties)
-
-    check()
-    found = store.candidates(
-        query_keys(query),
-        max_candidates=max(settings.max_candidates, limit),
-        max_postings=settings.max_postings,
-        tie_breaker=similarity,
-    )
-    kept: list[Candidate] = []
-    for by_date, records in ((False, found.by_name), (True, found.by_date)):
-        for record in records:
-            check()
-            unkeyed = not record.name_key_weight and not prepared.identifiers
-            if unkeyed and not spelled_alike(prepared, record.schema, record.properties):
-                continue
-            if score_bound(prepared, core, record.schema, record.properties) >= settings.min_score:
-                kept.append(Candidate(record, by_date))
-    return Found(prepared, len(found.by_name) + len(found.by_date), kept)
-
-
-def find_matches(
-    store: Store, query: EntityQuery, limit: int, settings: MatchingSettings
-) -> tuple[int, list[tuple[StoredRecord, MatchResult]]]:
-    """The matcher alone, every query property usable on every record (as when a policy lets the
-    requester match on everything): the best `limit` above the threshold. For evaluations."""
-    found = find_candidates(store, query, limit, settings)
-    matches: list[tuple[StoredRecord, MatchResult]] = []
-    for candidate in found.candidates:
-        record = candidate.record
-        result = score_record(found.prepared, record.schema, record.properties, min_score=settings.min_score)
-        if result is not None and result.score >= settings.min_score:
-            matches.append((record, result))
-    matches.sort(key=lambda item: (-item[1].score, item[0].ref))
-    return found.examined, matches[:limit]
-
-
-def rank(found: Found, decision: PolicyDecision, limit: int, min_score: float) -> list[Match]:
-    """The decision comes first: records not to be mentioned are dropped, each other record is scored on
-    the query properties its decision lets the requester match on, and only then are the best `limit` kept.
-    A record the policy must not mention, or a property it does not let count, never changes the answer."""
-    views: dict[frozenset[str], PreparedQuery] = {}
-    matches: list[Match] = []
-    for candidate in found.candidates:
-        record = candidate.record
-        record_decision = decision.for_record(record.ref)
-        if record_decision is None or (candidate.by_date and "birthDate" not in record_decision.match_on):
-            continue
-        view = views.get(record_decision.match_on)
-        if view is None:
-            view = views[record_decision.match_on] = restrict(found.prepared, record_decision.match_on)
-        result = score_record(view, record.schema, record.properties, min_score=min_score)
-        if result is not None and result.score >= min_score:
-            matches.append(Match(record, record_decision, result))
-    matches.sort(key=lambda match: (-match.result.score, match.record.ref))
-    return matches[:limit]
-
-
-def _partial_date(value: str) -> bool:
-    return len(value) < len("YYYY-MM-DD")
-
-
-def policy_input(config: NodeConfig, search: ValidSearch, found: Found) -> dict[str, Any]:
-    query = search.query
-    return {
-        "query_id": search.query_id,
-        "node_country": config.country,
-        "requester": search.requester,
-        "purpose": search.purpose,
-        "query": {
-            "schema": query.schema.name,
-            "properties": sorted(query.properties),
-            # The query's shape (never its values): a policy may refuse shapes that only serve probing.
-            "value_counts": {name: len(values) for name, values in sorted(query.properties.items())},
-            "partial_dates": sorted(
-                name
-                for name, values in query.properties.items()
-                if query.schema.properties[name].type == registry.date and any(map(_partial_date, values))
-            ),
-        },
-        "records": [
-            {
-                "ref": candidate.record.ref,
-                "schema": candidate.record.schema.name,
-                "properties": candidate.record.shareable_properties,
-                "flags": candidate.record.flags,
-            }
-            for candidate in found.candidates
-        ],
-    }
-
-
-@dataclass
-class Answer:
-    """What a search produced: the response and, for the audit log, what each candidate got."""
-
-    response: pb.SearchResponse
-    outcome: str
-    audited_records: list[dict[str, Any]]
-
-
-def build_answer(
-    config: NodeConfig,
-    search: ValidSearch,
-    found: Found,
-    decision: PolicyDecision | None,
-    matches: list[Match],
-    over_budget: list[str],
-) -> Answer:
-    """Applies the decision: exactly what it releases leaves, nothing when there is no decision."""
-    response = pb.SearchResponse(query_id=search.query_id, country=config.country)
-    audited: list[dict[str, Any]] = []
-    if decision is None:
-        outcome = "policy_unavailable"
-    elif decision.refused or over_budget:
-        outcome = "refused"
-        reason = decision.refusal_reason if decision.refused else "probe_budget_exceeded"
-        response.refusal_reason = REFUSAL_REASONS[reason]
-        response.policy_revision = decision.revision
-        # The audit keeps which records the requester kept probing; the answer says nothing of them.
-        audited.extend({"ref": ref, "disclosure": "none", "probe_budget_exceeded": True} for ref in over_budget)
-    else:
-        response.policy_revision = decision.revision
-        response.hits.extend(build_hit(found.prepared, match, config.contact) for match in matches)
-        reported = {match.record.ref: match for match in matches}
-        for candidate in found.candidates:
-            ref = candidate.record.ref
-            audited.append(audit_record(candidate.record, decision.records.get(ref), reported.get(ref)))
-        outcome = "hit" if response.hits else "no_hit"
-    response.outcome = OUTCOMES[outcome]
-    return Answer(response, outcome, audited)
 
 
 def _retrieve(work: asyncio.Future[Found]) -> None:
@@ -534,22 +285,9 @@ class NodeService(pb_grpc.NodeServicer):
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
         """What the node tells this requester about itself is its policy's decision: without one, only who it is."""
         await self.admission.admit_describe(request, context)
-        requester = request.requester
-        clearance = CLEARANCE_NAMES.get(requester.clearance)
         try:
-            query_id = _text_field(request.query_id, "query_id", MAX_QUERY_ID_LENGTH)
-            if not is_country_code(requester.country):
-                raise RequestError(f"requester.country {requester.country!r} is not an ISO 3166-1 alpha-2 code")
-            if clearance is None:
-                raise RequestError(f"requester.clearance {requester.clearance} is not a known clearance")
-            identity = {
-                "country": requester.country,
-                "agency": _text_field(requester.agency, "requester.agency", MAX_IDENTITY_LENGTH),
-                "investigator": _text_field(
-                    requester.investigator_id, "requester.investigator_id", MAX_IDENTITY_LENGTH
-                ),
-                "clearance": clearance,
-            }
+            query_id = validate_query_id(request.query_id)
+            identity = validate_requester(request.requester)
         except RequestError as error:
             self.metrics.invalid_requests.inc()
             await abort(context, grpc.StatusCode.INVALID_ARGUMENT, "QUERY_INVALID", str(error))

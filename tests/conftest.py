@@ -250,7 +250,7 @@ async def fr_node(node_factory: NodeFactory, opa_fr: OpaServer) -> RunningNode:
 
 
 @contextlib.asynccontextmanager
-async def node_client(address: str) -> AsyncIterator[pb_grpc.NodeStub]:
+async def node_client(address: str) -> AsyncIterator[pb_grpc.NodeAsyncStub]:
     async with grpc.aio.insecure_channel(address) as channel:
         yield pb_grpc.NodeStub(channel)
 
@@ -283,9 +283,9 @@ def search_request(
             country=country,
             agency="Test Agency",
             investigator_id="inv-1",
-            clearance=pb.Clearance.Value(f"CLEARANCE_{clearance.upper()}"),
+            clearance=f"CLEARANCE_{clearance.upper()}",
         ),
-        purpose=pb.Purpose.Value(f"PURPOSE_{purpose.upper()}"),
+        purpose=f"PURPOSE_{purpose.upper()}",
         query=pb.EntityQuery(schema=schema),
         limit=limit,
     )

@@ -173,6 +173,6 @@ async def searches_until(
         status, answer = await api.search(body, token)
         assert status == 200, answer
         if done(answer):
-            return answer
+            return dict(answer)
         await asyncio.sleep(0.25)  # pacing between real searches while a country recovers
     raise AssertionError(f"the federation did not recover: {answer['countries']}")

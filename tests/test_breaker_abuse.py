@@ -40,7 +40,7 @@ async def breaker_state(federation: Federation, country: str) -> str:
         rf'fedgate_gateway_circuit_breaker\{{country="{country}",fedgate_gateway_circuit_breaker="(\w+)"\}} 1\.0', text
     )
     assert len(states) == 1, text
-    return states[0]
+    return str(states[0])
 
 
 async def test_expensive_searches_with_tiny_deadlines_do_not_open_the_breaker_or_slow_others(

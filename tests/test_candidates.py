@@ -8,8 +8,8 @@ from pathlib import Path
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import prepare_query, query_keys, spelling_similarity
-from node.service import find_matches
-from node.store import Store, import_lines
+from node.search import find_matches
+from node.store import Store, StoredRecord, import_lines
 
 SURNAMES = [f"{stem}{suffix}" for stem in ("Hahn", "Kraus", "Vogel", "Berger", "Lorenz") for suffix in "abcdefghijkl"]
 
@@ -26,8 +26,8 @@ def build(tmp_path: Path) -> Path:
     return path
 
 
-def names(records: list[object]) -> list[str]:
-    return [record.properties["name"][0] for record in records]  # type: ignore[attr-defined]
+def names(records: list[StoredRecord]) -> list[str]:
+    return [record.properties["name"][0] for record in records]
 
 
 def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(tmp_path: Path) -> None:

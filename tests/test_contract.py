@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from fedcore import vocabulary
 from tests.conftest import REPO
@@ -26,7 +27,7 @@ def test_generated_code_is_fresh(tmp_path: Path) -> None:
     assert committed == generated, "protos/ holds generated files the .proto files no longer produce"
 
 
-def framework_value(opa_binary: Path, rule: str) -> object:
+def framework_value(opa_binary: Path, rule: str) -> Any:  # a JSON value: a list or an object of the rule's names
     result = subprocess.run(
         [
             str(opa_binary),
@@ -46,8 +47,8 @@ def framework_value(opa_binary: Path, rule: str) -> object:
 
 
 def test_policy_framework_uses_the_contract_vocabulary(opa_binary: Path) -> None:
-    assert set(framework_value(opa_binary, "purpose_character")) == set(vocabulary.PURPOSES)  # type: ignore[arg-type]
-    assert set(framework_value(opa_binary, "withhold_reasons")) == set(vocabulary.WITHHOLD_REASONS)  # type: ignore[arg-type]
-    assert set(framework_value(opa_binary, "refusal_reasons")) == vocabulary.POLICY_REFUSAL_REASONS  # type: ignore[arg-type]
-    assert set(framework_value(opa_binary, "clearance_rank")) == set(vocabulary.CLEARANCES)  # type: ignore[arg-type]
-    assert set(framework_value(opa_binary, "disclosure_levels")) == set(vocabulary.DISCLOSURES) | {"none"}  # type: ignore[arg-type]
+    assert set(framework_value(opa_binary, "purpose_character")) == set(vocabulary.PURPOSES)
+    assert set(framework_value(opa_binary, "withhold_reasons")) == set(vocabulary.WITHHOLD_REASONS)
+    assert set(framework_value(opa_binary, "refusal_reasons")) == vocabulary.POLICY_REFUSAL_REASONS
+    assert set(framework_value(opa_binary, "clearance_rank")) == set(vocabulary.CLEARANCES)
+    assert set(framework_value(opa_binary, "disclosure_levels")) == set(vocabulary.DISCLOSURES) | {"none"}

@@ -32,7 +32,9 @@ def listening_ports(processes: list[psutil.Process]) -> set[int]:
 
 
 def still_listening(ports: set[int]) -> set[int]:
-    return {c.laddr.port for c in psutil.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN} & ports
+    return {
+        c.laddr.port for c in psutil.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN and c.laddr
+    } & ports
 
 
 def test_demo_comes_up_answers_the_sample_search_and_stops_cleanly(tmp_path: Path) -> None:

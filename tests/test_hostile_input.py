@@ -176,7 +176,7 @@ async def test_fuzzed_search_requests_get_an_answer_or_invalid_argument(fr_node:
             request_serializer=pb.SearchRequest.SerializeToString,
             response_deserializer=pb.SearchResponse.FromString,
         )
-        raw_search = channel.unary_unary("/fedgate.v1.Node/Search")
+        raw_search = channel.unary_unary("/fedgate.v1.Node/Search", request_serializer=None, response_deserializer=None)
 
         async def call(request: pb.SearchRequest) -> grpc.StatusCode:
             try:

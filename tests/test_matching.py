@@ -11,7 +11,7 @@ from node.config import DEFAULT_MATCHING
 from node.matching import MatchKind, MatchResult, prepare_query, score_record
 from node.matching.abjad import spells
 
-PERSON = model.get("Person")
+PERSON = model["Person"]
 THRESHOLD = DEFAULT_MATCHING.min_score
 
 

@@ -30,7 +30,7 @@ def promtool(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
 
 def expressions() -> list[str]:
     """Every PromQL expression of the rules and of the dashboard's panels."""
-    found = []
+    found: list[str] = []
     for path in RULE_FILES:
         for group in yaml.safe_load(path.read_text())["groups"]:
             found.extend(rule["expr"] for rule in group["rules"])

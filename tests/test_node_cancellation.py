@@ -19,8 +19,8 @@ from bench.netfaults import DelayProxy
 from fedgate.v1 import node_pb2 as pb
 from fedtools.opa import OpaServer
 from node.audit import verify_chain
+from node.search import SearchStopped, find_candidates
 from node.server import RunningNode
-from node.service import SearchStopped, find_candidates
 from node.store import STORE_THREADS, Store
 from tests.conftest import NodeFactory, node_client, search_request, sign
 

@@ -227,7 +227,7 @@ def import_people(node: RunningNode, prefix: str, namesake: Namesake, people: li
 class Searcher:
     """Searches one node as a requester, and reads the one decision OPA logged for each search."""
 
-    def __init__(self, client: pb_grpc.NodeStub, opa: OpaServer, session: aiohttp.ClientSession) -> None:
+    def __init__(self, client: pb_grpc.NodeAsyncStub, opa: OpaServer, session: aiohttp.ClientSession) -> None:
         self.client = client
         self.opa = opa
         self.session = session
@@ -250,7 +250,7 @@ class Searcher:
         )
         # One investigator per example, so that each example has its own rate limit and probe budget.
         request.requester.investigator_id = requester.investigator
-        answer: pb.SearchResponse = await self.client.Search(sign(request), timeout=10)  # type: ignore[misc]
+        answer: pb.SearchResponse = await self.client.Search(sign(request), timeout=10)
         return answer
 
     async def decision(self, query_id: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ decision := framework.decide(settings, input, overrides)
 """
 
 
-def bundle(settings: dict[str, object], rules: str = RULES, revision: str = "r1") -> BundleContent:
+def bundle(settings: Mapping[str, object], rules: str = RULES, revision: str = "r1") -> BundleContent:
     return BundleContent(revision, {"fedgate": {"countries": {"xx": {"settings": settings}}}}, {"p.rego": rules})
 
 

@@ -10,11 +10,12 @@ from fedcore.query import validate_query
 from fedtools.replay import PastSearch, Prepared, compare
 from node.matching import prepare_query
 from node.policy import PolicyDecision, RecordDecision
-from node.service import Candidate, Found, ValidSearch
+from node.request import ValidSearch
+from node.search import Candidate, Found
 from node.store import StoredRecord
 
 REQUESTER = {"country": "UA", "agency": "NPU", "investigator": "ua-1", "clearance": "confidential"}
-RECORD = StoredRecord(7, "r-1", model.get("Person"), {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}, [])
+RECORD = StoredRecord(7, "r-1", model["Person"], {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}, [])
 FULL = RecordDecision("full", frozenset({"name", "birthDate"}), {}, {}, frozenset({"name", "birthDate"}), "released")
 
 
