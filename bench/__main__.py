@@ -24,9 +24,9 @@ import aiohttp
 from bench import node_search
 from bench.baseline import FanOut
 from bench.federation import BenchFederation, GatewaySearch, bench_federation, no_hit_body
-from bench.harness import Measured, machine, measure, versions
 from fedcli.processes import Service, fedgate_command
 from fedcore.vocabulary import COUNTRY_CODES
+from fedeval.harness import Measured, machine, measure, versions
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FIRST = ["FR", "DE", "GR", "UA", "AE"]

@@ -12,11 +12,11 @@ from typing import Any
 
 import aiohttp
 
-from bench.netfaults import DelayProxy
 from bench.policies import ORDINARY_PURPOSES, write_policies
 from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore.keys import generate_signing_key
+from fedeval.netfaults import DelayProxy
 from fedtools.opa import OpaServer
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config

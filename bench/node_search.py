@@ -25,11 +25,11 @@ from typing import Any
 
 import grpc
 
-from bench.harness import machine, percentile, versions
 from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key
+from fedeval.harness import machine, percentile, versions
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.opa import OpaServer

@@ -26,11 +26,11 @@ from typing import Any
 
 import grpc
 
-from bench.harness import cpu_seconds, machine, versions
 from bench.node_search import COUNTRY, SEED, build_store, nonsense_name, running_node
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey
 from fedcore.query import validate_query
+from fedeval.harness import cpu_seconds, machine, versions
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.bundles import make_bundle

@@ -103,7 +103,7 @@ class MatchingSettings(Table):
     max_postings: int = Field(1_000, ge=100, le=10_000_000)
 
 
-# The operating point measured in docs/matching.md (python -m bench.matching).
+# The operating point measured in docs/matching.md (python -m fedeval.matching).
 DEFAULT_MATCHING = MatchingSettings()
 
 

@@ -22,12 +22,12 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from bench.netfaults import DelayProxy
 from fedcli.processes import Service, fedgate_command
 from fedcore.assertion import make_assertion
 from fedcore.directory import FORMAT as DIRECTORY_FORMAT
 from fedcore.directory import format_time, key_entry, sign_directory
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key
+from fedeval.netfaults import DelayProxy
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.ca import IssuedFiles, init_ca, issue_certificate

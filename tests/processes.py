@@ -18,8 +18,8 @@ from typing import Any
 
 import aiohttp
 
-from bench.netfaults import DelayProxy
 from fedcli.processes import Service, fedgate_command
+from fedeval.netfaults import DelayProxy
 from fedtools.opa import OpaServer
 from gateway.config import GatewayConfig, load_gateway_config
 from node.store import import_lines

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 # Every root package the contracts name: a copy of the tree needs them all to build the import graph.
-PACKAGES = ["fedcore", "fedtools", "fedcli", "node", "gateway", "bench", "tests"]
+PACKAGES = ["fedcore", "fedtools", "fedcli", "node", "gateway", "fedeval", "bench", "tests"]
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
@@ -43,6 +43,11 @@ def test_the_tree_keeps_every_import_contract() -> None:
         ("node", "import gateway.app", "node and gateway are independent of each other"),
         ("gateway", "import fedtools.opa", "node and gateway run without the CLI, the tooling, the benchmarks"),
         ("fedcore", "import node.service", "fedcore depends on none of the node, the gateway, the CLI or the tooling"),
+        (
+            "tests",
+            "import bench.federation",
+            "the benchmarks use the evaluations and the tests; nothing uses the benchmarks",
+        ),
     ],
 )
 def test_a_forbidden_import_breaks_the_build(tmp_path: Path, module: str, forbidden_import: str, contract: str) -> None:

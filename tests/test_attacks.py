@@ -2,7 +2,7 @@
 a hostile investigator learns nothing a policy withholds, and the investigator it is meant for still gets it.
 
 Both attacks worked until the node let the policy say what may decide a hit (`match_on`) and asked it before
-cutting to `limit`; each test says what the old answers gave away. `bench/attacks.py` measures the same
+cutting to `limit`; each test says what the old answers gave away. `fedeval/attacks.py` measures the same
 attacks, and what can still be learnt, in bits.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bench.attacks import PETROV, HiddenWithDecoy, candidate_dates, hidden_with_decoys, seen
+from fedeval.attacks import PETROV, HiddenWithDecoy, candidate_dates, hidden_with_decoys, seen
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
 from tests.conftest import ApiClient, running_demo

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench.load import run_load
+from fedeval.load import run_load
 from tests.conftest import REPO, running_demo
 
 

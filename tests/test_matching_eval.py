@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.matching import TARGET_PRECISION, TARGET_RECALL, run
+from fedeval.matching import TARGET_PRECISION, TARGET_RECALL, run
 
 SLICE = 200  # cases of each kind: 200 matches (every category in turn) and 200 hard non-matches
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.matching_real_set import FILES, REAL_DIR, SCRIPTS, ChecksumError, load
+from fedeval.matching_real_set import FILES, REAL_DIR, SCRIPTS, ChecksumError, load
 
 
 def test_real_set_has_the_promised_pairs_scripts_and_splits() -> None:

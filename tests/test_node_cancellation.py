@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from bench.netfaults import DelayProxy
+from fedeval.netfaults import DelayProxy
 from fedgate.v1 import node_pb2 as pb
 from fedtools.opa import OpaServer
 from node.audit import verify_chain

@@ -1,8 +1,8 @@
 """Recall and precision of person search, fedgate's matcher beside nomenklatura's logic-v1, on the same candidates.
 
-    python -m bench.matching              # the whole set; writes docs/matching.md and bench/results/matching.json
-    python -m bench.matching --slice 300  # the first N cases of each kind, against a smaller pool
-    python -m bench.matching --real-only  # the real-world set (tests/data/matching_real/) only
+    python -m fedeval.matching              # the whole set; writes docs/matching.md and bench/results/matching.json
+    python -m fedeval.matching --slice 300  # the first N cases of each kind, against a smaller pool
+    python -m fedeval.matching --real-only  # the real-world set (tests/data/matching_real/) only
 
 Every query goes through the node's real matching path (blocking keys in a real SQLite store, then
 scoring); nomenklatura's logic-v1 (the algorithm behind OpenSanctions' yente) scores the very same
@@ -26,16 +26,16 @@ from typing import Any
 
 from followthemoney.types import registry
 
-from bench.matching_set import DATA_DIR, Identity, entity, pool, pool_digest
 from fedcore.query import EntityQuery, validate_query
+from fedeval.matching_set import DATA_DIR, Identity, entity, pool, pool_digest
 from node.config import DEFAULT_MATCHING
 from node.matching import STORE_FORMAT, PreparedQuery, prepare_query, query_keys, score_record
 from node.search import find_matches
 from node.server import warm_up
 from node.store import Store, StoredRecord, import_lines
 
-CACHE = Path(__file__).resolve().parent / ".cache"
-RESULTS = Path(__file__).resolve().parent / "results"
+CACHE = Path(__file__).resolve().parent.parent / "bench" / ".cache"
+RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SETTINGS = DEFAULT_MATCHING
 LIMIT = 10
@@ -229,7 +229,7 @@ def run(slice_size: int | None, *, compare: bool = True, cache: Path = CACHE) ->
     if pool_digest(people) != expected:
         raise SystemExit(
             "the pool rebuilt from the seed is not the one the cases were written for: "
-            "run `python -m bench.matching_set` and commit tests/data/matching/"
+            "run `python -m fedeval.matching_set` and commit tests/data/matching/"
         )
     if slice_size is not None:
         wanted = {case.get("target") or case.get("near") for case in cases}
@@ -395,7 +395,7 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         "# Name matching: measured",
         "",
-        "Written by `python -m bench.matching` (figures also in `bench/results/matching.json`); "
+        "Written by `python -m fedeval.matching` (figures also in `bench/results/matching.json`); "
         f"measured on {result['machine']}.",
         "",
         f"{result['matches']:,} query→target pairs and {result['non_matches']:,} hard non-matches over a pool of "
@@ -541,7 +541,7 @@ first time; from run to run on this machine they vary by about a tenth.
 
 
 def main() -> None:
-    from bench.matching_real import report_real, run_real
+    from fedeval.matching_real import report_real, run_real
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slice", type=int, help="cases of each kind (match, non-match) to run")

@@ -1,6 +1,6 @@
 """Bounded load against a running federation: N investigators searching concurrently for D seconds.
 
-    python -m bench.load --ready-file demo-ready.json --investigators 50 --duration 60
+    python -m fedeval.load --ready-file demo-ready.json --investigators 50 --duration 60
 
 Each investigator has a token of their own (minted with the demo's issuer key) and searches, thinks
 for a moment, searches again. Every answer is checked: no 5xx, statuses from the closed set, no
@@ -23,8 +23,8 @@ from typing import Any
 import aiohttp
 import psutil
 
-from bench.harness import percentile
 from fedcli.synthetic import PERSONS_OF_INTEREST
+from fedeval.harness import percentile
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
 

@@ -1,6 +1,6 @@
 """The real-world name-matching set: name parts as Wikidata editors wrote them, composed into searchable people.
 
-    python -m bench.matching_real_set GIT_DIR   # rebuild tests/data/matching_real/ from a fetched source
+    python -m fedeval.matching_real_set GIT_DIR   # rebuild tests/data/matching_real/ from a fetched source
 
 GIT_DIR is a git directory of github.com/steveash/NETransliteration-COLING2018 at SOURCE_COMMIT: the
 English→Russian, Hebrew, Arabic and Chinese personal-name dictionaries that Merhav and Ash (COLING 2018)

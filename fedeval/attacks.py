@@ -1,7 +1,7 @@
 """What a hostile investigator can still learn through the gateway, and at what cost, against a demo it starts.
 
-    python -m bench.attacks                        # a demo of 2,000 records per country; writes bench/results/attacks.md
-    python -m bench.attacks --records 300 --out /tmp/attacks
+    python -m fedeval.attacks                        # a demo of 2,000 records per country; writes bench/results/attacks.md
+    python -m fedeval.attacks --records 300 --out /tmp/attacks
 
 Each attack is a set of hypotheses about something a country's policy withholds or allows (a birth date,
 whether a victim exists, how a record spells a name) and the searches that would tell them apart, made
@@ -35,17 +35,17 @@ from followthemoney import model
 from rapidfuzz.fuzz import token_sort_ratio
 from rigour.text.translit import ascii_text
 
-from bench.harness import machine, versions
 from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import PERSONS_OF_INTEREST, PersonOfInterest, generate_country
 from fedcore.query import validate_query
+from fedeval.harness import machine, versions
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
 from node.config import DEFAULT_MATCHING
 from node.matching import prepare_query, score_record
 
-RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
 PERSON = model.schemata["Person"]
 PETROV = PERSONS_OF_INTEREST[0]
 NOBODY = "Zorvak Quinnelbry"  # a name no synthetic record is close to
@@ -557,7 +557,7 @@ def markdown(findings: list[Finding], probes: list[ProbeRun], context: dict[str,
     lines = [
         "# What a hostile investigator can still learn",
         "",
-        f"Measured by `python -m bench.attacks` on {context['date']} at commit {context['commit']}, against "
+        f"Measured by `python -m fedeval.attacks` on {context['date']} at commit {context['commit']}, against "
         f"`fedgate demo --records {context['records']} --seed {context['seed']}` (the countries' real policies). "
         f"Machine: {host['cpus']} CPUs, {host['memory_gib']} GiB, {host['platform']}, Python {host['python']}; "
         f"fedgate {context['versions']['fedgate']}, OPA {context['versions']['opa']}. "

@@ -1,6 +1,6 @@
 """The matching evaluation set: a pool of Person records and the cases searched against it.
 
-    python -m bench.matching_set        # writes tests/data/matching/cases.jsonl (the pool is rebuilt from the seed)
+    python -m fedeval.matching_set        # writes tests/data/matching/cases.jsonl (the pool is rebuilt from the seed)
 
 The pool (100,000 FollowTheMoney Person entities in Latin, Cyrillic, Greek, Arabic, Hebrew and Chinese
 script) is a pure function of SEED: `pool()` rebuilds it identically, so only the cases are stored.
@@ -23,7 +23,7 @@ from typing import Any
 from rigour.text.distance import levenshtein
 from rigour.text.translit import ascii_text
 
-from bench.matching_names import (
+from fedeval.matching_names import (
     ARABIC,
     CHINESE_FAMILY,
     CHINESE_GIVEN,

@@ -6,8 +6,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.matching import CACHE, LOGIC_V1_THRESHOLD, SETTINGS, Scored, figures, measure, store_for
-from bench.matching_real_set import SCRIPTS, SOURCE_COMMIT, SOURCE_REPOSITORY, load
+from fedeval.matching import CACHE, LOGIC_V1_THRESHOLD, SETTINGS, Scored, figures, measure, store_for
+from fedeval.matching_real_set import SCRIPTS, SOURCE_COMMIT, SOURCE_REPOSITORY, load
 
 SPLITS = ("tune", "held_out")
 
