@@ -28,7 +28,7 @@ from gateway.search import (
     node_request,
     ranked,
 )
-from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES, RATE_LIMITS
+from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES, RATE_LIMITS, SEARCH_REQUEST
 
 logger = logging.getLogger("fedgate.gateway")
 search_log = logging.getLogger("fedgate.gateway.searches")
@@ -55,7 +55,7 @@ def _within_rate_limits(request: web.Request, investigator: Investigator) -> Non
 async def _accepted_search(request: web.Request) -> tuple[Investigator, SearchSpec]:
     investigator = request[INVESTIGATOR]
     _within_rate_limits(request, investigator)
-    spec = parse_search(await read_json_object(request), request.app[CONFIG])
+    spec = parse_search(await read_json_object(request), request.app[CONFIG], request.app[SEARCH_REQUEST])
     if spec.purpose not in investigator.purposes:
         raise Forbidden(f"purpose: your token does not grant the purpose {spec.purpose!r}", "purpose_not_granted")
     return investigator, spec
