@@ -5,6 +5,11 @@ by the request model built for the configuration (`search_request_model`, used b
 closed sets (purposes, reasons, statuses…) are the vocabulary's and the gateway's own tuples, never copies.
 What a configuration decides (its countries, schemata, limits) enters through `search_request_model` and the
 `Country` schema that gateway.openapi writes from it.
+
+The small answers (/v1/me, /v1/nodes, /v1/schemata, health, errors) are built as these models. A search's answer
+is built by gateway.search and fedcore.answers (whose hits are also what a country signs) without validating: a
+node's malformed value must show as what it is, not turn the whole answer into a 500; tests check that every
+answer fits these models (tests/test_api_models.py, and the document in every API test).
 """
 
 from __future__ import annotations
@@ -74,6 +79,10 @@ class ApiModel(BaseModel):
     """A JSON object of the API: unknown members are refused, values are taken as sent (strict), never changed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    def document(self) -> dict[str, Any]:
+        """As the API sends it: members by their API names, optional ones left out when absent."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class ErrorDetail(ApiModel):
