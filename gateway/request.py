@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from annotated_types import Ge, Le
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -116,7 +117,15 @@ CHECKS = (
 )
 
 
-def _problem(error: ErrorDetails, config: GatewayConfig) -> tuple[str, str, str]:
+def _bounds(model: type[SearchRequest], field: str) -> tuple[object, object]:
+    """The least and greatest values the request model allows in a field."""
+    metadata = model.model_fields[field].metadata
+    minimum = next(item.ge for item in metadata if isinstance(item, Ge))
+    maximum = next(item.le for item in metadata if isinstance(item, Le))
+    return minimum, maximum
+
+
+def _problem(error: ErrorDetails, config: GatewayConfig, model: type[SearchRequest]) -> tuple[str, str, str]:
     """A pydantic error as (check, code, message): the one place the request model's errors become ours."""
     kind, value, field = error["type"], error["input"], str(error["loc"][0])
     if kind == "extra_forbidden":
@@ -149,13 +158,13 @@ def _problem(error: ErrorDetails, config: GatewayConfig) -> tuple[str, str, str]
         return "countries", "invalid_field", "countries: must be a list of country codes"
     if kind == "int_type":
         return field, "invalid_field", f"{field}: must be an integer"
-    minimum, maximum = (1, config.max_limit) if field == "limit" else (config.min_timeout_ms, config.max_timeout_ms)
+    minimum, maximum = _bounds(model, field)
     return field, "invalid_field", f"{field}: {value} is out of range ({minimum} to {maximum})"
 
 
-def _first_problem(errors: list[ErrorDetails], config: GatewayConfig) -> BadRequest:
+def _first_problem(errors: list[ErrorDetails], config: GatewayConfig, model: type[SearchRequest]) -> BadRequest:
     """The problem the checks meet first; among unknown fields, the first by name."""
-    problems = [_problem(error, config) for error in errors]
+    problems = [_problem(error, config, model) for error in errors]
     _, code, message = min(
         problems, key=lambda problem: (CHECKS.index(problem[0]), problem[2] if problem[0] == "unknown_field" else "")
     )
@@ -168,7 +177,7 @@ def parse_search(body: dict[str, Any], config: GatewayConfig, model: type[Search
     try:
         search = model.model_validate(body)
     except ValidationError as error:
-        raise _first_problem(error.errors(include_url=False), config) from error
+        raise _first_problem(error.errors(include_url=False), config, model) from error
     countries = search.countries if "countries" in search.model_fields_set else sorted(config.nodes)
     query = EntityQuery(searchable_schema(search.schema_name), search.properties)
     return SearchSpec(query, search.purpose, list(dict.fromkeys(countries)), search.limit, search.timeout_ms)
