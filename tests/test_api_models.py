@@ -158,3 +158,10 @@ async def test_what_the_gateway_answers_fits_the_models(federation: Federation) 
     status, error = await federation.api.search({**VALID, "purpose": "gossip"}, token)
     assert status == 400
     assert Error.model_validate(error).error.code == "invalid_field"
+    # A country whose answer is missing: its status, problem and message fit too.
+    await federation.nodes["GR"].stop(0)
+    status, answer = await federation.api.search(VALID, token)
+    assert (status, answer["partial"], answer["countries"]["GR"]["status"]) == (200, True, "unavailable")
+    assert SearchResponse.model_validate(answer).model_dump(mode="json", by_alias=True, exclude_none=True) == answer
+    lines, _ = await federation.api.stream(VALID, token)
+    assert [StreamLine.model_validate(line).root.type for line in lines] == ["country"] * 3 + ["summary"]
