@@ -42,6 +42,9 @@ POLICY_REFUSAL_REASONS = frozenset(REFUSAL_REASONS) - NODE_REFUSAL_REASONS
 MATCH_KIND_NAMES = _reverse(MATCH_KINDS)
 SCORE_BAND_NAMES = _reverse(SCORE_BANDS)
 
+# How a policy may generalise a released date, with the length of what is kept ("1975", "1975-02").
+GENERALISATIONS = {"year": 4, "year_month": 7}
+
 # Record-level flags a country may set on its records at import; policies act on them.
 RECORD_FLAGS = frozenset({"minor", "victim", "witness", "sensitive"})
 

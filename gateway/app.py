@@ -19,6 +19,7 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 from fedcore.logs import JsonFormatter, log_event
 from fedcore.query import load_vocabularies
 from fedcore.ratelimit import RateLimiter
+from gateway.api import search_request_model
 from gateway.auth import TokenVerifier
 from gateway.breaker import CircuitBreaker
 from gateway.config import GatewayConfig
@@ -29,7 +30,16 @@ from gateway.middlewares import auth_middleware, error_middleware
 from gateway.nodes import NodeClient, Signer
 from gateway.openapi import build_openapi
 from gateway.page import add_security_headers, load_assets
-from gateway.typedefs import API_DESCRIPTION, CONFIG, METRICS, NODES, RATE_LIMITS, VERIFIER, WEB_ASSETS
+from gateway.typedefs import (
+    API_DESCRIPTION,
+    CONFIG,
+    METRICS,
+    NODES,
+    RATE_LIMITS,
+    SEARCH_REQUEST,
+    VERIFIER,
+    WEB_ASSETS,
+)
 
 logger = logging.getLogger("fedgate.gateway")
 
@@ -62,7 +72,8 @@ def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None)
         config.issuers, config.audience, config.max_token_lifetime_s, config.max_tracked_tokens
     )
     app[METRICS] = GatewayMetrics(registry or CollectorRegistry(auto_describe=True))
-    app[API_DESCRIPTION] = build_openapi(config)
+    app[SEARCH_REQUEST] = search_request_model(config)
+    app[API_DESCRIPTION] = build_openapi(config, app[SEARCH_REQUEST])
     app[RATE_LIMITS] = {
         "investigator": RateLimiter(config.searches_per_investigator, config.rate_window_s),
         "country": RateLimiter(config.searches_per_country, config.rate_window_s),

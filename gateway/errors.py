@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.api import Error, ErrorDetail
+
 
 class ApiError(Exception):
     """An error answered as {"error": {"code", "message"}} with its HTTP status."""
@@ -30,7 +32,7 @@ class ApiError(Exception):
             self.code = code
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message}}
+        return Error(error=ErrorDetail(code=self.code, message=self.message)).document()
 
 
 class BadRequest(ApiError):

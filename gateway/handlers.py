@@ -14,6 +14,7 @@ from fedcore.logs import log_event
 from fedcore.vocabulary import CLEARANCES
 from fedgate.v1 import node_pb2 as pb
 from gateway import page as web_page
+from gateway.api import Health, Node, NodeSchema, NodesResponse, Ready
 from gateway.auth import Investigator
 from gateway.errors import Forbidden, ServiceUnavailable, TooManyRequests
 from gateway.nodes import CountryAnswer
@@ -28,7 +29,7 @@ from gateway.search import (
     node_request,
     ranked,
 )
-from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES, RATE_LIMITS
+from gateway.typedefs import API_DESCRIPTION, CONFIG, INVESTIGATOR, METRICS, NODES, RATE_LIMITS, SEARCH_REQUEST
 
 logger = logging.getLogger("fedgate.gateway")
 search_log = logging.getLogger("fedgate.gateway.searches")
@@ -55,7 +56,7 @@ def _within_rate_limits(request: web.Request, investigator: Investigator) -> Non
 async def _accepted_search(request: web.Request) -> tuple[Investigator, SearchSpec]:
     investigator = request[INVESTIGATOR]
     _within_rate_limits(request, investigator)
-    spec = parse_search(await read_json_object(request), request.app[CONFIG])
+    spec = parse_search(await read_json_object(request), request.app[CONFIG], request.app[SEARCH_REQUEST])
     if spec.purpose not in investigator.purposes:
         raise Forbidden(f"purpose: your token does not grant the purpose {spec.purpose!r}", "purpose_not_granted")
     return investigator, spec
@@ -185,30 +186,30 @@ async def list_nodes(request: web.Request) -> web.Response:
         clearance=CLEARANCES[investigator.clearance],
     )
 
-    async def describe(country: str) -> dict[str, Any]:
+    async def describe(country: str) -> Node:
         client = request.app[NODES][country]
         healthy, description = await asyncio.gather(
             client.check_health(timeout_s), client.describe(requester, new_query_id(), timeout_s)
         )
         schemata = [
-            {"schema": item.schema, **({"records": item.records} if item.HasField("records") else {})}
+            NodeSchema(schema=item.schema, records=item.records if item.HasField("records") else None)
             for item in (description.schemata if description else [])
         ]
-        return {
-            "country": country,
-            "healthy": healthy,
-            "circuit_breaker": client.breaker.state,
-            "policy_revision": description.policy_revision if description else "",
-            "software_version": description.software_version if description else "",
-            "schemata": schemata,
-        }
+        return Node(
+            country=country,
+            healthy=healthy,
+            circuit_breaker=client.breaker.state,
+            policy_revision=description.policy_revision if description else "",
+            software_version=description.software_version if description else "",
+            schemata=schemata,
+        )
 
     entries = await asyncio.gather(*(describe(country) for country in sorted(config.nodes)))
-    return web.json_response({"nodes": list(entries)})
+    return web.json_response(NodesResponse(nodes=list(entries)).document())
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return web.json_response(Health(status="ok").document())
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -221,7 +222,7 @@ async def readyz(request: web.Request) -> web.Response:
     reachable = sorted(country for country, healthy in zip(clients, checks, strict=True) if healthy)
     if not reachable:
         raise ServiceUnavailable("no country node is reachable", "no_node_reachable")
-    return web.json_response({"status": "ready", "reachable": reachable})
+    return web.json_response(Ready(status="ready", reachable=reachable).document())
 
 
 async def openapi(request: web.Request) -> web.Response:

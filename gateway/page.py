@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
 from fedcore.query import searchable_schema
 from fedcore.vocabulary import PURPOSES
+from gateway.api import Me, SchemaDescription, SchemaProperty, Schemata
 from gateway.errors import NotFound
 from gateway.typedefs import INVESTIGATOR, WEB_ASSETS
 
@@ -66,42 +66,44 @@ async def me(request: web.Request) -> web.Response:
     """Who the token says the investigator is: what the page shows and which purposes it offers."""
     investigator = request[INVESTIGATOR]
     return web.json_response(
-        {
-            "investigator": investigator.investigator_id,
-            "country": investigator.country,
-            "agency": investigator.agency,
-            "clearance": investigator.clearance,
-            "purposes": [purpose for purpose in PURPOSES if purpose in investigator.purposes],
-            "issuer": investigator.issuer,
-            "expires_at": investigator.expires_at,
-        }
+        Me(
+            investigator=investigator.investigator_id,
+            country=investigator.country,
+            agency=investigator.agency,
+            clearance=investigator.clearance,
+            purposes=[purpose for purpose in PURPOSES if purpose in investigator.purposes],
+            issuer=investigator.issuer,
+            expires_at=investigator.expires_at,
+        ).document()
     )
 
 
-def schemata_description() -> list[dict[str, Any]]:
+def schemata_description() -> Schemata:
     described = []
     for name, fields in PAGE_FIELDS.items():
         schema = searchable_schema(name)
         described.append(
-            {
-                "name": schema.name,
-                "label": schema.label,
-                "properties": [
-                    {"name": field, "label": schema.properties[field].label, "type": schema.properties[field].type.name}
+            SchemaDescription(
+                name=schema.name,
+                label=schema.label,
+                properties=[
+                    SchemaProperty(
+                        name=field, label=schema.properties[field].label, type=schema.properties[field].type.name
+                    )
                     for field in fields
                 ],
                 # Labels of every property a result of this type may show.
-                "labels": {name: prop.label for name, prop in sorted(schema.properties.items()) if not prop.stub},
-            }
+                labels={name: prop.label for name, prop in sorted(schema.properties.items()) if not prop.stub},
+            )
         )
-    return described
+    return Schemata(schemata=described)
 
 
-SCHEMATA = schemata_description()
+SCHEMATA = schemata_description().document()
 
 
 async def schemata(request: web.Request) -> web.Response:
-    return web.json_response({"schemata": SCHEMATA})
+    return web.json_response(SCHEMATA)
 
 
 HSTS_MAX_AGE_S = 365 * 24 * 3600

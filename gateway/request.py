@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from annotated_types import Ge, Le
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from fedcore.query import EntityQuery, QueryError, validate_query
+from fedcore.query import EntityQuery, searchable_schema
 from fedcore.vocabulary import PURPOSES
+from gateway.api import SearchRequest
 from gateway.config import GatewayConfig
 from gateway.errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMedia
 from gateway.typedefs import CONFIG
 
-SEARCH_FIELDS = ("schema", "properties", "purpose", "countries", "limit", "timeout_ms")
+SEARCH_FIELDS = tuple(field.alias or name for name, field in SearchRequest.model_fields.items())
 # No field needs more; Python itself refuses beyond 4300 digits, with a ValueError rather than a JSON error.
 MAX_INTEGER_DIGITS = 20
 
@@ -97,53 +101,83 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _integer(body: dict[str, Any], field: str, default: int, minimum: int, maximum: int) -> int:
-    value = body.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"{field}: must be an integer", "invalid_field")
-    if not minimum <= value <= maximum:
-        raise BadRequest(f"{field}: {value} is out of range ({minimum} to {maximum})", "invalid_field")
-    return value
+# The order in which a body's problems are checked: the first one found is the one answered.
+CHECKS = (
+    "unknown_field",
+    "missing_field",
+    "schema",
+    "properties",
+    "purpose",
+    "query",
+    "countries",
+    "countries_empty",
+    "unknown_country",
+    "limit",
+    "timeout_ms",
+)
 
 
-def parse_search(body: dict[str, Any], config: GatewayConfig) -> SearchSpec:
-    """Validates a /v1/search body before any node is called; BadRequest names the field."""
-    unknown = sorted(set(body) - set(SEARCH_FIELDS))
-    if unknown:
-        raise BadRequest(f"{unknown[0]}: unknown field (known: {', '.join(SEARCH_FIELDS)})", "unknown_field")
-    for field in ("schema", "properties", "purpose"):
-        if field not in body:
-            raise BadRequest(f"{field}: is required", "missing_field")
-    schema, properties, purpose = body["schema"], body["properties"], body["purpose"]
-    if not isinstance(schema, str):
-        raise BadRequest("schema: must be a string", "invalid_field")
-    if schema not in config.schemata:
-        raise BadRequest(
-            f"schema: {schema!r} is not searchable in this federation (searchable: {', '.join(config.schemata)})",
+def _bounds(model: type[SearchRequest], field: str) -> tuple[object, object]:
+    """The least and greatest values the request model allows in a field."""
+    metadata = model.model_fields[field].metadata
+    minimum = next(item.ge for item in metadata if isinstance(item, Ge))
+    maximum = next(item.le for item in metadata if isinstance(item, Le))
+    return minimum, maximum
+
+
+def _problem(error: ErrorDetails, config: GatewayConfig, model: type[SearchRequest]) -> tuple[str, str, str]:
+    """A pydantic error as (check, code, message): the one place the request model's errors become ours."""
+    kind, value, field = error["type"], error["input"], str(error["loc"][0])
+    if kind == "extra_forbidden":
+        return "unknown_field", "unknown_field", f"{field}: unknown field (known: {', '.join(SEARCH_FIELDS)})"
+    if kind == "missing":
+        return "missing_field", "missing_field", f"{field}: is required"
+    if kind == "invalid_query":
+        return "query", "invalid_query", error["msg"]
+    if field == "schema":
+        if not isinstance(value, str):
+            return "schema", "invalid_field", "schema: must be a string"
+        searchable = ", ".join(config.schemata)
+        return (
+            "schema",
             "invalid_query",
+            f"schema: {value!r} is not searchable in this federation (searchable: {searchable})",
         )
-    if not isinstance(properties, dict):
-        raise BadRequest("properties: must be an object mapping property names to lists of values", "invalid_field")
-    if not isinstance(purpose, str) or purpose not in PURPOSES:
-        raise BadRequest(f"purpose: {purpose!r} is not a known purpose (known: {', '.join(PURPOSES)})", "invalid_field")
-    try:
-        query = validate_query(schema, properties, config.query_limits)
-    except QueryError as error:
-        raise BadRequest(f"{error.field}: {error.message}", "invalid_query") from error
+    if field == "properties":
+        return "properties", "invalid_field", "properties: must be an object mapping property names to lists of values"
+    if field == "purpose":
+        return "purpose", "invalid_field", f"purpose: {value!r} is not a known purpose (known: {', '.join(PURPOSES)})"
+    if field == "countries":
+        if kind == "too_short":
+            message = "countries: must name at least one country (leave it out to ask every country)"
+            return "countries_empty", "invalid_field", message
+        if kind == "literal_error" and isinstance(value, str):
+            registered = ", ".join(sorted(config.nodes))
+            message = f"countries: {value!r} is not a registered country (registered: {registered})"
+            return "unknown_country", "unknown_country", message
+        return "countries", "invalid_field", "countries: must be a list of country codes"
+    if kind == "int_type":
+        return field, "invalid_field", f"{field}: must be an integer"
+    minimum, maximum = _bounds(model, field)
+    return field, "invalid_field", f"{field}: {value} is out of range ({minimum} to {maximum})"
 
-    countries = body.get("countries", sorted(config.nodes))
-    if not isinstance(countries, list) or not all(isinstance(country, str) for country in countries):
-        raise BadRequest("countries: must be a list of country codes", "invalid_field")
-    if not countries:
-        raise BadRequest(
-            "countries: must name at least one country (leave it out to ask every country)", "invalid_field"
-        )
-    for country in countries:
-        if country not in config.nodes:
-            raise BadRequest(
-                f"countries: {country!r} is not a registered country (registered: {', '.join(sorted(config.nodes))})",
-                "unknown_country",
-            )
-    limit = _integer(body, "limit", config.default_limit, 1, config.max_limit)
-    timeout_ms = _integer(body, "timeout_ms", config.default_timeout_ms, config.min_timeout_ms, config.max_timeout_ms)
-    return SearchSpec(query, purpose, list(dict.fromkeys(countries)), limit, timeout_ms)
+
+def _first_problem(errors: list[ErrorDetails], config: GatewayConfig, model: type[SearchRequest]) -> BadRequest:
+    """The problem the checks meet first; among unknown fields, the first by name."""
+    problems = [_problem(error, config, model) for error in errors]
+    _, code, message = min(
+        problems, key=lambda problem: (CHECKS.index(problem[0]), problem[2] if problem[0] == "unknown_field" else "")
+    )
+    return BadRequest(message, code)
+
+
+def parse_search(body: dict[str, Any], config: GatewayConfig, model: type[SearchRequest]) -> SearchSpec:
+    """Validates a /v1/search body before any node is called, through the configuration's request model
+    (gateway.api.search_request_model); BadRequest names the field."""
+    try:
+        search = model.model_validate(body)
+    except ValidationError as error:
+        raise _first_problem(error.errors(include_url=False), config, model) from error
+    countries = search.countries if "countries" in search.model_fields_set else sorted(config.nodes)
+    query = EntityQuery(searchable_schema(search.schema_name), search.properties)
+    return SearchSpec(query, search.purpose, list(dict.fromkeys(countries)), search.limit, search.timeout_ms)

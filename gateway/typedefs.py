@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from fedcore.ratelimit import RateLimiter
+from gateway.api import SearchRequest
 from gateway.auth import Investigator, TokenVerifier
 from gateway.config import GatewayConfig
 from gateway.metrics import GatewayMetrics
@@ -17,6 +18,8 @@ VERIFIER = web.AppKey("verifier", TokenVerifier)
 NODES = web.AppKey("nodes", dict[str, NodeClient])
 METRICS = web.AppKey("metrics", GatewayMetrics)
 API_DESCRIPTION = web.AppKey("api_description", dict[str, Any])
+# The configuration's search body (gateway.api.search_request_model), built once.
+SEARCH_REQUEST: web.AppKey[type[SearchRequest]] = web.AppKey("search_request")
 RATE_LIMITS = web.AppKey("rate_limits", dict[str, RateLimiter])
 WEB_ASSETS = web.AppKey("web_assets", dict[str, tuple[bytes, str]])
 INVESTIGATOR = web.RequestKey("investigator", Investigator)
