@@ -17,6 +17,7 @@ from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore.keys import generate_signing_key
 from fedeval.netfaults import DelayProxy
+from fedtools.federation import SigningKeyFile, gateway_tables, node_tables, write_config
 from fedtools.opa import OpaServer
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
@@ -61,33 +62,38 @@ def _write_keys(directory: Path) -> None:
 
 
 def _node_config(directory: Path, country: str, opa_url: str, keys: Path) -> Path:
-    path = directory / "node.toml"
-    path.write_text(
-        f'[node]\ncountry = "{country}"\nlisten = "127.0.0.1:0"\ncontact = "bench {country}"\nshutdown_grace_s = 1\n\n'
-        f'[store]\npath = "records.sqlite"\naudit_path = "audit.sqlite"\n\n'
-        f'[opa]\nurl = "{opa_url}"\ntimeout_ms = 2000\n\n'
-        f'[limits]\nsearches_per_requester = 1000000\n\n[metrics]\nlisten = "127.0.0.1:0"\n\n'
-        f'[gateway_keys]\n"gw-bench" = "{keys / "gw-bench.pub.pem"}"\n\n'
-        f'[signing]\nkey = "{keys / "node-bench.pem"}"\nkey_id = "node-bench"\n\n[log]\nlevel = "warning"\n'
+    tables = node_tables(
+        country,
+        opa_url=opa_url,
+        signing=SigningKeyFile(keys / "node-bench.pem", "node-bench"),
+        contact=f"bench {country}",
+        gateway_keys={"gw-bench": keys / "gw-bench.pub.pem"},
+        metrics=True,
+        more={
+            "node": {"shutdown_grace_s": 1},
+            "limits": {"searches_per_requester": 1_000_000},
+            "log": {"level": "warning"},
+        },
     )
-    return path
+    return write_config(directory / "node.toml", tables)
 
 
 def _gateway_config(directory: Path, nodes: dict[str, str], keys: Path, timeout_ms: int) -> Path:
-    path = directory / "gateway.toml"
-    registry = "".join(f'[nodes.{country}]\naddress = "{address}"\n' for country, address in nodes.items())
-    path.write_text(
-        # The bench token lives as long as a long run (24 h), so the gateway accepts it.
-        f'[gateway]\nlisten = "127.0.0.1:0"\nlog_level = "warning"\nmax_token_lifetime_s = 86400\n\n'
-        '[metrics]\nlisten = "127.0.0.1:0"\n\n'
-        f"[search]\ndefault_timeout_ms = {timeout_ms}\nmin_timeout_ms = 50\n\n"
-        "[resilience]\nmax_concurrent_calls_per_node = 256\nbreaker_failures = 1000\n\n"
-        "[rate_limits]\nsearches_per_investigator = 1000000\nsearches_per_country = 10000000\n\n"
-        f'[assertion]\nkey = "{keys / "gw-bench.pem"}"\nkey_id = "gw-bench"\n\n'
-        f'[issuers.bench]\nalgorithm = "EdDSA"\npublic_key = "{keys / "issuer.pub.pem"}"\n'
-        f'private_key = "{keys / "issuer.pem"}"\n\n{registry}'
+    issuer = {"algorithm": "EdDSA", "public_key": str(keys / "issuer.pub.pem"), "private_key": str(keys / "issuer.pem")}
+    tables = gateway_tables(
+        nodes=nodes,
+        assertion=SigningKeyFile(keys / "gw-bench.pem", "gw-bench"),
+        issuers={"bench": issuer},
+        metrics=True,
+        more={
+            # The bench token lives as long as a long run (24 h), so the gateway accepts it.
+            "gateway": {"log_level": "warning", "max_token_lifetime_s": 86400},
+            "search": {"default_timeout_ms": timeout_ms, "min_timeout_ms": 50},
+            "resilience": {"max_concurrent_calls_per_node": 256, "breaker_failures": 1000},
+            "rate_limits": {"searches_per_investigator": 1_000_000, "searches_per_country": 10_000_000},
+        },
     )
-    return path
+    return write_config(directory / "gateway.toml", tables)
 
 
 @contextlib.asynccontextmanager

@@ -32,6 +32,7 @@ from fedcore.keys import SigningKey, generate_signing_key, load_private_key
 from fedeval.harness import machine, percentile, versions
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
+from fedtools.federation import SigningKeyFile, node_tables, write_config
 from fedtools.opa import OpaServer
 from node.matching import STORE_FORMAT
 from node.store import import_lines
@@ -116,15 +117,16 @@ def running_node(store: Path, work: Path, name: str) -> Iterator[tuple[str, OpaS
         for key_id, (private_pem, public_pem) in keys.items():
             (node_dir / f"{key_id}.pem").write_bytes(private_pem)
             (node_dir / f"{key_id}.pub.pem").write_bytes(public_pem)
-        config = node_dir / "node.toml"
-        config.write_text(
-            f'[node]\ncountry = "{COUNTRY}"\nlisten = "127.0.0.1:0"\ncontact = "bench"\n'
-            f'[store]\npath = "{store}"\naudit_path = "audit.sqlite"\n'
-            f'[opa]\nurl = "{opa.url}"\ntimeout_ms = 2000\n'
-            f"[limits]\nsearches_per_requester = 1000000\nmax_limit = 100\n"
-            f'[gateway_keys]\n"gw-bench" = "gw-bench.pub.pem"\n'
-            f'[signing]\nkey = "node-bench.pem"\nkey_id = "node-bench"\n'
+        tables = node_tables(
+            COUNTRY,
+            opa_url=opa.url,
+            signing=SigningKeyFile(Path("node-bench.pem"), "node-bench"),
+            contact="bench",
+            store_path=store,
+            gateway_keys={"gw-bench": Path("gw-bench.pub.pem")},
+            more={"limits": {"searches_per_requester": 1_000_000, "max_limit": 100}},
         )
+        config = write_config(node_dir / "node.toml", tables)
         ready, log = node_dir / "ready.json", node_dir / "node.log"
         node = Service.spawn(
             "node", fedgate_command("node", "serve", "--config", str(config), "--ready-file", str(ready)), log

@@ -27,6 +27,14 @@ from fedcore.directory import format_time, key_entry, sign_directory
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key, load_public_key, write_secret_file
 from fedcore.vocabulary import PURPOSES
 from fedtools.ca import init_ca, issue_certificate, issue_https_certificate
+from fedtools.federation import (
+    FederationDirectory,
+    SigningKeyFile,
+    TlsFiles,
+    gateway_tables,
+    node_tables,
+    write_config,
+)
 from fedtools.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
 from fedtools.prometheus import PrometheusServer, PrometheusUnavailable
 from gateway.auth import generate_keypair, issue_token
@@ -160,64 +168,59 @@ class Trust:
         key = SigningKey(self.federation_key_id, load_private_key(self.root / f"{self.federation_key_id}.pem"))
         self.directory.write_text(json.dumps(sign_directory(content, key), indent=2) + "\n")
 
-    def federation_table(self) -> str:
-        return f'[federation]\ndirectory = "{self.directory}"\nfederation_keys = ["{self.federation_key}"]\n\n'
+    def federation_directory(self) -> FederationDirectory:
+        return FederationDirectory(self.directory, (self.federation_key,))
 
     @staticmethod
     def node_key_id(country: str) -> str:
         return f"{country.lower()}-demo-1"
 
-    def node_tables(self, country: str) -> str:
-        tables = (
-            self.federation_table() + f'[signing]\nkey = "{self.root / (self.node_key_id(country) + ".pem")}"\n'
-            f'key_id = "{self.node_key_id(country)}"\n\n'
-        )
-        if self.tls:
-            stem = self.root / "tls" / f"node-{country.lower()}"
-            tables += f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nclient_ca = "{self.ca_certificate}"\n'
-        return tables
+    def node_signing_key(self, country: str) -> SigningKeyFile:
+        return SigningKeyFile(self.root / f"{self.node_key_id(country)}.pem", self.node_key_id(country))
 
-    def gateway_tables(self) -> str:
-        tables = (
-            f'[assertion]\nkey = "{self.root / (self.gateway_key_id + ".pem")}"\nkey_id = "{self.gateway_key_id}"\n\n'
-            + self.federation_table()
-        )
-        if self.tls:
-            stem = self.root / "tls" / "gateway"
-            tables += f'[tls]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\nca = "{self.ca_certificate}"\n'
-        if self.https:
-            stem = self.root / "https" / "https"
-            tables += f'\n[https]\ncertificate = "{stem}.pem"\nkey = "{stem}.key"\n'
-        return tables
+    def tls_files(self, name: str) -> TlsFiles | None:
+        if not self.tls:
+            return None
+        stem = self.root / "tls" / name
+        return TlsFiles(stem.with_suffix(".pem"), stem.with_suffix(".key"), self.ca_certificate)
+
+    def https_files(self) -> tuple[Path, Path] | None:
+        stem = self.root / "https" / "https"
+        return (stem.with_suffix(".pem"), stem.with_suffix(".key")) if self.https else None
 
 
 def node_config(directory: Path, country: str, opa_url: str, trust: Trust) -> Path:
-    path = directory / "node.toml"
-    path.write_text(
-        f'[node]\ncountry = "{country}"\nlisten = "127.0.0.1:0"\n'
-        f'contact = "SIRENE {country} (demo), +00 0 00 00 00 00, sirene@{country.lower()}.example"\n'
-        f'shutdown_grace_s = 2\n\n[store]\npath = "records.sqlite"\naudit_path = "audit.sqlite"\n\n'
-        f'[opa]\nurl = "{opa_url}"\ntimeout_ms = 500\n\n[metrics]\nlisten = "127.0.0.1:0"\n\n'
-        + trust.node_tables(country)
+    tables = node_tables(
+        country,
+        opa_url=opa_url,
+        signing=trust.node_signing_key(country),
+        contact=f"SIRENE {country} (demo), +00 0 00 00 00 00, sirene@{country.lower()}.example",
+        federation=trust.federation_directory(),
+        tls=trust.tls_files(f"node-{country.lower()}"),
+        metrics=True,
+        more={"node": {"shutdown_grace_s": 2}, "opa": {"timeout_ms": 500}},
     )
-    return path
+    return write_config(directory / "node.toml", tables)
 
 
 def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int, trust: Trust) -> Path:
     private, public = generate_keypair("EdDSA")
     write_secret_file(directory / "issuer.pem", private)
     (directory / "issuer.pub.pem").write_bytes(public)
-    registry = "".join(f'[nodes.{country}]\naddress = "{address}"\n\n' for country, address in nodes.items())
-    path = directory / "gateway.toml"
-    path.write_text(
-        f'[gateway]\nlisten = "127.0.0.1:{gateway_port}"\nsearch_log = "searches.jsonl"\n'
+    issuer = {"algorithm": "EdDSA", "public_key": "issuer.pub.pem", "private_key": "issuer.pem"}
+    tables = gateway_tables(
+        nodes=nodes,
+        assertion=SigningKeyFile(trust.root / f"{trust.gateway_key_id}.pem", trust.gateway_key_id),
+        issuers={"fedgate-demo": issuer},
+        listen=f"127.0.0.1:{gateway_port}",
+        federation=trust.federation_directory(),
+        tls=trust.tls_files("gateway"),
+        https=trust.https_files(),
+        metrics=True,
         # The demo's tokens last a working day; the gateway is told to accept that lifetime.
-        f"max_token_lifetime_s = {TOKEN_TTL_S}\n\n"
-        '[metrics]\nlisten = "127.0.0.1:0"\n\n'
-        f'[issuers.fedgate-demo]\nalgorithm = "EdDSA"\npublic_key = "issuer.pub.pem"\nprivate_key = "issuer.pem"\n\n'
-        f"{registry}{trust.gateway_tables()}"
+        more={"gateway": {"search_log": "searches.jsonl", "max_token_lifetime_s": TOKEN_TTL_S}},
     )
-    return path
+    return write_config(directory / "gateway.toml", tables)
 
 
 def build(
