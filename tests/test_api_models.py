@@ -36,7 +36,7 @@ from gateway.errors import BadRequest
 from gateway.nodes import COUNTRY_STATUSES, PROBLEMS
 from gateway.openapi import build_openapi
 from gateway.request import parse_search
-from tests.conftest import Federation, IssuerKeys, write_gateway_config
+from tests.federation import Federation, IssuerKeys, write_gateway_config
 
 VALID = {"schema": "Person", "properties": {"name": ["Ivan Petrov"]}, "purpose": "terrorism"}
 

@@ -19,7 +19,8 @@ import pytest
 from fedeval.attacks import PETROV, HiddenWithDecoy, candidate_dates, hidden_with_decoys, seen
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
-from tests.conftest import ApiClient, running_demo
+from tests.conftest import running_demo
+from tests.federation import ApiClient
 
 RECORDS, SEED = 300, 1
 NAME = {"name": [PETROV.names["FR"]]}  # Ivan Petrov, planted in every demo country under its own spelling

@@ -13,7 +13,7 @@ import pytest
 
 from fedcli.processes import fedgate_command
 from node.audit import AuditLog, verify_chain
-from tests.conftest import write_node_config
+from tests.federation import write_node_config
 
 
 @pytest.fixture
@@ -86,8 +86,8 @@ def test_reordered_entries_are_named(audit_path: Path) -> None:
 
 
 def test_audit_verify_command_names_the_broken_entry(audit_path: Path, tmp_path: Path) -> None:
-    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1")
-    config.write_text(config.read_text().replace('audit_path = "audit.sqlite"', f'audit_path = "{audit_path}"'))
+    store = {"store": {"audit_path": str(audit_path)}}
+    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1", store)
     command = [sys.executable, "-m", "fedcli.main", "node", "audit", "verify", "--config", str(config)]
     intact = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert intact.returncode == 0, intact.stderr
@@ -99,8 +99,8 @@ def test_audit_verify_command_names_the_broken_entry(audit_path: Path, tmp_path:
 
 
 def test_an_export_verifies_offline_and_names_an_altered_line(audit_path: Path, tmp_path: Path) -> None:
-    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1")
-    config.write_text(config.read_text().replace('audit_path = "audit.sqlite"', f'audit_path = "{audit_path}"'))
+    store = {"store": {"audit_path": str(audit_path)}}
+    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1", store)
     export = tmp_path / "export.jsonl"
     command = fedgate_command("node", "audit", "export", "--config", str(config), "--since", "2000-01-01")
     result = subprocess.run(

@@ -14,6 +14,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,12 @@ from fedcli.processes import fedgate_command
 from fedcore.config import ConfigError
 from fedcore.directory import load_directory, load_federation_keys
 from fedcore.evidence import verify_answer
+from fedtools.opa import OpaServer
 from node.audit import AuditLog, entry_hash, verify_chain
 from node.audit_verify import Evidence, StoredEntry, check_evidence, read_anchors
 from node.checkpoints import Checkpointer, parse_checkpoint, sign_checkpoint
 from node.config import load_node_config
-from tests.conftest import KEYS, IssuerKeys, write_node_config
-from tests.processes import process_federation
+from tests.federation import KEYS, IssuerKeys, running_federation, write_node_config
 
 SEARCHES = 8
 CHECKPOINT_EVERY = 3
@@ -48,13 +49,17 @@ class Recorded:
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory, opa_binary: Path, issuer_keys: IssuerKeys) -> Recorded:
+def recorded(
+    tmp_path_factory: pytest.TempPathFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+) -> Recorded:
     work = tmp_path_factory.mktemp("anchored")
     answers: list[Path] = []
 
     async def searches() -> Path:
-        node_extra = f"\n[audit]\ncheckpoint_every_entries = {CHECKPOINT_EVERY}\n"
-        async with process_federation(work, opa_binary, issuer_keys, countries=("FR",), node_extra=node_extra) as fed:
+        audit = {"audit": {"checkpoint_every_entries": CHECKPOINT_EVERY}}
+        async with running_federation(
+            work, issuer_keys, shared_opa, processes=True, countries=("FR",), node_more=audit
+        ) as fed:
             token = fed.token("DE")
             for number in range(SEARCHES):
                 status, answer = await fed.api.search(PETROV if number % 2 else NOBODY, token)
@@ -85,8 +90,7 @@ def copy_audit(recorded: Recorded, tmp_path: Path) -> Path:
 
 
 def run_verify(tmp_path: Path, audit: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    config = write_node_config(tmp_path / "dpo", "FR", "http://127.0.0.1:1")
-    config.write_text(config.read_text().replace('audit_path = "audit.sqlite"', f'audit_path = "{audit}"'))
+    config = write_node_config(tmp_path / "dpo", "FR", "http://127.0.0.1:1", {"store": {"audit_path": str(audit)}})
     command = fedgate_command("node", "audit", "verify", "--config", str(config), *options)
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
@@ -340,13 +344,13 @@ def test_the_writer_signs_the_head_when_due_and_when_closing(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("setting", "problem"),
     [
-        ("checkpoint_every_entries = 0", "audit.checkpoint_every_entries must be at least 1, got 0"),
-        ("checkpoint_every_s = 0", "audit.checkpoint_every_s must be at least 0.1"),
-        ('checkpoints_path = "audit.sqlite"', "audit.checkpoints_path must be a file of its own"),
+        ({"checkpoint_every_entries": 0}, "audit.checkpoint_every_entries must be at least 1, got 0"),
+        ({"checkpoint_every_s": 0}, "audit.checkpoint_every_s must be at least 0.1"),
+        ({"checkpoints_path": "audit.sqlite"}, "audit.checkpoints_path must be a file of its own"),
     ],
 )
-def test_bad_checkpoint_settings_name_the_key(tmp_path: Path, setting: str, problem: str) -> None:
-    config = write_node_config(tmp_path, "FR", "http://127.0.0.1:1", f"\n[audit]\n{setting}\n")
+def test_bad_checkpoint_settings_name_the_key(tmp_path: Path, setting: dict[str, Any], problem: str) -> None:
+    config = write_node_config(tmp_path, "FR", "http://127.0.0.1:1", {"audit": setting})
     with pytest.raises(ConfigError, match=problem):
         load_node_config(config)
 

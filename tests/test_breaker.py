@@ -11,7 +11,7 @@ from fedcore.config import ConfigError
 from gateway.breaker import CircuitBreaker
 from gateway.config import load_gateway_config
 from gateway.nodes import breaker_verdict
-from tests.conftest import IssuerKeys, write_gateway_config
+from tests.federation import IssuerKeys, write_gateway_config
 
 
 class FakeClock:
@@ -141,21 +141,15 @@ def test_the_minimum_deadline_is_configured_for_all_nodes_and_per_node(tmp_path:
     nodes = {"FR": "127.0.0.1:1", "DE": "127.0.0.1:2"}
     default = load_gateway_config(write_gateway_config(tmp_path / "default", nodes, issuer_keys))
     assert {entry.breaker_min_deadline_ms for entry in default.nodes.values()} == {1000}
-    path = write_gateway_config(tmp_path / "set", nodes, issuer_keys)
-    text = path.read_text().replace("[resilience]\n", "[resilience]\nbreaker_min_deadline_ms = 400\n")
-    path.write_text(
-        text.replace(
-            '[nodes.DE]\naddress = "127.0.0.1:2"\n',
-            '[nodes.DE]\naddress = "127.0.0.1:2"\nbreaker_min_deadline_ms = 2500\n',
-        )
-    )
+    more = {"resilience": {"breaker_min_deadline_ms": 400}, "nodes": {"DE": {"breaker_min_deadline_ms": 2500}}}
+    path = write_gateway_config(tmp_path / "set", nodes, issuer_keys, more)
     configured = load_gateway_config(path)
     assert configured.nodes["FR"].breaker_min_deadline_ms == 400
     assert configured.nodes["DE"].breaker_min_deadline_ms == 2500
 
 
 def test_a_bad_minimum_deadline_names_the_key(tmp_path: Path, issuer_keys: IssuerKeys) -> None:
-    path = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys)
-    path.write_text(path.read_text().replace("[resilience]\n", "[resilience]\nbreaker_min_deadline_ms = 0\n"))
+    more = {"resilience": {"breaker_min_deadline_ms": 0}}
+    path = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, more)
     with pytest.raises(ConfigError, match=r"resilience\.breaker_min_deadline_ms must be at least 1"):
         load_gateway_config(path)

@@ -9,7 +9,7 @@ import re
 import time
 from typing import Any
 
-from tests.conftest import Federation
+from tests.federation import Federation
 
 BUDGET_MS = 1500  # the test gateway's default search budget
 PETROV = {"schema": "Person", "properties": {"name": ["Ivan Petrov"]}, "purpose": "drug_trafficking"}
@@ -51,7 +51,7 @@ async def test_expensive_searches_with_tiny_deadlines_do_not_open_the_breaker_or
     investigator = federation.token("DE", investigator_id="de-investigator")
     # Every one of the attacker's calls misses its 50 ms: France answers 100 ms late (as a node busy with the
     # attacker's work would), so each admitted call is a timeout the old breaker counted.
-    federation.proxies["FR"].delay_s = 0.1
+    federation.nodes["FR"].proxy.delay_s = 0.1
 
     over = expensive_body(rng, names=6)
     over["properties"]["weakAlias"] = [long_name(rng) for _ in range(2)]
@@ -84,7 +84,7 @@ async def test_expensive_searches_with_tiny_deadlines_do_not_open_the_breaker_or
     assert set(statuses) <= {"timeout", "rate_limited"}
     assert "timeout" in statuses
 
-    federation.proxies["FR"].delay_s = 0.0
+    federation.nodes["FR"].proxy.delay_s = 0.0
     status, answer = await federation.api.search(PETROV, investigator)
     assert answer["countries"]["FR"]["status"] == "hit"
     assert await breaker_state(federation, "FR") == "closed"
@@ -94,7 +94,7 @@ async def test_a_node_too_slow_for_a_deadline_above_the_minimum_still_opens_the_
     federation: Federation,
 ) -> None:
     token = federation.token("FR")
-    federation.proxies["DE"].delay_s = 1.5
+    federation.nodes["DE"].proxy.delay_s = 1.5
     body = {**PETROV, "countries": ["DE"], "timeout_ms": 1100}  # above breaker_min_deadline_ms (1000)
     for _ in range(3):  # breaker_failures = 3 in the test configuration
         _, answer = await federation.api.search(body, token)

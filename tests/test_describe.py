@@ -19,7 +19,8 @@ from fedgate.v1 import node_pb2 as pb
 from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.server import RunningNode
-from tests.conftest import KEYS, Federation, NodeFactory, node_client, search_request
+from tests.conftest import NodeFactory, node_client, search_request
+from tests.federation import KEYS, Federation, FederationNode
 from tests.samples import FR_RECORDS, RECORDS_BY_COUNTRY
 
 
@@ -58,7 +59,7 @@ def counts(description: pb.DescribeResponse) -> dict[str, int | None]:
     return {item.schema: item.records if item.HasField("records") else None for item in description.schemata}
 
 
-def audit_rows(node: RunningNode) -> list[dict[str, Any]]:
+def audit_rows(node: RunningNode | FederationNode) -> list[dict[str, Any]]:
     connection = sqlite3.connect(node.config.audit_path)
     try:
         return [json.loads(body) for (body,) in connection.execute("SELECT body FROM entries ORDER BY seq")]
@@ -256,7 +257,7 @@ async def test_a_replayed_describe_is_refused(fr_node: RunningNode) -> None:
 
 async def test_describes_count_towards_the_requesters_rate_limit(node_factory: NodeFactory, opa_fr: OpaServer) -> None:
     node = await node_factory(
-        "FR", opa_fr.url, FR_RECORDS, "\n[limits]\nsearches_per_requester = 2\nrate_window_s = 600\n"
+        "FR", opa_fr.url, FR_RECORDS, {"limits": {"searches_per_requester": 2, "rate_window_s": 600}}
     )
     await describe(node, describe_request(country="DE"))
     async with node_client(node.address) as client:

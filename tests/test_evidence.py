@@ -20,9 +20,10 @@ from fedcore.directory import DirectoryProblem, load_directory, load_federation_
 from fedcore.evidence import verify_answer
 from fedcore.keys import SigningKey, encode_signature
 from fedgate.v1 import node_pb2 as pb
+from fedtools.federation import FederationDirectory
 from gateway.config import load_gateway_config
 from node.config import load_node_config
-from tests.conftest import KEYS, write_gateway_config, write_node_config
+from tests.federation import KEYS, write_gateway_config, write_node_config
 
 PETROV = {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}
 COUNTRIES = ("FR", "DE", "GR")
@@ -300,7 +301,7 @@ def _saved(response: pb.SearchResponse, signed_at: datetime.datetime | None) -> 
 
 def test_a_node_whose_key_the_directory_does_not_list_does_not_start(tmp_path: Path) -> None:
     directory = KEYS.directory_for(tmp_path / "federation.json", ("DE",))
-    path = write_node_config(tmp_path / "node", "FR", "http://127.0.0.1:1", _federation_table(directory))
+    path = write_node_config(tmp_path / "node", "FR", "http://127.0.0.1:1", federation=_federation(directory))
     with pytest.raises(ConfigError, match="does not list the node's signing key 'fr-test-1' for FR"):
         load_node_config(path)
 
@@ -309,7 +310,7 @@ def test_a_node_takes_the_gateway_keys_from_the_directory(tmp_path: Path) -> Non
     directory = KEYS.write_directory(
         tmp_path / "federation.json", {"FR": [(KEYS.node_key_id("FR"), now() - DAY, None)]}, gateway_keys=("gw-test-2",)
     )
-    path = write_node_config(tmp_path / "node", "FR", "http://127.0.0.1:1", _federation_table(directory))
+    path = write_node_config(tmp_path / "node", "FR", "http://127.0.0.1:1", federation=_federation(directory))
     assert set(load_node_config(path).gateway_keys) == {"gw-test-2"}
 
 
@@ -320,11 +321,11 @@ def test_a_gateway_whose_assertion_key_the_directory_does_not_list_does_not_star
         tmp_path / "federation.json", {"FR": [(KEYS.node_key_id("FR"), now() - DAY, None)]}, gateway_keys=("gw-test-2",)
     )
     path = write_gateway_config(
-        tmp_path / "gateway", {"FR": "127.0.0.1:1"}, issuer_keys, tables=_federation_table(directory)
+        tmp_path / "gateway", {"FR": "127.0.0.1:1"}, issuer_keys, federation=_federation(directory)
     )
     with pytest.raises(ConfigError, match="does not list the gateway's assertion key 'gw-test-1'"):
         load_gateway_config(path)
 
 
-def _federation_table(directory: Path) -> str:
-    return f'\n[federation]\ndirectory = "{directory}"\nfederation_keys = ["{KEYS.public_path("federation-test-1")}"]\n'
+def _federation(directory: Path) -> FederationDirectory:
+    return FederationDirectory(directory, (KEYS.public_path("federation-test-1"),))

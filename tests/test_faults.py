@@ -8,7 +8,7 @@ import re
 import sqlite3
 import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,8 @@ from fedtools.opa import OpaServer
 from gateway.nodes import PROBLEMS
 from node.audit import verify_chain
 from node.server import RunningNode
-from tests.conftest import IssuerKeys, node_client, search_request, write_node_config
-from tests.processes import ProcessFederation, process_federation, searches_until
+from tests.conftest import node_client, search_request
+from tests.federation import Federation, IssuerKeys, running_federation, searches_until, write_node_config
 
 PETROV = {
     "schema": "Person",
@@ -34,13 +34,16 @@ HONEST = {"hit", "no_hit", "refused", "policy_unavailable", "timeout", "unavaila
 
 
 @pytest.fixture
-async def processes(tmp_path: Path, opa_binary: Path, issuer_keys: IssuerKeys) -> AsyncIterator[ProcessFederation]:
-    async with process_federation(tmp_path, opa_binary, issuer_keys) as federation:
+async def processes(
+    tmp_path: Path, opa_factory: Callable[..., OpaServer], issuer_keys: IssuerKeys
+) -> AsyncIterator[Federation]:
+    """The federation as `fedgate` processes, each node with an OPA of its own that a test may stop."""
+    async with running_federation(tmp_path, issuer_keys, opa_factory, processes=True) as federation:
         yield federation
 
 
 async def timed_search(
-    federation: ProcessFederation, token: str, body: dict[str, Any] = PETROV
+    federation: Federation, token: str, body: dict[str, Any] = PETROV
 ) -> tuple[float, dict[str, Any]]:
     started = time.monotonic()
     status, answer = await federation.api.search(body, token)
@@ -70,7 +73,7 @@ def all_hit(answer: dict[str, Any]) -> bool:
     return all(entry["status"] == "hit" for entry in answer["countries"].values())
 
 
-def assert_audited(federation: ProcessFederation, answers: list[dict[str, Any]]) -> None:
+def assert_audited(federation: Federation, answers: list[dict[str, Any]]) -> None:
     """Every answer a node gave is in its audit log, and every chain verifies."""
     for country, node in federation.nodes.items():
         answered = {
@@ -80,7 +83,7 @@ def assert_audited(federation: ProcessFederation, answers: list[dict[str, Any]])
         assert verify_chain(node.audit).intact
 
 
-async def test_kill_9_a_node_mid_stream_then_restart_it(processes: ProcessFederation) -> None:
+async def test_kill_9_a_node_mid_stream_then_restart_it(processes: Federation) -> None:
     token = processes.token("DE")
     answers: list[dict[str, Any]] = []
     statuses: list[str] = []
@@ -108,7 +111,7 @@ async def test_kill_9_a_node_mid_stream_then_restart_it(processes: ProcessFedera
     assert_audited(processes, answers)
 
 
-async def test_slow_and_flaky_nodes_get_honest_statuses_within_the_budget(processes: ProcessFederation) -> None:
+async def test_slow_and_flaky_nodes_get_honest_statuses_within_the_budget(processes: Federation) -> None:
     token = processes.token("FR")
     processes.nodes["DE"].proxy.delay_s = 3.0
     processes.nodes["GR"].proxy.cut_every = 6
@@ -157,7 +160,7 @@ async def garbage_opa() -> AsyncIterator[str]:
 
 
 async def test_opa_stopped_slow_or_garbage_releases_nothing_and_recovers(
-    processes: ProcessFederation, garbage_opa: str, opa_binary: Path
+    processes: Federation, garbage_opa: str, opa_binary: Path
 ) -> None:
     token = processes.token("DE")
     france = processes.nodes["FR"]
@@ -192,7 +195,7 @@ async def test_opa_stopped_slow_or_garbage_releases_nothing_and_recovers(
     assert_audited(processes, answers)
 
 
-async def test_a_locked_store_is_unavailable_then_recovers(processes: ProcessFederation) -> None:
+async def test_a_locked_store_is_unavailable_then_recovers(processes: Federation) -> None:
     token = processes.token("DE")
     france = processes.nodes["FR"]
     answers = []
@@ -227,7 +230,7 @@ def test_a_node_whose_store_is_unreadable_does_not_start(tmp_path: Path) -> None
     assert "records.sqlite cannot be opened: file is not a database" in result.stderr
 
 
-async def test_restarting_the_gateway_finishes_searches_in_flight(processes: ProcessFederation) -> None:
+async def test_restarting_the_gateway_finishes_searches_in_flight(processes: Federation) -> None:
     token = processes.token("DE")
     processes.nodes["FR"].proxy.delay_s = 0.7  # answers take 0.7 s of the 1.5 s budget
     # Five investigators: a node lets one investigator have only two searches in progress at a time.

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Federation
+from tests.federation import Federation
 
 VALID = {"schema": "Person", "properties": {"name": ["Ivan Petrov"]}, "purpose": "terrorism"}
 

@@ -25,7 +25,7 @@ from fedcore.config import ConfigError
 from gateway.app import RunningGateway, start_gateway
 from gateway.auth import SeenTokenIds
 from gateway.config import GatewayConfig, load_gateway_config
-from tests.conftest import ApiClient, IssuerKeys, mint, write_gateway_config
+from tests.federation import ApiClient, IssuerKeys, mint, write_gateway_config
 
 HEADER_TIMEOUT_S = 0.5
 BODY_TIMEOUT_S = 0.5
@@ -62,14 +62,15 @@ class Front:
 @pytest.fixture
 async def front(tmp_path: Path, issuer_keys: IssuerKeys) -> AsyncIterator[Front]:
     """A lone gateway with short front timeouts; its one node is never reached (nothing here gets that far)."""
-    extra = (
-        f"header_timeout_s = {HEADER_TIMEOUT_S}\nbody_timeout_s = {BODY_TIMEOUT_S}\n"
-        f"max_connections = {MAX_CONNECTIONS}\nmax_token_lifetime_s = 3600\n"
-    )
-    unlimited = "[rate_limits]\nsearches_per_investigator = 1000000\nsearches_per_country = 1000000\n"
-    path = write_gateway_config(
-        tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, extra=extra, tables=unlimited, max_body_bytes=65536
-    )
+    front = {
+        "header_timeout_s": HEADER_TIMEOUT_S,
+        "body_timeout_s": BODY_TIMEOUT_S,
+        "max_connections": MAX_CONNECTIONS,
+        "max_token_lifetime_s": 3600,
+    }
+    unlimited = {"searches_per_investigator": 1000000, "searches_per_country": 1000000}
+    more = {"gateway": front, "rate_limits": unlimited}
+    path = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, more, max_body_bytes=65536)
     config = load_gateway_config(path)
     gateway = await start_gateway(config)
     try:
@@ -352,29 +353,29 @@ def test_token_ids_are_remembered_until_expiry_and_within_capacity() -> None:
 
 
 @pytest.mark.parametrize(
-    ("extra", "tables", "message"),
+    ("more", "message"),
     [
-        ("header_timeout_s = 0", "", "gateway.header_timeout_s must be at least 0.1"),
-        ('body_timeout_s = "slow"', "", "gateway.body_timeout_s must be a number"),
-        ("max_connections = 0", "", "gateway.max_connections must be at least 1"),
-        ("max_token_lifetime_s = 1e9", "", "gateway.max_token_lifetime_s must be an integer"),
-        ("max_tracked_tokens = 0", "", "gateway.max_tracked_tokens must be at least 1"),
-        ("", '[metrics]\nlisten = "everywhere"\n', "metrics.listen must look like"),
+        ({"gateway": {"header_timeout_s": 0}}, "gateway.header_timeout_s must be at least 0.1"),
+        ({"gateway": {"body_timeout_s": "slow"}}, "gateway.body_timeout_s must be a number"),
+        ({"gateway": {"max_connections": 0}}, "gateway.max_connections must be at least 1"),
+        ({"gateway": {"max_token_lifetime_s": 1e9}}, "gateway.max_token_lifetime_s must be an integer"),
+        ({"gateway": {"max_tracked_tokens": 0}}, "gateway.max_tracked_tokens must be at least 1"),
+        ({"metrics": {"listen": "everywhere"}}, "metrics.listen must look like"),
     ],
 )
 def test_bad_front_settings_name_the_key(
-    tmp_path: Path, issuer_keys: IssuerKeys, extra: str, tables: str, message: str
+    tmp_path: Path, issuer_keys: IssuerKeys, more: dict[str, Any], message: str
 ) -> None:
-    path = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, extra=extra)
-    if tables:
-        path.write_text(path.read_text().replace('[metrics]\nlisten = "127.0.0.1:0"\n', tables))
+    path = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, more)
     with pytest.raises(ConfigError) as failure:
         load_gateway_config(path)
     assert message in str(failure.value)
 
 
 def test_token_issue_keeps_to_the_gateways_maximum_lifetime(tmp_path: Path, issuer_keys: IssuerKeys) -> None:
-    config = write_gateway_config(tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, extra="max_token_lifetime_s = 600")
+    config = write_gateway_config(
+        tmp_path, {"FR": "127.0.0.1:1"}, issuer_keys, {"gateway": {"max_token_lifetime_s": 600}}
+    )
     issue = fedgate_command("token", "issue", "--config", str(config), "--country", "FR", "--agency", "DCPJ")
     issue += ["--investigator", "fr-42", "--purposes", "all"]
     refused = subprocess.run([*issue, "--ttl", "601"], capture_output=True, text=True, timeout=60)

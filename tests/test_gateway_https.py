@@ -7,6 +7,7 @@ import ssl
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,12 +17,13 @@ from fedcore.config import ConfigError
 from fedtools.ca import issue_https_certificate
 from fedtools.opa import OpaServer
 from gateway.config import load_gateway_config
-from tests.conftest import IssuerKeys, NodeFactory, Pki, mint, write_gateway_config
+from tests.conftest import NodeFactory
+from tests.federation import IssuerKeys, Pki, mint, write_gateway_config
 from tests.samples import RECORDS_BY_COUNTRY
 
 
-def https_table(certificate: Path, key: Path) -> str:
-    return f'[https]\ncertificate = "{certificate}"\nkey = "{key}"\n'
+def https_table(certificate: Path, key: Path) -> dict[str, Any]:
+    return {"https": {"certificate": str(certificate), "key": str(key)}}
 
 
 async def test_the_gateway_serves_https_with_hsts_and_nothing_in_plain_http(
@@ -42,7 +44,7 @@ async def test_the_gateway_serves_https_with_hsts_and_nothing_in_plain_http(
     assert issued.returncode == 0, issued.stderr
     certificate, key = out / "https.pem", out / "https.key"
     directory = tmp_path / "gateway"
-    config = write_gateway_config(directory, {"FR": node.address}, issuer_keys, tables=https_table(certificate, key))
+    config = write_gateway_config(directory, {"FR": node.address}, issuer_keys, https_table(certificate, key))
     ready = directory / "ready.json"
     command = fedgate_command("gateway", "serve", "--config", str(config), "--ready-file", str(ready))
     gateway = Service.spawn("gateway", command, directory / "gateway.log", cwd=directory)
@@ -82,9 +84,9 @@ def test_an_expired_or_mismatched_https_certificate_stops_start_up(
         (https_table(current.certificate, old.key), r"https\.key is unusable: .* is not the private key of"),
         (https_table(current.certificate, tmp_path / "missing.key"), r"https\.key is unusable: cannot read"),
         (https_table(tmp_path / "missing.pem", current.key), r"https\.certificate is unusable: cannot read"),
-        (f'[https]\ncertificate = "{current.certificate}"\n', r"https\.key"),
+        ({"https": {"certificate": str(current.certificate)}}, r"https\.key"),
     ]
     for index, (table, message) in enumerate(cases):
-        path = write_gateway_config(tmp_path / f"gateway-{index}", {"FR": "127.0.0.1:1"}, issuer_keys, tables=table)
+        path = write_gateway_config(tmp_path / f"gateway-{index}", {"FR": "127.0.0.1:1"}, issuer_keys, table)
         with pytest.raises(ConfigError, match=message):
             load_gateway_config(path)

@@ -12,7 +12,8 @@ import aiohttp
 
 from fedcli.processes import Service, fedgate_command
 from fedtools.opa import OpaServer
-from tests.conftest import IssuerKeys, NodeFactory, write_gateway_config
+from tests.conftest import NodeFactory
+from tests.federation import IssuerKeys, write_gateway_config
 from tests.samples import RECORDS_BY_COUNTRY, SECRET_VALUES
 
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from fedtools.opa import OpaServer
 from node.audit import verify_chain
-from tests.conftest import Federation, NodeFactory
+from tests.conftest import NodeFactory
+from tests.federation import Federation
 from tests.samples import DE_RECORDS
 
 PETROV = {"schema": "Person", "properties": {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}}
@@ -68,7 +69,7 @@ async def test_a_refusing_country_and_a_stopped_node_leave_the_others_answering(
 
 
 async def test_a_slow_node_times_out_and_the_answer_arrives_within_the_budget(federation: Federation) -> None:
-    federation.proxies["DE"].delay_s = 3.0
+    federation.nodes["DE"].proxy.delay_s = 3.0
     started = time.monotonic()
     status, answer = await federation.api.search(search_body(timeout_ms=800), federation.token("FR"))
     elapsed = time.monotonic() - started
@@ -81,7 +82,7 @@ async def test_a_slow_node_times_out_and_the_answer_arrives_within_the_budget(fe
 
 
 async def test_streaming_delivers_the_fast_country_before_the_slow_one(federation: Federation) -> None:
-    federation.proxies["GR"].delay_s = 0.6
+    federation.nodes["GR"].proxy.delay_s = 0.6
     lines, arrived = await federation.api.stream(search_body(timeout_ms=3000), federation.token("FR"))
     countries = [line["country"] for line in lines if line["type"] == "country"]
     assert countries[-1] == "GR"
@@ -114,7 +115,7 @@ async def test_identity_comes_from_the_token_whatever_the_body_says(federation: 
 async def test_a_circuit_breaker_skips_a_failing_node_and_probes_it_again(
     federation: Federation, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer]
 ) -> None:
-    proxy = federation.proxies["DE"]
+    proxy = federation.nodes["DE"].proxy
     await federation.nodes["DE"].stop(0)
     body = search_body(countries=["DE", "FR"])
     for _ in range(3):  # breaker_failures = 3 in the test configuration

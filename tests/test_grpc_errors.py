@@ -21,7 +21,8 @@ from gateway.breaker import CircuitBreaker
 from gateway.config import NodeEntry
 from gateway.nodes import MEANING_BY_REASON, PROBLEMS, NodeClient, Signer, call_failure
 from node.server import RunningNode
-from tests.conftest import KEYS, NodeFactory, node_client, search_request
+from tests.conftest import NodeFactory, node_client, search_request
+from tests.federation import KEYS
 
 PETROV = {"name": ["Ivan Petrov"]}
 NODE_SOURCES = sorted((Path(__file__).parent.parent / "node").glob("*.py"))
@@ -90,7 +91,7 @@ async def test_a_rate_limited_requester_is_told_when_to_retry(node_factory: Node
     node = await node_factory(
         "FR",
         opa_fr.url,
-        extra_config="[limits]\nsearches_per_requester = 2\nrate_window_s = 60\n",
+        more={"limits": {"searches_per_requester": 2, "rate_window_s": 60}},
     )
     async with node_client(node.address) as client:
         for _ in range(2):
@@ -207,7 +208,7 @@ async def test_a_node_refusing_a_too_short_deadline_never_opens_its_breaker(
 ) -> None:
     # The node wants 500 ms; the gateway counts missed deadlines from 100 ms: by status code alone, the node's
     # refusals of 300 ms calls would be its own failures, and one failure opens this breaker.
-    node = await node_factory("FR", opa_fr.url, extra_config="[limits]\nmin_search_deadline_ms = 500\n")
+    node = await node_factory("FR", opa_fr.url, more={"limits": {"min_search_deadline_ms": 500}})
     breaker = CircuitBreaker(failures_to_open=1, cooldown_s=60.0)
     client = NodeClient(
         NodeEntry("FR", node.address, breaker_min_deadline_ms=100), 4, breaker, Signer(KEYS.gateway, 30.0), None

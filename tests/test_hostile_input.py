@@ -17,7 +17,8 @@ from fedgate.v1 import node_pb2 as pb
 from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.server import RunningNode
-from tests.conftest import Federation, IssuerKeys, NodeFactory, running_federation, sign
+from tests.conftest import sign
+from tests.federation import Federation, IssuerKeys, running_federation
 
 PETROV = {"name": ["Ivan Petrov"]}
 
@@ -27,12 +28,12 @@ def audit_sizes(federation: Federation) -> dict[str, int]:
 
 
 async def test_schemathesis_finds_no_server_error_and_no_answer_breaking_the_schema(
-    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+    tmp_path: Path, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
 ) -> None:
     # Production-sized limits: a 64 KiB body, rates a fuzzer does not reach.
-    unlimited = "[rate_limits]\nsearches_per_investigator = 1000000\nsearches_per_country = 1000000\n"
+    unlimited = {"rate_limits": {"searches_per_investigator": 1000000, "searches_per_country": 1000000}}
     async with running_federation(
-        tmp_path, node_factory, shared_opa, issuer_keys, gateway_tables=unlimited, max_body_bytes=65536
+        tmp_path, issuer_keys, shared_opa, gateway_more=unlimited, max_body_bytes=65536
     ) as federation:
         token = federation.token("FR", purposes=["terrorism", "fugitive", "drug_trafficking", "stolen_vehicle"])
         # positive_data_acceptance is left out: some rules cannot be spelled in JSON Schema (a calendar

@@ -16,7 +16,8 @@ import yaml
 
 from fedtools.opa import OpaServer
 from fedtools.prometheus import DEPLOY_DIR, PrometheusServer
-from tests.conftest import REPO, IssuerKeys, NodeFactory, running_federation
+from tests.conftest import REPO
+from tests.federation import IssuerKeys, running_federation
 from tests.samples import SECRET_VALUES
 
 PETROV = {"schema": "Person", "properties": {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}}
@@ -65,10 +66,10 @@ def by_country(prometheus: PrometheusServer, expression: str) -> dict[str, float
 
 
 async def test_prometheus_sees_latency_refusals_and_a_node_going_down(
-    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+    tmp_path: Path, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
 ) -> None:
-    metrics = '[metrics]\nlisten = "127.0.0.1:0"\n'
-    async with running_federation(tmp_path, node_factory, shared_opa, issuer_keys, node_extra=metrics) as federation:
+    metrics = {"metrics": {"listen": "127.0.0.1:0"}}
+    async with running_federation(tmp_path, issuer_keys, shared_opa, node_more=metrics) as federation:
         gateway_target = federation.metrics_url.removeprefix("http://").removesuffix("/metrics")
         node_targets = {c: node.metrics_url.removeprefix("http://").removesuffix("/metrics")  # type: ignore[union-attr]
                         for c, node in federation.nodes.items()}  # fmt: skip

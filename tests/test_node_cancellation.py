@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -23,6 +24,7 @@ from node.search import SearchStopped, find_candidates
 from node.server import RunningNode
 from node.store import STORE_THREADS, Store
 from tests.conftest import NodeFactory, node_client, search_request, sign
+from tests.federation import write_node_config
 
 PETROV = {"name": ["Ivan Petrov"]}
 # The longest the node may take to notice that a caller went away and stop (far less than the slow OPA's delay).
@@ -37,8 +39,10 @@ async def opa_link(opa_fr: OpaServer) -> AsyncIterator[DelayProxy]:
     await proxy.stop()
 
 
-async def slow_policy_node(node_factory: NodeFactory, opa_link: DelayProxy, extra: str = "") -> RunningNode:
-    return await node_factory("FR", f"http://{opa_link.address}", extra_config=extra)
+async def slow_policy_node(
+    node_factory: NodeFactory, opa_link: DelayProxy, more: dict[str, Any] | None = None
+) -> RunningNode:
+    return await node_factory("FR", f"http://{opa_link.address}", more=more)
 
 
 def as_investigator(investigator_id: str, properties: dict[str, list[str]] = PETROV) -> pb.SearchRequest:
@@ -132,7 +136,7 @@ async def test_a_cancelled_call_stops_waiting_for_the_policy(node_factory: NodeF
 async def test_a_deadline_too_short_to_search_is_refused_at_once(
     node_factory: NodeFactory, opa_link: DelayProxy
 ) -> None:
-    node = await slow_policy_node(node_factory, opa_link, "[limits]\nmin_search_deadline_ms = 500\n")
+    node = await slow_policy_node(node_factory, opa_link, {"limits": {"min_search_deadline_ms": 500}})
     request = as_investigator("inv-a")
     async with node_client(node.address) as client:
         started = time.monotonic()
@@ -188,10 +192,8 @@ async def test_the_store_thread_stops_once_told(fr_node: RunningNode) -> None:
 def test_a_requester_may_not_hold_every_store_thread(tmp_path: Path) -> None:
     from fedcore.config import ConfigError
     from node.config import load_node_config
-    from tests.conftest import write_node_config
 
-    path = write_node_config(
-        tmp_path, "FR", "http://127.0.0.1:8181", "[limits]\nconcurrent_searches_per_requester = 4\n"
-    )
+    limits = {"limits": {"concurrent_searches_per_requester": 4}}
+    path = write_node_config(tmp_path, "FR", "http://127.0.0.1:8181", limits)
     with pytest.raises(ConfigError, match=r"limits\.concurrent_searches_per_requester must be at most 3"):
         load_node_config(path)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import write_node_config
+from tests.federation import write_node_config
 from tests.samples import FR_RECORDS, write_jsonl
 
 

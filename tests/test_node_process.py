@@ -13,7 +13,8 @@ from fedgate.v1 import node_pb2 as pb
 from fedtools.opa import OpaServer
 from node.config import load_node_config
 from node.store import import_lines
-from tests.conftest import node_client, search_request, write_node_config
+from tests.conftest import node_client, search_request
+from tests.federation import write_node_config
 from tests.samples import FR_RECORDS, SECRET_VALUES, write_jsonl
 
 

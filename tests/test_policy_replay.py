@@ -18,7 +18,8 @@ from fedtools.bundles import diff_bundles, make_bundle, read_bundle
 from fedtools.replay import BatchEvaluator, ReplayOpa, replay
 from fedtools.replay_report import summarise
 from node.config import load_node_config
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, Federation
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+from tests.federation import Federation
 from tests.samples import SECRET_VALUES
 
 ARTIFACTS = REPO / "test-artifacts" / "policy-replay"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from fedcore.config import ConfigError
 from node.config import load_node_config
 from node.probing import ProbeBudget, query_variant
-from tests.conftest import write_node_config
+from tests.federation import write_node_config
 
 HOSTILE = ("AE", "Ministry of Interior", "ae-0666")
 COLLEAGUE = ("AE", "Ministry of Interior", "ae-0777")
@@ -155,8 +156,8 @@ def test_refused_exactly_when_distinct_variants_in_the_window_would_exceed_the_b
             admitted.extend((requester, ref, variant, now) for ref in refs)
 
 
-def config_with_limits(tmp_path: Path, limits: str) -> Path:
-    return write_node_config(tmp_path, "FR", "http://127.0.0.1:8181", extra=f"[limits]\n{limits}\n")
+def config_with_limits(tmp_path: Path, **limits: Any) -> Path:
+    return write_node_config(tmp_path, "FR", "http://127.0.0.1:8181", {"limits": limits})
 
 
 def test_probe_limits_default_to_nineteen_variants_an_hour(tmp_path: Path) -> None:
@@ -166,7 +167,7 @@ def test_probe_limits_default_to_nineteen_variants_an_hour(tmp_path: Path) -> No
 
 
 def test_probe_limits_are_read_from_the_limits_table(tmp_path: Path) -> None:
-    config = load_node_config(config_with_limits(tmp_path, "probe_variants_per_record = 5\nprobe_window_s = 0.5"))
+    config = load_node_config(config_with_limits(tmp_path, probe_variants_per_record=5, probe_window_s=0.5))
     assert config.probe_variants_per_record == 5
     assert config.probe_window_s == 0.5
 
@@ -174,15 +175,15 @@ def test_probe_limits_are_read_from_the_limits_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("limits", "message"),
     [
-        ("probe_variants_per_record = 0", "limits.probe_variants_per_record must be at least 1"),
-        ('probe_variants_per_record = "19"', "limits.probe_variants_per_record must be an integer"),
-        ("probe_variants_per_record = 2.5", "limits.probe_variants_per_record must be an integer"),
-        ("probe_window_s = 0", "limits.probe_window_s must be greater than 0"),
-        ("probe_window_s = -60", "limits.probe_window_s must be greater than 0"),
-        ('probe_window_s = "1h"', "limits.probe_window_s must be a number"),
+        ({"probe_variants_per_record": 0}, "limits.probe_variants_per_record must be at least 1"),
+        ({"probe_variants_per_record": "19"}, "limits.probe_variants_per_record must be an integer"),
+        ({"probe_variants_per_record": 2.5}, "limits.probe_variants_per_record must be an integer"),
+        ({"probe_window_s": 0}, "limits.probe_window_s must be greater than 0"),
+        ({"probe_window_s": -60}, "limits.probe_window_s must be greater than 0"),
+        ({"probe_window_s": "1h"}, "limits.probe_window_s must be a number"),
     ],
 )
-def test_a_bad_probe_limit_stops_start_up_naming_the_key(tmp_path: Path, limits: str, message: str) -> None:
+def test_a_bad_probe_limit_stops_start_up_naming_the_key(tmp_path: Path, limits: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=r"node\.toml: ") as failure:
-        load_node_config(config_with_limits(tmp_path, limits))
+        load_node_config(config_with_limits(tmp_path, **limits))
     assert message in str(failure.value)

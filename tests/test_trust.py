@@ -22,23 +22,14 @@ from fedcore.pki import node_identity
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.ca import init_ca, issue_certificate
+from fedtools.federation import TlsFiles
 from fedtools.opa import OpaServer
 from gateway.config import load_gateway_config
 from node.audit import verify_chain
 from node.config import load_node_config
 from node.server import RunningNode, start_node
-from tests.conftest import (
-    KEYS,
-    IssuerKeys,
-    NodeFactory,
-    Pki,
-    node_client,
-    running_federation,
-    search_request,
-    sign,
-    write_gateway_config,
-    write_node_config,
-)
+from tests.conftest import NodeFactory, node_client, search_request, sign
+from tests.federation import KEYS, IssuerKeys, Pki, running_federation, write_gateway_config, write_node_config
 from tests.samples import FR_RECORDS
 from tests.test_describe import describe_request
 
@@ -71,7 +62,7 @@ async def tls_call(
 
 @pytest.fixture
 async def tls_node(node_factory: NodeFactory, opa_fr: OpaServer, pki: Pki) -> RunningNode:
-    return await node_factory("FR", opa_fr.url, FR_RECORDS, pki.node_tls("FR"))
+    return await node_factory("FR", opa_fr.url, FR_RECORDS, tls=pki.node_tls("FR"))
 
 
 async def test_node_answers_a_gateway_certificate(tls_node: RunningNode, pki: Pki) -> None:
@@ -109,20 +100,19 @@ async def test_node_refuses_a_client_certificate_naming_a_country(
 
 async def test_gateway_searches_over_mutual_tls_and_checks_each_node_names_its_country(
     tmp_path: Path,
-    node_factory: NodeFactory,
     shared_opa: Callable[[str], OpaServer],
     issuer_keys: IssuerKeys,
     pki: Pki,
 ) -> None:
-    async with running_federation(tmp_path, node_factory, shared_opa, issuer_keys, pki=pki) as federation:
+    async with running_federation(tmp_path, issuer_keys, shared_opa, pki=pki) as federation:
         status, answer = await federation.api.search(
             {"schema": "Person", "properties": PETROV, "purpose": "drug_trafficking"}, federation.token("FR")
         )
         assert status == 200
         assert {c: e["status"] for c, e in answer["countries"].items()} == {"FR": "hit", "DE": "hit", "GR": "hit"}
         # Send France's traffic to Germany's node: its certificate names DE, so the gateway refuses it.
-        federation.proxies["FR"].upstream_port = federation.proxies["DE"].upstream_port
-        await federation.proxies["FR"].reset()
+        federation.nodes["FR"].proxy.upstream_port = federation.nodes["DE"].proxy.upstream_port
+        await federation.nodes["FR"].proxy.reset()
         for _ in range(2):
             _, answer = await federation.api.search(
                 {"schema": "Person", "properties": PETROV, "purpose": "drug_trafficking", "countries": ["FR"]},
@@ -140,7 +130,7 @@ async def test_a_new_ca_is_trusted_beside_the_old_one_during_rotation(
     init_ca(tmp_path / "next-ca", name="next federation CA")
     bundle = tmp_path / "trusted-cas.pem"
     bundle.write_bytes(pki.ca.read_bytes() + (tmp_path / "next-ca" / "ca.pem").read_bytes())
-    node = await node_factory("FR", opa_fr.url, FR_RECORDS, pki.node_tls("FR", client_ca=bundle))
+    node = await node_factory("FR", opa_fr.url, FR_RECORDS, tls=pki.node_tls("FR", client_ca=bundle))
     next_gateway = issue_certificate(tmp_path / "next-ca", tmp_path / "gw", country=None, hosts=[])
     assert (await tls_call(node, pki, next_gateway.certificate, next_gateway.key)).country == "FR"
     assert (await tls_call(node, pki, pki.gateway.certificate, pki.gateway.key)).country == "FR"
@@ -151,12 +141,12 @@ def test_expired_certificates_stop_start_up_with_a_clear_message(
 ) -> None:
     long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)
     expired = issue_certificate(pki.ca_dir, tmp_path / "old", country="FR", hosts=[], days=1, not_before=long_ago)
-    tls = f'[tls]\ncertificate = "{expired.certificate}"\nkey = "{expired.key}"\nclient_ca = "{pki.ca}"\n'
+    tls = TlsFiles(expired.certificate, expired.key, pki.ca)
     with pytest.raises(ConfigError, match=r"tls\.certificate is unusable: certificate .* expired on"):
-        load_node_config(write_node_config(tmp_path / "node", "FR", "http://127.0.0.1:1", tls))
+        load_node_config(write_node_config(tmp_path / "node", "FR", "http://127.0.0.1:1", tls=tls))
     old_gateway = issue_certificate(pki.ca_dir, tmp_path / "gw", country=None, hosts=[], days=1, not_before=long_ago)
     path = write_gateway_config(
-        tmp_path / "gateway", {"FR": "127.0.0.1:1"}, issuer_keys, tables=pki.gateway_tls(old_gateway)
+        tmp_path / "gateway", {"FR": "127.0.0.1:1"}, issuer_keys, tls=pki.gateway_tls(old_gateway)
     )
     with pytest.raises(ConfigError, match="expired on"):
         load_gateway_config(path)
@@ -165,7 +155,7 @@ def test_expired_certificates_stop_start_up_with_a_clear_message(
 async def test_node_certificate_must_name_its_own_country(tmp_path: Path, pki: Pki) -> None:
     tls = pki.node_tls("DE")
     with pytest.raises(ConfigError, match=r"does not name 'node-fr\.fedgate'"):
-        load_node_config(write_node_config(tmp_path, "FR", "http://127.0.0.1:1", tls))
+        load_node_config(write_node_config(tmp_path, "FR", "http://127.0.0.1:1", tls=tls))
 
 
 # --- requester assertions ------------------------------------------------------------------------
@@ -284,11 +274,11 @@ async def test_node_signing_keys_rotate_while_old_answers_still_verify(
 
 
 async def test_gateway_rate_limits_return_429_and_recover(
-    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+    tmp_path: Path, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
 ) -> None:
-    tables = "[rate_limits]\nsearches_per_investigator = 2\nsearches_per_country = 3\nwindow_s = 1\n"
+    limits = {"rate_limits": {"searches_per_investigator": 2, "searches_per_country": 3, "window_s": 1}}
     async with running_federation(
-        tmp_path, node_factory, shared_opa, issuer_keys, countries=("FR",), gateway_tables=tables
+        tmp_path, issuer_keys, shared_opa, countries=("FR",), gateway_more=limits
     ) as federation:
         body = {"schema": "Person", "properties": PETROV, "purpose": "terrorism"}
         alice = federation.token("DE", investigator_id="de-alice")
@@ -311,11 +301,11 @@ async def test_gateway_rate_limits_return_429_and_recover(
 
 
 async def test_node_rate_limit_is_resource_exhausted_and_its_own_country_status(
-    tmp_path: Path, node_factory: NodeFactory, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
+    tmp_path: Path, shared_opa: Callable[[str], OpaServer], issuer_keys: IssuerKeys
 ) -> None:
-    node_limits = "\n[limits]\nsearches_per_requester = 2\nrate_window_s = 1\n"
+    node_limits = {"limits": {"searches_per_requester": 2, "rate_window_s": 1}}
     async with running_federation(
-        tmp_path, node_factory, shared_opa, issuer_keys, countries=("FR",), node_extra=node_limits
+        tmp_path, issuer_keys, shared_opa, countries=("FR",), node_more=node_limits
     ) as federation:
         body = {"schema": "Person", "properties": PETROV, "purpose": "terrorism"}
         token = federation.token("DE")
