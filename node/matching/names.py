@@ -17,6 +17,7 @@ from rigour.names import (
     NamePart,
     NamePartTag,
     NameTypeTag,
+    Symbol,
     align_person_name_order,
     analyze_names,
     compare_parts,
@@ -28,6 +29,7 @@ from rigour.text.translit import ascii_text
 
 from node.matching.abjad import has_article, is_abjad, spells
 from node.matching.settings import TUNABLES, MatchKind
+from node.matching.sounds import Reading, sound_similarity, sounds
 from node.matching.wadegiles import pinyin_variants
 
 Properties = Mapping[str, list[str]]
@@ -205,6 +207,58 @@ def _abjad_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores
                 parts.remove(part)
 
 
+def _part_sounds(part: NamePart, reading: Reading) -> str:
+    if reading == "pinyin" and part.form.isascii():
+        return ""  # romanised already, its syllables run together: read from the characters only
+    return sounds(part_ascii(part).lower(), reading)
+
+
+def _known_names(name: Name) -> dict[NamePart, set[Symbol]]:
+    """The known names (rigour's name symbols) each single part of a name is."""
+    known: dict[NamePart, set[Symbol]] = {}
+    for span in name.spans:
+        if span.symbol.category == Symbol.Category.NAME and len(span.parts) == 1:
+            known.setdefault(span.parts[0], set()).add(span.symbol)
+    return known
+
+
+def _sound_pairs(
+    query: Name,
+    record: Name,
+    rests: tuple[list[NamePart], list[NamePart]],
+    scores: list[PartScore],
+    readings: tuple[Reading, Reading],
+) -> None:
+    """Parts written in different scripts that sound alike (Hurwicz, гурвич; Cousteau, 庫斯托) pair, the
+    most alike first. Not parts spelled alike in ASCII (left to rigour); nor, beside an abjad (which writes
+    few vowels), two parts known as different names when one is a common name rigour knows under five or
+    more items, whose spellings its symbols already pair (Mahmoud is not محمد, Muhammad)."""
+    query_rest, record_rest = rests
+    if readings[0] == "consonants":
+        query_known, record_known = _known_names(query), _known_names(record)
+    else:
+        query_known = record_known = {}
+    candidates = []
+    for query_part in query_rest:
+        query_sounds = _part_sounds(query_part, readings[0])
+        if not query_sounds or query_part.tag == NamePartTag.STOP:
+            continue
+        for record_part in record_rest:
+            if part_ascii(query_part).lower() == part_ascii(record_part).lower():
+                continue
+            known = query_known.get(query_part, set()), record_known.get(record_part, set())
+            if min(map(len, known)) and max(map(len, known)) >= 5 and known[0].isdisjoint(known[1]):
+                continue
+            similarity = sound_similarity(query_sounds, _part_sounds(record_part, readings[1]))
+            if similarity >= TUNABLES.sound_min_similarity:
+                candidates.append((similarity, query_part, record_part))
+    for similarity, query_part, record_part in sorted(candidates, key=lambda item: -item[0]):
+        if query_part in query_rest and record_part in record_rest:
+            query_rest.remove(query_part)
+            record_rest.remove(record_part)
+            scores.append((1.0, similarity * TUNABLES.sound_score, MatchKind.PHONETIC))
+
+
 def _typo_score(query_text: str, record_text: str) -> float | None:
     """The score of two parts one or two typos apart (Damerau: a swap of neighbours is one), else None."""
     if min(len(query_text), len(record_text)) < TUNABLES.typo_min_length:
@@ -272,12 +326,20 @@ def _kind(how: MatchKind | Alignment) -> MatchKind:
     return how if isinstance(how, MatchKind) else _alignment_kind(how)
 
 
-def compare_names(query: Name, record: Name, *, syllabic: bool = False, abjad: bool = False) -> tuple[float, MatchKind]:
+def compare_names(
+    query: Name,
+    record: Name,
+    *,
+    syllabic: bool = False,
+    abjad: bool = False,
+    readings: tuple[Reading, Reading] | None = None,
+) -> tuple[float, MatchKind]:
     """Score in [0, 1] of two analysed names, and the weakest kind of evidence the best pairing used.
 
     `syllabic` names (one side written in Chinese characters…) have romanised parts that are syllables:
     only (near) exact syllables pair. `abjad`: one name is written in Arabic or Hebrew and the other not,
-    so that Latin spellings of its parts are looked for.
+    so that Latin spellings of its parts are looked for. `readings`: the names are written in different
+    scripts, whose parts are compared by sound when read so.
     """
     best_score, best_scores = 0.0, None
     for edges in pair_symbols(query, record):
@@ -295,6 +357,8 @@ def compare_names(query: Name, record: Name, *, syllabic: bool = False, abjad: b
                 _initial_pairs(query_rest, record_rest, scores)
             if abjad and query_rest and record_rest:
                 _abjad_pairs(query_rest, record_rest, scores)
+            if readings is not None and query_rest and record_rest:
+                _sound_pairs(query, record, (query_rest, record_rest), scores, readings)
         if query_rest or record_rest:
             query_rest, record_rest = align_person_name_order(query_rest, record_rest)
             _residue_scores(compare_parts(query_rest, record_rest, COMPARE_CONFIG), scores, syllabic=syllabic)

@@ -26,6 +26,7 @@ from node.matching.names import (
 )
 from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
+from node.matching.sounds import Reading, readings
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
@@ -63,7 +64,9 @@ class PreparedQuery:
     # The query's names in lower-case ASCII, for the cheap look at records that share no name key.
     spellings: tuple[str, ...] = ()
     # Name comparisons already made for this query: namesakes (many records, one name) are compared once.
-    compared: dict[tuple[int, object, str, bool, bool], tuple[float, MatchKind]] = field(default_factory=dict)
+    compared: dict[tuple[int, object, str, bool, bool, tuple[Reading, Reading] | None], tuple[float, MatchKind]] = (
+        field(default_factory=dict)
+    )
 
 
 def prepare_query(query: EntityQuery) -> PreparedQuery:
@@ -155,10 +158,13 @@ def _name_score(prepared: PreparedQuery, schema: Schema, properties: Properties,
             scripts = query_name.scripts | record_name.scripts
             syllabic = not SYLLABIC_SCRIPTS.isdisjoint(scripts)
             abjad = not ABJAD_SCRIPTS.isdisjoint(query_name.scripts ^ record_name.scripts)
-            key = (index, record_name.name.tag, record_name.name.original, syllabic, abjad)
+            read = readings(query_name.scripts, record_name.scripts)
+            key = (index, record_name.name.tag, record_name.name.original, syllabic, abjad, read)
             compared = prepared.compared.get(key)
             if compared is None:
-                compared = compare_names(query_name.name, record_name.name, syllabic=syllabic, abjad=abjad)
+                compared = compare_names(
+                    query_name.name, record_name.name, syllabic=syllabic, abjad=abjad, readings=read
+                )
                 prepared.compared[key] = compared
             score, kind = compared
             if kind == MatchKind.EXACT and query_name.scripts != record_name.scripts:

@@ -56,6 +56,10 @@ class Tunables:
     syllable_min_score: float = 0.9
     initial_score: float = 0.6
     abjad_score: float = 0.9
+    # Parts written in different scripts pair when they sound this much alike (node.matching.sounds), and
+    # score their likeness times sound_score.
+    sound_min_similarity: float = 0.7
+    sound_score: float = 0.95
     # A record sharing no name key with the query is scored only when its names are spelled this much alike
     # (rapidfuzz token-sort ratio, 0 to 100).
     spelled_alike_ratio: int = 60

@@ -1,0 +1,188 @@
+"""Name parts compared by sound across scripts: each part's romanised spelling reduced to the sounds both
+sides can write, then a weighted edit distance over them.
+
+Real transliteration is by ear, not by letter: Delany is written дилейни, Hurwicz гурвич (Г for H),
+Driver درايفر (no vowels but the long ones), Cousteau 庫斯托 (kù sī tuō). A sound here is a consonant
+class (b/p/f/v; k/q/c/g; s/z/ts/sh/ch; j/zh/dzh; t/d/th; l; r; m; n; weak h/w/y) or a vowel. Vowels are
+kept where both scripts write them (Latin, Cyrillic, Greek) but cost little to change, and are left out
+when one side is Arabic or Hebrew (abjads write few of them) or Chinese (whose syllables bend a foreign
+name's vowels). Chinese characters are read as pinyin syllables, each reduced to the consonants a
+foreign name spelled with it carries (斯 sī: s; 爾 ěr: r; 德 dé: d; 頓 dùn: d n).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+
+# How a part's romanised spelling is read: the letters of an alphabet with their vowels, consonants alone
+# (beside an abjad), pinyin syllables, or Latin letters as a Chinese transcription hears them.
+Reading = Literal["letters", "consonants", "pinyin", "heard_in_pinyin"]
+
+VOWELS = frozenset("aeiou")
+# Consonant classes: one symbol each. Weak sounds are often unwritten on one side (h, w, y, glottal stops).
+CLASSES = {
+    "b": "B", "p": "B", "f": "B", "v": "B",
+    "k": "K", "q": "K", "c": "K", "g": "G",
+    "s": "S", "z": "S", "x": "S",
+    "j": "J",
+    "t": "T", "d": "T",
+    "l": "L", "r": "R", "m": "M", "n": "N",
+    "h": "H", "w": "W", "y": "Y", "'": "H",
+}  # fmt: skip
+WEAK = frozenset("HWY")
+# Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
+NEAR = frozenset(
+    frozenset(pair)
+    for pair in ("KG", "GJ", "GH", "KH", "JH", "SJ", "LR", "MN", "BW", "WY", "JY")
+)  # fmt: skip
+NEAR_COST = 0.45
+VOWEL_COST = 0.25  # a vowel added or dropped
+VOWEL_CHANGE_COST = 0.35  # a vowel written as another
+WEAK_COST = 0.35  # a weak sound added or dropped
+# A glide one script writes as a vowel (Whitney Уитни, Yvonne Ивонн): w and u or o, y and i or e.
+GLIDES = ({"W", "u"}, {"W", "o"}, {"Y", "i"}, {"Y", "e"})
+GLIDE_COST = 0.2
+
+# Spellings of one sound by several letters, replaced before the letters are classed (longest first).
+DIGRAPHS = (
+    ("shch", "s"), ("dzh", "j"), ("sch", "s"), ("tch", "s"), ("sh", "s"), ("ch", "s"), ("zh", "j"),
+    ("kh", "k"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("ts", "s"), ("tz", "s"), ("cz", "s"), ("sz", "s"),
+    ("dj", "j"), ("ck", "k"), ("qu", "k"), ("ng", "n"),
+)  # fmt: skip
+# Endings one language writes and another leaves out: French silent ones (Perreault перро, Rigondeaux
+# ригондо), the Latin nominative (Saturninus сатурнин, Baebius бебий).
+ENDINGS = ((re.compile(r"(eaux|eau|aux|ault|ot)$"), "o"), (re.compile(r"ius$"), "i"), (re.compile(r"(?<=...)us$"), ""))
+GERESH = re.compile(r"[gz]'")
+SOFT_C = re.compile(r"c(?=[eiy])")
+SOFT_G = re.compile(r"g(?=[ei])")
+LATIN_X = re.compile(r"x")
+DOUBLED = re.compile(r"(.)\1+")
+# Chinese transcriptions often leave out an r that ends a syllable (Baker 貝克, Herter 赫脱): a weak sound.
+UNHEARD_R = re.compile(r"(?<=[aeiou])r(?![aeiou])")
+REPEATED = re.compile(r"([A-Z])\1+")
+# A y that no vowel follows is one (Delany, Konstantsy, fyfyan).
+VOWEL_Y = re.compile(r"y(?![aeiou])")
+SILENT_GH = re.compile(r"(?<=[aeiou])gh")
+
+# Pinyin: a syllable's initial, its final, and what a foreign name's transcription means by each.
+PINYIN_INITIALS = (
+    ("zh", "J"), ("ch", "S"), ("sh", "S"), ("b", "B"), ("p", "B"), ("f", "B"), ("m", "M"), ("d", "T"),
+    ("t", "T"), ("n", "N"), ("l", "L"), ("g", "G"), ("k", "K"), ("h", "H"), ("j", "J"), ("q", "J"),
+    ("x", "S"), ("r", "R"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", "Y"), ("w", "W"),
+)  # fmt: skip
+PINYIN_SYLLABLE = re.compile(r"[a-z]+")
+
+
+def _letters(text: str) -> str:
+    # Hebrew's geresh makes ג ז צ the sounds of j, zh and ch (ג'ורג' George); an apostrophe alone is an
+    # aleph or ayin, a vowel's carrier.
+    text = GERESH.sub("j", text.lower()).replace("'", "")
+    for ending, sound in ENDINGS:
+        text = ending.sub(sound, text)
+    text = SOFT_C.sub("s", text)
+    text = SOFT_G.sub("j", text)
+    text = LATIN_X.sub("ks", text)
+    text = SILENT_GH.sub("h", text)
+    text = VOWEL_Y.sub("i", text)
+    for spelled, sound in DIGRAPHS:
+        text = text.replace(spelled, sound)
+    return DOUBLED.sub(r"\1", text)
+
+
+def _classed(text: str, *, vowels: bool) -> str:
+    return "".join(
+        letter if letter in VOWELS else CLASSES[letter]
+        for letter in text
+        if (vowels or letter not in VOWELS) and (letter in VOWELS or letter in CLASSES)
+    )
+
+
+def _syllable(syllable: str) -> str:
+    if syllable == "er":
+        return "R"
+    initial = ""
+    for spelled, sound in PINYIN_INITIALS:
+        if syllable.startswith(spelled):
+            initial, syllable = sound, syllable[len(spelled) :]
+            break
+    final = "N" if syllable.endswith(("n", "ng")) else ""
+    return initial + final
+
+
+@lru_cache(maxsize=65_536)
+def sounds(spelling: str, reading: Reading) -> str:
+    """The sounds of a romanised name part (lower-case ASCII; pinyin syllables apart by spaces)."""
+    if reading == "pinyin":
+        # Chinese writes a foreign r and l alike (罗斯福 luó: Roosevelt), and a syllable's final n with the
+        # next one's initial (钱尼 qián ní: Chaney).
+        syllables = "".join(_syllable(syllable) for syllable in PINYIN_SYLLABLE.findall(spelling.lower()))
+        return REPEATED.sub(r"\1", syllables.replace("L", "R"))
+    letters = _letters(spelling)
+    if reading == "heard_in_pinyin":
+        return _classed(UNHEARD_R.sub("h", letters), vowels=False).replace("L", "R")
+    return _classed(letters, vowels=reading == "letters")
+
+
+def _cost(sound: str) -> float:
+    if sound in VOWELS:
+        return VOWEL_COST
+    return WEAK_COST if sound in WEAK else 1.0
+
+
+def _substitution(first: str, second: str) -> float:
+    if first == second:
+        return 0.0
+    if first in VOWELS and second in VOWELS:
+        return VOWEL_CHANGE_COST
+    if {first, second} in GLIDES:
+        return GLIDE_COST
+    if first in VOWELS or second in VOWELS:
+        return _cost(first) + _cost(second)
+    return NEAR_COST if frozenset((first, second)) in NEAR else 1.0
+
+
+@lru_cache(maxsize=262_144)
+def sound_similarity(first: str, second: str) -> float:
+    """1 minus the weighted edit distance of two sound strings over the larger one's weight (0 to 1)."""
+    if not first or not second:
+        return 0.0
+    previous = [0.0]
+    for sound in second:
+        previous.append(previous[-1] + _cost(sound))
+    for mine in first:
+        current = [previous[0] + _cost(mine)]
+        for index, theirs in enumerate(second, start=1):
+            current.append(
+                min(
+                    previous[index] + _cost(mine),
+                    current[index - 1] + _cost(theirs),
+                    previous[index - 1] + _substitution(mine, theirs),
+                )
+            )
+        previous = current
+    weight = max(sum(_cost(sound) for sound in first), sum(_cost(sound) for sound in second))
+    return max(0.0, 1.0 - previous[-1] / weight)
+
+
+ALPHABETS = frozenset({"Latin", "Cyrillic", "Greek"})
+ABJADS = frozenset({"Arabic", "Hebrew"})
+SYLLABARIES = frozenset({"Han"})
+
+
+def readings(query_scripts: frozenset[str], record_scripts: frozenset[str]) -> tuple[Reading, Reading] | None:
+    """How a query's and a record's name parts are read to compare their sounds: None when both are written
+    in the same script (their spellings compare directly) or either in a script not read here."""
+    if query_scripts == record_scripts or not query_scripts or not record_scripts:
+        return None
+    known = ALPHABETS | ABJADS | SYLLABARIES
+    if not (query_scripts | record_scripts) <= known:
+        return None
+    if query_scripts & SYLLABARIES and not record_scripts & SYLLABARIES:
+        return "pinyin", "heard_in_pinyin"
+    if record_scripts & SYLLABARIES and not query_scripts & SYLLABARIES:
+        return "heard_in_pinyin", "pinyin"
+    if bool(query_scripts & ABJADS) != bool(record_scripts & ABJADS):
+        return "consonants", "consonants"
+    return "letters", "letters"
