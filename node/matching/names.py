@@ -234,7 +234,7 @@ def _sound_pairs(
     few vowels), two parts known as different names when one is a common name rigour knows under five or
     more items, whose spellings its symbols already pair (Mahmoud is not محمد, Muhammad)."""
     query_rest, record_rest = rests
-    if readings[0] == "consonants":
+    if "abjad" in readings:
         query_known, record_known = _known_names(query), _known_names(record)
     else:
         query_known = record_known = {}

@@ -16,9 +16,9 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-# How a part's romanised spelling is read: the letters of an alphabet with their vowels, consonants alone
-# (beside an abjad), pinyin syllables, or Latin letters as a Chinese transcription hears them.
-Reading = Literal["letters", "consonants", "pinyin", "heard_in_pinyin"]
+# How a part's romanised spelling is read: the letters of an alphabet with their vowels, their consonants
+# alone (beside an abjad), an abjad's letters, pinyin syllables, or Latin letters as Chinese hears them.
+Reading = Literal["letters", "consonants", "abjad", "pinyin", "heard_in_pinyin"]
 
 VOWELS = frozenset("aeiou")
 # Consonant classes: one symbol each. Weak sounds are often unwritten on one side (h, w, y, glottal stops).
@@ -29,13 +29,13 @@ CLASSES = {
     "j": "J",
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
-    "h": "H", "w": "W", "y": "Y", "'": "H",
+    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
 NEAR = frozenset(
     frozenset(pair)
-    for pair in ("KG", "GJ", "GH", "KH", "JH", "SJ", "LR", "MN", "BW", "WY", "JY")
+    for pair in ("KG", "KJ", "GJ", "GH", "KH", "JH", "SJ", "LR", "MN", "BW", "WY", "JY")
 )  # fmt: skip
 NEAR_COST = 0.45
 VOWEL_COST = 0.25  # a vowel added or dropped
@@ -59,9 +59,12 @@ SOFT_C = re.compile(r"c(?=[eiy])")
 SOFT_G = re.compile(r"g(?=[ei])")
 LATIN_X = re.compile(r"x")
 DOUBLED = re.compile(r"(.)\1+")
-# Chinese transcriptions often leave out an r that ends a syllable (Baker 貝克, Herter 赫脱): a weak sound.
-UNHEARD_R = re.compile(r"(?<=[aeiou])r(?![aeiou])")
-REPEATED = re.compile(r"([A-Z])\1+")
+# Chinese transcriptions may leave out an r or l that ends a syllable (Baker 貝克, Colding 高定) or write
+# it (Corte 科尔特, Olson 奧爾森): OPTIONAL_LIQUID, cheap to drop, the same as R to keep.
+UNHEARD_LIQUID = re.compile(r"(?<=[aeiou])[rl](?![aeiou])")
+OPTIONAL_LIQUID = "Q"
+# A syllable's final n written again as the next one's initial (钱尼 qián ní: Chaney).
+DOUBLED_N = re.compile(r"NN+")
 # A y that no vowel follows is one (Delany, Konstantsy, fyfyan).
 VOWEL_Y = re.compile(r"y(?![aeiou])")
 SILENT_GH = re.compile(r"(?<=[aeiou])gh")
@@ -70,9 +73,23 @@ SILENT_GH = re.compile(r"(?<=[aeiou])gh")
 PINYIN_INITIALS = (
     ("zh", "J"), ("ch", "S"), ("sh", "S"), ("b", "B"), ("p", "B"), ("f", "B"), ("m", "M"), ("d", "T"),
     ("t", "T"), ("n", "N"), ("l", "L"), ("g", "G"), ("k", "K"), ("h", "H"), ("j", "J"), ("q", "J"),
-    ("x", "S"), ("r", "R"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", "Y"), ("w", "W"),
+    ("x", "S"), ("r", "R"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", ""), ("wu", ""), ("w", "W"),
 )  # fmt: skip
 PINYIN_SYLLABLE = re.compile(r"[a-z]+")
+
+
+# An abjad's romanised letters stand one for one, but for a few written with two Latin letters (خ kh, ش sh,
+# ث th, ذ dh, غ gh) and the two a Latin spelling writes as one sound (ng, ts); no other Latin digraph is read
+# across two of its letters (רוזה rwzh is r-w-z-h).
+ABJAD_DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ng", "n"), ("ts", "s"))
+
+
+def _abjad_letters(text: str) -> str:
+    text = GERESH.sub("j", text.lower()).replace("'", "")
+    text = VOWEL_Y.sub("i", text)
+    for spelled, sound in ABJAD_DIGRAPHS:
+        text = text.replace(spelled, sound)
+    return DOUBLED.sub(r"\1", text)
 
 
 def _letters(text: str) -> str:
@@ -118,17 +135,19 @@ def sounds(spelling: str, reading: Reading) -> str:
         # Chinese writes a foreign r and l alike (罗斯福 luó: Roosevelt), and a syllable's final n with the
         # next one's initial (钱尼 qián ní: Chaney).
         syllables = "".join(_syllable(syllable) for syllable in PINYIN_SYLLABLE.findall(spelling.lower()))
-        return REPEATED.sub(r"\1", syllables.replace("L", "R"))
+        return DOUBLED_N.sub("N", syllables.replace("L", "R"))
+    if reading == "abjad":
+        return _classed(_abjad_letters(spelling), vowels=False)
     letters = _letters(spelling)
     if reading == "heard_in_pinyin":
-        return _classed(UNHEARD_R.sub("h", letters), vowels=False).replace("L", "R")
+        return _classed(UNHEARD_LIQUID.sub("Q", letters), vowels=False).replace("L", "R")
     return _classed(letters, vowels=reading == "letters")
 
 
 def _cost(sound: str) -> float:
     if sound in VOWELS:
         return VOWEL_COST
-    return WEAK_COST if sound in WEAK else 1.0
+    return WEAK_COST if sound in WEAK or sound == OPTIONAL_LIQUID else 1.0
 
 
 def _substitution(first: str, second: str) -> float:
@@ -136,6 +155,8 @@ def _substitution(first: str, second: str) -> float:
         return 0.0
     if first in VOWELS and second in VOWELS:
         return VOWEL_CHANGE_COST
+    if {first, second} == {OPTIONAL_LIQUID, "R"}:
+        return 0.0
     if {first, second} in GLIDES:
         return GLIDE_COST
     if first in VOWELS or second in VOWELS:
@@ -183,6 +204,8 @@ def readings(query_scripts: frozenset[str], record_scripts: frozenset[str]) -> t
         return "pinyin", "heard_in_pinyin"
     if record_scripts & SYLLABARIES and not query_scripts & SYLLABARIES:
         return "heard_in_pinyin", "pinyin"
-    if bool(query_scripts & ABJADS) != bool(record_scripts & ABJADS):
-        return "consonants", "consonants"
+    if query_scripts & ABJADS and not record_scripts & ABJADS:
+        return "abjad", "consonants"
+    if record_scripts & ABJADS and not query_scripts & ABJADS:
+        return "consonants", "abjad"
     return "letters", "letters"
