@@ -234,10 +234,11 @@ def _sound_pairs(
     few vowels), two parts known as different names when one is a common name rigour knows under five or
     more items, whose spellings its symbols already pair (Mahmoud is not محمد, Muhammad)."""
     query_rest, record_rest = rests
-    if "abjad" in readings:
-        query_known, record_known = _known_names(query), _known_names(record)
-    else:
-        query_known = record_known = {}
+    # How many items a known name needs before its disjointness counts: any beside an alphabet (rigour knows
+    # Cyrillic and Greek forms well), COMMON_NAME beside an abjad, never beside Chinese (its forms are few).
+    gate = 1 if "letters" in readings else TUNABLES.sound_common_name if "abjad" in readings else 0
+    query_known = _known_names(query) if gate else {}
+    record_known = _known_names(record) if gate else {}
     candidates = []
     for query_part in query_rest:
         query_sounds = _part_sounds(query_part, readings[0])
@@ -247,7 +248,7 @@ def _sound_pairs(
             if part_ascii(query_part).lower() == part_ascii(record_part).lower():
                 continue
             known = query_known.get(query_part, set()), record_known.get(record_part, set())
-            if min(map(len, known)) and max(map(len, known)) >= 5 and known[0].isdisjoint(known[1]):
+            if min(map(len, known)) and max(map(len, known)) >= gate and known[0].isdisjoint(known[1]):
                 continue
             similarity = sound_similarity(query_sounds, _part_sounds(record_part, readings[1]))
             if similarity >= TUNABLES.sound_min_similarity:

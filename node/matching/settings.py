@@ -60,6 +60,9 @@ class Tunables:
     # score their likeness times sound_score.
     sound_min_similarity: float = 0.7
     sound_score: float = 0.95
+    # Beside an abjad, two known names that rigour's symbols do not pair are kept apart when one of them is known
+    # under this many items (a common name, whose spellings the symbols cover).
+    sound_common_name: int = 3
     # A record sharing no name key with the query is scored only when its names are spelled this much alike
     # (rapidfuzz token-sort ratio, 0 to 100).
     spelled_alike_ratio: int = 60
