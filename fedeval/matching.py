@@ -494,7 +494,18 @@ this order:
    its letters in a usual way, in order, adding only short vowels (`node/matching/abjad.py`): Nabeel = نبيل,
    Shmuel = שמואל; Mahmoud ≠ محمد, whose long vowel is missing. The Arabic article (ال, Al-) may be
    written apart or not at all (`transliterated`, 0.9).
-4. **Residue** — rigour's edit-cost comparison; parts its budget keeps apart are paired again when one
+4. **Sounds across scripts** — parts written in different scripts that are still apart are read as
+   sounds (`node/matching/sounds.py`): consonant classes (b/p/f/v; k/q/c; g; s/z/ts/sh/ch; j/zh/dzh; t/d/th;
+   l; r; m; n; weak h/w/y) and, between alphabets (Latin, Cyrillic, Greek), vowels that cost little to
+   change; beside Arabic or Hebrew consonants only; Chinese characters as pinyin syllables, each reduced
+   to the consonants a foreign name spelled with it carries (斯 s, 爾 r, 德 d), with the r or l that ends
+   a Latin syllable optional. A weighted edit distance (near classes such as g/k, h/g, j/s, l/r, m/n cost
+   less) pairs parts at 0.7 or more (`phonetic`, 0.95 × the likeness): Hurwicz = гурвич, Driver = درايفر,
+   Cousteau = 庫斯托. Two known names that rigour's symbols keep apart are not paired so (Oksana ≠ Ксения;
+   beside an abjad when one is a common name: Mahmoud ≠ محمد). Coarser sound classes are also blocking
+   keys, alone and in pairs of parts. No table of spellings is involved: the classes are written in the
+   module.
+5. **Residue** — rigour's edit-cost comparison; parts its budget keeps apart are paired again when one
    or two typos apart (Damerau–Levenshtein, two only from five letters on) (`fuzzy`).
    Romanised Chinese parts are syllables: only (near) exact syllables pair.
 
