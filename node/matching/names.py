@@ -240,17 +240,19 @@ def _sound_pairs(
     query_known = _known_names(query) if gate else {}
     record_known = _known_names(record) if gate else {}
     candidates = []
+    record_sides = [(part, part_ascii(part).lower(), _part_sounds(part, readings[1])) for part in record_rest]
     for query_part in query_rest:
         query_sounds = _part_sounds(query_part, readings[0])
         if not query_sounds or query_part.tag == NamePartTag.STOP:
             continue
-        for record_part in record_rest:
-            if part_ascii(query_part).lower() == part_ascii(record_part).lower():
+        query_spelling = part_ascii(query_part).lower()
+        for record_part, record_spelling, record_sounds in record_sides:
+            if query_spelling == record_spelling or not record_sounds:
                 continue
             known = query_known.get(query_part, set()), record_known.get(record_part, set())
             if min(map(len, known)) and max(map(len, known)) >= gate and known[0].isdisjoint(known[1]):
                 continue
-            similarity = sound_similarity(query_sounds, _part_sounds(record_part, readings[1]))
+            similarity = sound_similarity(query_sounds, record_sounds)
             if similarity >= TUNABLES.sound_min_similarity:
                 candidates.append((similarity, query_part, record_part))
     for similarity, query_part, record_part in sorted(candidates, key=lambda item: -item[0]):

@@ -166,26 +166,34 @@ def _substitution(first: str, second: str) -> float:
     return NEAR_COST if frozenset((first, second)) in NEAR else 1.0
 
 
+SYMBOLS = sorted(VOWELS | set(CLASSES.values()))
+COSTS = {sound: _cost(sound) for sound in SYMBOLS}
+SUBSTITUTIONS = {(first, second): _substitution(first, second) for first in SYMBOLS for second in SYMBOLS}
+
+
 @lru_cache(maxsize=262_144)
 def sound_similarity(first: str, second: str) -> float:
     """1 minus the weighted edit distance of two sound strings over the larger one's weight (0 to 1)."""
     if not first or not second:
         return 0.0
+    costs, substitutions = COSTS, SUBSTITUTIONS
+    second_costs = [costs[sound] for sound in second]
     previous = [0.0]
-    for sound in second:
-        previous.append(previous[-1] + _cost(sound))
+    for cost in second_costs:
+        previous.append(previous[-1] + cost)
     for mine in first:
-        current = [previous[0] + _cost(mine)]
-        for index, theirs in enumerate(second, start=1):
+        mine_cost = costs[mine]
+        current = [previous[0] + mine_cost]
+        for index, theirs in enumerate(second):
             current.append(
                 min(
-                    previous[index] + _cost(mine),
-                    current[index - 1] + _cost(theirs),
-                    previous[index - 1] + _substitution(mine, theirs),
+                    previous[index + 1] + mine_cost,
+                    current[index] + second_costs[index],
+                    previous[index] + substitutions[mine, theirs],
                 )
             )
         previous = current
-    weight = max(sum(_cost(sound) for sound in first), sum(_cost(sound) for sound in second))
+    weight = max(sum(costs[sound] for sound in first), sum(second_costs))
     return max(0.0, 1.0 - previous[-1] / weight)
 
 
