@@ -552,6 +552,8 @@ first time; from run to run on this machine they vary by about a tenth.
 
 
 def main() -> None:
+    from fedeval.matching_greek import RESULT as GREEK_RESULT
+    from fedeval.matching_greek import report_greek, run_greek
     from fedeval.matching_real import report_real, run_real
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -566,10 +568,12 @@ def main() -> None:
     text = report(result)
     if args.slice is None:
         result["real_world"] = real = run_real()
+        greek = run_greek()
         notes = text.index("## How fedgate matches names")
-        text = text[:notes] + report_real(real) + "\n" + text[notes:]
+        text = text[:notes] + report_real(real) + "\n" + report_greek(greek) + "\n" + text[notes:]
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "matching.json").write_text(json.dumps(result, indent=2) + "\n")
+        GREEK_RESULT.write_text(json.dumps(greek, indent=2, ensure_ascii=False) + "\n")
         (DOCS / "matching.md").write_text(text)
     print(text)
 

@@ -81,6 +81,40 @@ def run_greek(*, compare: bool = True, cache: Path = CACHE) -> dict[str, Any]:
     return result
 
 
+def report_greek(result: dict[str, Any]) -> str:
+    """The Greek set's section of docs/matching.md."""
+    lines = [
+        "## Greek set (real people, real birth dates)",
+        "",
+        f"From `tests/data/matching_greek/` (source, licence and how it is made: its README.md): the Wikidata "
+        f"labels and birth dates of Greek members of parliament, `{result['source']}`, {result['pool']} Person "
+        "records. Queries are a person's Latin label searching the Greek one (`latin_to_greek`), the Greek "
+        "label searching a Latin one (`greek_to_latin`), a Latin label searching a Ukrainian or Bulgarian one "
+        "(`latin_to_cyrillic`); hard non-matches (`sibling`) carry another member's given name with this "
+        "member's family name and birth date. A small set: a figure moves by 0.007 per case.",
+        "",
+        "| split | matcher | recall@10 | precision | recall@10, names alone |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for split in SPLITS:
+        part = result[split]
+        ours, alone = part["fedgate"], part["fedgate_names_alone"]
+        lines.append(
+            f"| {split} | **fedgate** | {ours['recall_at_10']} | {ours['precision']} | {alone['recall_at_10']} |"
+        )
+        if "nomenklatura_logic_v1" in part:
+            theirs = part["nomenklatura_logic_v1"]
+            lines.append(f"| {split} | nomenklatura logic-v1 | {theirs['recall_at_10']} | {theirs['precision']} | |")
+    lines += ["", "| category | tune cases | tune | held-out cases | held-out |", "|---|---:|---:|---:|---:|"]
+    for category in ("latin_to_greek", "greek_to_latin", "latin_to_cyrillic"):
+        cells = []
+        for split in SPLITS:
+            found = result[split]["by_category"]["fedgate"].get(category, {})
+            cells += [str(result["cases"].get(f"{split}/{category}", 0)), str(found.get("recall_at_10", ""))]
+        lines.append(f"| {category} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-compare", action="store_true", help="leave nomenklatura's logic-v1 out")
