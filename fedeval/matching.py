@@ -502,9 +502,8 @@ this order:
    a Latin syllable optional. A weighted edit distance (near classes such as g/k, h/g, j/s, l/r, m/n cost
    less) pairs parts at 0.7 or more (`phonetic`, 0.95 × the likeness): Hurwicz = гурвич, Driver = درايفر,
    Cousteau = 庫斯托. Two known names that rigour's symbols keep apart are not paired so (Oksana ≠ Ксения;
-   beside an abjad when one is a common name: Mahmoud ≠ محمد). Coarser sound classes are also blocking
-   keys, alone and in pairs of parts. No table of spellings is involved: the classes are written in the
-   module.
+   beside an abjad when one is a common name: Mahmoud ≠ محمد). No table of spellings is involved: the
+   classes are written in the module.
 5. **Residue** — rigour's edit-cost comparison; parts its budget keeps apart are paired again when one
    or two typos apart (Damerau–Levenshtein, two only from five letters on) (`fuzzy`).
    Romanised Chinese parts are syllables: only (near) exact syllables pair.
