@@ -223,22 +223,21 @@ def _known_names(name: Name) -> dict[NamePart, set[Symbol]]:
 
 
 def _sound_pairs(
-    query: Name,
-    record: Name,
+    known_names: tuple[dict[NamePart, set[Symbol]], dict[NamePart, set[Symbol]]],
     rests: tuple[list[NamePart], list[NamePart]],
     scores: list[PartScore],
     readings: tuple[Reading, Reading],
 ) -> None:
     """Parts written in different scripts that sound alike (Hurwicz, гурвич; Cousteau, 庫斯托) pair, the
-    most alike first. Not parts spelled alike in ASCII (left to rigour); nor, beside an abjad (which writes
-    few vowels), two parts known as different names when one is a common name rigour knows under five or
-    more items, whose spellings its symbols already pair (Mahmoud is not محمد, Muhammad)."""
+    most alike first. Not parts spelled alike in ASCII (left to rigour); nor two parts rigour knows as
+    different names: beside an alphabet always (Oksana is not Ксения), beside an abjad (which writes few
+    vowels) when one is a common name known under `sound_common_name` items or more, whose spellings its
+    symbols already pair (Mahmoud is not محمد, Muhammad)."""
     query_rest, record_rest = rests
     # How many items a known name needs before its disjointness counts: any beside an alphabet (rigour knows
-    # Cyrillic and Greek forms well), COMMON_NAME beside an abjad, never beside Chinese (its forms are few).
+    # Cyrillic and Greek forms well), sound_common_name beside an abjad, never beside Chinese (few forms known).
     gate = 1 if "letters" in readings else TUNABLES.sound_common_name if "abjad" in readings else 0
-    query_known = _known_names(query) if gate else {}
-    record_known = _known_names(record) if gate else {}
+    query_known, record_known = known_names if gate else ({}, {})
     candidates = []
     record_sides = [(part, part_ascii(part).lower(), _part_sounds(part, readings[1])) for part in record_rest]
     for query_part in query_rest:
@@ -345,6 +344,10 @@ def compare_names(
     scripts, whose parts are compared by sound when read so.
     """
     best_score, best_scores = 0.0, None
+    # Which known names each part is: read once, whichever pairing of symbols is tried.
+    known_names = (
+        (_known_names(query), _known_names(record)) if readings is not None and "pinyin" not in readings else ({}, {})
+    )
     for edges in pair_symbols(query, record):
         scores: list[PartScore] = []
         used_query: set[NamePart] = set()
@@ -361,7 +364,7 @@ def compare_names(
             if abjad and query_rest and record_rest:
                 _abjad_pairs(query_rest, record_rest, scores)
             if readings is not None and query_rest and record_rest:
-                _sound_pairs(query, record, (query_rest, record_rest), scores, readings)
+                _sound_pairs(known_names, (query_rest, record_rest), scores, readings)
         if query_rest or record_rest:
             query_rest, record_rest = align_person_name_order(query_rest, record_rest)
             _residue_scores(compare_parts(query_rest, record_rest, COMPARE_CONFIG), scores, syllabic=syllabic)
