@@ -27,6 +27,7 @@ from fedtools.opa import ensure_opa
 from fedtools.servers import LocalServer, ServerStartError
 from node.audit import export_entries
 from node.config import NodeConfig
+from node.disclosure import score_shown
 from node.matching import prepare_query, query_keys, record_keys
 from node.policy import PolicyDecision, PolicyUnavailable, RecordDecision, parse_decision
 from node.request import ValidSearch
@@ -61,7 +62,11 @@ SEARCH_KINDS = (REFUSAL_GAINED, REFUSAL_LOST, REFUSAL_REASON_CHANGED, NO_DECISIO
 LEVELS = ("none", "hit_only", "partial", "full")
 # Record changes: "<old disclosure> -> <new disclosure>", "none" meaning not reported.
 DISCLOSURE_KINDS = tuple(f"{old} -> {new}" for old in LEVELS for new in LEVELS if old != new)
-CHANGE_KINDS = frozenset(PROPERTY_KINDS + SEARCH_KINDS + DISCLOSURE_KINDS)
+# How a record reported before and after shows its score (node.disclosure.score_shown), least first.
+SCORES_SHOWN = ("none", "band", "released")
+SCORE_KINDS = tuple(f"score {old} -> {new}" for old in SCORES_SHOWN for new in SCORES_SHOWN if old != new)
+CHANGE_KINDS = frozenset(PROPERTY_KINDS + SEARCH_KINDS + DISCLOSURE_KINDS + SCORE_KINDS)
+PROBE_BUDGET_EXCEEDED = "probe_budget_exceeded"
 
 
 class ReplayError(Exception):
@@ -151,10 +156,17 @@ class RecordChange:
     old: str  # disclosure, "none" when not reported
     new: str
     properties: list[PropertyChange]
+    # How its score was shown and would be, where it is reported both times (and the audit entry says).
+    old_score: str = ""
+    new_score: str = ""
 
     @property
     def kind(self) -> str | None:
         return f"{self.old} -> {self.new}" if self.old != self.new else None
+
+    @property
+    def score_kind(self) -> str | None:
+        return f"score {self.old_score} -> {self.new_score}" if self.old_score != self.new_score else None
 
 
 @dataclass
@@ -180,6 +192,8 @@ class SearchReplay:
         for record in self.records:
             if record.kind:
                 counts[record.kind] += 1
+            if record.score_kind:
+                counts[record.score_kind] += 1
             counts.update(change.kind for change in record.properties)
         return counts
 
@@ -194,6 +208,9 @@ class Prepared:
     # Refused then: evaluated first without records (a refusal depends on who asks, why and how, not on
     # records); only a search the candidate policy would answer is searched again (see prepare_refused).
     without_records: bool = False
+    # Refused then by the node's probing budget: the records the requester had tried too many queries
+    # against. The node refuses again if the candidate policy would still report one of them.
+    over_budget: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -205,6 +222,9 @@ class _Shown:
     released: dict[str, str]
     # property -> reason
     withheld: dict[str, str]
+    # How the score is shown (node.disclosure.score_shown); "" where the audit entry does not say (entries
+    # written before nodes recorded it).
+    score: str = ""
 
 
 def _old_view(past: PastSearch) -> dict[str, _Shown]:
@@ -217,13 +237,19 @@ def _old_view(past: PastSearch) -> dict[str, _Shown]:
             entry["disclosure"],
             {name: generalised.get(name, "") for name in entry.get("released", [])},
             dict(entry.get("withheld", {})),
+            entry.get("score_shown", ""),
         )
     return shown
 
 
 def _new_view(reported: list[RecordDecision], refs: list[str]) -> dict[str, _Shown]:
     return {
-        ref: _Shown(d.disclosure, {name: d.generalise.get(name, "") for name in d.release}, dict(d.withheld))
+        ref: _Shown(
+            d.disclosure,
+            {name: d.generalise.get(name, "") for name in d.release},
+            dict(d.withheld),
+            score_shown(d),
+        )
         for ref, d in zip(refs, reported, strict=True)
     }
 
@@ -298,6 +324,14 @@ def compare(prepared: Prepared, decision: PolicyDecision | None, problem: str, m
     if decision.refused:
         new_state = f"refused ({decision.refusal_reason})"
         new: dict[str, _Shown] = {}
+    elif prepared.over_budget:
+        matches = rank(_found_again(prepared), decision, prepared.search.limit, min_score)
+        if prepared.over_budget & {m.record.ref for m in matches}:
+            # A record the requester had probed too often would still be reported: the node refuses again.
+            new_state, new = old_state, {}
+        else:
+            new_state = "answered"
+            new = _new_view([m.decision for m in matches], [m.record.ref for m in matches])
     elif old_state == "answered" and all(
         _ranked_alike(entry, decision.records.get(entry["ref"])) for entry in past.records if entry["ref"] in records
     ):
@@ -326,8 +360,10 @@ def compare(prepared: Prepared, decision: PolicyDecision | None, problem: str, m
         properties = _property_changes(ref, record, before, after, old_state, new_state)
         level_before = before.disclosure if before else NOT_REPORTED
         level_after = after.disclosure if after else NOT_REPORTED
-        if properties or level_before != level_after:
-            changes.append(RecordChange(ref, record.schema.name, level_before, level_after, properties))
+        # A score is compared where the record is reported both times and the audit entry says how.
+        scores = (before.score, after.score) if before and after and before.score else ("", "")
+        if properties or level_before != level_after or scores[0] != scores[1]:
+            changes.append(RecordChange(ref, record.schema.name, level_before, level_after, properties, *scores))
     return SearchReplay(past, old_state, new_state, search_kind, changes, prepared.records_gone, decision.revision)
 
 
@@ -354,7 +390,8 @@ def prepare(config: NodeConfig, lookup: RecordLookup, past: PastSearch) -> Prepa
     candidate), as they are held today; a refused one first without records (see prepare_refused)."""
     if past.outcome == "policy_unavailable":
         return "no policy decision was made at the time (policy unavailable)"
-    if past.outcome == "refused" and past.refusal_reason not in POLICY_REFUSAL_REASONS:
+    probed = past.outcome == "refused" and past.refusal_reason == PROBE_BUDGET_EXCEEDED
+    if past.outcome == "refused" and past.refusal_reason not in POLICY_REFUSAL_REASONS and not probed:
         return f"refused by the node, not by its policy ({past.refusal_reason or 'no reason recorded'})"
     if past.outcome not in ("hit", "no_hit", "refused"):
         return f"unknown outcome {past.outcome!r}"
@@ -364,6 +401,12 @@ def prepare(config: NodeConfig, lookup: RecordLookup, past: PastSearch) -> Prepa
         return f"the recorded query is not valid today ({error.field})"
     search = ValidSearch(past.query_id, past.requester, past.purpose, query, past.limit or config.default_limit, "")
     refs = [entry["ref"] for entry in past.records if isinstance(entry.get("ref"), str)]
+    if probed:
+        # The entry lists only the records over budget, not the candidates: like a refusal, the search is
+        # asked first without records, then searched again if the candidate policy would answer it.
+        over_budget = frozenset(e["ref"] for e in past.records if e.get("probe_budget_exceeded"))
+        found = Found(prepare_query(query), 0, [])
+        return Prepared(past, search, found, 0, policy_input(config, search, found), True, over_budget)
     held = lookup.held(refs)
     found = Found(prepare_query(query), len(refs), [Candidate(held[ref], False) for ref in refs if ref in held])
     return Prepared(
@@ -376,7 +419,9 @@ def prepare_refused(config: NodeConfig, store: Store, prepared: Prepared) -> Pre
     in today's store (nobody recorded them, since nothing was searched)."""
     search = prepared.search
     found = find_candidates(store, search.query, search.limit, config.matching)
-    return Prepared(prepared.past, search, found, 0, policy_input(config, search, found))
+    return Prepared(
+        prepared.past, search, found, 0, policy_input(config, search, found), over_budget=prepared.over_budget
+    )
 
 
 # --- the candidate policy on a real OPA ---------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from fedtools.replay import CHANGE_KINDS, ReplayResult, SearchReplay
+from fedtools.replay import CHANGE_KINDS, SCORES_SHOWN, RecordChange, ReplayResult, SearchReplay
 
 REPORT_FORMAT = "fedgate-policy-replay/1"
 TOP_REQUESTERS = 10
@@ -19,6 +19,7 @@ TOP_REQUESTERS = 10
 LISTED_SEARCHES = 500
 SEARCH_ROW = "(search)"
 RECORD_ROW = "(record)"
+SCORE_ROW = "(score)"
 
 
 def _requester_key(replayed: SearchReplay) -> tuple[str, str, str]:
@@ -28,6 +29,33 @@ def _requester_key(replayed: SearchReplay) -> tuple[str, str, str]:
 
 def _search_detail(replayed: SearchReplay) -> str:
     return f"{replayed.old_state} -> {replayed.new_state}"
+
+
+def _level(record: dict[str, Any], arrow: str) -> str:
+    """A record's disclosure before and after, and its score's if that changes."""
+    level = f"{record['before']} {arrow} {record['after']}" if record["before"] != record["after"] else "same level"
+    if "score" in record:
+        level += f"; score {record['score']['before']} {arrow} {record['score']['after']}"
+    return level
+
+
+def _record_json(record: RecordChange, show_values: bool) -> dict[str, Any]:
+    properties = []
+    for change in record.properties:
+        item: dict[str, Any] = {"property": change.property, "change": change.kind, "detail": change.detail}
+        if show_values:
+            item["values"] = list(change.values)
+        properties.append(item)
+    entry: dict[str, Any] = {
+        "ref": record.ref,
+        "schema": record.schema,
+        "before": record.old,
+        "after": record.new,
+        "properties": properties,
+    }
+    if record.score_kind:
+        entry["score"] = {"before": record.old_score, "after": record.new_score}
+    return entry
 
 
 def _search_json(replayed: SearchReplay, show_values: bool) -> dict[str, Any]:
@@ -44,26 +72,10 @@ def _search_json(replayed: SearchReplay, show_values: bool) -> dict[str, Any]:
         "before": replayed.old_state,
         "after": replayed.new_state,
         "change": replayed.search_kind,
-        "records": [],
+        "records": [_record_json(record, show_values) for record in replayed.records],
     }
     if show_values:
         entry["query_values"] = past.properties
-    for record in replayed.records:
-        properties = []
-        for change in record.properties:
-            item: dict[str, Any] = {"property": change.property, "change": change.kind, "detail": change.detail}
-            if show_values:
-                item["values"] = list(change.values)
-            properties.append(item)
-        entry["records"].append(
-            {
-                "ref": record.ref,
-                "schema": record.schema,
-                "before": record.old,
-                "after": record.new,
-                "properties": properties,
-            }
-        )
     return entry
 
 
@@ -95,6 +107,8 @@ def summarise(result: ReplayResult, *, show_values: bool = False) -> dict[str, A
             records_changed += 1
             if record.kind:
                 grouped[(country, purpose, RECORD_ROW, record.kind, record.schema)] += 1
+            if record.score_kind:
+                grouped[(country, purpose, SCORE_ROW, record.score_kind, record.schema)] += 1
             for change in record.properties:
                 grouped[(country, purpose, change.property, change.kind, change.detail)] += 1
     ranked = sorted(requesters, key=lambda k: (-sum(requesters[k].values()), -requester_searches[k], k))
@@ -220,10 +234,7 @@ def to_text(summary: dict[str, Any]) -> str:
             if "query_values" in search:
                 lines.append(f"      query: {json.dumps(search['query_values'], ensure_ascii=False)}")
             for record in search["records"]:
-                level = (
-                    f"{record['before']} -> {record['after']}" if record["before"] != record["after"] else "same level"
-                )
-                lines.append(f"      {record['ref']} ({record['schema']}): {level}")
+                lines.append(f"      {record['ref']} ({record['schema']}): {_level(record, '->')}")
                 for change in record["properties"]:
                     values = f" = {change['values']}" if "values" in change else ""
                     lines.append(f"        {change['property']}: {change['change']} ({change['detail']}){values}")
@@ -255,6 +266,12 @@ MORE_RELEASED = frozenset(
     {"withheld -> released", "generalised -> released", "refusal lost"}
     | {f"{old} -> {new}" for old, new in [("none", "hit_only"), ("none", "partial"), ("none", "full")]}
     | {"hit_only -> partial", "hit_only -> full", "partial -> full"}
+    | {
+        f"score {old} -> {new}"
+        for old in SCORES_SHOWN
+        for new in SCORES_SHOWN
+        if SCORES_SHOWN.index(new) > SCORES_SHOWN.index(old)
+    }
 )
 
 
@@ -390,7 +407,7 @@ def to_html(summary: dict[str, Any]) -> str:
         )
         rows = []
         for record in search["records"]:
-            level = f"{record['before']} → {record['after']}" if record["before"] != record["after"] else "same level"
+            level = _level(record, "→")
             changes = "; ".join(
                 f"{c['property']}: {c['change']} ({c['detail']})" + (f" = {c['values']}" if "values" in c else "")
                 for c in record["properties"]

@@ -50,6 +50,14 @@ def released_match(prepared: PreparedQuery, record: StoredRecord, decision: Reco
     return score_record(view, record.schema, released)
 
 
+def score_shown(decision: RecordDecision) -> str:
+    """How a reported record's score is shown: "released" (a score on what is released as it is), "band"
+    (strong or possible) or "none". A hit-only record never shows a score, only a band where allowed."""
+    if decision.score == "released" and decision.disclosure == "hit_only":
+        return "none"
+    return decision.score
+
+
 def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:
     record, decision = match.record, match.decision
     hit = pb.Hit(
@@ -64,9 +72,10 @@ def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:
         hit.withheld.add(property=name, reason=WITHHOLD_REASONS[reason])
     for name, method in sorted(decision.generalise.items()):
         hit.generalised.add(property=name, method=method)
-    if decision.score == "band":
+    shown_as = score_shown(decision)
+    if shown_as == "band":
         hit.score_band = SCORE_BANDS["strong" if match.result.score >= STRONG_BAND else "possible"]
-    elif decision.score == "released" and decision.disclosure != "hit_only":
+    elif shown_as == "released":
         shown = released_match(prepared, record, decision)
         if shown is not None:
             hit.score = shown.score
@@ -93,5 +102,6 @@ def audit_record(record: StoredRecord, decision: RecordDecision | None, match: M
         generalised=dict(sorted(decision.generalise.items())),
         withheld=dict(sorted(decision.withheld.items())),
         match_on=sorted(decision.match_on),
+        score_shown=score_shown(decision),
     )
     return entry

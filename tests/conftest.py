@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import grpc
 import pytest
 
@@ -23,11 +24,12 @@ from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.federation import TlsFiles
 from fedtools.opa import OpaServer, ensure_opa
-from gateway.auth import generate_keypair
+from gateway.auth import generate_keypair, issue_token
+from gateway.config import load_gateway_config
 from node.config import load_node_config
 from node.server import RunningNode, start_node
 from node.store import import_lines
-from tests.federation import KEYS, Federation, IssuerKeys, Pki, running_federation, write_node_config
+from tests.federation import KEYS, ApiClient, Federation, IssuerKeys, Pki, running_federation, write_node_config
 from tests.samples import FR_RECORDS, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
@@ -229,3 +231,27 @@ def running_demo(work: Path, records: int, *options: str) -> Iterator[dict[str, 
     finally:
         service.process.send_signal(signal.SIGINT)
         service.wait(60)
+
+
+def new_investigator(demo: dict[str, Any], country: str, name: str) -> str:
+    """A token for an investigator of a running demo other than its own (so with a probe budget of their own)."""
+    config = load_gateway_config(Path(demo["work_dir"]) / "gateway" / "gateway.toml")
+    return issue_token(
+        config.issuers["fedgate-demo"],
+        config.audience,
+        investigator_id=name,
+        country=country,
+        agency=f"{country} police",
+        clearance="confidential",
+        purposes=["terrorism", "fugitive"],
+        ttl_s=600,
+    )
+
+
+@contextlib.asynccontextmanager
+async def demo_api(demo: dict[str, Any]) -> AsyncIterator[ApiClient]:
+    """The running demo's HTTP API, its answers checked against the gateway's own /openapi.json."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        async with session.get(demo["gateway_url"] + "/openapi.json") as response:
+            spec = await response.json()
+        yield ApiClient(session, demo["gateway_url"], spec)

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from fedeval.attacks import PETROV, HiddenWithDecoy, candidate_dates, hidden_with_decoys, seen
-from gateway.auth import issue_token
-from gateway.config import load_gateway_config
-from tests.conftest import running_demo
+from tests.conftest import demo_api, new_investigator, running_demo
 from tests.federation import ApiClient
 
 RECORDS, SEED = 300, 1
@@ -34,10 +30,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 async def api(demo: dict[str, Any]) -> AsyncIterator[ApiClient]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.get(demo["gateway_url"] + "/openapi.json") as response:
-            spec = await response.json()
-        yield ApiClient(session, demo["gateway_url"], spec)
+    async with demo_api(demo) as client:
+        yield client
 
 
 async def ask(
@@ -58,21 +52,6 @@ async def ask(
 
 def hits(answer: dict[str, Any], country: str) -> list[dict[str, Any]]:
     return [result for result in answer["results"] if result["country"] == country]
-
-
-def new_investigator(demo: dict[str, Any], country: str, name: str) -> str:
-    """A token for an investigator of the demo other than its own (so with a probe budget of their own)."""
-    config = load_gateway_config(Path(demo["work_dir"]) / "gateway" / "gateway.toml")
-    return issue_token(
-        config.issuers["fedgate-demo"],
-        config.audience,
-        investigator_id=name,
-        country=country,
-        agency=f"{country} police",
-        clearance="confidential",
-        purposes=["terrorism", "fugitive"],
-        ttl_s=600,
-    )
 
 
 # The demo's own investigators search here; each test stays within their probe budget against a record
