@@ -14,7 +14,7 @@ import http.client
 import json
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +37,8 @@ from node.store import Store, StoredRecord, connect, records_by_ref
 # Searches per OPA request: large enough that HTTP and OPA's per-query set-up vanish, small enough that a
 # batch's input stays a few megabytes.
 DEFAULT_BATCH = 250
+# Records kept decoded between searches (a few kilobytes each).
+RECORD_CACHE_SIZE = 20_000
 OPA_REQUEST_TIMEOUT_S = 120.0
 
 NOT_REPORTED = "none"
@@ -211,6 +213,8 @@ class Prepared:
     # Refused then by the node's probing budget: the records the requester had tried too many queries
     # against. The node refuses again if the candidate policy would still report one of them.
     over_budget: frozenset[str] = frozenset()
+    # The candidates were found in today's store as the node finds them (not rebuilt from the audit entry).
+    searched: bool = False
 
 
 @dataclass(frozen=True)
@@ -302,6 +306,8 @@ def _found_again(prepared: Prepared) -> Found:
     """The candidates as the node's ranking needs them: which ones only a full birth date brought in (those
     sharing no name or identifier key with the query) is worked out again from the blocking keys."""
     found = prepared.found
+    if prepared.searched:
+        return found
     query = prepared.search.query
     keys = query_keys(query)
     if not keys.date_keys:
@@ -371,13 +377,28 @@ def compare(prepared: Prepared, decision: PolicyDecision | None, problem: str, m
 
 
 class RecordLookup:
-    """The node's current records by ref, read-only."""
+    """The node's current records by ref, read-only. Records many searches considered (namesakes, the
+    records of a busy case) are read and decoded once: the most recently used are kept, up to cache_size."""
 
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, cache_size: int = RECORD_CACHE_SIZE) -> None:
         self._connection = connect(store_path, readonly=True)
+        self._cache: OrderedDict[str, StoredRecord] = OrderedDict()
+        self._cache_size = cache_size
 
     def held(self, refs: list[str]) -> dict[str, StoredRecord]:
-        return records_by_ref(self._connection, refs)
+        cache = self._cache
+        missing = [ref for ref in refs if ref not in cache]
+        if missing:
+            cache.update(records_by_ref(self._connection, missing))
+        held = {}
+        for ref in refs:
+            record = cache.get(ref)
+            if record is not None:
+                cache.move_to_end(ref)
+                held[ref] = record
+        while len(cache) > self._cache_size:
+            cache.popitem(last=False)
+        return held
 
     def close(self) -> None:
         self._connection.close()
@@ -420,7 +441,13 @@ def prepare_refused(config: NodeConfig, store: Store, prepared: Prepared) -> Pre
     search = prepared.search
     found = find_candidates(store, search.query, search.limit, config.matching)
     return Prepared(
-        prepared.past, search, found, 0, policy_input(config, search, found), over_budget=prepared.over_budget
+        prepared.past,
+        search,
+        found,
+        0,
+        policy_input(config, search, found),
+        over_budget=prepared.over_budget,
+        searched=True,
     )
 
 
