@@ -156,8 +156,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[250, 50])
     parser.add_argument("--unbatched-searches", type=int, default=500, help="searches replayed with batch 1")
     parser.add_argument("--keep", type=Path, help="work in this (empty) directory and keep it, for profiling")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where policy_replay.{json,md} are written")
     args = parser.parse_args()
-    RESULTS.mkdir(exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="fedgate-replay-bench-") as scratch:
         work = args.keep or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
@@ -191,7 +192,7 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "versions": versions(),
     }
-    (RESULTS / "policy_replay.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / "policy_replay.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
         "# Policy replay speed",
         "",
@@ -226,7 +227,7 @@ def main() -> None:
         "changes what may be matched, searching the store again for searches refused then and answered now.",
         "",
     ]
-    (RESULTS / "policy_replay.md").write_text("\n".join(lines))
+    (args.out / "policy_replay.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
 

@@ -38,3 +38,21 @@ def test_quick_benchmark_run_completes_and_reports_every_section(tmp_path: Path)
     report = (tmp_path / "bench-quick.md").read_text()
     assert "| 8 |" in report
     assert "## Targets" in report
+
+
+def test_policy_replay_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A small `python -m bench.policy_replay`: the audit log is written through a real node and replayed."""
+    command = [sys.executable, "-m", "bench.policy_replay", "--searches", "60", "--records", "300"]
+    command += ["--batches", "25", "--unbatched-searches", "5", "--out", str(tmp_path)]
+    run = subprocess.run(command, cwd=ROOT, timeout=280, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads((tmp_path / "policy_replay.json").read_text())
+    runs = {(row["candidate"], row["batch"]): row for row in result["runs"]}
+    assert {key: row["searches_replayed"] for key, row in runs.items()} == {
+        ("fr-narrower-and-trusting-us", 25): 60,
+        ("fr-narrower", 25): 60,
+        ("fr-narrower-and-trusting-us", 1): 5,
+    }
+    # The United States' refused searches would be answered; Ukraine would lose birth dates.
+    assert runs["fr-narrower-and-trusting-us", 25]["changes"]["refusal lost"] > 0
+    assert set(runs["fr-narrower", 25]["changes"]) == {"released -> withheld"}
