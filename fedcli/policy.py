@@ -11,7 +11,8 @@ from pathlib import Path
 from fedcore.config import ConfigError
 from fedtools.bundles import BundleError, diff_bundles, make_bundle, read_bundle
 from fedtools.opa import DEFAULT_POLICIES_DIR, OpaUnavailable
-from fedtools.replay import DEFAULT_BATCH, BatchEvaluator, ReplayError, ReplayOpa, change_kind, replay
+from fedtools.replay import DEFAULT_BATCH, BatchEvaluator, ReplayError, ReplayOpa, replay
+from fedtools.replay_compare import change_kind
 from fedtools.replay_report import kinds_present, summarise, to_html, to_json, to_text
 from fedtools.servers import ServerStartError
 from node.config import load_node_config

@@ -11,7 +11,8 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from fedtools.replay import CHANGE_KINDS, SCORES_SHOWN, RecordChange, ReplayResult, SearchReplay
+from fedtools.replay import ReplayResult
+from fedtools.replay_compare import CHANGE_KINDS, SCORES_SHOWN, RecordChange, SearchReplay
 
 REPORT_FORMAT = "fedgate-policy-replay/1"
 TOP_REQUESTERS = 10

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from fedtools.bundles import BundleContent, BundleError, diff_bundles, read_bundle, rego_rules
-from fedtools.replay import ReplayError, ReplayOpa, change_kind
+from fedtools.replay import ReplayError, ReplayOpa
+from fedtools.replay_compare import change_kind
 
 SETTINGS = {
     "min_clearance": "basic",

@@ -7,7 +7,7 @@ from typing import Any
 from followthemoney import model
 
 from fedcore.query import validate_query
-from fedtools.replay import PastSearch, Prepared, compare
+from fedtools.replay_compare import PastSearch, Prepared, compare
 from node.disclosure import score_shown
 from node.matching import prepare_query
 from node.policy import PolicyDecision, RecordDecision
