@@ -35,7 +35,7 @@ from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.federation import SigningKeyFile, node_tables, write_config
 from fedtools.opa import OpaServer
 from node.matching import STORE_FORMAT
-from node.store import import_lines
+from node.store import connect, import_lines
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -71,6 +71,8 @@ def build_store(records: int) -> tuple[Path, list[str]]:
         print(f"  imported {report.imported} records in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         partial.replace(store)
         names_file.write_text(json.dumps(names, ensure_ascii=False))
+    else:
+        connect(store, readonly=False).close()  # a cached store written before records could expire is updated
     return store, json.loads(names_file.read_text())
 
 

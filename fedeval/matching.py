@@ -32,7 +32,7 @@ from node.config import DEFAULT_MATCHING
 from node.matching import STORE_FORMAT, PreparedQuery, prepare_query, query_keys, score_record
 from node.search import find_matches
 from node.server import warm_up
-from node.store import Store, StoredRecord, import_lines
+from node.store import Store, StoredRecord, connect, import_lines
 
 CACHE = Path(__file__).resolve().parent.parent / "bench" / ".cache"
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
@@ -87,6 +87,8 @@ def store_for(entities: list[dict[str, Any]], name: str, cache: Path = CACHE) ->
         import_lines(partial, (json.dumps(item, ensure_ascii=False) for item in entities), skip_invalid=False)
         print(f"  imported {len(entities)} records in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         partial.replace(path)
+    else:
+        connect(path, readonly=False).close()  # a cached store written before records could expire is updated
     return path
 
 

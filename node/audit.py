@@ -160,39 +160,47 @@ class AuditLog:
             self._checkpointer.advanced(appended[-1].seq, appended[-1].hash)
 
     def _insert(self, batch: list[_Pending]) -> list[AppendedEntry]:
-        connection = self._connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            row = connection.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-            seq, prev_hash = row if row else (0, GENESIS_HASH)
-            appended: list[AppendedEntry] = []
-            for pending in batch:
-                seq += 1
-                entry_id = uuid.uuid4().hex
-                recorded_at = datetime.now(UTC).isoformat(timespec="microseconds")
-                body = canonical_json({**pending.body, "seq": seq, "entry_id": entry_id, "recorded_at": recorded_at})
-                digest = entry_hash(prev_hash, body)
-                connection.execute(
-                    "INSERT INTO entries (seq, entry_id, kind, query_id, recorded_at, body, prev_hash, hash)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        seq,
-                        entry_id,
-                        pending.body["kind"],
-                        pending.body.get("query_id", ""),
-                        recorded_at,
-                        body,
-                        prev_hash,
-                        digest,
-                    ),
-                )
-                prev_hash = digest
-                appended.append(AppendedEntry(entry_id, seq, digest))
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        return appended
+        return _insert(self._connection, [pending.body for pending in batch])
+
+
+def _insert(connection: sqlite3.Connection, bodies: list[dict[str, Any]]) -> list[AppendedEntry]:
+    """Appends entries in one transaction, after the chain's head as it is in the file (another process — an
+    import, a purge — may have appended since): appends are serialised by the file's write lock, never forked."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        row = connection.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev_hash = row if row else (0, GENESIS_HASH)
+        appended: list[AppendedEntry] = []
+        for given in bodies:
+            seq += 1
+            entry_id = uuid.uuid4().hex
+            recorded_at = datetime.now(UTC).isoformat(timespec="microseconds")
+            body = canonical_json({**given, "seq": seq, "entry_id": entry_id, "recorded_at": recorded_at})
+            digest = entry_hash(prev_hash, body)
+            connection.execute(
+                "INSERT INTO entries (seq, entry_id, kind, query_id, recorded_at, body, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, entry_id, given["kind"], given.get("query_id", ""), recorded_at, body, prev_hash, digest),
+            )
+            prev_hash = digest
+            appended.append(AppendedEntry(entry_id, seq, digest))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return appended
+
+
+def append_now(path: Path, body: dict[str, Any]) -> AppendedEntry:
+    """Appends one entry from outside the serving node (a records import, a deletion, a purge), committed to
+    disk when this returns; AuditError if it cannot be written."""
+    connection = _open(path)
+    try:
+        return _insert(connection, [body])[0]
+    except (sqlite3.DatabaseError, OSError) as error:
+        raise AuditError(f"audit log {path} cannot be written: {error}") from error
+    finally:
+        connection.close()
 
 
 def _settle(future: asyncio.Future[AppendedEntry], entry: AppendedEntry | None, error: Exception | None) -> None:

@@ -19,8 +19,9 @@ from node.audit import AuditError, export_entries, walk_chain
 from node.audit_verify import AnchoredReport, verify_anchored
 from node.checkpoints import CheckpointProblem, parse_checkpoint, read_checkpoint_lines
 from node.config import load_node_config
+from node.lifecycle import delete_audited, import_audited, purge_audited
 from node.server import serve
-from node.store import StoreError, import_lines
+from node.store import StoreError
 
 MAX_REPORTED_LINES = 50
 
@@ -39,6 +40,16 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     import_parser.add_argument("file", type=Path, help="FtM JSON lines ('-' for standard input)")
     import_parser.add_argument("--skip-invalid", action="store_true", help="load the valid lines, list the others")
     import_parser.set_defaults(handler=run_import)
+
+    records_parser = commands.add_parser("records", help="remove records while the node serves (audited)")
+    records_commands = records_parser.add_subparsers(dest="records_command", required=True)
+    delete_parser = records_commands.add_parser("delete", help="delete records by entity id, in one transaction")
+    delete_parser.add_argument("--config", type=Path, required=True, help="node.toml")
+    delete_parser.add_argument("ids", nargs="+", metavar="ID", help="entity ids as imported")
+    delete_parser.set_defaults(handler=run_records_delete)
+    purge_parser = records_commands.add_parser("purge", help="delete the records past their expiry day")
+    purge_parser.add_argument("--config", type=Path, required=True, help="node.toml")
+    purge_parser.set_defaults(handler=run_records_purge)
 
     audit_parser = commands.add_parser("audit", help="check the node's audit log")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
@@ -105,18 +116,20 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     config = load_node_config(args.config)
-    config.store_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if str(args.file) == "-":
-            report = import_lines(config.store_path, sys.stdin, skip_invalid=args.skip_invalid)
+            report = import_audited(config, sys.stdin, source="-", skip_invalid=args.skip_invalid)
         else:
             with args.file.open(encoding="utf-8", errors="strict") as handle:
-                report = import_lines(config.store_path, handle, skip_invalid=args.skip_invalid)
+                report = import_audited(config, handle, source=args.file.name, skip_invalid=args.skip_invalid)
     except UnicodeDecodeError as error:
         print(f"{args.file}: not UTF-8 text ({error.reason} at byte {error.start}); nothing imported", file=sys.stderr)
         return 1
     except OSError as error:
         print(f"{args.file}: {error.strerror}; nothing imported", file=sys.stderr)
+        return 1
+    except (AuditError, StoreError) as error:
+        print(f"{error}; nothing imported", file=sys.stderr)
         return 1
     for number, problem in report.bad_lines[:MAX_REPORTED_LINES]:
         print(f"{args.file}:{number}: {problem}", file=sys.stderr)
@@ -129,7 +142,37 @@ def run_import(args: argparse.Namespace) -> int:
         )
         return 1
     skipped = f", skipped {len(report.bad_lines)} bad line(s)" if report.bad_lines else ""
-    print(f"imported {report.imported} record(s) into {config.store_path}{skipped}")
+    deleted = f", deleted {len(report.deleted)}" if report.deleted else ""
+    not_held = f" ({report.not_held} deletion(s) of records not held)" if report.not_held else ""
+    print(f"imported {report.imported} record(s) into {config.store_path}{deleted}{not_held}{skipped}")
+    return 0
+
+
+def run_records_delete(args: argparse.Namespace) -> int:
+    config = load_node_config(args.config)
+    try:
+        report = delete_audited(config, args.ids)
+    except (AuditError, StoreError) as error:
+        print(f"{error}; nothing deleted", file=sys.stderr)
+        return 1
+    if report.bad_lines:
+        for _, problem in report.bad_lines:
+            print(problem, file=sys.stderr)
+        print("nothing deleted", file=sys.stderr)
+        return 1
+    not_held = f"; {report.not_held} id(s) not held" if report.not_held else ""
+    print(f"deleted {len(report.deleted)} record(s) from {config.store_path}{not_held}")
+    return 0
+
+
+def run_records_purge(args: argparse.Namespace) -> int:
+    config = load_node_config(args.config)
+    try:
+        purged = purge_audited(config)
+    except (AuditError, StoreError) as error:
+        print(f"{error}; nothing purged", file=sys.stderr)
+        return 1
+    print(f"purged {len(purged)} expired record(s) from {config.store_path}")
     return 0
 
 

@@ -9,6 +9,7 @@ from node.store.importing import (
     ImportReport,
     InvalidEntity,
     import_lines,
+    purge_expired,
     validate_entity,
 )
 from node.store.records import (
@@ -19,6 +20,7 @@ from node.store.records import (
     known_schema,
     record_from_row,
     records_by_ref,
+    today,
 )
 from node.store.search import IDENTIFIER_WEIGHT, STORE_THREADS, Store
 
@@ -36,7 +38,9 @@ __all__ = [
     "connect",
     "import_lines",
     "known_schema",
+    "purge_expired",
     "record_from_row",
     "records_by_ref",
+    "today",
     "validate_entity",
 ]

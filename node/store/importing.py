@@ -1,11 +1,18 @@
-"""Loading records: FollowTheMoney JSON lines, checked, written with their blocking keys in one transaction."""
+"""Loading records: FollowTheMoney JSON lines, checked, written with their blocking keys in one transaction.
+
+A line is an entity (added, or replacing the entity of that id), or an operation as in the FollowTheMoney
+ecosystem's delta files: `{"op": "ADD"|"MOD", "entity": {...}}` or `{"op": "DEL", "entity": {"id": ...}}`.
+An entity may carry `"expires": "YYYY-MM-DD"`: it is matched up to that day and never after."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import hashlib
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +32,61 @@ class InvalidEntity(ValueError):
     """An input line that is not a valid FollowTheMoney entity; the message says why."""
 
 
+OPERATIONS = ("ADD", "MOD", "DEL")
+
+
 @dataclass
 class ImportReport:
+    # Entities added or replaced.
     imported: int = 0
+    # References of the records deleted (what answers called them), in the order of the lines.
+    deleted: list[str] = field(default_factory=list)
+    # Deletions of entity ids the store does not hold (already deleted, or never imported).
+    not_held: int = 0
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
+    # SHA-256 of every line read, as read (UTF-8): which file this was, for the audit log.
+    digest: str = ""
+
+
+def entity_expiry(data: dict[str, Any]) -> str | None:
+    """The entity's `expires` day (ISO 8601 date), or None; InvalidEntity if it is not a date."""
+    expires = data.get("expires")
+    if expires is None:
+        return None
+    try:
+        if not isinstance(expires, str) or len(expires) != len("YYYY-MM-DD"):
+            raise ValueError
+        return datetime.date.fromisoformat(expires).isoformat()
+    except ValueError:
+        raise InvalidEntity(f"expires must be a date (YYYY-MM-DD), not {expires!r}") from None
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One checked line: an entity to write, or an entity id to delete (schema None)."""
+
+    entity_id: str
+    schema: Schema | None = None
+    properties: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    expires: str | None = None
+
+
+def _parse_line(data: Any) -> _Line:
+    if isinstance(data, dict) and "op" in data:
+        op, entity = data.get("op"), data.get("entity")
+        if op not in OPERATIONS:
+            raise InvalidEntity(f"op must be one of {', '.join(OPERATIONS)}, not {op!r}")
+        if not isinstance(entity, dict):
+            raise InvalidEntity(f"an {op} line needs an entity object")
+        if op == "DEL":
+            entity_id = entity.get("id")
+            if not isinstance(entity_id, str) or not entity_id.strip():
+                raise InvalidEntity("a DEL line needs the entity's id")
+            return _Line(entity_id)
+        data = entity
+    entity_id, schema, properties, flags = validate_entity(data)
+    return _Line(entity_id, schema, properties, flags, entity_expiry(data))
 
 
 def validate_entity(data: Any) -> tuple[str, Schema, dict[str, list[str]], list[str]]:
@@ -76,55 +134,128 @@ def validate_entity(data: Any) -> tuple[str, Schema, dict[str, list[str]], list[
     return entity_id, schema, properties, sorted(set(flags))
 
 
-def import_lines(path: Path, lines: Iterable[str], *, skip_invalid: bool) -> ImportReport:
-    """Loads FtM JSON lines in one transaction: all good lines, or (without skip_invalid) nothing."""
+def import_lines(
+    path: Path,
+    lines: Iterable[str],
+    *,
+    skip_invalid: bool,
+    before_commit: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Applies FtM JSON lines in one transaction: all good lines, or (without skip_invalid) nothing. A search
+    sees the store as it was before or after, never halfway. `before_commit` runs with the changes made
+    and not yet committed (the node's audit entry): if it raises, nothing is changed."""
     report = ImportReport()
-    connection = connect(path, readonly=False)
     touched: set[str] = set()
     seen: dict[str, int] = {}
-    try:
-        connection.execute("BEGIN IMMEDIATE")
+    digest = hashlib.sha256()
+    with _write_transaction(path) as connection:
         for number, line in enumerate(lines, start=1):
+            digest.update(line.encode("utf-8", "surrogatepass"))
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
-                entity_id, schema, properties, flags = validate_entity(data)
-                if entity_id in seen:
-                    raise InvalidEntity(f"entity id already given on line {seen[entity_id]}")
+                parsed = _parse_line(json.loads(line))
+                if parsed.entity_id in seen:
+                    raise InvalidEntity(f"entity id already given on line {seen[parsed.entity_id]}")
             except (json.JSONDecodeError, InvalidEntity) as error:
                 message = f"not valid JSON ({error.msg})" if isinstance(error, json.JSONDecodeError) else str(error)
                 report.bad_lines.append((number, message))
                 continue
-            seen[entity_id] = number
-            touched.update(_upsert(connection, entity_id, schema, properties, flags))
+            seen[parsed.entity_id] = number
+            if parsed.schema is None:
+                ref, keys = _delete(connection, parsed.entity_id)
+                if ref is None:
+                    report.not_held += 1
+                else:
+                    report.deleted.append(ref)
+                    touched.update(keys)
+                continue
+            touched.update(
+                _upsert(connection, parsed.entity_id, parsed.schema, parsed.properties, parsed.flags, parsed.expires)
+            )
             report.imported += 1
+        report.digest = digest.hexdigest()
         if report.bad_lines and not skip_invalid:
             connection.execute("ROLLBACK")
-            report.imported = 0
+            report.imported, report.deleted, report.not_held = 0, [], 0
             return report
-        for chunk in chunked(sorted(touched)):
-            marks = ",".join("?" * len(chunk))
-            connection.execute(f"DELETE FROM key_counts WHERE key IN ({marks})", chunk)
-            connection.execute(
-                "INSERT INTO key_counts SELECT key, count(*), group_concat(rid) "
-                f"FROM keys WHERE key IN ({marks}) GROUP BY key",
-                chunk,
-            )
-        total = connection.execute("SELECT count(*) FROM records").fetchone()[0]
-        connection.execute("INSERT OR REPLACE INTO meta VALUES ('records', ?)", (str(total),))
-        connection.execute("COMMIT")
+        _recount(connection, touched)
+        if before_commit is not None:
+            before_commit(report)
+    return report
+
+
+@contextlib.contextmanager
+def _write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """The store's write lock for the block: committed at its end unless rolled back; rolled back on error."""
+    connection = connect(path, readonly=False)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield connection
+        if connection.in_transaction:
+            connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         raise
     finally:
         connection.close()
-    return report
+
+
+def _recount(connection: sqlite3.Connection, touched: set[str]) -> None:
+    """Rewrites the postings of every key whose records changed (a key no record has any more disappears)."""
+    for chunk in chunked(sorted(touched)):
+        marks = ",".join("?" * len(chunk))
+        connection.execute(f"DELETE FROM key_counts WHERE key IN ({marks})", chunk)
+        connection.execute(
+            "INSERT INTO key_counts SELECT key, count(*), group_concat(rid) "
+            f"FROM keys WHERE key IN ({marks}) GROUP BY key",
+            chunk,
+        )
+    total = connection.execute("SELECT count(*) FROM records").fetchone()[0]
+    connection.execute("INSERT OR REPLACE INTO meta VALUES ('records', ?)", (str(total),))
+
+
+def _delete(connection: sqlite3.Connection, entity_id: str) -> tuple[str | None, set[str]]:
+    """Removes one record and its keys; its reference (None if not held) and the keys whose count changed."""
+    row = connection.execute("SELECT rid, ref FROM records WHERE entity_id = ?", (entity_id,)).fetchone()
+    if row is None:
+        return None, set()
+    rid, ref = row
+    keys = {key for (key,) in connection.execute("SELECT key FROM keys WHERE rid = ?", (rid,))}
+    connection.execute("DELETE FROM keys WHERE rid = ?", (rid,))
+    connection.execute("DELETE FROM records WHERE rid = ?", (rid,))
+    return ref, keys
+
+
+def purge_expired(path: Path, today: str, before_commit: Callable[[list[str]], None] | None = None) -> list[str]:
+    """Deletes every record whose expiry day is before `today` (ISO date); returns their references.
+    `before_commit` gets them before the deletion is committed (the node's audit entry)."""
+    purged: list[str] = []
+    with _write_transaction(path) as connection:
+        rows = connection.execute(
+            "SELECT entity_id FROM records WHERE expires IS NOT NULL AND expires < ? ORDER BY rid", (today,)
+        ).fetchall()
+        touched: set[str] = set()
+        for (entity_id,) in rows:
+            ref, keys = _delete(connection, entity_id)
+            if ref is not None:
+                purged.append(ref)
+                touched.update(keys)
+        if purged:
+            _recount(connection, touched)
+            if before_commit is not None:
+                before_commit(purged)
+    return purged
 
 
 def _upsert(
-    connection: sqlite3.Connection, entity_id: str, schema: Schema, properties: dict[str, list[str]], flags: list[str]
+    connection: sqlite3.Connection,
+    entity_id: str,
+    schema: Schema,
+    properties: dict[str, list[str]],
+    flags: list[str],
+    expires: str | None,
 ) -> set[str]:
     """Writes one record and its keys; returns every key whose count changed."""
     touched: set[str] = set()
@@ -134,14 +265,14 @@ def _upsert(
         touched.update(key for (key,) in connection.execute("SELECT key FROM keys WHERE rid = ?", (rid,)))
         connection.execute("DELETE FROM keys WHERE rid = ?", (rid,))
         connection.execute(
-            "UPDATE records SET schema = ?, properties = ?, flags = ? WHERE rid = ?",
-            (schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags), rid),
+            "UPDATE records SET schema = ?, properties = ?, flags = ?, expires = ? WHERE rid = ?",
+            (schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags), expires, rid),
         )
     else:
         ref = secrets.token_hex(12)
         cursor = connection.execute(
-            "INSERT INTO records (entity_id, ref, schema, properties, flags) VALUES (?, ?, ?, ?, ?)",
-            (entity_id, ref, schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags)),
+            "INSERT INTO records (entity_id, ref, schema, properties, flags, expires) VALUES (?, ?, ?, ?, ?, ?)",
+            (entity_id, ref, schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags), expires),
         )
         rid = cursor.lastrowid
     keys = record_keys(schema, properties)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS records (
     ref TEXT NOT NULL UNIQUE,
     schema TEXT NOT NULL,
     properties TEXT NOT NULL,
-    flags TEXT NOT NULL
+    flags TEXT NOT NULL,
+    expires TEXT
 );
 CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
 CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
@@ -90,7 +92,11 @@ def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlit
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.executescript(SCHEMA_SQL)
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (STORE_FORMAT,))
+            if not _has_expiry(connection):  # a store written before records could expire
+                connection.execute("ALTER TABLE records ADD COLUMN expires TEXT")
+            connection.execute(EXPIRY_INDEX_SQL)
         row = connection.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+        expiring = _has_expiry(connection)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"store {path} cannot be opened: {error}") from error
     if row is None or row[0] != STORE_FORMAT:
@@ -99,7 +105,21 @@ def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlit
             f"store {path} has format {found}, this node reads format {STORE_FORMAT}: "
             "import the records into a new store"
         )
+    if not expiring:
+        raise StoreError(f"store {path} predates record expiry: run `fedgate node import` once to bring it up to date")
     return connection
+
+
+EXPIRY_INDEX_SQL = "CREATE INDEX IF NOT EXISTS records_expires ON records (expires) WHERE expires IS NOT NULL"
+
+
+def _has_expiry(connection: sqlite3.Connection) -> bool:
+    return any(row[1] == "expires" for row in connection.execute("PRAGMA table_info(records)"))
+
+
+def today() -> str:
+    """The day records' expiry is judged by (UTC): a record is matched up to and including its `expires` day."""
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
 def known_schema(name: str) -> Schema:

@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from node.matching import TUNABLES, QueryKeys, key_weight
-from node.store.records import RECORD_COLUMNS, Candidates, StoredRecord, StoreError, chunked, connect, record_from_row
+from node.store.records import (
+    RECORD_COLUMNS,
+    Candidates,
+    StoredRecord,
+    StoreError,
+    chunked,
+    connect,
+    record_from_row,
+    today,
+)
 
 T = TypeVar("T")
 # Ranking weight of an identifier key beside the name keys' (at most a few hundred together).
@@ -96,7 +105,9 @@ class Store:
         key weight (a misspelt family name beside a common given name), up to TUNABLES.shortlist of them are read
         and the most alike kept.
         """
-        return self._read(lambda c: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
+        return self._read(
+            lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
+        )
 
     def _candidates(
         self,
@@ -204,13 +215,27 @@ def _weigh(connection: sqlite3.Connection, weights: dict[str, float], max_postin
     return totals
 
 
+def _in_one_snapshot(connection: sqlite3.Connection, work: Callable[[], T]) -> T:
+    """Runs several reads in one read transaction: an import committed meanwhile is seen entirely or not at all
+    (keys, postings and records of one moment)."""
+    connection.execute("BEGIN")
+    try:
+        return work()
+    finally:
+        connection.execute("COMMIT")
+
+
 def _read_records(connection: sqlite3.Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
     """The records of (rid, key weight) pairs, in that order."""
     best = [(int(rid_text), math.fmod(total, IDENTIFIER_WEIGHT)) for rid_text, total in ranked]
     name_weights = dict(best)
     rids = [rid for rid, _ in best]
     marks = ",".join("?" * len(rids))
-    rows = connection.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE rid IN ({marks})", rids).fetchall()
+    # A record past its expiry day is never matched, purged or not.
+    rows = connection.execute(
+        f"SELECT {RECORD_COLUMNS} FROM records WHERE rid IN ({marks}) AND (expires IS NULL OR expires >= ?)",
+        [*rids, today()],
+    ).fetchall()
     order = {rid: position for position, rid in enumerate(rids)}
     records = [record_from_row(row, name_weights[row[0]]) for row in rows]
     records.sort(key=lambda record: order[record.rid])
