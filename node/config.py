@@ -63,6 +63,8 @@ class StoreTable(Table):
     path: ConfigPath
     audit_path: ConfigPath
     busy_timeout_ms: int = Field(1000, ge=1, le=60_000)
+    # How often the serving node deletes records past their expiry day (audited); 0: never (purge by cron).
+    purge_every_s: float = Field(3600.0, ge=0, le=7 * 86_400.0)
 
     @model_validator(mode="after")
     def _two_files(self) -> Self:
@@ -225,6 +227,7 @@ class NodeConfig:
     audit: AuditSettings
     concurrent_searches_per_requester: int = 2
     min_search_deadline_ms: int = 20
+    purge_every_s: float = 3600.0
 
 
 def _keys_from_directory(
@@ -296,6 +299,7 @@ def load_node_config(path: Path) -> NodeConfig:
         audit=settings.audit,
         concurrent_searches_per_requester=limits.concurrent_searches_per_requester,
         min_search_deadline_ms=limits.min_search_deadline_ms,
+        purge_every_s=settings.store.purge_every_s,
     )
 
 

@@ -21,13 +21,14 @@ from rigour.names import NameTypeTag, analyze_names
 from fedcore.logs import log_event
 from fedcore.query import load_vocabularies
 from node.admission import Admission
-from node.audit import AuditLog
+from node.audit import AuditError, AuditLog
 from node.checkpoints import Checkpointer
 from node.config import NodeConfig
+from node.lifecycle import purge_audited
 from node.metrics import NodeMetrics
 from node.policy import PolicyEngine
 from node.service import NODE_SERVICE, NodeService, node_rpc_handler
-from node.store import Store
+from node.store import Store, StoreError
 
 logger = logging.getLogger("fedgate.node")
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -62,6 +63,7 @@ class RunningNode:
     audit: AuditLog
     metrics: NodeMetrics
     metrics_runner: web.AppRunner | None
+    purging: asyncio.Task[None] | None = None
 
     @property
     def address(self) -> str:
@@ -77,6 +79,9 @@ class RunningNode:
     async def stop(self, grace_s: float | None = None) -> None:
         """Finishes in-flight searches within the grace period, then releases every resource."""
         try:
+            if self.purging is not None:
+                self.purging.cancel()
+                await asyncio.gather(self.purging, return_exceptions=True)
             await self.server.stop(self.config.grace_s if grace_s is None else grace_s)
         finally:
             if self.metrics_runner is not None:
@@ -152,8 +157,25 @@ async def start_node(config: NodeConfig) -> RunningNode:
         audit.close()
         raise
     node = RunningNode(config, server, port, store, policy, audit, metrics, metrics_runner)
+    if config.purge_every_s > 0:
+        node.purging = asyncio.create_task(purge_expired_records(config), name="purge-expired")
     log_event(logger, "node.started", country=config.country, address=node.address, metrics_url=node.metrics_url)
     return node
+
+
+async def purge_expired_records(config: NodeConfig) -> None:
+    """Deletes the records past their expiry day now and then (each purge audited); a failure is logged and
+    tried again at the next turn: expired records are never matched meanwhile."""
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            purged = await loop.run_in_executor(None, purge_audited, config)
+        except (AuditError, StoreError) as error:
+            log_event(logger, "records.purge_failed", logging.ERROR, problem=str(error))
+        else:
+            if purged:
+                log_event(logger, "records.purged", records=len(purged))
+        await asyncio.sleep(config.purge_every_s)
 
 
 async def serve(config: NodeConfig, ready_file: Path | None = None) -> None:

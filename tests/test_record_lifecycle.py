@@ -3,6 +3,7 @@ each change in the audit chain, and a search never sees an import halfway."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import json
@@ -14,13 +15,14 @@ from typing import Any
 
 from fedcore.query import validate_query
 from fedgate.v1 import node_pb2 as pb
+from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.config import DEFAULT_MATCHING, load_node_config
 from node.lifecycle import import_audited
 from node.search import find_matches
 from node.server import RunningNode
 from node.store import ImportReport, Store, import_lines
-from tests.conftest import node_client, search_request
+from tests.conftest import NodeFactory, node_client, search_request
 from tests.federation import write_node_config
 
 PETROV = {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}
@@ -183,3 +185,22 @@ async def test_an_import_is_audited_with_its_source_digest(fr_node: RunningNode,
     assert (entry["imported"], len(entry["deleted"]), entry["deletions_not_held"]) == (1, 1, 0)
     # No record value in the audit entry.
     assert "Nadia" not in json.dumps(entry)
+
+
+async def test_the_serving_node_purges_expired_records_itself(node_factory: NodeFactory, opa_fr: OpaServer) -> None:
+    yesterday = (datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)).isoformat()
+    records = [
+        {"id": "gone", "schema": "Person", "properties": {"name": ["Olga Petrova"]}, "expires": yesterday},
+        {"id": "kept", "schema": "Person", "properties": {"name": ["Olga Petrovna"]}},
+    ]
+    node = await node_factory("FR", opa_fr.url, records, {"store": {"purge_every_s": 3600}})
+    # The node purges once as it starts, then every purge_every_s: wait for that first purge's entry.
+    deadline = asyncio.get_running_loop().time() + 30
+    while not audit_entries(node.config.audit_path, "records_purge"):
+        assert asyncio.get_running_loop().time() < deadline, "the node never purged"
+        await asyncio.sleep(0.05)  # polling the audit file for the entry, not waiting on a guess
+    [entry] = audit_entries(node.config.audit_path, "records_purge")
+    assert len(entry["purged"]) == 1
+    connection = sqlite3.connect(node.config.store_path)
+    assert connection.execute("SELECT entity_id FROM records").fetchall() == [("kept",)]
+    connection.close()
