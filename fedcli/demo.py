@@ -39,7 +39,8 @@ from fedtools.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
 from fedtools.prometheus import PrometheusServer, PrometheusUnavailable
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
-from node.store import import_lines
+from node.config import load_node_config
+from node.lifecycle import import_audited
 
 DEMO_COUNTRIES = ("FR", "DE", "GR", "UA", "AE")
 TOKEN_TTL_S = 12 * 3600
@@ -257,7 +258,9 @@ def build(
         directory.mkdir(mode=0o700, parents=True)
         config = node_config(directory, country, server.url, trust)
         lines = (json.dumps(entity, ensure_ascii=False) for entity in generate_country(country, records, seed))
-        report = import_lines(directory / "records.sqlite", lines, skip_invalid=False)
+        # As a country loads its records: one transaction, its audit entry first in the node's chain.
+        source = f"synthetic-{country.lower()}-seed{seed}.jsonl"
+        report = import_audited(load_node_config(config), lines, source=source, skip_invalid=False)
         if report.bad_lines:
             raise DemoError(f"synthetic data for {country} did not import: {report.bad_lines[:3]}")
         say(f"  {country}: {report.imported} records imported")
