@@ -48,6 +48,24 @@ class TlsFiles:
     ca: Path
 
 
+@dataclass(frozen=True)
+class SharedRateLimits:
+    """A gateway's rate limits shared with its other replicas through Redis (`[rate_limits]`' redis keys)."""
+
+    redis_url: str
+    replicas: int = 1  # while Redis is unreachable, each replica allows 1/replicas of every limit
+    retry_s: float | None = None  # None: the gateway's default
+    timeout_ms: int | None = None
+
+    def table(self) -> Tables:
+        table: Tables = {"redis_url": self.redis_url, "replicas": self.replicas}
+        if self.retry_s is not None:
+            table["redis_retry_s"] = self.retry_s
+        if self.timeout_ms is not None:
+            table["redis_timeout_ms"] = self.timeout_ms
+        return table
+
+
 def merged(tables: Tables, more: Mapping[str, Any]) -> Tables:
     """`tables` with `more` merged in, table by table (a key of `more` wins)."""
     result = dict(tables)
@@ -101,10 +119,12 @@ def gateway_tables(
     tls: TlsFiles | None = None,
     https: tuple[Path, Path] | None = None,
     metrics: bool = False,
+    shared_limits: SharedRateLimits | None = None,
     more: Mapping[str, Any] | None = None,
 ) -> Tables:
     """A gateway's configuration: where it listens, the token issuers it accepts, the key it signs requester
-    assertions with, the country nodes (or the federation's directory), and optionally TLS, HTTPS and metrics."""
+    assertions with, the country nodes (or the federation's directory), and optionally TLS, HTTPS, metrics and
+    rate limits shared through Redis."""
     tables: Tables = {"gateway": {"listen": listen}}
     if metrics:
         tables["metrics"] = {"listen": "127.0.0.1:0"}
@@ -117,6 +137,8 @@ def gateway_tables(
         tables["tls"] = {"certificate": str(tls.certificate), "key": str(tls.key), "ca": str(tls.ca)}
     if https is not None:
         tables["https"] = {"certificate": str(https[0]), "key": str(https[1])}
+    if shared_limits is not None:
+        tables["rate_limits"] = shared_limits.table()
     return merged(tables, more or {})
 
 

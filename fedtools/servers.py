@@ -1,4 +1,4 @@
-"""Third-party servers (OPA, Prometheus) run as child processes on a loopback port the system picks."""
+"""Third-party servers (OPA, Prometheus, Redis) run as child processes on a loopback port the system picks."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def listening_port(pid: int) -> int | None:
 
 
 class LocalServer:
-    """Start with a command (listening on 127.0.0.1:0), wait until a readiness URL answers 200, stop."""
+    """Start with a command (listening on 127.0.0.1:0), wait until it answers its readiness check, stop."""
 
     name = "server"
     ready_path = "/"
@@ -50,15 +50,19 @@ class LocalServer:
             port = listening_port(self.process.pid)
             if port:
                 self.port = port
-                try:
-                    with urllib.request.urlopen(self.url + self.ready_path, timeout=1) as response:  # noqa: S310
-                        if response.status == 200:
-                            return
-                except (urllib.error.URLError, OSError):
-                    pass
-            time.sleep(0.02)  # polling the readiness URL
+                if self.answers():
+                    return
+            time.sleep(0.02)  # polling the readiness check
         self.stop()
         raise ServerStartError(f"{self.name} was not ready within {timeout_s} s (log: {log_path})")
+
+    def answers(self) -> bool:
+        """The readiness check: the readiness URL answers 200."""
+        try:
+            with urllib.request.urlopen(self.url + self.ready_path, timeout=1) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
 
     def stop(self) -> None:
         if self.process is None:

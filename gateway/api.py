@@ -41,6 +41,7 @@ from fedcore.vocabulary import (
 )
 from gateway.breaker import BREAKER_STATES
 from gateway.config import GatewayConfig
+from gateway.limits import RATE_LIMITS_MODES
 from gateway.nodes import COUNTRY_STATUSES, PROBLEMS
 
 if TYPE_CHECKING:  # mypy sees plain strings; pydantic sees each closed set as a Literal built from its source
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # mypy sees plain strings; pydantic sees each closed set as a
     CountryStatus: TypeAlias = str
     Problem: TypeAlias = str
     BreakerState: TypeAlias = str
+    RateLimitsMode: TypeAlias = str
 else:
     Purpose = Literal[tuple(PURPOSES)]
     Clearance = Literal[tuple(CLEARANCES)]
@@ -67,6 +69,7 @@ else:
     CountryStatus = Literal[COUNTRY_STATUSES]
     Problem = Literal[tuple(PROBLEMS)]
     BreakerState = Literal[BREAKER_STATES]
+    RateLimitsMode = Literal[RATE_LIMITS_MODES]
 
 # A country registered in this federation: its schema is written from the configuration (gateway.openapi).
 COUNTRY_SCHEMA = "Country"
@@ -367,3 +370,8 @@ class Health(ApiModel):
 class Ready(ApiModel):
     status: Literal["ready"]
     reachable: list[str]
+    rate_limits: RateLimitsMode = Field(
+        description="How the rate limits are kept: in_memory (a single gateway), shared (through Redis, by every "
+        "replica), per_replica (Redis unreachable: each replica allows its share of every limit)."
+    )
+    detail: list[str] = Field(description="What works in a degraded way, and why; empty when nothing does.")

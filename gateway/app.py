@@ -18,13 +18,13 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import JsonFormatter, log_event
 from fedcore.query import load_vocabularies
-from fedcore.ratelimit import RateLimiter
 from gateway.api import search_request_model
 from gateway.auth import TokenVerifier
 from gateway.breaker import CircuitBreaker
 from gateway.config import GatewayConfig
 from gateway.front import CappedSite, ConnectionCount, handler_args
 from gateway.handlers import setup_routes
+from gateway.limits import rate_limits
 from gateway.metrics import GatewayMetrics
 from gateway.middlewares import auth_middleware, error_middleware
 from gateway.nodes import NodeClient, Signer
@@ -64,6 +64,17 @@ async def node_clients(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(*(client.close() for client in app[NODES].values()))
 
 
+async def search_rate_limits(app: web.Application) -> AsyncIterator[None]:
+    """The rate limits (with Redis, its connections), closed when the gateway stops. Shared ones ask Redis at
+    once: /metrics says from the start whether they are shared, and an unreachable Redis is logged."""
+    app[RATE_LIMITS] = rate_limits(app[CONFIG], app[METRICS].shared_limits_up)
+    try:
+        await app[RATE_LIMITS].mode()
+        yield
+    finally:
+        await app[RATE_LIMITS].close()
+
+
 def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None) -> web.Application:
     load_vocabularies()  # the first search naming a country must not pay seconds for reading the territory data
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[error_middleware, auth_middleware])
@@ -71,15 +82,14 @@ def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None)
     app[VERIFIER] = TokenVerifier(
         config.issuers, config.audience, config.max_token_lifetime_s, config.max_tracked_tokens
     )
-    app[METRICS] = GatewayMetrics(registry or CollectorRegistry(auto_describe=True))
+    app[METRICS] = GatewayMetrics(
+        registry or CollectorRegistry(auto_describe=True), shared_limits=config.shared_limits is not None
+    )
     app[SEARCH_REQUEST] = search_request_model(config)
     app[API_DESCRIPTION] = build_openapi(config, app[SEARCH_REQUEST])
-    app[RATE_LIMITS] = {
-        "investigator": RateLimiter(config.searches_per_investigator, config.rate_window_s),
-        "country": RateLimiter(config.searches_per_country, config.rate_window_s),
-    }
     app[WEB_ASSETS] = load_assets()
     app.on_response_prepare.append(add_security_headers)
+    app.cleanup_ctx.append(search_rate_limits)
     app.cleanup_ctx.append(node_clients)
     setup_routes(app)
     return app

@@ -11,6 +11,7 @@ from typing import Literal, Self
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from pydantic import Field, field_validator, model_validator
+from redis.asyncio.connection import parse_url as parse_redis_url
 
 from fedcore.config import (
     CertificateTable,
@@ -116,10 +117,46 @@ class GatewayTlsTable(CertificateTable):
     ca: ConfigPath
 
 
+# What a Redis URL's query may not set: the bounds on every Redis call are [rate_limits]' own keys.
+REDIS_URL_OVERRIDES = ("socket_timeout", "socket_connect_timeout", "retry_on_timeout", "max_connections")
+
+
 class RateLimitsTable(Table):
+    """`[rate_limits]`: searches per investigator and per requesting country per window; with `redis_url`, shared
+    by every replica of the gateway, and while Redis is unreachable 1/`replicas` of them per replica."""
+
     searches_per_investigator: int = Field(120, ge=1, le=1_000_000)
     searches_per_country: int = Field(3000, ge=1, le=10_000_000)
     window_s: float = Field(60.0, ge=0.1, le=86_400.0)
+    redis_url: str | None = None
+    replicas: int = Field(1, ge=1, le=1000)
+    redis_timeout_ms: int = Field(100, ge=1, le=10_000)
+    redis_retry_s: float = Field(1.0, ge=0.05, le=600.0)
+    redis_max_connections: int = Field(64, ge=1, le=10_000)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, url: str | None) -> str | None:
+        try:  # the URL may hold a password: no message repeats it
+            overridden = sorted(set(REDIS_URL_OVERRIDES) & set(parse_redis_url(url))) if url else []
+        except ValueError:
+            raise ValueError("must be a Redis URL: redis://host:port/db, rediss://… or unix://…") from None
+        if overridden:
+            raise ValueError(f"may not set {', '.join(overridden)}: the [rate_limits] redis_* keys bound Redis calls")
+        return url
+
+    @model_validator(mode="after")
+    def _shared_settings_need_redis(self) -> Self:
+        for key in ("replicas", "redis_timeout_ms", "redis_retry_s", "redis_max_connections"):
+            if self.redis_url is None and key in self.model_fields_set:
+                raise key_problem(key, "applies only to limits shared through Redis: set redis_url too")
+        return self
+
+    def shared(self) -> SharedLimitsConfig | None:
+        if self.redis_url is None:
+            return None
+        timeout_s, retry_s = self.redis_timeout_ms / 1000, self.redis_retry_s
+        return SharedLimitsConfig(self.redis_url, self.replicas, timeout_s, retry_s, self.redis_max_connections)
 
 
 class IssuerTable(Table):
@@ -190,6 +227,18 @@ class NodeEntry:
 
 
 @dataclass(frozen=True)
+class SharedLimitsConfig:
+    """Rate limits shared by the gateway's replicas through Redis, and each replica's share while it is away."""
+
+    redis_url: str
+    # While Redis is unreachable each replica allows 1/replicas of every limit (rounded down, at least 1).
+    replicas: int
+    timeout_s: float  # every Redis call, connecting included
+    retry_s: float  # how long after a failure Redis is tried again
+    max_connections: int
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     """What the gateway runs with: the file's settings and the keys and certificates it names, loaded."""
 
@@ -222,6 +271,8 @@ class GatewayConfig:
     searches_per_investigator: int
     searches_per_country: int
     rate_window_s: float
+    # None: the limits are this process's own (one replica).
+    shared_limits: SharedLimitsConfig | None
     header_timeout_s: float
     body_timeout_s: float
     max_connections: int
@@ -333,6 +384,7 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         searches_per_investigator=limits.searches_per_investigator,
         searches_per_country=limits.searches_per_country,
         rate_window_s=limits.window_s,
+        shared_limits=limits.shared(),
         header_timeout_s=gateway.header_timeout_s,
         body_timeout_s=gateway.body_timeout_s,
         max_connections=gateway.max_connections,
@@ -342,4 +394,4 @@ def load_gateway_config(path: Path) -> GatewayConfig:
     )
 
 
-__all__ = ["ConfigError", "GatewayConfig", "IssuerConfig", "NodeEntry", "load_gateway_config"]
+__all__ = ["ConfigError", "GatewayConfig", "IssuerConfig", "NodeEntry", "SharedLimitsConfig", "load_gateway_config"]

@@ -17,6 +17,7 @@ from gateway import page as web_page
 from gateway.api import Health, Node, NodeSchema, NodesResponse, Ready
 from gateway.auth import Investigator
 from gateway.errors import Forbidden, ServiceUnavailable, TooManyRequests
+from gateway.limits import REDIS_UNREACHABLE
 from gateway.nodes import CountryAnswer
 from gateway.request import SearchSpec, parse_search, read_json_object
 from gateway.search import (
@@ -35,27 +36,24 @@ logger = logging.getLogger("fedgate.gateway")
 search_log = logging.getLogger("fedgate.gateway.searches")
 
 
-def _within_rate_limits(request: web.Request, investigator: Investigator) -> None:
+async def _within_rate_limits(request: web.Request, investigator: Investigator) -> None:
     """Per investigator and per requesting country: nobody enumerates a country's records by brute force."""
-    limits = request.app[RATE_LIMITS]
-    config = request.app[CONFIG]
-    for limit, key, allowed in (
-        ("investigator", (investigator.issuer, investigator.investigator_id), config.searches_per_investigator),
-        ("country", investigator.country, config.searches_per_country),
-    ):
-        retry_after_s = limits[limit].acquire(key)
-        if retry_after_s > 0:
-            request.app[METRICS].rate_limited.labels(limit).inc()
-            raise TooManyRequests(
-                f"rate limit: {allowed} searches per {config.rate_window_s:g} s per {limit}; "
-                f"retry in {retry_after_s:.1f} s",
-                retry_after_s,
-            )
+    refusal = await request.app[RATE_LIMITS].admit(
+        investigator.issuer, investigator.investigator_id, investigator.country
+    )
+    if refusal is not None:
+        request.app[METRICS].rate_limited.labels(refusal.limit).inc()
+        scope = " on this gateway replica (the shared limits are unreachable)" if refusal.per_replica else ""
+        raise TooManyRequests(
+            f"rate limit: {refusal.allowed} searches per {request.app[CONFIG].rate_window_s:g} s per "
+            f"{refusal.limit}{scope}; retry in {refusal.retry_after_s:.1f} s",
+            refusal.retry_after_s,
+        )
 
 
 async def _accepted_search(request: web.Request) -> tuple[Investigator, SearchSpec]:
     investigator = request[INVESTIGATOR]
-    _within_rate_limits(request, investigator)
+    await _within_rate_limits(request, investigator)
     spec = parse_search(await read_json_object(request), request.app[CONFIG], request.app[SEARCH_REQUEST])
     if spec.purpose not in investigator.purposes:
         raise Forbidden(f"purpose: your token does not grant the purpose {spec.purpose!r}", "purpose_not_granted")
@@ -213,16 +211,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when at least one node answers its health check."""
+    """Ready when at least one node answers its health check; rate limits kept per replica because Redis is
+    unreachable leave the gateway ready, and say so."""
     config = request.app[CONFIG]
     clients = request.app[NODES]
-    checks = await asyncio.gather(
-        *(client.check_health(config.health_timeout_ms / 1000) for client in clients.values())
+    checks, limits = await asyncio.gather(
+        asyncio.gather(*(client.check_health(config.health_timeout_ms / 1000) for client in clients.values())),
+        request.app[RATE_LIMITS].mode(),
     )
     reachable = sorted(country for country, healthy in zip(clients, checks, strict=True) if healthy)
     if not reachable:
         raise ServiceUnavailable("no country node is reachable", "no_node_reachable")
-    return web.json_response(Ready(status="ready", reachable=reachable).document())
+    detail = [REDIS_UNREACHABLE] if limits == "per_replica" else []
+    return web.json_response(Ready(status="ready", reachable=reachable, rate_limits=limits, detail=detail).document())
 
 
 async def openapi(request: web.Request) -> web.Response:

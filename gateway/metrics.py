@@ -11,7 +11,7 @@ LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10
 
 
 class GatewayMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, shared_limits: bool = False) -> None:
         self.registry = registry
         self.searches = Counter(
             "fedgate_gateway_searches",
@@ -63,6 +63,12 @@ class GatewayMetrics:
         )
         self.rate_limited = Counter(
             "fedgate_gateway_rate_limited", "Requests refused by a rate limit, by limit.", ["limit"], registry=registry
+        )
+        # Exported only by a gateway whose limits are shared through Redis (the alert FedgateSharedRateLimitsDown).
+        self.shared_limits_up = Gauge(
+            "fedgate_gateway_shared_limits_up",
+            "1 while the rate limits shared through Redis answer, 0 while this replica keeps its share in memory.",
+            registry=registry if shared_limits else None,
         )
         self.open_connections = Gauge(
             "fedgate_gateway_open_connections",

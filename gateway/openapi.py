@@ -179,7 +179,7 @@ ROUTES = (
         "/readyz",
         "get",
         "readyz",
-        "At least one country node is reachable.",
+        "At least one country node is reachable; how the rate limits are kept (shared, or per replica and why).",
         False,
         {"200": _json("Ready.", "Ready"), "503": _error("No country node is reachable.")},
     ),

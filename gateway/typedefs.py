@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from fedcore.ratelimit import RateLimiter
 from gateway.api import SearchRequest
 from gateway.auth import Investigator, TokenVerifier
 from gateway.config import GatewayConfig
+from gateway.limits import RateLimits
 from gateway.metrics import GatewayMetrics
 from gateway.nodes import NodeClient
 
@@ -20,6 +20,6 @@ METRICS = web.AppKey("metrics", GatewayMetrics)
 API_DESCRIPTION = web.AppKey("api_description", dict[str, Any])
 # The configuration's search body (gateway.api.search_request_model), built once.
 SEARCH_REQUEST: web.AppKey[type[SearchRequest]] = web.AppKey("search_request")
-RATE_LIMITS = web.AppKey("rate_limits", dict[str, RateLimiter])
+RATE_LIMITS: web.AppKey[RateLimits] = web.AppKey("rate_limits")
 WEB_ASSETS = web.AppKey("web_assets", dict[str, tuple[bytes, str]])
 INVESTIGATOR = web.RequestKey("investigator", Investigator)

@@ -36,6 +36,7 @@ from fedeval.netfaults import DelayProxy
 from fedtools.ca import IssuedFiles, init_ca, issue_certificate
 from fedtools.federation import (
     FederationDirectory,
+    SharedRateLimits,
     SigningKeyFile,
     Tables,
     TlsFiles,
@@ -169,6 +170,7 @@ def write_gateway_config(
     tls: TlsFiles | None = None,
     federation: FederationDirectory | None = None,
     max_body_bytes: int = 4096,
+    shared_limits: SharedRateLimits | None = None,
 ) -> Path:
     """A gateway's `gateway.toml` in `directory` for these node addresses and the test issuer, `more` merged in."""
     usual: Tables = {
@@ -184,6 +186,7 @@ def write_gateway_config(
         federation=federation,
         tls=tls,
         metrics=True,
+        shared_limits=shared_limits,
         more=merged(usual, more or {}),
     )
     return write_config(directory / "gateway.toml", tables)
@@ -468,6 +471,7 @@ async def running_federation(
     node_more: Mapping[str, Any] | None = None,
     gateway_more: Mapping[str, Any] | None = None,
     max_body_bytes: int = 4096,
+    shared_limits: SharedRateLimits | None = None,
 ) -> AsyncIterator[Federation]:
     """A real gateway and real nodes (each with its sample records) with their real OPA (`opa(country)`), run in
     this process, or as `fedgate` processes when `processes`; with `pki`, mutual TLS between them."""
@@ -500,6 +504,7 @@ async def running_federation(
             gateway_more,
             tls=pki.gateway_tls() if pki is not None else None,
             max_body_bytes=max_body_bytes,
+            shared_limits=shared_limits,
         )
         gateway = FederationGateway(work / "gateway", config_path, processes)
         await gateway.start()
@@ -516,6 +521,27 @@ async def running_federation(
                 await node.stop(0)
         for proxy in proxies:
             await proxy.stop()
+
+
+@contextlib.asynccontextmanager
+async def replica_gateway(
+    federation: Federation,
+    issuer_keys: IssuerKeys,
+    name: str,
+    *,
+    gateway_more: Mapping[str, Any] | None = None,
+    shared_limits: SharedRateLimits | None = None,
+) -> AsyncIterator[tuple[FederationGateway, ApiClient]]:
+    """Another replica of the federation's gateway, over the same nodes, in this process, and its API client."""
+    directory = federation.work / name
+    nodes = {country: node.proxy.address for country, node in federation.nodes.items()}
+    config_path = write_gateway_config(directory, nodes, issuer_keys, gateway_more, shared_limits=shared_limits)
+    gateway = FederationGateway(directory, config_path, processes=False)
+    await gateway.start()
+    try:
+        yield gateway, ApiClient(federation.api.session, gateway.url, federation.api.spec)
+    finally:
+        await gateway.stop()
 
 
 async def searches_until(
