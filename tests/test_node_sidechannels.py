@@ -55,12 +55,14 @@ class Namesake:
 
 
 def invented_name(number: int) -> Namesake:
+    """Four and five syllables: blocking keys by sound keep only a part's consonant classes (six among these
+    letters), so a three-syllable given name has at most 216 of them, fewer than the examples a test runs."""
     rng = random.Random(f"sidechannels-{number}")
 
     def word(syllables: int) -> str:
         return "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(syllables)).capitalize()
 
-    return Namesake(word(3), word(4))
+    return Namesake(word(4), word(5))
 
 
 def _other_vowel(letter: str) -> str:
@@ -73,8 +75,8 @@ SPELLINGS: dict[str, Callable[[Namesake], str]] = {
     "exact": lambda n: n.text,  # 1.0
     "reversed": lambda n: f"{n.family} {n.given}",  # 1.0
     "initial": lambda n: f"{n.given[0]}. {n.family}",  # 0.8
-    "family_typo": lambda n: f"{n.given} {n.family[:-2]}{n.family[-1]}{n.family[-2]}",  # 0.88
-    "given_typo": lambda n: f"{n.given[:-1]}{_other_vowel(n.given[-1])} {n.family}",  # 0.85 to 0.89
+    "family_typo": lambda n: f"{n.given} {n.family[:-2]}{n.family[-1]}{n.family[-2]}",  # 0.9
+    "given_typo": lambda n: f"{n.given[:-1]}{_other_vowel(n.given[-1])} {n.family}",  # 0.88 to 0.92
     "family_only": lambda n: n.family,  # 0.49: a candidate, never a hit
     # Someone else whose given or family name sounds the same (one phonetic key in common): 0.0, no candidate.
     "given_sounds_alike": lambda n: f"{n.given.translate(VOWEL_SHIFT)} {n.family[::-1].capitalize()}",
@@ -169,7 +171,7 @@ def namesakes_beside_hidden(draw: st.DrawFn) -> dict[str, Any]:
 
 
 serial = itertools.count()
-used_name_keys: set[str] = set()
+SEED_NAME = "Seed Record"  # the one record a France node starts with
 
 
 def sound_key(word: str) -> str:
@@ -177,23 +179,35 @@ def sound_key(word: str) -> str:
     return min(key for key in name_keys(analyse_names(PERSON, {"name": [word]}, side="query")) if key.startswith("m:"))
 
 
-def fresh_namesake(given_sounds_first: bool = True) -> tuple[int, Namesake]:
-    """A number for the example, and a name that shares no blocking key with any name handed out before,
-    however a record spells it: an example's search finds no other example's records.
+def index_keys(names: list[str]) -> set[str]:
+    return name_keys(analyse_names(PERSON, {"name": names}, side="index"))
 
-    `given_sounds_first`: whether the given name's phonetic key sorts before the family name's. The store reads
-    keys in that order where their counts tie, so an example fails or passes alike with any name it is given.
+
+class Namesakes:
+    """Names for one node's examples, each sharing no blocking key with a record the node holds (its seed, and
+    every name handed out before, however a record spells it): an example's search finds no other's records.
+
+    One book per node: another node's records are never candidates, so their names use up no keys here.
     """
-    while True:
-        number = next(serial)
-        namesake = invented_name(number)
-        if (sound_key(namesake.given) < sound_key(namesake.family)) != given_sounds_first:
-            continue
-        spellings = {"name": [spell(namesake) for spell in SPELLINGS.values()]}
-        keys = name_keys(analyse_names(PERSON, spellings, side="index"))
-        if keys.isdisjoint(used_name_keys):
-            used_name_keys.update(keys)
-            return number, namesake
+
+    def __init__(self) -> None:
+        self.used_keys = index_keys([SEED_NAME])
+
+    def fresh(self, given_sounds_first: bool = True) -> tuple[int, Namesake]:
+        """A number for the example (never given twice, whatever the node), and its name.
+
+        `given_sounds_first`: whether the given name's phonetic key sorts before the family name's. The store
+        reads keys in that order where their counts tie, so an example fails or passes alike with any name.
+        """
+        while True:
+            number = next(serial)
+            namesake = invented_name(number)
+            if (sound_key(namesake.given) < sound_key(namesake.family)) != given_sounds_first:
+                continue
+            keys = index_keys([spell(namesake) for spell in SPELLINGS.values()])
+            if keys.isdisjoint(self.used_keys):
+                self.used_keys.update(keys)
+                return number, namesake
 
 
 # Without the explain phase: it prints the falsifying example's arguments empty when examples run on a thread.
@@ -260,14 +274,15 @@ class Searcher:
 @asynccontextmanager
 async def france_node(
     node_factory: NodeFactory, opa_factory: Callable[..., OpaServer]
-) -> AsyncIterator[tuple[RunningNode, Searcher]]:
-    """A France node on a real OPA that serves writable settings and logs its decisions."""
+) -> AsyncIterator[tuple[RunningNode, Searcher, Namesakes]]:
+    """A France node on a real OPA that serves writable settings and logs its decisions, and the names its
+    examples may invent."""
     opa = opa_factory("FR", as_bundle=False, decision_logs=True)
     node = await node_factory(
-        "FR", opa.url, records=[{"id": "seed", "schema": "Person", "properties": {"name": ["Seed Record"]}}]
+        "FR", opa.url, records=[{"id": "seed", "schema": "Person", "properties": {"name": [SEED_NAME]}}]
     )
     async with aiohttp.ClientSession() as session, node_client(node.address) as client:
-        yield node, Searcher(client, opa, session)
+        yield node, Searcher(client, opa, session), Namesakes()
 
 
 def shown(answer: pb.SearchResponse) -> dict[str, Any]:
@@ -294,7 +309,7 @@ async def test_a_trait_the_requester_may_not_match_on_never_changes_the_answer(
     node_factory: NodeFactory, opa_factory: Callable[..., OpaServer]
 ) -> None:
     tally: collections.Counter[str] = collections.Counter()
-    async with france_node(node_factory, opa_factory) as (node, searcher):
+    async with france_node(node_factory, opa_factory) as (node, searcher, namesakes):
         loop = asyncio.get_running_loop()
 
         @settings(
@@ -327,7 +342,7 @@ async def test_a_trait_the_requester_may_not_match_on_never_changes_the_answer(
             limit: int,
             traits: dict[str, str],
         ) -> None:
-            number, namesake = fresh_namesake()
+            number, namesake = namesakes.fresh()
             import_people(node, f"a{number}", namesake, people)
             await searcher.set_policy(policy)
             requester = Requester(next(iter(policy["partners"])), requester_clearance, f"inv-a{number}")
@@ -370,7 +385,7 @@ async def test_b_records_the_policy_must_not_mention_never_change_the_answer(
     node_factory: NodeFactory, opa_factory: Callable[..., OpaServer]
 ) -> None:
     tally: collections.Counter[str] = collections.Counter()
-    async with france_node(node_factory, opa_factory) as (node, searcher):
+    async with france_node(node_factory, opa_factory) as (node, searcher, namesakes):
         loop = asyncio.get_running_loop()
 
         # At most 6 namesakes and 8 records not to be mentioned: 14, below the candidate budget
@@ -429,7 +444,7 @@ async def test_b_records_the_policy_must_not_mention_never_change_the_answer(
             given_sounds_first: bool,
             traits: dict[str, str],
         ) -> None:
-            number, namesake = fresh_namesake(given_sounds_first)
+            number, namesake = namesakes.fresh(given_sounds_first)
             import_people(node, f"b{number}", namesake, people)
             await searcher.set_policy(policy)
             requester = Requester(next(iter(policy["partners"])), requester_clearance, f"inv-b{number}")
@@ -488,7 +503,7 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
     node_factory: NodeFactory, opa_factory: Callable[..., OpaServer]
 ) -> None:
     tally: collections.Counter[str] = collections.Counter()
-    async with france_node(node_factory, opa_factory) as (node, searcher):
+    async with france_node(node_factory, opa_factory) as (node, searcher, namesakes):
         loop = asyncio.get_running_loop()
 
         @settings(
@@ -512,7 +527,7 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
         async def one_example(
             people: list[dict[str, Any]], policy: dict[str, Any], requester_clearance: str, traits: dict[str, str]
         ) -> None:
-            number, namesake = fresh_namesake()
+            number, namesake = namesakes.fresh()
             drawn_by_ref = dict(zip(import_people(node, f"c{number}", namesake, people), people, strict=True))
             await searcher.set_policy(policy)
             requester = Requester(next(iter(policy["partners"])), requester_clearance, f"inv-c{number}")
