@@ -170,6 +170,14 @@ def namesakes_beside_hidden(draw: st.DrawFn) -> dict[str, Any]:
     return {"people": people, "hidden": hidden, "traits": traits}
 
 
+@st.composite
+def namesakes_and_traits(draw: st.DrawFn) -> dict[str, Any]:
+    """Namesakes, and the traits a query adds to the name (maybe none)."""
+    people = draw(st.lists(person, min_size=1, max_size=6))
+    traits = draw(st.fixed_dictionaries({}, optional=trait_values(people)))
+    return {"people": people, "traits": traits}
+
+
 serial = itertools.count()
 SEED_NAME = "Seed Record"  # the one record a France node starts with
 
@@ -510,19 +518,34 @@ async def test_c_a_hit_shows_exactly_what_its_decision_releases_and_scores_only_
             max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
         )
         @given(
-            people=st.lists(person, min_size=1, max_size=6),
+            scenario=namesakes_and_traits(),
             policy=policy_settings(["DE", "UA"], CLEARANCES),
             requester_clearance=st.sampled_from(CLEARANCES),
-            data=st.data(),
         )
-        def check(
-            people: list[dict[str, Any]], policy: dict[str, Any], requester_clearance: str, data: st.DataObject
-        ) -> None:
-            traits = data.draw(st.fixed_dictionaries({}, optional=trait_values(people)), label="query traits")
-            note(f"{people=}\n{policy=}\n{requester_clearance=}")
-            asyncio.run_coroutine_threadsafe(one_example(people, policy, requester_clearance, traits), loop).result(
-                timeout=60
-            )
+        # The custody case itself, whatever the draws: records with a withheld alias spelled as asked (names find
+        # records, whichever of them may leave) and a name spelled otherwise, so their scores are 0.8 and 0.49
+        # on what they show, 1.0 if the alias counted. Drawn, the case comes only when a profile releases the
+        # name and keeps the alias: a few times a run, and some runs not at all.
+        @example(
+            scenario={
+                "people": [{**spelled(spelling), "alias_is_the_name": True} for spelling in ("initial", "family_only")],
+                "traits": {},
+            },
+            policy={
+                "min_clearance": "basic",
+                "hit_only_score": "band",
+                "profiles": {"generated": {"properties": {"Person": ["name"]}}},
+                "partners": {"DE": {"profile": "generated", "purposes": ["terrorism"]}},
+                "property_clearance": {},
+                "hit_only_schemata": [],
+            },
+            requester_clearance="basic",
+        )
+        def check(scenario: dict[str, Any], policy: dict[str, Any], requester_clearance: str) -> None:
+            note(f"{scenario=}\n{policy=}\n{requester_clearance=}")
+            asyncio.run_coroutine_threadsafe(
+                one_example(scenario["people"], policy, requester_clearance, scenario["traits"]), loop
+            ).result(timeout=60)
 
         async def one_example(
             people: list[dict[str, Any]], policy: dict[str, Any], requester_clearance: str, traits: dict[str, str]
