@@ -29,6 +29,7 @@ from fedcore.vocabulary import PURPOSES
 from fedtools.ca import init_ca, issue_certificate, issue_https_certificate
 from fedtools.federation import (
     FederationDirectory,
+    SharedRateLimits,
     SigningKeyFile,
     TlsFiles,
     gateway_tables,
@@ -37,6 +38,7 @@ from fedtools.federation import (
 )
 from fedtools.opa import DEFAULT_POLICIES_DIR, OpaServer, ensure_opa
 from fedtools.prometheus import PrometheusServer, PrometheusUnavailable
+from fedtools.redis_server import RedisServer, RedisUnavailable
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
 from node.config import load_node_config
@@ -65,6 +67,7 @@ class Federation:
     opa: list[OpaServer] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     prometheus: PrometheusServer | None = None
+    redis: RedisServer | None = None
 
     def spawn(self, name: str, *args: str) -> Service:
         service = Service.spawn(name, fedgate_command(*args), self.work / "logs" / f"{name}.log")
@@ -82,6 +85,8 @@ class Federation:
             service.wait(deadline - time.monotonic())
         for server in self.opa:
             server.stop()
+        if self.redis is not None:
+            self.redis.stop()
 
 
 def post_json(
@@ -204,24 +209,35 @@ def node_config(directory: Path, country: str, opa_url: str, trust: Trust) -> Pa
     return write_config(directory / "node.toml", tables)
 
 
-def gateway_config(directory: Path, nodes: dict[str, str], gateway_port: int, trust: Trust) -> Path:
-    private, public = generate_keypair("EdDSA")
-    write_secret_file(directory / "issuer.pem", private)
-    (directory / "issuer.pub.pem").write_bytes(public)
+def gateway_config(
+    directory: Path,
+    nodes: dict[str, str],
+    gateway_port: int,
+    trust: Trust,
+    replica: int = 1,
+    shared_limits: SharedRateLimits | None = None,
+) -> Path:
+    """One gateway replica's configuration; replicas share the token issuer and, with Redis, the rate limits."""
+    if not (directory / "issuer.pem").exists():
+        private, public = generate_keypair("EdDSA")
+        write_secret_file(directory / "issuer.pem", private)
+        (directory / "issuer.pub.pem").write_bytes(public)
     issuer = {"algorithm": "EdDSA", "public_key": "issuer.pub.pem", "private_key": "issuer.pem"}
+    suffix = "" if replica == 1 else f"-{replica}"
     tables = gateway_tables(
         nodes=nodes,
         assertion=SigningKeyFile(trust.root / f"{trust.gateway_key_id}.pem", trust.gateway_key_id),
         issuers={"fedgate-demo": issuer},
-        listen=f"127.0.0.1:{gateway_port}",
+        listen=f"127.0.0.1:{gateway_port if replica == 1 else 0}",
         federation=trust.federation_directory(),
         tls=trust.tls_files("gateway"),
         https=trust.https_files(),
         metrics=True,
+        shared_limits=shared_limits,
         # The demo's tokens last a working day; the gateway is told to accept that lifetime.
-        more={"gateway": {"search_log": "searches.jsonl", "max_token_lifetime_s": TOKEN_TTL_S}},
+        more={"gateway": {"search_log": f"searches{suffix}.jsonl", "max_token_lifetime_s": TOKEN_TTL_S}},
     )
-    return write_config(directory / "gateway.toml", tables)
+    return write_config(directory / f"gateway{suffix}.toml", tables)
 
 
 def build(
@@ -233,6 +249,7 @@ def build(
     tls: bool,
     prometheus: bool,
     https: bool = False,
+    replicas: int = 1,
 ) -> dict[str, Any]:
     """Starts everything and returns what the ready file says."""
     work = federation.work
@@ -277,14 +294,27 @@ def build(
         nodes[country] = {"grpc": info["grpc"], "metrics_url": info["metrics_url"]}
         say(f"  {country}: node at {info['grpc']} (metrics {info['metrics_url']})")
 
+    shared_limits = None
+    if replicas > 1:
+        federation.redis = RedisServer(work / "redis").start()
+        shared_limits = SharedRateLimits(federation.redis.url, replicas)
+        say(f"redis: {federation.redis.url} (the {replicas} gateway replicas share their rate limits there)")
     directory = work / "gateway"
     directory.mkdir(mode=0o700)
-    config_path = gateway_config(directory, {c: n["grpc"] for c, n in nodes.items()}, gateway_port, trust)
-    ready = directory / "ready.json"
-    gateway = federation.spawn("gateway", "gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
-    gateway_ready = gateway.wait_ready(ready, deadline - time.monotonic())
-    gateway_url, gateway_metrics_url = gateway_ready["gateway_url"], gateway_ready["metrics_url"]
-    say(f"gateway: {gateway_url} (metrics {gateway_metrics_url})")
+    gateway_urls: list[str] = []
+    metrics_urls: list[str] = []
+    for replica in range(1, replicas + 1):
+        name = "gateway" if replica == 1 else f"gateway-{replica}"
+        node_addresses = {c: n["grpc"] for c, n in nodes.items()}
+        config_path = gateway_config(directory, node_addresses, gateway_port, trust, replica, shared_limits)
+        ready = directory / ("ready.json" if replica == 1 else f"ready-{replica}.json")
+        gateway = federation.spawn(name, "gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
+        gateway_ready = gateway.wait_ready(ready, deadline - time.monotonic())
+        gateway_urls.append(gateway_ready["gateway_url"])
+        metrics_urls.append(gateway_ready["metrics_url"])
+        say(f"{name}: {gateway_urls[-1]} (metrics {metrics_urls[-1]})")
+    gateway_url, gateway_metrics_url = gateway_urls[0], metrics_urls[0]
+    config_path = directory / "gateway.toml"
 
     gateway_settings = load_gateway_config(config_path)
     issuer = gateway_settings.issuers["fedgate-demo"]
@@ -318,6 +348,8 @@ def build(
         "tokens": tokens,
         "nodes": nodes,
         "gateway_metrics_url": gateway_metrics_url,
+        "gateway_urls": gateway_urls,
+        "gateway_metrics_urls": metrics_urls,
         "sample_search": sample,
         "work_dir": str(work),
         "tls": tls,
@@ -326,6 +358,8 @@ def build(
     }
     if https:
         description["ca_certificate"] = str(trust.ca_certificate)
+    if federation.redis is not None:
+        description["redis_url"] = federation.redis.url
     if prometheus:
 
         def target(url: str) -> str:
@@ -333,7 +367,7 @@ def build(
 
         federation.prometheus = PrometheusServer(
             work,
-            [target(gateway_metrics_url)],
+            [target(url) for url in metrics_urls],
             {country: target(node["metrics_url"]) for country, node in nodes.items()},
             gateway_ca=trust.ca_certificate if https else None,
         )
@@ -348,9 +382,12 @@ def announce(ready: dict[str, Any]) -> None:
     body = json.dumps(ready["sample_search"], ensure_ascii=False)
     cacert = f" --cacert {shlex.quote(ready['ca_certificate'])}" if "ca_certificate" in ready else ""
     print(
-        f"\nfedgate demo federation is running — Ctrl-C stops it.\n\n"
-        f"  gateway   {ready['gateway_url']}   (API: /openapi.json)\n"
-        f"  metrics   {ready['gateway_metrics_url']}   (operators only)\n"
+        "\nfedgate demo federation is running — Ctrl-C stops it.\n\n"
+        + "".join(
+            f"  gateway   {url}   (API: /openapi.json; metrics {metrics}, operators only)\n"
+            for url, metrics in zip(ready["gateway_urls"], ready["gateway_metrics_urls"], strict=True)
+        )
+        + (f"  redis     {ready['redis_url']}   (the gateways' shared rate limits)\n" if "redis_url" in ready else "")
         + (f"  prometheus {ready['prometheus_url']}\n" if "prometheus_url" in ready else "")
         + f"  countries {' '.join(ready['countries'])}\n\n"
         f"Investigator tokens (every purpose, clearance {DEMO_CLEARANCE}, valid {TOKEN_TTL_S // 3600} h):\n"
@@ -369,6 +406,9 @@ def run_demo(args: argparse.Namespace) -> int:
     missing = [c for c in countries if not (DEFAULT_POLICIES_DIR / "fedgate" / "countries" / c.lower()).is_dir()]
     if len(countries) < 2 or missing:
         say(f"fedgate demo: --countries needs at least two of {', '.join(DEMO_COUNTRIES)} (no policy for {missing})")
+        return 2
+    if not 1 <= args.replicas <= 8:
+        say("fedgate demo: --replicas must be between 1 and 8")
         return 2
     if not 10 <= args.records <= 1_000_000:
         say("fedgate demo: --records must be between 10 and 1000000")
@@ -397,6 +437,7 @@ def run_demo(args: argparse.Namespace) -> int:
             not args.no_tls,
             args.prometheus,
             https=args.https,
+            replicas=args.replicas,
         )
         if args.ready_file is not None:
             partial = args.ready_file.with_suffix(args.ready_file.suffix + ".partial")
@@ -409,7 +450,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 raise DemoError(f"{', '.join(crashed)} stopped unexpectedly (logs in {work / 'logs'})")
         say("stopping the demo federation…")
         return 0
-    except (DemoError, ServiceFailed, PrometheusUnavailable) as error:
+    except (DemoError, ServiceFailed, PrometheusUnavailable, RedisUnavailable) as error:
         say(f"fedgate demo: {error}")
         return 1
     finally:
@@ -436,4 +477,7 @@ def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "--https", action="store_true", help="the gateway serves investigators HTTPS (certificate from the demo's CA)"
     )
     demo.add_argument("--prometheus", action="store_true", help="also run Prometheus with fedgate's rules")
+    demo.add_argument(
+        "--replicas", type=int, default=1, help="gateway replicas sharing their rate limits through a Redis it starts"
+    )
     demo.set_defaults(handler=run_demo)

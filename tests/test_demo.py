@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 import pytest
+import redis
 
 from fedcli.processes import fedgate_command
 from tests.conftest import running_demo
@@ -152,3 +153,32 @@ def test_demo_keeps_its_keys_and_tokens_to_the_user_who_ran_it(tmp_path: Path) -
         assert {path: oct(path.stat().st_mode & 0o777) for path in secrets} == {path: "0o600" for path in secrets}
         holding = {path.parent for path in secrets if path != ready_file} | {work}
         assert {path: oct(path.stat().st_mode & 0o777) for path in holding} == {path: "0o700" for path in holding}
+
+
+def test_demo_with_two_gateway_replicas_shares_their_rate_limits_through_redis(tmp_path: Path) -> None:
+    with running_demo(tmp_path, 20, "--countries", "FR,DE", "--replicas", "2", "--no-tls") as ready:
+        urls = ready["gateway_urls"]
+        assert len(set(urls)) == 2
+        assert ready["gateway_url"] == urls[0]
+        redis_port = int(ready["redis_url"].rsplit(":", 1)[1].split("/")[0])
+        for url in urls:
+            with urllib.request.urlopen(url + "/readyz", timeout=10) as response:
+                assert json.loads(response.read())["rate_limits"] == "shared"
+            request = urllib.request.Request(
+                url + "/v1/search",
+                data=json.dumps(ready["sample_search"]).encode(),
+                headers={"Authorization": f"Bearer {ready['tokens']['FR']}", "Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answer = json.loads(response.read())
+            assert {c for c, entry in answer["countries"].items() if entry["status"] == "hit"} == {"FR", "DE"}
+        # Each replica's /readyz pinged the demo's Redis ("shared"); the investigator's bucket is kept there.
+        shared = redis.Redis.from_url(ready["redis_url"])
+        try:
+            assert len(shared.keys("fedgate:rate:v1:investigator:*")) == 1
+        finally:
+            shared.close()
+        assert redis_port in still_listening({redis_port})
+    printed = (tmp_path / "demo.log").read_text()
+    assert all(url in printed for url in urls)
+    assert still_listening({redis_port}) == set()
