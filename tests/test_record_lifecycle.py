@@ -19,6 +19,7 @@ from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.config import DEFAULT_MATCHING, load_node_config
 from node.lifecycle import import_audited
+from node.matching import query_keys
 from node.search import find_matches
 from node.server import RunningNode
 from node.store import ImportReport, Store, import_lines
@@ -204,3 +205,20 @@ async def test_the_serving_node_purges_expired_records_itself(node_factory: Node
     connection = sqlite3.connect(node.config.store_path)
     assert connection.execute("SELECT entity_id FROM records").fetchall() == [("kept",)]
     connection.close()
+
+
+def test_an_expired_record_takes_no_candidate_slot(tmp_path: Path) -> None:
+    """Until the purge deletes it, an expired record that shares more keys with the query than a live one
+    must not take the only slot and leave it empty."""
+    path = tmp_path / "records.sqlite"
+    yesterday = (datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)).isoformat()
+    import_lines(
+        path, [entity("old", "Olga Petrova", expires=yesterday), entity("live", "Olga Petrowa")], skip_invalid=False
+    )
+    store = Store(path, workers=1)
+    try:
+        keys = query_keys(validate_query("Person", {"name": ["Olga Petrova"]}))
+        found = store.candidates(keys, max_candidates=1, max_postings=DEFAULT_MATCHING.max_postings)
+    finally:
+        store.close()
+    assert [record.properties["name"] for record in found.all] == [["Olga Petrowa"]]

@@ -150,13 +150,21 @@ class Store:
                     for key in _other_records(connection, group):
                         weights[key] = key_weight(postings, total)
         totals = _weigh(connection, weights, max_postings)
+        # Records past their expiry day (until the purge deletes them) take no candidate slot.
+        expired = _expired(connection)
+        for rid_text in expired:
+            totals.pop(rid_text, None)
         by_name = self._by_name(connection, keys, totals, max_candidates, tie_breaker)
         by_date: list[StoredRecord] = []
         if keys.date_keys:
             # Born on a query's date (a handful of records per day), ranked by the name keys they share.
             found = {record.rid for record in by_name}
             dated = _weigh(connection, dict.fromkeys(keys.date_keys, 0.0), max_postings)
-            extra = [(rid_text, totals.get(rid_text, 0.0)) for rid_text in dated if int(rid_text) not in found]
+            extra = [
+                (rid_text, totals.get(rid_text, 0.0))
+                for rid_text in dated
+                if int(rid_text) not in found and rid_text not in expired
+            ]
             if extra:
                 by_date = _read_records(connection, heapq.nlargest(max_candidates, extra, key=itemgetter(1)))
         return Candidates(by_name, by_date)
@@ -185,6 +193,12 @@ class Store:
                 records.sort(key=lambda r: -(likeness[r.rid] + TUNABLES.tie_key_share * r.name_key_weight / top))
                 return records[:max_candidates]
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
+
+
+def _expired(connection: sqlite3.Connection) -> set[str]:
+    """The ids (as text, like postings) of records past their expiry day: none, mostly (the purge removes them)."""
+    rows = connection.execute("SELECT rid FROM records WHERE expires IS NOT NULL AND expires < ?", (today(),))
+    return {str(rid) for (rid,) in rows}
 
 
 def _other_records(connection: sqlite3.Connection, keys: list[str]) -> list[str]:
