@@ -232,17 +232,25 @@ def test_a_node_whose_store_is_unreadable_does_not_start(tmp_path: Path) -> None
 
 async def test_restarting_the_gateway_finishes_searches_in_flight(processes: Federation) -> None:
     token = processes.token("DE")
-    processes.nodes["FR"].proxy.delay_s = 0.7  # answers take 0.7 s of the 1.5 s budget
+    france = processes.nodes["FR"]
+    # France's answers are held back on their way to the gateway (per chunk: an answer may take two or three
+    # of them), well within the 1.5 s budget.
+    france.proxy.delay_s = 0.3
     # Five investigators: a node lets one investigator have only two searches in progress at a time.
     tokens = [processes.token("DE", investigator_id=f"de-investigator-{n}") for n in range(5)]
+    audited_before = len(france.audit_entry_ids())
     in_flight = [asyncio.create_task(timed_search(processes, each)) for each in tokens]
-    await asyncio.sleep(0.3)  # the searches are at the slow node now
+    # France has answered all five (each answer is audited before it leaves): they are on their way back now.
+    deadline = time.monotonic() + 30
+    while len(france.audit_entry_ids()) < audited_before + len(tokens):
+        assert time.monotonic() < deadline, "the searches never reached France"
+        await asyncio.sleep(0.01)  # polling France's audit log for the entries, not waiting on a guess
     await processes.gateway.stop()
     finished = await asyncio.gather(*in_flight)
     for elapsed, answer in finished:
         assert_answer_is_honest(answer, elapsed)
         assert all_hit(answer), {c: (e["status"], e.get("message")) for c, e in answer["countries"].items()}
-    processes.nodes["FR"].proxy.delay_s = 0
+    france.proxy.delay_s = 0
     await processes.gateway.start()
     elapsed, answer = await timed_search(processes, token)
     assert all_hit(answer)
