@@ -503,7 +503,12 @@ this order:
    to the consonants a foreign name spelled with it carries (斯 s, 爾 r, 德 d), with the r or l that ends
    a Latin syllable optional. A weighted edit distance (near classes such as g/k, h/g, j/s, l/r, m/n cost
    less) pairs parts at 0.7 or more (`phonetic`, 0.95 × the likeness): Hurwicz = гурвич, Driver = درايفر,
-   Cousteau = 庫斯托. Two known names that rigour's symbols keep apart are not paired so (Oksana ≠ Ксения;
+   Cousteau = 庫斯托. Parts only loosely alike (0.55 to 0.7: Ragas = 拉格, whose s Chinese leaves
+   unwritten) pair when they begin with the same or a near sound and another part of the name already
+   pairs surely — never a name made of loose likenesses alone. Chinese writes a syllable's final n and the
+   next initial n once (Nanda = 難陀); an Arabic part is heard with and without its article
+   (Ouertani = الورتاني); an h an abjad writes first in a name is a sound the other side must have (Alice ≠
+   היילס, Hayles). Two known names that rigour's symbols keep apart are not paired so (Oksana ≠ Ксения;
    beside an abjad when one is a common name: Mahmoud ≠ محمد). No table of spellings is involved: the
    classes are written in the module.
 5. **Residue** — rigour's edit-cost comparison; parts its budget keeps apart are paired again when one

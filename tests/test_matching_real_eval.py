@@ -16,9 +16,12 @@ from fedeval.matching_real_set import SCRIPTS, load
 
 MATCHES_PER_SCRIPT = 120
 SIBLINGS_PER_SCRIPT = 40
-FLOOR_RECALL = 0.80
-FLOOR_RECALL_PER_SCRIPT = 0.65
-FLOOR_PRECISION = 0.99
+FLOOR_RECALL = 0.88
+FLOOR_RECALL_PER_SCRIPT = 0.82
+# Precision as docs/matching.md gives it (of the best hits above the threshold, the share that are the
+# target); the slice holds a quarter of hard non-matches, more than the set's sixth: 0.989 here today.
+FLOOR_PRECISION = 0.985
+MAX_WRONG_BEST_HITS = 0.01
 
 
 def held_out_slice(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -43,6 +46,16 @@ def test_real_transliterations_stay_above_todays_floor(tmp_path: Path) -> None:
     ours = result["fedgate"]
     assert ours["recall_at_10"] >= FLOOR_RECALL, ours
     assert ours["precision"] >= FLOOR_PRECISION, ours
+    # Issue 18's own measure of precision: a wrong best hit above the threshold on at most 1 query in 100,
+    # hard non-matches included (here a quarter of the slice, more than in the set).
+    wrong = sum(
+        1
+        for answer in measured.ours
+        if answer.ranked
+        and answer.ranked[0][1] >= SETTINGS.min_score
+        and (answer.case["kind"] != "match" or answer.ranked[0][0] != answer.case["target"])
+    )
+    assert wrong / len(chosen) <= MAX_WRONG_BEST_HITS, f"{wrong} wrong best hits in {len(chosen)} queries"
     by_script: dict[str, list[Scored]] = defaultdict(list)
     for answer in measured.ours:
         by_script[answer.case["script"]].append(answer)

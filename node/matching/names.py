@@ -27,9 +27,9 @@ from rigour.names.compare import CompareConfig
 from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
-from node.matching.abjad import has_article, is_abjad, spells
+from node.matching.abjad import has_article, is_abjad, spells, strip_article
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, sound_similarity, sounds
+from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
 from node.matching.wadegiles import pinyin_variants
 
 Properties = Mapping[str, list[str]]
@@ -207,10 +207,16 @@ def _abjad_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores
                 parts.remove(part)
 
 
-def _part_sounds(part: NamePart, reading: Reading) -> str:
+def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
+    """The sounds a part may be read as: an Arabic part with its article also without it (الورتاني is
+    Ouertani as often as Al-Ouertani). None for a romanised part read as pinyin."""
     if reading == "pinyin" and part.form.isascii():
-        return ""  # romanised already, its syllables run together: read from the characters only
-    return sounds(part_ascii(part).lower(), reading)
+        return ()  # romanised already, its syllables run together: read from the characters only
+    spelled = sounds(part_ascii(part).lower(), reading)
+    if reading == "abjad" and has_article(part.form):
+        bare = sounds(ascii_text(strip_article(part.form)).lower(), reading)
+        return (spelled, bare) if bare and bare != spelled else (spelled,)
+    return (spelled,) if spelled else ()
 
 
 def _known_names(name: Name) -> dict[NamePart, set[Symbol]]:
@@ -251,10 +257,19 @@ def _sound_pairs(
             known = query_known.get(query_part, set()), record_known.get(record_part, set())
             if min(map(len, known)) and max(map(len, known)) >= gate and known[0].isdisjoint(known[1]):
                 continue
-            similarity = sound_similarity(query_sounds, record_sounds)
+            similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
+            if similarity < TUNABLES.sound_sure_similarity and not any(
+                same_onset(mine, theirs) for mine in query_sounds for theirs in record_sounds
+            ):
+                continue
             if similarity >= TUNABLES.sound_min_similarity:
                 candidates.append((similarity, query_part, record_part))
+    strong = TUNABLES.sound_sure_similarity * TUNABLES.sound_score
     for similarity, query_part, record_part in sorted(candidates, key=lambda item: -item[0]):
+        if similarity < TUNABLES.sound_sure_similarity and not any(
+            weight == 1.0 and score >= strong for weight, score, _ in scores
+        ):
+            continue  # loosely alike parts only beside a part that pairs surely: not a name of loose likenesses
         if query_part in query_rest and record_part in record_rest:
             query_rest.remove(query_part)
             record_rest.remove(record_part)

@@ -63,6 +63,8 @@ class PreparedQuery:
     genders: frozenset[str]
     # The query's names in lower-case ASCII, for the cheap look at records that share no name key.
     spellings: tuple[str, ...] = ()
+    # Whether every name of the query is written in a script whose ASCII spelling keeps its letters.
+    spelled_in_letters: bool = True
     # Name comparisons already made for this query: namesakes (many records, one name) are compared once.
     compared: dict[tuple[int, object, str, bool, bool, tuple[Reading, Reading] | None], tuple[float, MatchKind]] = (
         field(default_factory=dict)
@@ -70,9 +72,11 @@ class PreparedQuery:
 
 
 def prepare_query(query: EntityQuery) -> PreparedQuery:
+    names = name_strings(query.schema, query.properties)
     return PreparedQuery(
         query=query,
-        spellings=tuple(_spelling(sourced.text) for sourced in name_strings(query.schema, query.properties)),
+        spellings=tuple(_spelling(sourced.text) for sourced in names),
+        spelled_in_letters=all(LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)) for sourced in names),
         names=analyse_names(query.schema, query.properties, side="query"),
         identifiers=frozenset(
             value for values in identifier_values(query.schema, query.properties).values() for value in values
@@ -105,11 +109,12 @@ def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Propertie
     """Whether a record that shares no name key with the query (a candidate for its birth date or an
     identifier only) has a name spelled like one of the query's: with typos in every part of a name, the
     only way it can still match. A look at the letters, far cheaper than analysing the record's names."""
-    if not prepared.spellings:
+    if not prepared.spellings or not prepared.spelled_in_letters:
+        # The query's names in Arabic, Hebrew, Chinese…: their ASCII letters say too little; names are compared.
         return True
     names = name_strings(schema, properties)
     if any(not LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)) for sourced in names):
-        # Arabic, Hebrew, Chinese…: their ASCII letters say too little; the names are compared.
+        # So are the record's.
         return True
     return _spelling_ratio(prepared, names) >= TUNABLES.spelled_alike_ratio
 

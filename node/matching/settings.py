@@ -58,7 +58,9 @@ class Tunables:
     abjad_score: float = 0.9
     # Parts written in different scripts pair when they sound this much alike (node.matching.sounds), and
     # score their likeness times sound_score.
-    sound_min_similarity: float = 0.7
+    sound_min_similarity: float = 0.55
+    # Below this likeness, two parts pair by sound only when they begin with the same (or a near) sound.
+    sound_sure_similarity: float = 0.7
     sound_score: float = 0.95
     # Beside an abjad, two known names that rigour's symbols do not pair are kept apart when one of them is known
     # under this many items (a common name, whose spellings the symbols cover).

@@ -38,6 +38,8 @@ NEAR = frozenset(
     for pair in ("KG", "KJ", "GJ", "GH", "KH", "JH", "SJ", "LR", "MN", "BW", "WY", "JY")
 )  # fmt: skip
 NEAR_COST = 0.45
+# An h an abjad writes first in a name: a sound the other side must hear too (as h; nearly as k, g or a Spanish j).
+SOUNDED_H = "X"
 VOWEL_COST = 0.25  # a vowel added or dropped
 VOWEL_CHANGE_COST = 0.35  # a vowel written as another
 WEAK_COST = 0.35  # a weak sound added or dropped
@@ -137,22 +139,30 @@ def sounds(spelling: str, reading: Reading) -> str:
         syllables = "".join(_syllable(syllable) for syllable in PINYIN_SYLLABLE.findall(spelling.lower()))
         return DOUBLED_N.sub("N", syllables.replace("L", "R"))
     if reading == "abjad":
-        return _classed(_abjad_letters(spelling), vowels=False)
+        classed = _classed(_abjad_letters(spelling), vowels=False)
+        # An abjad writes a name's first vowel with its own carrier (א, أ, ع): a first h (ה, ه, ح) is heard.
+        return SOUNDED_H + classed[1:] if spelling.startswith("h") and classed.startswith("H") else classed
     letters = _letters(spelling)
     if reading == "heard_in_pinyin":
-        return _classed(UNHEARD_LIQUID.sub("Q", letters), vowels=False).replace("L", "R")
+        # As Chinese writes them (see above): Nanda is 南达 nán dá, heard as n-d.
+        return DOUBLED_N.sub("N", _classed(UNHEARD_LIQUID.sub("Q", letters), vowels=False).replace("L", "R"))
     return _classed(letters, vowels=reading == "letters")
 
 
 def _cost(sound: str) -> float:
+    if sound == SOUNDED_H:
+        return 1.0
     if sound in VOWELS:
         return VOWEL_COST
     return WEAK_COST if sound in WEAK or sound == OPTIONAL_LIQUID else 1.0
 
 
 def _substitution(first: str, second: str) -> float:
-    if first == second:
+    if first == second or {first, second} == {SOUNDED_H, "H"}:
         return 0.0
+    if SOUNDED_H in (first, second):
+        other = second if first == SOUNDED_H else first
+        return NEAR_COST if other in ("K", "G", "J") else _cost(first) + _cost(second) if other in VOWELS else 1.0
     if first in VOWELS and second in VOWELS:
         return VOWEL_CHANGE_COST
     if {first, second} == {OPTIONAL_LIQUID, "R"}:
@@ -164,7 +174,7 @@ def _substitution(first: str, second: str) -> float:
     return NEAR_COST if frozenset((first, second)) in NEAR else 1.0
 
 
-SYMBOLS = sorted(VOWELS | set(CLASSES.values()))
+SYMBOLS = sorted(VOWELS | set(CLASSES.values()) | {SOUNDED_H})
 COSTS = {sound: _cost(sound) for sound in SYMBOLS}
 SUBSTITUTIONS = {(first, second): _substitution(first, second) for first in SYMBOLS for second in SYMBOLS}
 
@@ -217,3 +227,11 @@ def readings(query_scripts: frozenset[str], record_scripts: frozenset[str]) -> t
     if record_scripts & ABJADS and not query_scripts & ABJADS:
         return "consonants", "abjad"
     return "letters", "letters"
+
+
+def same_onset(first: str, second: str) -> bool:
+    """Whether two sound strings begin alike (the same class, or near ones): a name's first sound is the one
+    transliteration keeps best, so parts only loosely alike must at least share it."""
+    if not first or not second:
+        return False
+    return first[0] == second[0] or frozenset((first[0], second[0])) in NEAR
