@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fedcore.assertion import make_assertion
 from fedcore.directory import load_directory, load_federation_keys
 from fedcore.evidence import answers_from_screen, verify_answer
+from fedgate.v1 import node_pb2 as pb
 from fedtools.opa import OpaServer
+from tests.conftest import NodeFactory, node_client
 from tests.federation import KEYS, Federation, IssuerKeys, running_federation
 
 COUNTRIES = ("FR", "DE", "GR")
@@ -211,3 +216,45 @@ async def test_a_batch_is_no_way_around_a_probe_budget(screening: Federation) ->
     refused = [outcome["countries"]["FR"].get("refusal_reason") for outcome in lines[-1]["queries"]]
     assert refused[:19] == [None] * 19
     assert set(refused[19:]) == {"probe_budget_exceeded"}
+
+
+def screen_call(count: int, *, country: str = "DE") -> pb.ScreenRequest:
+    """A Screen call of `count` queries as the gateway sends it to France."""
+    request = pb.ScreenRequest(
+        query_id=f"b-{uuid.uuid4().hex}",
+        requester=pb.Requester(
+            country=country, agency="Test Agency", investigator_id="inv-1", clearance=pb.CLEARANCE_CONFIDENTIAL
+        ),
+        purpose=pb.PURPOSE_TERRORISM,
+        limit=10,
+    )
+    for _ in range(count):
+        item = request.queries.add(query_id=f"q-{uuid.uuid4().hex}", query=pb.EntityQuery(schema="Person"))
+        item.query.properties["name"].values.append("Ivan Petrov")
+    request.requester_assertion = make_assertion(request, "FR", KEYS.gateway, 30)
+    return request
+
+
+async def test_a_node_counts_each_query_of_a_batch_against_its_rate_limit_and_replays(
+    node_factory: NodeFactory, opa_fr: OpaServer
+) -> None:
+    node = await node_factory("FR", opa_fr.url, more={"limits": {"searches_per_requester": 5}})
+    async with node_client(node.address) as stub:
+        with pytest.raises(grpc.aio.AioRpcError) as too_many:
+            await stub.Screen(screen_call(6), timeout=5)
+        assert too_many.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        first = screen_call(3)
+        answer = await stub.Screen(first, timeout=5)
+        assert [a.query_id for a in answer.answers] == [item.query_id for item in first.queries]
+        assert {a.outcome for a in answer.answers} == {pb.SEARCH_OUTCOME_HIT}
+        assert len({a.audit_seq for a in answer.answers}) == 3  # one audit entry per query
+        with pytest.raises(grpc.aio.AioRpcError) as over:
+            await stub.Screen(screen_call(3), timeout=5)
+        assert over.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        # A query id already answered in a batch cannot be answered again, alone or in another batch.
+        replay = screen_call(1)
+        replay.queries[0].query_id = first.queries[0].query_id
+        replay.requester_assertion = make_assertion(replay, "FR", KEYS.gateway, 30)
+        with pytest.raises(grpc.aio.AioRpcError) as replayed:
+            await stub.Screen(replay, timeout=5)
+        assert replayed.value.code() == grpc.StatusCode.PERMISSION_DENIED
