@@ -26,6 +26,9 @@ class FixedNode(pb_grpc.NodeServicer):
     async def Describe(self, request: pb.DescribeRequest, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
         return pb.DescribeResponse()
 
+    async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:  # type: ignore[type-arg]
+        return pb.ScreenResponse(answers=[FIXED] * len(request.queries))
+
 
 async def serve(count: int, ready_file: Path) -> None:
     servers = []

@@ -32,9 +32,8 @@ def write_policies(directory: Path, countries: list[str]) -> Path:
             f'package fedgate.countries["{code}"]\n\n'
             f'import data.fedgate.countries["{code}"].settings\n'
             "import data.fedgate.framework\n\n"
-            'default decision := {"policy_revision": "", "refused": true, '
-            '"refusal_reason": "requester_not_trusted", "records": {}}\n\n'
-            "decision := framework.decide(settings, input, {})\n"
+            # The framework's entry point: a search's decision, or a screening batch's (one per query).
+            "decision := framework.country_decision(settings, {})\n"
         )
         settings = {
             "settings": {

@@ -18,7 +18,7 @@ from fedcore.directory import (
     load_federation_keys,
     sign_directory,
 )
-from fedcore.evidence import answer_from_stream, verify_answer
+from fedcore.evidence import answer_from_stream, answers_from_screen, verify_answer
 from fedcore.keys import KeyFileProblem, SigningKey, generate_signing_key, load_private_key, write_secret_file
 from fedcore.vocabulary import is_country_code
 from fedtools.ca import init_ca, issue_certificate, issue_https_certificate
@@ -110,30 +110,37 @@ def run_signing_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_answer(path: Path) -> dict[str, Any]:
+def _read_answers(path: Path) -> list[dict[str, Any]]:
+    """The saved answer; a saved screening batch (/v1/screen) is one answer per query."""
     text = path.read_text(encoding="utf-8")
     try:
         answer = json.loads(text)
     except json.JSONDecodeError:
         # A streamed answer: one JSON object per line.
-        return answer_from_stream([json.loads(line) for line in text.splitlines() if line.strip()])
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        if any(line.get("type") == "summary" and "queries" in line for line in lines):
+            return answers_from_screen(lines)
+        return [answer_from_stream(lines)]
     if not isinstance(answer, dict):
         raise ValueError("the answer is not a JSON object")
-    return answer
+    return [answer]
 
 
 def run_verify(args: argparse.Namespace) -> int:
     try:
         directory = load_directory(args.directory, load_federation_keys(args.federation_key))
-        answer = _read_answer(args.answer)
+        answers = _read_answers(args.answer)
     except (OSError, ValueError) as error:
         # DirectoryProblem and JSONDecodeError are ValueErrors: the directory or the file is not usable.
         print(f"fedgate verify: {error}", file=sys.stderr)
         return 2
-    findings = verify_answer(answer, directory)
-    for finding in findings:
-        print(finding)
-    return 0 if all(finding.ok for finding in findings) else 1
+    intact = True
+    for index, answer in enumerate(answers):
+        findings = verify_answer(answer, directory)
+        for finding in findings:
+            print(f"query {index}: {finding}" if len(answers) > 1 else finding)
+        intact = intact and all(finding.ok for finding in findings)
+    return 0 if intact else 1
 
 
 def run_sign_directory(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ ISSUER = "fedgate-gateway"
 LEEWAY_S = 2
 
 # The requests a gateway vouches for.
-AssertedRequest: TypeAlias = pb.SearchRequest | pb.DescribeRequest
+AssertedRequest: TypeAlias = pb.SearchRequest | pb.DescribeRequest | pb.ScreenRequest
 
 
 class AssertionRejected(Exception):
@@ -55,6 +55,22 @@ def request_digest(request: AssertedRequest) -> str:
             "kind": "describe",
             "query_id": request.query_id,
             "requester": _requester_document(request.requester),
+        }
+    elif isinstance(request, pb.ScreenRequest):
+        document = {
+            "kind": "screen",
+            "query_id": request.query_id,
+            "requester": _requester_document(request.requester),
+            "purpose": PURPOSE_NAMES.get(request.purpose, str(request.purpose)),
+            "queries": [
+                {
+                    "query_id": item.query_id,
+                    "schema": item.query.schema,
+                    "properties": {name: list(values.values) for name, values in sorted(item.query.properties.items())},
+                }
+                for item in request.queries
+            ],
+            "limit": request.limit,
         }
     else:
         document = {
@@ -95,7 +111,7 @@ def make_assertion(
             "investigator_id": request.requester.investigator_id,
             "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
         },
-        "purpose": PURPOSE_NAMES.get(request.purpose, "") if isinstance(request, pb.SearchRequest) else "",
+        "purpose": "" if isinstance(request, pb.DescribeRequest) else PURPOSE_NAMES.get(request.purpose, ""),
         "digest": digest if digest is not None else request_digest(request),
     }
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.key_id})

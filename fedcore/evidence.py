@@ -179,3 +179,23 @@ def answer_from_stream(lines: list[dict[str, Any]]) -> dict[str, Any]:
         raise ValueError("the stream has no summary line (it was cut off)")
     results = [result for line in lines if line.get("type") == "country" for result in line.get("results") or []]
     return {**summary, "results": results}
+
+
+def answers_from_screen(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A saved /v1/screen answer (its NDJSON lines) as one /v1/search answer per query, in the batch's order:
+    each query's outcome (signed by the gateway for it alone) with the results the country lines give it."""
+    summary = next((line for line in lines if line.get("type") == "summary"), None)
+    if summary is None or not isinstance(summary.get("queries"), list):
+        raise ValueError("the screening stream has no summary line (it was cut off)")
+    results: dict[Any, list[dict[str, Any]]] = {}
+    for line in lines:
+        if line.get("type") == "country":
+            for answer in line.get("answers") or []:
+                results.setdefault(answer.get("index"), []).extend(answer.get("results") or [])
+    return [
+        {
+            **{key: value for key, value in outcome.items() if key not in ("index", "hits")},
+            "results": results.get(outcome.get("index"), []),
+        }
+        for outcome in summary["queries"]
+    ]

@@ -41,6 +41,11 @@ class QueryCostExceeded(QueryError):
     """A well-formed query bigger than the bounds on what one search may cost a node."""
 
 
+# The most queries one screening batch (/v1/screen, the Screen RPC) may carry: part of the contract, the same at
+# the gateway and at every node.
+MAX_SCREEN_QUERIES = 100
+
+
 class QueryLimits(Table):
     """How big a query may be. The totals and the name-part count bound the node's work per search: the
     matcher's cost grows with the number of names times their parts squared (docs/reliability.md). The bounds

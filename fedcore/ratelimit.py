@@ -19,18 +19,19 @@ class RateLimiter:
         self._max_keys = max_keys
         self._buckets: dict[Hashable, tuple[float, float]] = {}
 
-    def acquire(self, key: Hashable) -> float:
-        """0 when allowed (and counted); otherwise the seconds until the next acquisition would be allowed."""
+    def acquire(self, key: Hashable, cost: int = 1) -> float:
+        """0 when allowed (and counted); otherwise the seconds until the next acquisition would be allowed.
+        `cost`: how many acquisitions this one counts as (a screening batch counts one per query)."""
         now = self._clock()
         tokens, last = self._buckets.get(key, (float(self.limit), now))
         tokens = min(float(self.limit), tokens + (now - last) * self._rate)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
+        if tokens >= cost:
+            self._buckets[key] = (tokens - cost, now)
             if len(self._buckets) > self._max_keys:
                 self._forget_idle(now)
             return 0.0
         self._buckets[key] = (tokens, now)
-        return (1.0 - tokens) / self._rate
+        return (cost - tokens) / self._rate
 
     def _forget_idle(self, now: float) -> None:
         """Drops keys whose bucket has refilled completely: they hold no information any more."""

@@ -88,9 +88,18 @@ class ApiModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+class QueryProblem(ApiModel):
+    index: int = Field(ge=0, description="The query's place in the batch, from 0.")
+    code: str
+    message: str = Field(description="What is wrong with that query, naming the field.")
+
+
 class ErrorDetail(ApiModel):
     code: str = Field(description="Stable, machine-readable code.")
     message: str = Field(description="What is wrong, naming the field.")
+    queries: list[QueryProblem] | None = Field(
+        None, description="A screening batch refused as a whole: each bad query, by its index, and why."
+    )
 
 
 class Error(ApiModel):

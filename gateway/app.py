@@ -30,6 +30,7 @@ from gateway.middlewares import auth_middleware, error_middleware
 from gateway.nodes import NodeClient, Signer
 from gateway.openapi import build_openapi
 from gateway.page import add_security_headers, load_assets
+from gateway.screen import screen
 from gateway.typedefs import (
     API_DESCRIPTION,
     CONFIG,
@@ -92,6 +93,7 @@ def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None)
     app.cleanup_ctx.append(search_rate_limits)
     app.cleanup_ctx.append(node_clients)
     setup_routes(app)
+    app.router.add_post("/v1/screen", screen)
     return app
 
 

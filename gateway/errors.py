@@ -2,6 +2,7 @@
 
 ApiError
 ├── BadRequest          400  the body or a parameter is wrong; the message names the field
+│   └── BadBatch        400  queries of a screening batch are wrong; each is named by its index
 ├── Unauthorized        401  no valid investigator token
 ├── Forbidden           403  the token does not grant what is asked
 ├── NotFound            404  no such route
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.api import Error, ErrorDetail
+from gateway.api import Error, ErrorDetail, QueryProblem
 
 
 class ApiError(Exception):
@@ -40,6 +41,21 @@ class BadRequest(ApiError):
 
     status = 400
     code = "bad_request"
+
+
+class BadBatch(BadRequest):
+    """Queries of a screening batch are wrong: the batch is refused as a whole, each bad query named by its index."""
+
+    code = "invalid_queries"
+
+    def __init__(self, problems: list[QueryProblem]) -> None:
+        indices = ", ".join(str(problem.index) for problem in problems)
+        super().__init__(f"queries: {len(problems)} invalid (index {indices}); nothing was searched")
+        self.problems = problems
+
+    def body(self) -> dict[str, Any]:
+        detail = ErrorDetail(code=self.code, message=self.message, queries=self.problems)
+        return Error(error=detail).document()
 
 
 class Unauthorized(ApiError):

@@ -38,12 +38,14 @@ RATE_LIMITS_MODES: tuple[RateLimitsMode, ...] = ("in_memory", "shared", "per_rep
 REDIS_UNREACHABLE = "rate limits: per replica, Redis unreachable"
 KEY_PREFIX = "fedgate:rate:v1:"
 
-# KEYS: the buckets in the order tokens are taken; ARGV: each bucket's limit and window (microseconds), in turn.
+# KEYS: the buckets in the order tokens are taken; ARGV: each bucket's limit and window (microseconds), in turn,
+# then how many tokens the request takes from each (a screening batch: one per query).
 # A bucket is a hash (tokens, at_us); an absent one is full, so each expires once it would have refilled.
 # Answers {0, 0} when every bucket gave a token, else {i, microseconds until bucket i holds one}.
 BUCKETS_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local cost = tonumber(ARGV[2 * #KEYS + 1])
 for i, key in ipairs(KEYS) do
   local limit = tonumber(ARGV[2 * i - 1])
   local rate = limit / tonumber(ARGV[2 * i])
@@ -52,10 +54,10 @@ for i, key in ipairs(KEYS) do
   if bucket[1] then
     tokens = math.min(limit, tonumber(bucket[1]) + math.max(0, now - tonumber(bucket[2])) * rate)
   end
-  if tokens < 1 then
-    return {i, math.ceil((1 - tokens) / rate)}
+  if tokens < cost then
+    return {i, math.ceil((cost - tokens) / rate)}
   end
-  tokens = tokens - 1
+  tokens = tokens - cost
   redis.call('HSET', key, 'tokens', string.format('%.17g', tokens), 'at_us', string.format('%.0f', now))
   redis.call('PEXPIRE', key, math.ceil((limit - tokens) / rate / 1000))
 end
@@ -87,8 +89,9 @@ class Refusal:
 class RateLimits(Protocol):
     """What the handlers ask of the limits, however they are kept."""
 
-    async def admit(self, issuer: str, investigator_id: str, country: str) -> Refusal | None:
-        """None when the search may go ahead (and is counted), else why not."""
+    async def admit(self, issuer: str, investigator_id: str, country: str, cost: int = 1) -> Refusal | None:
+        """None when the search may go ahead (and is counted), else why not. `cost`: how many searches the
+        request counts as (a screening batch: one per query)."""
         ...
 
     async def mode(self) -> RateLimitsMode: ...
@@ -106,23 +109,23 @@ class LocalRateLimits:
         }
         self._per_replica = per_replica
 
-    def take(self, issuer: str, investigator_id: str, country: str) -> Refusal | None:
+    def take(self, issuer: str, investigator_id: str, country: str, cost: int = 1) -> Refusal | None:
         keys: dict[Limit, Hashable] = {"investigator": (issuer, investigator_id), "country": country}
         for limit in LIMITS:
             limiter, key = self._limiters[limit], keys[limit]
-            retry_after_s = limiter.acquire(key)
+            retry_after_s = limiter.acquire(key, cost)
             if retry_after_s > 0:
                 return Refusal(limit, limiter.limit, retry_after_s, self._per_replica)
         return None
 
-    def count(self, issuer: str, investigator_id: str, country: str) -> None:
+    def count(self, issuer: str, investigator_id: str, country: str, cost: int = 1) -> None:
         """Takes a token from both buckets, refusing nothing: a search the shared limits let through on this
         replica, so that its share is already spent in part if Redis becomes unreachable now."""
-        self._limiters["investigator"].acquire((issuer, investigator_id))
-        self._limiters["country"].acquire(country)
+        self._limiters["investigator"].acquire((issuer, investigator_id), cost)
+        self._limiters["country"].acquire(country, cost)
 
-    async def admit(self, issuer: str, investigator_id: str, country: str) -> Refusal | None:
-        return self.take(issuer, investigator_id, country)
+    async def admit(self, issuer: str, investigator_id: str, country: str, cost: int = 1) -> Refusal | None:
+        return self.take(issuer, investigator_id, country, cost)
 
     async def mode(self) -> RateLimitsMode:
         return "in_memory"
@@ -168,22 +171,22 @@ class RedisRateLimits:
         self._shared = True
         self._retry_at = 0.0  # when Redis is tried again, while it is unreachable
 
-    async def admit(self, issuer: str, investigator_id: str, country: str) -> Refusal | None:
+    async def admit(self, issuer: str, investigator_id: str, country: str, cost: int = 1) -> Refusal | None:
         if self._due():
             keys = [investigator_key(issuer, investigator_id), country_key(country)]
             try:
                 async with asyncio.timeout(self._settings.timeout_s):
-                    refused, retry_after_us = await self._script(keys=keys, args=self._arguments)
+                    refused, retry_after_us = await self._script(keys=keys, args=[*self._arguments, cost])
             except (RedisError, OSError, TimeoutError) as error:
                 self._unreachable(error)
             else:
                 self._reachable()
                 if not refused:
-                    self._share.count(issuer, investigator_id, country)
+                    self._share.count(issuer, investigator_id, country, cost)
                     return None
                 limit = LIMITS[int(refused) - 1]
                 return Refusal(limit, self._allowed[limit], int(retry_after_us) / 1_000_000)
-        return self._share.take(issuer, investigator_id, country)
+        return self._share.take(issuer, investigator_id, country, cost)
 
     async def mode(self) -> RateLimitsMode:
         """Shared or per replica, as Redis answers a PING now (unless it failed less than retry_s ago)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -196,6 +197,24 @@ class CountryAnswer:
     signed_at: str = ""
 
 
+def answer_of(country: str, response: pb.SearchResponse, latency_ms: float) -> CountryAnswer:
+    """A country's answer to one query, as the node signed it."""
+    return CountryAnswer(
+        country,
+        STATUS_BY_OUTCOME.get(response.outcome, "error"),
+        latency_ms,
+        hits=list(response.hits),
+        policy_revision=response.policy_revision,
+        refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
+        audit_entry_id=response.audit_entry_id,
+        audit_seq=response.audit_seq,
+        audit_hash=response.audit_hash,
+        signature=response.signature,
+        signing_key_id=response.signing_key_id,
+        signed_at=response.signed_at,
+    )
+
+
 @dataclass(frozen=True)
 class Signer:
     """How the gateway vouches for each request: its assertion key and the assertions' lifetime."""
@@ -237,19 +256,57 @@ class NodeClient:
     async def search(self, template: pb.SearchRequest, deadline: float, digest: str) -> CountryAnswer:
         """Asks the node within the deadline (event-loop time); every failure becomes a status.
         `digest` is the template's request digest, worked out once for the whole fan-out."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
         request = pb.SearchRequest()
         request.CopyFrom(template)
         request.requester_assertion = make_assertion(
             request, self.country, self.signer.key, self.signer.ttl_s, digest=digest
         )
+        response, latency_ms, missing = await self._call(
+            self._stub.Search, request, deadline, lambda answer: answer.outcome in STATUS_BY_OUTCOME
+        )
+        return missing if missing is not None else answer_of(self.country, response, latency_ms)
 
-        def answer(status: str, **details: Any) -> CountryAnswer:
-            return CountryAnswer(self.country, status, round((loop.time() - started) * 1000, 1), **details)
+    async def screen(self, template: pb.ScreenRequest, deadline: float, digest: str) -> list[CountryAnswer]:
+        """A screening batch: each query's answer as a search of it gives it, in the batch's order; when the
+        call fails, each query gets the status and problem a search would have got."""
+        request = pb.ScreenRequest()
+        request.CopyFrom(template)
+        request.requester_assertion = make_assertion(
+            request, self.country, self.signer.key, self.signer.ttl_s, digest=digest
+        )
+        query_ids = [item.query_id for item in request.queries]
 
-        def missing(status: str, problem: str) -> CountryAnswer:
-            return answer(status, problem=problem, message=PROBLEMS[problem])
+        def well_formed(response: pb.ScreenResponse) -> bool:
+            # Each answer under its own query, or none at all: one query's hits never go under another.
+            return [answer.query_id for answer in response.answers] == query_ids and all(
+                answer.outcome in STATUS_BY_OUTCOME for answer in response.answers
+            )
+
+        response, latency_ms, missing = await self._call(self._stub.Screen, request, deadline, well_formed)
+        if missing is not None:
+            return [missing] * len(query_ids)
+        if not well_formed(response):
+            broken = CountryAnswer(
+                self.country, "error", latency_ms, problem="node_error", message=PROBLEMS["node_error"]
+            )
+            return [broken] * len(query_ids)
+        return [answer_of(self.country, answer, latency_ms) for answer in response.answers]
+
+    async def _call(
+        self, rpc: Any, request: Any, deadline: float, well_formed: Callable[[Any], bool]
+    ) -> tuple[Any, float, CountryAnswer | None]:
+        """(the node's response, latency in ms, None), or (None, latency, the missing answer) when the call
+        failed; the breaker counts what the call says about the node (a malformed response: its failure)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        def missing(status: str, problem: str) -> tuple[Any, float, CountryAnswer | None]:
+            latency_ms = round((loop.time() - started) * 1000, 1)
+            return (
+                None,
+                latency_ms,
+                CountryAnswer(self.country, status, latency_ms, problem=problem, message=PROBLEMS[problem]),
+            )
 
         if not self.breaker.allow():
             return missing("unavailable", "breaker_open")
@@ -257,7 +314,7 @@ class NodeClient:
         try:
             async with asyncio.timeout_at(deadline), self._slots:
                 call_timeout_s = max(deadline - loop.time(), 0.001)
-                response: pb.SearchResponse = await self._stub.Search(request, timeout=call_timeout_s)
+                response = await rpc(request, timeout=call_timeout_s)
         except TimeoutError:
             result = missing("timeout", "deadline_exceeded")
             verdict = breaker_verdict(grpc.StatusCode.DEADLINE_EXCEEDED, call_timeout_s, self.breaker_min_deadline_s)
@@ -282,20 +339,9 @@ class NodeClient:
             self.breaker.release_probe()
             raise
         else:
-            result = answer(
-                STATUS_BY_OUTCOME.get(response.outcome, "error"),
-                hits=list(response.hits),
-                policy_revision=response.policy_revision,
-                refusal_reason=REFUSAL_REASON_NAMES.get(response.refusal_reason, ""),
-                audit_entry_id=response.audit_entry_id,
-                audit_seq=response.audit_seq,
-                audit_hash=response.audit_hash,
-                signature=response.signature,
-                signing_key_id=response.signing_key_id,
-                signed_at=response.signed_at,
-            )
+            result = (response, round((loop.time() - started) * 1000, 1), None)
             # An answer with an outcome this gateway does not know is the node's malfunction.
-            verdict = "failure" if result.status == "error" else "success"
+            verdict = "success" if well_formed(response) else "failure"
         if verdict == "failure":
             self.breaker.record_failure()
         elif verdict == "success":

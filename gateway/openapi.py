@@ -9,6 +9,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_jso
 from pydantic_core import core_schema
 
 from fedcore import SOFTWARE_VERSION
+from fedcore.query import MAX_SCREEN_QUERIES
 from gateway.api import (
     COUNTRY_SCHEMA,
     Error,
@@ -21,6 +22,7 @@ from gateway.api import (
     SearchResponse,
     StreamLine,
 )
+from gateway.api_screen import ScreenLine
 from gateway.auth import AUTH_FAILURES
 from gateway.config import GatewayConfig
 
@@ -65,6 +67,7 @@ def component_schemas(config: GatewayConfig, request_model: type[SearchRequest])
         request_model,
         SearchResponse,
         StreamLine,
+        ScreenLine,
         NodesResponse,
         Me,
         Schemata,
@@ -75,12 +78,39 @@ def component_schemas(config: GatewayConfig, request_model: type[SearchRequest])
         [(model, "validation") for model in models], ref_template=REF_TEMPLATE, schema_generator=ApiJsonSchema
     )
     schemas: dict[str, Any] = top["$defs"]
+    schemas["ScreenRequest"] = screen_request_schema(schemas["SearchRequest"])
     schemas[COUNTRY_SCHEMA] = {
         "type": "string",
         "enum": sorted(config.nodes),
         "description": "A country registered in this federation.",
     }
     return schemas
+
+
+def screen_request_schema(search: dict[str, Any]) -> dict[str, Any]:
+    """The /v1/screen body from the search body's schema: its query fields per query, the rest for the batch."""
+    fields = search["properties"]
+    query = {
+        "type": "object",
+        "properties": {name: fields[name] for name in ("schema", "properties")},
+        "required": ["schema", "properties"],
+        "additionalProperties": False,
+    }
+    queries = {
+        "type": "array",
+        "items": query,
+        "minItems": 1,
+        "maxItems": MAX_SCREEN_QUERIES,
+        "description": "The queries, each screened as a search of it would be; a batch with any invalid query is"
+        " refused as a whole (400, `error.queries` names each by its index).",
+    }
+    shared = {name: schema for name, schema in fields.items() if name not in ("schema", "properties")}
+    return {
+        "type": "object",
+        "properties": {"queries": queries, **shared},
+        "required": ["queries", *(name for name in search.get("required", []) if name in shared)],
+        "additionalProperties": False,
+    }
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -103,6 +133,7 @@ class Route(NamedTuple):
     token: bool  # needs an investigator token (and may answer 401)
     responses: dict[str, Any]  # besides the 401 and a search's errors
     parameters: tuple[dict[str, Any], ...] = ()
+    body: str = "SearchRequest"  # the request body's schema, for a post
 
 
 ROUTES = (
@@ -126,6 +157,22 @@ ROUTES = (
                 "content": {NDJSON: {"schema": STRING, "x-item-schema": _ref("StreamLine")}},
             }
         },
+    ),
+    Route(
+        "/v1/screen",
+        "post",
+        "screen",
+        f"Screen a list of up to {MAX_SCREEN_QUERIES} queries: each query gets from each country exactly what a"
+        " search of it would (one call and one policy decision per country for the whole list; one search per"
+        " query against the rate limits). NDJSON: a line per country as it answers, then a summary line.",
+        True,
+        {
+            "200": {
+                "description": "Newline-delimited JSON; each line is a ScreenLine.",
+                "content": {NDJSON: {"schema": STRING, "x-item-schema": _ref("ScreenLine")}},
+            }
+        },
+        body="ScreenRequest",
     ),
     Route(
         "/v1/me",
@@ -216,8 +263,8 @@ def _operation(config: GatewayConfig, route: Route) -> dict[str, Any]:
     if route.token:
         operation["security"] = [{"investigatorToken": []}]
         responses = {**responses, "401": _error(f"No valid bearer token. Codes: {', '.join(AUTH_FAILURES)}.")}
-    if route.method == "post":  # the two searches
-        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref("SearchRequest")}}}
+    if route.method == "post":  # the searches and the screening
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(route.body)}}}
         responses = {**responses, **_search_errors(config)}
     if route.parameters:
         operation["parameters"] = list(route.parameters)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 from fedcore.answers import hit_document
 from fedcore.assertion import request_digest
@@ -19,6 +19,7 @@ from gateway.request import SearchSpec
 
 # Statuses that mean a country's answer is missing from the result.
 MISSING_STATUSES = frozenset({"policy_unavailable", "timeout", "unavailable", "rate_limited", "error"})
+T = TypeVar("T")
 # How long past the budget the gateway waits for a node call to unwind before calling it a timeout.
 UNWIND_GRACE_S = 0.05
 
@@ -49,18 +50,38 @@ def node_request(query_id: str, investigator: Investigator, spec: SearchSpec) ->
 async def country_answers(
     nodes: dict[str, NodeClient], countries: list[str], request: pb.SearchRequest, budget_s: float
 ) -> AsyncIterator[CountryAnswer]:
-    """Each country's answer as it arrives; those still missing when the budget ends as timeouts.
+    """Each country's answer as it arrives; those still missing when the budget ends as timeouts."""
+    digest = request_digest(request)
+
+    def timed_out(country: str, elapsed_ms: float) -> CountryAnswer:
+        return CountryAnswer(
+            country, "timeout", elapsed_ms, problem="deadline_exceeded", message=PROBLEMS["deadline_exceeded"]
+        )
+
+    async for answer in country_calls(
+        countries, lambda country, deadline: nodes[country].search(request, deadline, digest), budget_s, timed_out
+    ):
+        yield answer
+
+
+async def country_calls(
+    countries: list[str],
+    call: Callable[[str, float], Awaitable[T]],
+    budget_s: float,
+    timed_out: Callable[[str, float], T],
+) -> AsyncIterator[T]:
+    """Each country's `call(country, deadline)` result as it arrives (a search's or a screening batch's); for
+    those still missing when the budget ends, `timed_out(country, elapsed_ms)`.
 
     Finished calls report to one queue, so waiting costs the same whatever the number of countries
     (asyncio.wait over the pending set would touch every pending call for every answer: O(N²) at 196)."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     deadline = started + budget_s
-    digest = request_digest(request)
-    arrived: asyncio.Queue[asyncio.Task[CountryAnswer]] = asyncio.Queue()
-    tasks: dict[asyncio.Task[CountryAnswer], str] = {}
+    arrived: asyncio.Queue[asyncio.Task[T]] = asyncio.Queue()
+    tasks: dict[asyncio.Task[T], str] = {}
     for country in countries:
-        task = asyncio.create_task(nodes[country].search(request, deadline, digest))
+        task = asyncio.ensure_future(call(country, deadline))
         task.add_done_callback(arrived.put_nowait)
         tasks[task] = country
     pending = set(tasks)
@@ -79,9 +100,7 @@ async def country_answers(
         elapsed_ms = round((loop.time() - started) * 1000, 1)
         for task, country in tasks.items():
             if task in pending:
-                yield CountryAnswer(
-                    country, "timeout", elapsed_ms, problem="deadline_exceeded", message=PROBLEMS["deadline_exceeded"]
-                )
+                yield timed_out(country, elapsed_ms)
     finally:
         for task in tasks:
             task.cancel()

@@ -31,6 +31,11 @@ REPLAY_WINDOW_S = 600.0
 MAX_LOGGED_QUERY_ID = 128
 
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+REQUEST_KINDS: dict[type[AssertedRequest], str] = {
+    pb.SearchRequest: "search",
+    pb.DescribeRequest: "describe",
+    pb.ScreenRequest: "screen",
+}
 
 
 class ReplayGuard:
@@ -124,8 +129,23 @@ class Admission:
         """Verifies the assertion, refuses replays and requesters over their rate; audits every refusal."""
         await self._admit(request, context)
 
+    async def admit_screen(self, request: pb.ScreenRequest, context: Context) -> None:
+        """As a search, counted honestly: one rate-limit token per query, and every query id (not only the
+        batch's) claimed against replays, so a batch replays nothing a search could not."""
+        await self._admit(request, context, cost=max(len(request.queries), 1))
+        now = time.monotonic()
+        if not all([self.replays.claim(item.query_id, now) for item in request.queries]):
+            await self._refuse(
+                request,
+                context,
+                "replayed",
+                grpc.StatusCode.PERMISSION_DENIED,
+                "QUERY_REPLAYED",
+                "a query id of this batch was already answered",
+            )
+
     @contextlib.asynccontextmanager
-    async def search_slot(self, request: pb.SearchRequest, context: Context) -> AsyncIterator[None]:
+    async def search_slot(self, request: pb.SearchRequest | pb.ScreenRequest, context: Context) -> AsyncIterator[None]:
         """Holds one of the requester's concurrent searches for the block; refuses (audited) when all are held."""
         requester = requester_key(request)
         if not self.concurrent.try_acquire(requester):
@@ -149,7 +169,7 @@ class Admission:
         """What the node tells about itself depends on who asks: the same checks as a search."""
         await self._admit(request, context)
 
-    async def _admit(self, request: AssertedRequest, context: Context) -> None:
+    async def _admit(self, request: AssertedRequest, context: Context, cost: int = 1) -> None:
         await self.authorise_peer(context)
         try:
             claims = verify_assertion(request, self.config.country, self.config.gateway_keys)
@@ -169,7 +189,7 @@ class Admission:
                 "this query id was already answered",
             )
             return
-        retry_after = self.rate.acquire(requester_key(request))
+        retry_after = self.rate.acquire(requester_key(request), cost)
         if retry_after > 0:
             message = (
                 f"rate limit: {self.config.searches_per_requester} searches per {self.config.rate_window_s:g} s "
@@ -196,10 +216,10 @@ class Admission:
         retry_after_s: float | None = None,
     ) -> None:
         self.metrics.rejected_requests.labels(code).inc()
-        search = isinstance(request, pb.SearchRequest)
+        kind = REQUEST_KINDS[type(request)]
         body: dict[str, Any] = {
             "kind": "rejected",
-            "request": "search" if search else "describe",
+            "request": kind,
             "query_id": request.query_id[:MAX_LOGGED_QUERY_ID],
             "reason": code,
             "status": status.name,
@@ -209,7 +229,7 @@ class Admission:
                 "investigator": request.requester.investigator_id[:128],
                 "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
             },
-            "purpose": PURPOSE_NAMES.get(request.purpose, "") if isinstance(request, pb.SearchRequest) else "",
+            "purpose": "" if isinstance(request, pb.DescribeRequest) else PURPOSE_NAMES.get(request.purpose, ""),
             "assertion": request.requester_assertion[:4096],
         }
         try:
@@ -221,7 +241,7 @@ class Admission:
             )
         log_event(
             logger,
-            "search.rejected" if search else "describe.rejected",
+            f"{kind}.rejected",
             logging.WARNING,
             query_id=request.query_id[:MAX_LOGGED_QUERY_ID],
             reason=code,

@@ -244,6 +244,14 @@ class PolicyEngine:
         raw = await self._query(self.settings.decision_path, input_data, timeout_s)
         return parse_decision(raw, records)
 
+    async def decide_screen(self, input_data: dict[str, Any], budget_s: float | None = None) -> Any:
+        """One decision covering every candidate of every query of a screening batch, as OPA gave it
+        (node.screen checks it query by query, each with parse_decision)."""
+        timeout_s = min(self.settings.timeout_s, budget_s) if budget_s is not None else self.settings.timeout_s
+        if timeout_s <= 0:
+            raise PolicyUnavailable("timeout", "no time left in the caller's deadline")
+        return await self._query(self.settings.decision_path, input_data, timeout_s)
+
     async def describe(self, input_data: dict[str, Any], budget_s: float | None = None) -> DescribeDecision:
         """What the node may tell this requester about itself."""
         timeout_s = min(self.settings.timeout_s, budget_s) if budget_s is not None else self.settings.timeout_s

@@ -10,7 +10,7 @@ from typing import Any
 from followthemoney.types import registry
 
 from fedcore.query import EntityQuery, is_anchor
-from fedcore.vocabulary import OUTCOMES, REFUSAL_REASONS
+from fedcore.vocabulary import OUTCOMES, REFUSAL_REASON_NAMES, REFUSAL_REASONS
 from fedgate.v1 import node_pb2 as pb
 from node.config import MatchingSettings, NodeConfig
 from node.disclosure import Match, audit_record, build_hit
@@ -203,3 +203,22 @@ def build_answer(
         outcome = "hit" if response.hits else "no_hit"
     response.outcome = OUTCOMES[outcome]
     return Answer(response, outcome, audited)
+
+
+def search_audit_body(search: ValidSearch, answer: Answer, candidate_count: int, policy_problem: str) -> dict[str, Any]:
+    """A search's audit entry: who asked what, why, and what each candidate got (never a record's values)."""
+    return {
+        "kind": "search",
+        "query_id": search.query_id,
+        "requester": search.requester,
+        "purpose": search.purpose,
+        "query": {"schema": search.query.schema.name, "properties": search.query.properties, "limit": search.limit},
+        "candidates": candidate_count,
+        "outcome": answer.outcome,
+        "refusal_reason": REFUSAL_REASON_NAMES.get(answer.response.refusal_reason, ""),
+        "policy_revision": answer.response.policy_revision,
+        "policy_problem": policy_problem,
+        "records": answer.audited_records,
+        # What the gateway vouched for: the signed requester assertion, kept as evidence.
+        "assertion": search.assertion,
+    }

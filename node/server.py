@@ -27,7 +27,8 @@ from node.config import NodeConfig
 from node.lifecycle import purge_audited
 from node.metrics import NodeMetrics
 from node.policy import PolicyEngine
-from node.service import NODE_SERVICE, NodeService, node_rpc_handler
+from node.rpc import node_rpc_handler
+from node.service import NODE_SERVICE, NodeService
 from node.store import Store, StoreError
 
 logger = logging.getLogger("fedgate.node")

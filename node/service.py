@@ -6,16 +6,14 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Any
 
 import grpc
-from google.protobuf.message import DecodeError
 
 from fedcore import SOFTWARE_VERSION
 from fedcore.answers import sign_response
 from fedcore.logs import log_event
 from fedcore.query import QueryCostExceeded
-from fedcore.vocabulary import DISCLOSURE_NAMES, REFUSAL_REASON_NAMES, WITHHOLD_REASON_NAMES, ErrorReason
+from fedcore.vocabulary import DISCLOSURE_NAMES, WITHHOLD_REASON_NAMES, ErrorReason
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
@@ -34,7 +32,8 @@ from node.request import (
     validate_requester,
     validate_search,
 )
-from node.search import Answer, Found, build_answer, find_candidates, policy_input, rank
+from node.screen import screen
+from node.search import Answer, Found, build_answer, find_candidates, policy_input, rank, search_audit_body
 from node.store import Store, StoreError
 
 logger = logging.getLogger("fedgate.node")
@@ -85,7 +84,23 @@ class NodeService(pb_grpc.NodeServicer):
                 log_event(logger, "search.cancelled", query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
                 raise
 
-    async def _deadline_long_enough(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> None:  # type: ignore[type-arg]
+    async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:  # type: ignore[type-arg]
+        """A list screened in one call: admitted as its searches would be together (node.screen)."""
+        await self.admission.admit_screen(request, context)
+        await self._deadline_long_enough(request, context)
+        async with self.admission.search_slot(request, context):
+            try:
+                return await screen(self, request, context)
+            except asyncio.CancelledError:
+                self.metrics.cancelled_searches.inc()
+                log_event(logger, "screen.cancelled", query_id=request.query_id[:MAX_QUERY_ID_LENGTH])
+                raise
+
+    async def _deadline_long_enough(
+        self,
+        request: pb.SearchRequest | pb.ScreenRequest,
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+    ) -> None:
         """A deadline too short for any search gets DEADLINE_EXCEEDED at once, before any work is done."""
         remaining = context.time_remaining()
         minimum_ms = self.config.min_search_deadline_ms
@@ -235,27 +250,7 @@ class NodeService(pb_grpc.NodeServicer):
         """Appends the search to the audit log; if that fails, nothing leaves."""
         started = time.perf_counter()
         try:
-            return await self.audit.append(
-                {
-                    "kind": "search",
-                    "query_id": search.query_id,
-                    "requester": search.requester,
-                    "purpose": search.purpose,
-                    "query": {
-                        "schema": search.query.schema.name,
-                        "properties": search.query.properties,
-                        "limit": search.limit,
-                    },
-                    "candidates": candidate_count,
-                    "outcome": answer.outcome,
-                    "refusal_reason": REFUSAL_REASON_NAMES.get(answer.response.refusal_reason, ""),
-                    "policy_revision": answer.response.policy_revision,
-                    "policy_problem": policy_problem,
-                    "records": answer.audited_records,
-                    # What the gateway vouched for: the signed requester assertion, kept as evidence.
-                    "assertion": search.assertion,
-                }
-            )
+            return await self.audit.append(search_audit_body(search, answer, candidate_count, policy_problem))
         except AuditError as error:
             log_event(logger, "audit.unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
             await abort(
@@ -351,45 +346,3 @@ class NodeService(pb_grpc.NodeServicer):
             audit_entry_id=entry_id,
         )
         return response
-
-
-def node_rpc_handler(service: NodeService) -> grpc.GenericRpcHandler[Any, Any]:
-    """The Node service with requests decoded here, so that undecodable bytes get INVALID_ARGUMENT, not INTERNAL."""
-
-    async def search(raw: bytes, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
-        try:
-            request = pb.SearchRequest.FromString(raw)
-        except DecodeError:
-            service.metrics.invalid_requests.inc()
-            await abort(
-                context,
-                grpc.StatusCode.INVALID_ARGUMENT,
-                "REQUEST_UNDECODABLE",
-                "the request is not a fedgate.v1.SearchRequest message",
-            )
-        return await service.Search(request, context)
-
-    async def describe(raw: bytes, context: grpc.aio.ServicerContext) -> pb.DescribeResponse:  # type: ignore[type-arg]
-        try:
-            request = pb.DescribeRequest.FromString(raw)
-        except DecodeError:
-            service.metrics.invalid_requests.inc()
-            await abort(
-                context,
-                grpc.StatusCode.INVALID_ARGUMENT,
-                "REQUEST_UNDECODABLE",
-                "the request is not a fedgate.v1.DescribeRequest message",
-            )
-        return await service.Describe(request, context)
-
-    return grpc.method_handlers_generic_handler(
-        NODE_SERVICE,
-        {
-            "Search": grpc.unary_unary_rpc_method_handler(
-                search, request_deserializer=None, response_serializer=pb.SearchResponse.SerializeToString
-            ),
-            "Describe": grpc.unary_unary_rpc_method_handler(
-                describe, request_deserializer=None, response_serializer=pb.DescribeResponse.SerializeToString
-            ),
-        },
-    )

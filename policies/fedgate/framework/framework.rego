@@ -340,7 +340,40 @@ undecided := {"policy_revision": "", "refused": true, "refusal_reason": "request
 #   (`overrides`, see record_decision): what each country's `decision` entry point is.
 #   `undecided` when nothing can be decided, so that nothing leaves unless the country allows it.
 country_decision(settings, overrides) := decision if {
+	is_array(input.queries)
+	decision := screen(settings, input, overrides)
+} else := decision if {
 	decision := decide(settings, input, overrides)
+} else := undecided
+
+# METADATA
+# description: |
+#   The decision for a screening batch, one for every query: {"policy_revision", "queries": {query_id:
+#   decision}}. `request.queries` are {"query_id", "query", "records": [refs]}; each candidate record is
+#   in `request.records` once, however many queries found it (so `overrides` see every one). Each query
+#   is decided by `decide` on exactly the input a search of it alone would send (its own query's facts,
+#   its own candidates): a query's decision never depends on the other queries of its batch.
+screen(settings, request, overrides) := {
+	"policy_revision": revision,
+	"queries": {item.query_id: query_decision(settings, search_of(request, item, by_ref), overrides) |
+		some item in request.queries
+	},
+} if {
+	by_ref := {record.ref: record | some record in request.records}
+}
+
+# The input a search of one query of a batch would send.
+search_of(request, item, by_ref) := {
+	"query_id": item.query_id,
+	"node_country": request.node_country,
+	"requester": request.requester,
+	"purpose": request.purpose,
+	"query": item.query,
+	"records": [by_ref[ref] | some ref in item.records],
+}
+
+query_decision(settings, search, overrides) := decision if {
+	decision := decide(settings, search, overrides)
 } else := undecided
 
 # METADATA

@@ -388,3 +388,49 @@ test_a_country_describes_itself_to_the_requester_in_its_input if {
 test_without_a_requester_a_country_tells_nothing if {
 	framework.country_description(settings) == {"schemata": false, "counts": false, "policy_revision": ""}
 }
+
+# A batch of `items` (each {"query_id", "query", "records": [refs]}) from `country` over `records`.
+batch(country, items, records) := {
+	"node_country": "GR",
+	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": "confidential"},
+	"purpose": "terrorism",
+	"records": records,
+	"queries": items,
+}
+
+passport := {"ref": "d1", "schema": "Passport", "properties": {"number": ["P-1"]}, "flags": []}
+
+plain_query := {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []}
+
+probing_query := {
+	"schema": "Person",
+	"properties": ["birthDate", "name"],
+	"value_counts": {"birthDate": 3, "name": 1},
+	"partial_dates": [],
+}
+
+test_each_query_of_a_batch_is_decided_as_its_own_search if {
+	items := [
+		{"query_id": "q1", "query": plain_query, "records": ["p1", "d1"]},
+		{"query_id": "q2", "query": probing_query, "records": ["p1"]},
+		{"query_id": "q3", "query": plain_query, "records": []},
+	]
+	decision := framework.country_decision(settings, {}) with input as batch("DE", items, [person, passport])
+	decision.policy_revision == framework.revision
+	every item in items {
+		alone := object.union(request("DE", "terrorism", [r | some r in [person, passport]; r.ref in item.records]), {
+			"query_id": item.query_id,
+			"query": item.query,
+		})
+		decision.queries[item.query_id] == framework.decide(settings, alone, {})
+	}
+	decision.queries.q2.refusal_reason == "query_shape_not_accepted"
+	not decision.queries.q1.refused
+}
+
+test_a_batch_refused_as_a_whole_refuses_every_query if {
+	items := [{"query_id": "q1", "query": plain_query, "records": ["p1"]}]
+	decision := framework.country_decision(settings, {}) with input as batch("US", items, [person])
+	decision.queries.q1.refusal_reason == "requester_not_trusted"
+	decision.queries.q1.records == {}
+}

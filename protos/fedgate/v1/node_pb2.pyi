@@ -271,6 +271,40 @@ class SearchResponse(_message.Message):
     signed_at: str
     def __init__(self, query_id: _Optional[str] = ..., country: _Optional[str] = ..., outcome: _Optional[_Union[SearchOutcome, str]] = ..., refusal_reason: _Optional[_Union[RefusalReason, str]] = ..., hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ..., policy_revision: _Optional[str] = ..., audit_entry_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ..., audit_seq: _Optional[int] = ..., audit_hash: _Optional[str] = ..., signed_at: _Optional[str] = ...) -> None: ...
 
+class ScreenQuery(_message.Message):
+    __slots__ = ("query_id", "query")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    query: EntityQuery
+    def __init__(self, query_id: _Optional[str] = ..., query: _Optional[_Union[EntityQuery, _Mapping]] = ...) -> None: ...
+
+class ScreenRequest(_message.Message):
+    __slots__ = ("query_id", "requester", "purpose", "queries", "limit", "requester_assertion")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    QUERIES_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ASSERTION_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    requester: Requester
+    purpose: Purpose
+    queries: _containers.RepeatedCompositeFieldContainer[ScreenQuery]
+    limit: int
+    requester_assertion: str
+    def __init__(self, query_id: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., purpose: _Optional[_Union[Purpose, str]] = ..., queries: _Optional[_Iterable[_Union[ScreenQuery, _Mapping]]] = ..., limit: _Optional[int] = ..., requester_assertion: _Optional[str] = ...) -> None: ...
+
+class ScreenResponse(_message.Message):
+    __slots__ = ("query_id", "country", "answers")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    country: str
+    answers: _containers.RepeatedCompositeFieldContainer[SearchResponse]
+    def __init__(self, query_id: _Optional[str] = ..., country: _Optional[str] = ..., answers: _Optional[_Iterable[_Union[SearchResponse, _Mapping]]] = ...) -> None: ...
+
 class DescribeRequest(_message.Message):
     __slots__ = ("query_id", "requester", "requester_assertion")
     QUERY_ID_FIELD_NUMBER: _ClassVar[int]

@@ -46,6 +46,11 @@ class NodeStub:
                 request_serializer=fedgate_dot_v1_dot_node__pb2.DescribeRequest.SerializeToString,
                 response_deserializer=fedgate_dot_v1_dot_node__pb2.DescribeResponse.FromString,
                 _registered_method=True)
+        self.Screen = channel.unary_unary(
+                '/fedgate.v1.Node/Screen',
+                request_serializer=fedgate_dot_v1_dot_node__pb2.ScreenRequest.SerializeToString,
+                response_deserializer=fedgate_dot_v1_dot_node__pb2.ScreenResponse.FromString,
+                _registered_method=True)
 
 
 class NodeServicer:
@@ -65,6 +70,13 @@ class NodeServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Screen(self, request, context):
+        """Screens a list: every query answered as its own Search would be, in one call and one policy decision.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NodeServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +89,11 @@ def add_NodeServicer_to_server(servicer, server):
                     servicer.Describe,
                     request_deserializer=fedgate_dot_v1_dot_node__pb2.DescribeRequest.FromString,
                     response_serializer=fedgate_dot_v1_dot_node__pb2.DescribeResponse.SerializeToString,
+            ),
+            'Screen': grpc.unary_unary_rpc_method_handler(
+                    servicer.Screen,
+                    request_deserializer=fedgate_dot_v1_dot_node__pb2.ScreenRequest.FromString,
+                    response_serializer=fedgate_dot_v1_dot_node__pb2.ScreenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -135,6 +152,33 @@ class Node:
             '/fedgate.v1.Node/Describe',
             fedgate_dot_v1_dot_node__pb2.DescribeRequest.SerializeToString,
             fedgate_dot_v1_dot_node__pb2.DescribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Screen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fedgate.v1.Node/Screen',
+            fedgate_dot_v1_dot_node__pb2.ScreenRequest.SerializeToString,
+            fedgate_dot_v1_dot_node__pb2.ScreenResponse.FromString,
             options,
             channel_credentials,
             insecure,

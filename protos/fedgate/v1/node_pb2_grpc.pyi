@@ -42,6 +42,8 @@ class NodeStub:
     def __new__(cls, channel: _aio.Channel) -> NodeAsyncStub: ...
     Search: _grpc.UnaryUnaryMultiCallable[_node_pb2.SearchRequest, _node_pb2.SearchResponse]
     Describe: _grpc.UnaryUnaryMultiCallable[_node_pb2.DescribeRequest, _node_pb2.DescribeResponse]
+    Screen: _grpc.UnaryUnaryMultiCallable[_node_pb2.ScreenRequest, _node_pb2.ScreenResponse]
+    """Screens a list: every query answered as its own Search would be, in one call and one policy decision."""
 
 @_typing.type_check_only
 class NodeAsyncStub(NodeStub):
@@ -52,6 +54,8 @@ class NodeAsyncStub(NodeStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Search: _aio.UnaryUnaryMultiCallable[_node_pb2.SearchRequest, _node_pb2.SearchResponse]  # type: ignore[assignment]
     Describe: _aio.UnaryUnaryMultiCallable[_node_pb2.DescribeRequest, _node_pb2.DescribeResponse]  # type: ignore[assignment]
+    Screen: _aio.UnaryUnaryMultiCallable[_node_pb2.ScreenRequest, _node_pb2.ScreenResponse]  # type: ignore[assignment]
+    """Screens a list: every query answered as its own Search would be, in one call and one policy decision."""
 
 class NodeServicer(metaclass=_abc_1.ABCMeta):
     """A country node: answers searches over the country's own records, releasing
@@ -71,5 +75,13 @@ class NodeServicer(metaclass=_abc_1.ABCMeta):
         request: _node_pb2.DescribeRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_node_pb2.DescribeResponse, _abc.Awaitable[_node_pb2.DescribeResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def Screen(
+        self,
+        request: _node_pb2.ScreenRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_node_pb2.ScreenResponse, _abc.Awaitable[_node_pb2.ScreenResponse]]:
+        """Screens a list: every query answered as its own Search would be, in one call and one policy decision."""
 
 def add_NodeServicer_to_server(servicer: NodeServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

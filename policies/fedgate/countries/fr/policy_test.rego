@@ -164,3 +164,18 @@ test_unknown_country_is_told_nothing if {
 test_without_a_requester_nothing_is_told if {
 	fr.describe == nothing_told
 }
+
+test_a_batch_applies_the_record_rules_to_every_query if {
+	victim := object.union(person, {"ref": "p2", "flags": ["victim"]})
+	query := {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []}
+	screened := object.union(search("UA", "fugitive", [person, victim]), {"queries": [
+		{"query_id": "q1", "query": query, "records": ["p1", "p2"]},
+		{"query_id": "q2", "query": query, "records": ["p2"]},
+	]})
+	decision := fr.decision with input as screened
+	decision.queries.q1.records.p1.disclosure == "partial"
+	decision.queries.q1.records.p2.disclosure == "none"
+	decision.queries.q2.records == {"p2": {
+		"disclosure": "none", "release": [], "generalise": {}, "withheld": {}, "match_on": [], "score": "none",
+	}}
+}
