@@ -242,3 +242,19 @@ async def test_a_new_signed_bundle_reaches_the_answers_and_the_audit_without_res
     # The change is in the chain before the first answer under the new revision.
     assert kinds[-2:] == [("policy_revision", ""), ("search", "fr-2026-12-04")]
     assert [row["policy_problem"] for row in rows if row["kind"] == "search"][:2] == ["malformed", "malformed"]
+
+
+def test_opa_config_polls_the_bundle_and_trusts_only_the_countrys_key(keys: tuple[Path, Path], tmp_path: Path) -> None:
+    _, public = keys
+    out = tmp_path / "opa.json"
+    command = [sys.executable, "-m", "fedcli.main", "policy", "opa-config", "--bundle-url"]
+    command += ["https://bundles.fr.example/v1/fr.tar.gz", "--verification-key", str(public), "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    config = json.loads(out.read_text())
+    assert config["services"]["policy"]["url"] == "https://bundles.fr.example/v1"
+    (bundle,) = config["bundles"].values()
+    assert (bundle["resource"], bundle["polling"]["min_delay_seconds"]) == ("fr.tar.gz", 30)
+    (key,) = config["keys"].values()
+    assert key == {"key": public.read_text(), "algorithm": "RS256"}
+    assert bundle["signing"]["keyid"] in config["keys"]
