@@ -34,7 +34,8 @@ def write_policies(directory: Path, countries: list[str]) -> Path:
             "import data.fedgate.framework\n\n"
             'default decision := {"policy_revision": "", "refused": true, '
             '"refusal_reason": "requester_not_trusted", "records": {}}\n\n'
-            "decision := framework.decide(settings, input, {})\n"
+            "decision := framework.decide(settings, input, {})\n\n"
+            "reads := framework.country_reads(settings)\n"
         )
         settings = {
             "settings": {
