@@ -203,7 +203,13 @@ class OpaServer(LocalServer):
         if self.verification_key is None:
             raise ValueError("a signed bundle needs its verification key")
         if isinstance(self.signed_bundle, Path):
-            return ["--bundle", str(self.signed_bundle), "--verification-key", str(self.verification_key)]
+            key = [
+                "--verification-key",
+                str(self.verification_key),
+                "--signing-alg",
+                jws_algorithm(self.verification_key),
+            ]
+            return ["--bundle", str(self.signed_bundle), *key]
         self.ready_path = "/health"  # up before any bundle is activated: a refused bundle leaves it without one
         config = signed_bundle_config(str(self.signed_bundle), self.verification_key, self.polling_s)
         path = self.work_dir / f"opa-{self.country.lower()}.json"
