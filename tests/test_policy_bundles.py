@@ -258,3 +258,20 @@ def test_opa_config_polls_the_bundle_and_trusts_only_the_countrys_key(keys: tupl
     (key,) = config["keys"].values()
     assert key == {"key": public.read_text(), "algorithm": "RS256"}
     assert bundle["signing"]["keyid"] in config["keys"]
+
+
+def test_a_bundle_signed_with_an_ec_key_is_verified_with_its_public_key(tmp_path: Path, opa_binary: Path) -> None:
+    private = ec.generate_private_key(ec.SECP256R1())
+    key, public = tmp_path / "fr-policy.pem", tmp_path / "fr-policy.pub.pem"
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    public.write_bytes(
+        private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    bundle = tmp_path / "fr.tar.gz"
+    make_bundle("FR", bundle, revision="fr-ec-1", signing_key=key)
+    with OpaServer("FR", tmp_path / "opa", opa_binary=opa_binary, signed_bundle=bundle, verification_key=public) as opa:
+        assert opa.revision == "fr-ec-1"
