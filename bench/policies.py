@@ -33,7 +33,8 @@ def write_policies(directory: Path, countries: list[str]) -> Path:
             f'import data.fedgate.countries["{code}"].settings\n'
             "import data.fedgate.framework\n\n"
             # The framework's entry point: a search's decision, or a screening batch's (one per query).
-            "decision := framework.country_decision(settings, {})\n"
+            "decision := framework.country_decision(settings, {})\n\n"
+            "reads := framework.country_reads(settings)\n"
         )
         settings = {
             "settings": {

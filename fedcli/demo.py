@@ -263,10 +263,12 @@ def build(
     opa_binary = ensure_opa(lambda message: say(f"  {message}"))
     say(f"policy engines: OPA at {opa_binary}")
     for country in countries:
-        server = OpaServer(country, work / "opa", opa_binary=opa_binary)
+        # Decision logs on, as production OPAs ship them: the mask in the bundle removes the record values.
+        server = OpaServer(country, work / "opa", opa_binary=opa_binary, decision_logs=True)
         federation.opa.append(server)
         server.start()
         say(f"  {country}: OPA with {country}'s policy (revision {server.revision}) at {server.url}")
+        say(f"    its decisions logged, record values masked, in {server.log_path}")
 
     say(f"records: {records} synthetic FollowTheMoney entities per country (seed {seed})")
     node_ready: dict[str, tuple[Service, Path]] = {}
@@ -347,6 +349,7 @@ def build(
         "countries": countries,
         "tokens": tokens,
         "nodes": nodes,
+        "opa_decision_logs": {server.country: str(server.log_path) for server in federation.opa},
         "gateway_metrics_url": gateway_metrics_url,
         "gateway_urls": gateway_urls,
         "gateway_metrics_urls": metrics_urls,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -10,7 +12,7 @@ from pathlib import Path
 
 from fedcore.config import ConfigError
 from fedtools.bundles import BundleError, diff_bundles, make_bundle, read_bundle
-from fedtools.opa import DEFAULT_POLICIES_DIR, OpaUnavailable
+from fedtools.opa import DEFAULT_POLICIES_DIR, OpaUnavailable, signed_bundle_config
 from fedtools.replay import DEFAULT_BATCH, BatchEvaluator, ReplayError, ReplayOpa, replay
 from fedtools.replay_compare import change_kind
 from fedtools.replay_report import kinds_present, summarise, to_html, to_json, to_text
@@ -34,6 +36,31 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     bundle.add_argument("--out", type=Path, required=True, help="bundle file to write (.tar.gz)")
     bundle.add_argument("--revision", default="", help="revision to record (default: a digest of the sources)")
     bundle.set_defaults(handler=run_bundle)
+
+    build = commands.add_parser(
+        "build", help="build a country's signed policy bundle (.tar.gz) for its OPA (`opa build --signing-key`)"
+    )
+    build.add_argument("--country", required=True, help="the country whose policy to bundle, e.g. DE")
+    build.add_argument(
+        "--key", type=Path, required=True, help="the country's bundle-signing private key (RSA or EC PEM)"
+    )
+    build.add_argument(
+        "--policies", type=Path, default=DEFAULT_POLICIES_DIR, help="policies directory (holding fedgate/...)"
+    )
+    build.add_argument("--out", type=Path, help="bundle file to write (default: <cc>-<revision>.tar.gz here)")
+    build.add_argument("--revision", default="", help="the bundle's revision (default: a digest of the sources)")
+    build.set_defaults(handler=run_build)
+
+    opa_config = commands.add_parser(
+        "opa-config", help="the configuration of a country's OPA that polls its signed bundle and verifies it"
+    )
+    opa_config.add_argument("--bundle-url", required=True, help="http(s) URL of the signed bundle (.tar.gz)")
+    opa_config.add_argument("--verification-key", type=Path, required=True, help="the signing key's public key (PEM)")
+    opa_config.add_argument("--polling-s", type=int, default=30, help="seconds between downloads of the bundle")
+    opa_config.add_argument(
+        "--out", type=Path, required=True, help="configuration file to write (JSON, for --config-file)"
+    )
+    opa_config.set_defaults(handler=run_opa_config)
 
     replay_parser = commands.add_parser(
         "replay", help="replay the node's past searches against a candidate bundle and report what would change"
@@ -77,6 +104,33 @@ def utc_moment(text: str, flag: str) -> str:
 def run_bundle(args: argparse.Namespace) -> int:
     revision = make_bundle(args.country.upper(), args.out, args.policies, args.revision)
     print(f"wrote {args.out} (revision {revision})")
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    country = args.country.upper()
+    with tempfile.TemporaryDirectory(prefix="fedgate-build-") as scratch:
+        built = Path(scratch) / "bundle.tar.gz"
+        revision = make_bundle(country, built, args.policies, args.revision, signing_key=args.key)
+        out: Path = args.out or Path(f"{country.lower()}-{revision}.tar.gz")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        # Replaced whole, never written in place: an OPA polling it never downloads half a bundle.
+        staged = out.with_name(f".{out.name}.part")
+        shutil.copyfile(built, staged)
+        staged.replace(out)
+    print(f"wrote {out} (revision {revision}, signed with {args.key})")
+    return 0
+
+
+def run_opa_config(args: argparse.Namespace) -> int:
+    if args.polling_s < 1:
+        raise BundleError("--polling-s must be at least 1")
+    try:
+        config = signed_bundle_config(args.bundle_url, args.verification_key, args.polling_s)
+    except (OSError, ValueError) as error:
+        raise BundleError(str(error)) from error
+    args.out.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}: run `opa run --server --config-file {args.out}`")
     return 0
 
 

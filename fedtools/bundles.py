@@ -15,17 +15,31 @@ from typing import Any
 
 import yaml
 
-from fedtools.opa import DEFAULT_POLICIES_DIR, build_bundle, ensure_opa
+from fedtools.opa import DEFAULT_POLICIES_DIR, build_bundle, ensure_opa, jws_algorithm
 
 
 class BundleError(Exception):
     """A bundle that cannot be built or read."""
 
 
-def make_bundle(country: str, out: Path, policies_dir: Path = DEFAULT_POLICIES_DIR, revision: str = "") -> str:
+def make_bundle(
+    country: str,
+    out: Path,
+    policies_dir: Path = DEFAULT_POLICIES_DIR,
+    revision: str = "",
+    signing_key: Path | None = None,
+) -> str:
     """Writes `out` (.tar.gz) with `opa build` from the framework and one country's policy; returns its revision
-    (by default a digest of the sources, as the node's own OPA uses)."""
+    (by default a digest of the sources, as the node's own OPA uses). With `signing_key` the bundle is signed
+    (.signatures.json): an OPA given the public key refuses it altered or unsigned."""
     binary = ensure_opa()
+    signing: list[str] = []
+    if signing_key is not None:
+        try:
+            algorithm = jws_algorithm(signing_key)
+        except ValueError as error:
+            raise BundleError(str(error)) from error
+        signing = ["--signing-key", str(signing_key.resolve()), "--signing-alg", algorithm]
     with tempfile.TemporaryDirectory(prefix="fedgate-bundle-") as scratch:
         source = Path(scratch) / "bundle"
         source.mkdir()
@@ -38,6 +52,7 @@ def make_bundle(country: str, out: Path, policies_dir: Path = DEFAULT_POLICIES_D
         (source / ".manifest").write_text(json.dumps({**manifest, "revision": revision}))
         out.parent.mkdir(parents=True, exist_ok=True)
         command = [str(binary), "build", "--bundle", ".", "--output", str(out.resolve())]
+        command += signing
         result = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=120, check=False)
         if result.returncode != 0:
             raise BundleError(f"opa build failed: {result.stderr.strip()[-2000:]}")

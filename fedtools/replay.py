@@ -35,7 +35,7 @@ from fedtools.servers import LocalServer, ServerStartError
 from node.audit import export_entries
 from node.config import NodeConfig
 from node.matching import prepare_query
-from node.policy import PolicyDecision, PolicyUnavailable, parse_decision
+from node.policy import PolicyDecision, PolicyUnavailable, parse_decision, parse_reads
 from node.request import ValidSearch
 from node.search import Candidate, Found, find_candidates, policy_input
 from node.store import Store, StoredRecord, connect, records_by_ref
@@ -118,7 +118,7 @@ class RecordLookup:
         self._connection.close()
 
 
-def prepare(config: NodeConfig, lookup: RecordLookup, past: PastSearch) -> Prepared | str:
+def prepare(config: NodeConfig, lookup: RecordLookup, past: PastSearch, reads: frozenset[str]) -> Prepared | str:
     """The policy input the node would build for this search today, or why it cannot be rebuilt.
 
     An answered search is rebuilt with the records it considered then (the audit entry lists every
@@ -141,15 +141,20 @@ def prepare(config: NodeConfig, lookup: RecordLookup, past: PastSearch) -> Prepa
         # asked first without records, then searched again if the candidate policy would answer it.
         over_budget = frozenset(e["ref"] for e in past.records if e.get("probe_budget_exceeded"))
         found = Found(prepare_query(query), 0, [])
-        return Prepared(past, search, found, 0, policy_input(config, search, found), True, over_budget)
+        return Prepared(past, search, found, 0, policy_input(config, search, found, reads), True, over_budget)
     held = lookup.held(refs)
     found = Found(prepare_query(query), len(refs), [Candidate(held[ref], False) for ref in refs if ref in held])
     return Prepared(
-        past, search, found, len(refs) - len(held), policy_input(config, search, found), past.outcome == "refused"
+        past,
+        search,
+        found,
+        len(refs) - len(held),
+        policy_input(config, search, found, reads),
+        past.outcome == "refused",
     )
 
 
-def prepare_refused(config: NodeConfig, store: Store, prepared: Prepared) -> Prepared:
+def prepare_refused(config: NodeConfig, store: Store, prepared: Prepared, reads: frozenset[str]) -> Prepared:
     """A search refused then that the candidate policy would answer: its candidates, as the node finds them
     in today's store (nobody recorded them, since nothing was searched)."""
     search = prepared.search
@@ -159,7 +164,7 @@ def prepare_refused(config: NodeConfig, store: Store, prepared: Prepared) -> Pre
         search,
         found,
         0,
-        policy_input(config, search, found),
+        policy_input(config, search, found, reads),
         over_budget=prepared.over_budget,
         searched=True,
     )
@@ -216,6 +221,22 @@ class BatchEvaluator:
         country policies give their decision a default, so it is defined even for an empty input."""
         if self.evaluate([{}]) == [None]:
             raise ReplayError(f"the bundle does not define {self.rule}: is it this country's policy?")
+
+    def declared_reads(self, reads_path: str) -> frozenset[str]:
+        """The record properties whose values the bundle's policy declares it reads."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
+        try:
+            connection.request("GET", "/v1/data/" + reads_path.strip("/"))
+            response = connection.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise ReplayError(f"OPA at {self.host}:{self.port} did not answer: {error}") from error
+        finally:
+            connection.close()
+        try:
+            return parse_reads(json.loads(payload) if response.status == 200 else {}).properties
+        except (PolicyUnavailable, ValueError) as error:
+            raise ReplayError(f"the bundle does not declare which record values it reads ({reads_path})") from error
 
     def evaluate(self, inputs: list[dict[str, Any]]) -> list[Any]:
         """The rule's value for each input (None where undefined)."""
@@ -295,6 +316,8 @@ def replay(
     prepare_query(validate_query("Person", {"name": ["Warm Up"]}))
     started = time.perf_counter()
     result.warm_up_s = started - warming
+    # The candidate policy's own declaration of the record values it reads: its inputs carry those alone.
+    reads = evaluator.declared_reads(config.opa.reads_path)
     store = Store(config.store_path, workers=1, busy_timeout_ms=config.busy_timeout_ms)
     lookup = RecordLookup(config.store_path)
     min_score = config.matching.min_score
@@ -314,7 +337,7 @@ def replay(
                 for prepared, raw in zip(group, decided, strict=True):
                     decision, problem = decide(raw, prepared)
                     if prepared.without_records and decision is not None and not decision.refused:
-                        again.append(prepare_refused(config, store, prepared))
+                        again.append(prepare_refused(config, store, prepared, reads))
                         continue
                     outcome = compare(prepared, decision, problem, min_score)
                     result.searches_replayed += 1
@@ -334,7 +357,7 @@ def replay(
             for past in past_searches(config.audit_path, since, until):
                 result.searches_read += 1
                 preparing = time.perf_counter()
-                prepared = prepare(config, lookup, past)
+                prepared = prepare(config, lookup, past, reads)
                 result.prepare_s += time.perf_counter() - preparing
                 if isinstance(prepared, str):
                     result.skipped[prepared] += 1

@@ -82,14 +82,19 @@ class OpaSettings(Table):
     timeout_ms: int = Field(500, ge=10, le=30_000)
     # The rule saying what the node may tell a requester about itself (schemata, counts, policy revision).
     describe_path: RulePath
+    # The rule declaring which record properties' values the policy reads ({"policy_revision", "properties"}):
+    # the only values the node puts in the policy's input.
+    reads_path: RulePath
 
     @model_validator(mode="before")
     @classmethod
     def _describe_beside_decision(cls, data: Any) -> Any:
-        """The describe rule sits beside the decision rule, in the same package."""
-        if isinstance(data, dict) and "describe_path" not in data and isinstance(data.get("decision_path"), str):
+        """The describe and reads rules sit beside the decision rule, in the same package."""
+        if isinstance(data, dict) and isinstance(data.get("decision_path"), str):
             package = data["decision_path"].strip("/").rpartition("/")[0]
-            data = {**data, "describe_path": f"{package}/describe".lstrip("/")}
+            for rule in ("describe", "reads"):
+                if f"{rule}_path" not in data:
+                    data = {**data, f"{rule}_path": f"{package}/{rule}".lstrip("/")}
         return data
 
     @property

@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 from followthemoney.types import registry
+from opa_client.errors import PolicyNotFoundError
 from opa_client.opa_async import AsyncOpaClient
 
 from fedcore.vocabulary import DISCLOSURES, POLICY_REFUSAL_REASONS, WITHHOLD_REASONS
 from node.config import OpaSettings
 from node.store import StoredRecord
+
+T = TypeVar("T")
 
 GENERALISATIONS = {"year": 4, "year_month": 7}
 NOT_MENTIONED = "none"
@@ -191,6 +197,34 @@ def parse_describe(raw: Any) -> DescribeDecision:
     return DescribeDecision(schemata, counts, revision)
 
 
+@dataclass(frozen=True)
+class DeclaredReads:
+    """The record properties whose values the policy of one revision reads: the only values its input carries."""
+
+    revision: str
+    properties: frozenset[str]
+
+
+READS_KEYS = frozenset({"policy_revision", "properties"})
+
+
+def parse_reads(raw: Any) -> DeclaredReads:
+    """Checks the policy's declaration of the values it reads; PolicyUnavailable when the node cannot know them."""
+    if not isinstance(raw, dict) or "result" not in raw:
+        raise _malformed("the policy does not declare which record values it reads (no result)")
+    result = raw["result"]
+    if not isinstance(result, dict) or result.keys() != READS_KEYS:
+        raise _malformed(f"the declaration of the values read is not an object with exactly {sorted(READS_KEYS)}")
+    revision = result["policy_revision"]
+    if not isinstance(revision, str):
+        raise _malformed("the declaration of the values read has no policy_revision")
+    return DeclaredReads(revision, frozenset(_string_list(result["properties"], "the properties read")))
+
+
+# What the node is told when the policy's revision changes: (previous revision, new revision).
+RevisionListener = Callable[[str, str], Awaitable[None]]
+
+
 def _rule_path(path: str) -> tuple[str, str]:
     package, _, rule = path.rpartition("/")
     return package, rule
@@ -212,17 +246,35 @@ class PolicyEngine:
             timeout=settings.timeout_s,
         )
         self._stack = contextlib.AsyncExitStack()
+        # The declaration the next input is built by; None: read it again before the next decision.
+        self._reads: DeclaredReads | None = None
+        self._revision_known = ""
+        self._revision_lock = asyncio.Lock()
+        self.on_revision_change: RevisionListener | None = None
 
     async def start(self) -> None:
         await self._stack.enter_async_context(self._client)
+        with contextlib.suppress(PolicyUnavailable):
+            # Read at start so that the first search need not; an OPA not up yet is asked again by that search.
+            self._revision_known = (await self._read_declaration(self.settings.timeout_s)).revision
 
     async def close(self) -> None:
         await self._stack.aclose()
 
     async def _query(self, path: str, input_data: dict[str, Any], timeout_s: float) -> Any:
         package, rule = _rule_path(path)
+        return await self._ask(self._client.query_rule(input_data, package, rule), timeout_s)
+
+    async def _get(self, path: str, timeout_s: float) -> Any:
+        """A GET of a rule without input: no decision is counted, and nothing of a search is logged."""
         try:
-            return await asyncio.wait_for(self._client.query_rule(input_data, package, rule), timeout_s)
+            return await self._ask(self._client.get_data(path), timeout_s)
+        except PolicyNotFoundError:
+            return {}
+
+    async def _ask(self, request: Awaitable[Any], timeout_s: float) -> Any:
+        try:
+            return await asyncio.wait_for(request, timeout_s)
         except TimeoutError as error:
             raise PolicyUnavailable("timeout", f"no answer within {timeout_s * 1000:.0f} ms") from error
         except aiohttp.ClientResponseError as error:
@@ -244,13 +296,78 @@ class PolicyEngine:
         raw = await self._query(self.settings.decision_path, input_data, timeout_s)
         return parse_decision(raw, records)
 
-    async def decide_screen(self, input_data: dict[str, Any], budget_s: float | None = None) -> Any:
-        """One decision covering every candidate of every query of a screening batch, as OPA gave it
-        (node.screen checks it query by query, each with parse_decision)."""
-        timeout_s = min(self.settings.timeout_s, budget_s) if budget_s is not None else self.settings.timeout_s
+    async def _read_declaration(self, timeout_s: float) -> DeclaredReads:
+        self._reads = None
+        reads = parse_reads(await self._get(self.settings.reads_path, timeout_s))
+        self._reads = reads
+        return reads
+
+    async def decide_search(
+        self,
+        build_input: Callable[[frozenset[str]], dict[str, Any]],
+        records: list[StoredRecord],
+        budget_s: float | None = None,
+    ) -> PolicyDecision:
+        """One decision covering every candidate, on an input holding only the record values the policy declares
+        it reads (see _under_declaration)."""
+
+        async def ask(input_data: dict[str, Any], timeout_s: float) -> PolicyDecision:
+            return await self.decide(input_data, records, timeout_s)
+
+        return await self._under_declaration(ask, attrgetter("revision"), build_input, budget_s)
+
+    async def decide_screen(
+        self, build_input: Callable[[frozenset[str]], dict[str, Any]], budget_s: float | None = None
+    ) -> Any:
+        """One decision covering every candidate of every query of a screening batch, as OPA gave it (node.screen
+        checks it query by query, each with parse_decision), under the same declaration as a search's."""
+        return await self._under_declaration(self._raw_decision, _raw_revision, build_input, budget_s)
+
+    async def _raw_decision(self, input_data: dict[str, Any], timeout_s: float) -> Any:
         if timeout_s <= 0:
             raise PolicyUnavailable("timeout", "no time left in the caller's deadline")
         return await self._query(self.settings.decision_path, input_data, timeout_s)
+
+    async def _under_declaration(
+        self,
+        ask: Callable[[dict[str, Any], float], Awaitable[T]],
+        revision_of: Callable[[T], str],
+        build_input: Callable[[frozenset[str]], dict[str, Any]],
+        budget_s: float | None,
+    ) -> T:
+        """A decision on the input `build_input` makes from the declared reads. A decision of another revision than
+        the declaration's means the policy changed: the declaration is read again and, if it reads other values,
+        the decision is asked again; a policy that keeps changing gives no decision. Any failure drops the
+        declaration, so that the next search reads it again."""
+        timeout_s = min(self.settings.timeout_s, budget_s) if budget_s is not None else self.settings.timeout_s
+        deadline = time.monotonic() + timeout_s
+        try:
+            reads = self._reads or await self._read_declaration(timeout_s)
+            decision = await ask(build_input(reads.properties), deadline - time.monotonic())
+            if revision_of(decision) != reads.revision:
+                fresh = await self._read_declaration(max(deadline - time.monotonic(), 0.001))
+                if fresh.properties != reads.properties:
+                    decision = await ask(build_input(fresh.properties), deadline - time.monotonic())
+                if revision_of(decision) != fresh.revision:
+                    raise _malformed("the policy changed while it was deciding")
+        except PolicyUnavailable:
+            self._reads = None
+            raise
+        await self._note_revision(revision_of(decision))
+        return decision
+
+    async def _note_revision(self, revision: str) -> None:
+        """Tells the listener when the revision deciding searches differs from the last one seen; the change is
+        remembered only once the listener took it (a failing listener is told again by the next search)."""
+        if not revision or revision == self._revision_known:
+            return
+        async with self._revision_lock:
+            previous = self._revision_known
+            if revision == previous:
+                return
+            if previous and self.on_revision_change is not None:
+                await self.on_revision_change(previous, revision)
+            self._revision_known = revision
 
     async def describe(self, input_data: dict[str, Any], budget_s: float | None = None) -> DescribeDecision:
         """What the node may tell this requester about itself."""
@@ -268,3 +385,10 @@ class PolicyEngine:
             return ""
         result = raw.get("result") if isinstance(raw, dict) else None
         return result if isinstance(result, str) else ""
+
+
+def _raw_revision(raw: Any) -> str:
+    """The policy revision of a screening batch's decision as OPA gave it; "" when it has none."""
+    result = raw.get("result") if isinstance(raw, dict) else None
+    revision = result.get("policy_revision") if isinstance(result, dict) else None
+    return revision if isinstance(revision, str) else ""

@@ -218,12 +218,17 @@ async def _decide(
     """The one decision for the batch, checked query by query; (None, why) where there is none to be had."""
     remaining = context.time_remaining()
     budget_s = remaining - DEADLINE_RESERVE_S if remaining is not None else None
-    inputs = [
-        policy_input(service.config, search, candidates) for search, candidates in zip(searches, found, strict=True)
-    ]
+
+    def build_input(reads: frozenset[str]) -> dict[str, Any]:
+        inputs = [
+            policy_input(service.config, search, candidates, reads)
+            for search, candidates in zip(searches, found, strict=True)
+        ]
+        return screen_policy_input(inputs, request.query_id)
+
     started = time.perf_counter()
     try:
-        raw = await service.policy.decide_screen(screen_policy_input(inputs, request.query_id), budget_s)
+        raw = await service.policy.decide_screen(build_input, budget_s)
     except PolicyUnavailable as error:
         service.metrics.opa_failures.labels(error.kind).inc()
         log_event(

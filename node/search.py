@@ -134,7 +134,10 @@ def _partial_date(value: str) -> bool:
     return len(value) < len("YYYY-MM-DD")
 
 
-def policy_input(config: NodeConfig, search: ValidSearch, found: Found) -> dict[str, Any]:
+def policy_input(config: NodeConfig, search: ValidSearch, found: Found, reads: frozenset[str]) -> dict[str, Any]:
+    """What OPA is asked about: per candidate its schema, the properties it holds and its flags, and the values
+    of only the properties in `reads` (those the policy declares it reads): OPA's decision logs, which leave the
+    node, carry no other record value."""
     query = search.query
     return {
         "query_id": search.query_id,
@@ -152,15 +155,19 @@ def policy_input(config: NodeConfig, search: ValidSearch, found: Found) -> dict[
                 if query.schema.properties[name].type == registry.date and any(map(_partial_date, values))
             ),
         },
-        "records": [
-            {
-                "ref": candidate.record.ref,
-                "schema": candidate.record.schema.name,
-                "properties": candidate.record.shareable_properties,
-                "flags": candidate.record.flags,
-            }
-            for candidate in found.candidates
-        ],
+        "reads": sorted(reads),
+        "records": [_policy_record(candidate.record, reads) for candidate in found.candidates],
+    }
+
+
+def _policy_record(record: StoredRecord, reads: frozenset[str]) -> dict[str, Any]:
+    held = record.shareable_properties
+    return {
+        "ref": record.ref,
+        "schema": record.schema.name,
+        "properties": sorted(held),
+        "values": {name: values for name, values in sorted(held.items()) if name in reads},
+        "flags": record.flags,
     }
 
 

@@ -26,7 +26,7 @@ from node.checkpoints import Checkpointer
 from node.config import NodeConfig
 from node.lifecycle import purge_audited
 from node.metrics import NodeMetrics
-from node.policy import PolicyEngine
+from node.policy import PolicyEngine, PolicyUnavailable, RevisionListener
 from node.rpc import node_rpc_handler
 from node.service import NODE_SERVICE, NodeService
 from node.store import Store, StoreError
@@ -101,6 +101,19 @@ async def start_metrics_server(metrics: NodeMetrics, host: str, port: int) -> we
     return runner
 
 
+def revision_auditor(audit: AuditLog) -> RevisionListener:
+    """Writes each change of the policy's revision into the audit chain, before any answer under the new one."""
+
+    async def record(previous: str, revision: str) -> None:
+        log_event(logger, "policy.revision_changed", previous=previous, revision=revision)
+        try:
+            await audit.append({"kind": "policy_revision", "previous": previous, "revision": revision})
+        except AuditError as error:
+            raise PolicyUnavailable("error", "the change of the policy's revision cannot be audited") from error
+
+    return record
+
+
 async def start_node(config: NodeConfig) -> RunningNode:
     """Opens store, audit log and policy engine, then binds the gRPC server (port 0 picks a free port)."""
     store = Store(config.store_path, busy_timeout_ms=config.busy_timeout_ms)
@@ -113,6 +126,7 @@ async def start_node(config: NodeConfig) -> RunningNode:
     )
     audit = AuditLog(config.audit_path, checkpointer)
     policy = PolicyEngine(config.opa)
+    policy.on_revision_change = revision_auditor(audit)
     metrics = NodeMetrics(CollectorRegistry(auto_describe=True), config.country)
     metrics_runner: web.AppRunner | None = None
     try:

@@ -222,8 +222,10 @@ class NodeService(pb_grpc.NodeServicer):
         budget_s = remaining - DEADLINE_RESERVE_S if remaining is not None else None
         started = time.perf_counter()
         try:
-            return await self.policy.decide(
-                policy_input(self.config, search, found), [c.record for c in found.candidates], budget_s
+            return await self.policy.decide_search(
+                lambda reads: policy_input(self.config, search, found, reads),
+                [c.record for c in found.candidates],
+                budget_s,
             ), ""
         except PolicyUnavailable as error:
             self.metrics.opa_failures.labels(error.kind).inc()

@@ -166,7 +166,9 @@ refused_decision(reason) := {
 	"records": {},
 }
 
-present_properties(record) := {name | some name, values in record.properties; count(values) > 0}
+# A record in the input names the properties it holds; their values are in "values", and only for the
+# properties its country's settings declare that its rules read ("reads"): no other value is sent to OPA.
+present_properties(record) := {name | some name in record.properties}
 
 not_mentioned := {
 	"disclosure": "none",
@@ -339,12 +341,37 @@ undecided := {"policy_revision": "", "refused": true, "refusal_reason": "request
 #   A country's decision on the search in `input` under its settings and record rules
 #   (`overrides`, see record_decision): what each country's `decision` entry point is.
 #   `undecided` when nothing can be decided, so that nothing leaves unless the country allows it.
+#   Undefined when the input lacks the values of a property the country reads (see values_missing):
+#   its rules cannot be applied, and the node treats an undefined decision as no decision.
 country_decision(settings, overrides) := decision if {
+	not values_missing(settings)
 	is_array(input.queries)
 	decision := screen(settings, input, overrides)
 } else := decision if {
+	not values_missing(settings)
 	decision := decide(settings, input, overrides)
-} else := undecided
+} else := undecided if {
+	not values_missing(settings)
+}
+
+# METADATA
+# description: |
+#   The record properties whose values a country's rules read, from its setting "reads" (none by
+#   default), and the revision they belong to: {"policy_revision", "properties"}. The node reads this
+#   and sends OPA, besides each candidate's schema, properties held and flags, only these values, in
+#   the record's "values"; the input's "reads" lists the properties the node sent values for.
+country_reads(settings) := {
+	"policy_revision": revision,
+	"properties": sort([name | some name in object.get(settings, "reads", [])]),
+}
+
+# A search with records whose input does not carry every property the country reads: a node that
+# read another revision's declaration. Its decision is undefined rather than made without the values.
+values_missing(settings) if {
+	count(object.get(input, "records", [])) > 0
+	some name in object.get(settings, "reads", [])
+	not name in object.get(input, "reads", [])
+}
 
 # METADATA
 # description: |
@@ -369,6 +396,7 @@ search_of(request, item, by_ref) := {
 	"requester": request.requester,
 	"purpose": request.purpose,
 	"query": item.query,
+	"reads": object.get(request, "reads", []),
 	"records": [by_ref[ref] | some ref in item.records],
 }
 

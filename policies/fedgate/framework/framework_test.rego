@@ -24,13 +24,7 @@ settings := {
 person := {
 	"ref": "p1",
 	"schema": "Person",
-	"properties": {
-		"name": ["Ivan Petrov"],
-		"birthDate": ["1975-04-02"],
-		"idNumber": ["X1"],
-		"religion": ["none"],
-		"alias": [],
-	},
+	"properties": ["birthDate", "idNumber", "name", "religion"],
 	"flags": [],
 }
 
@@ -107,7 +101,7 @@ test_narrow_profile_generalises_and_explains_each_withheld_property if {
 }
 
 test_full_disclosure_when_nothing_is_withheld if {
-	plain := {"ref": "p2", "schema": "Person", "properties": {"name": ["A B"]}, "flags": []}
+	plain := {"ref": "p2", "schema": "Person", "properties": ["name"], "flags": []}
 	decision := framework.decide(settings, request("FR", "terrorism", [plain]), {})
 	decision.records.p2.disclosure == "full"
 }
@@ -134,7 +128,7 @@ test_victims_are_protected if {
 }
 
 test_hit_only_schema if {
-	car := {"ref": "v1", "schema": "Vehicle", "properties": {"registrationNumber": ["AB-123"]}, "flags": []}
+	car := {"ref": "v1", "schema": "Vehicle", "properties": ["registrationNumber"], "flags": []}
 	decision := framework.decide(settings, request("FR", "terrorism", [car]), {})
 	decision.records.v1.withheld == {"registrationNumber": "hit_only_schema"}
 }
@@ -146,13 +140,13 @@ test_purpose_limitation_keeps_persons_out_of_document_searches if {
 }
 
 test_schema_outside_profile_is_hit_only if {
-	passport := {"ref": "d1", "schema": "Passport", "properties": {"number": ["P1"]}, "flags": []}
+	passport := {"ref": "d1", "schema": "Passport", "properties": ["number"], "flags": []}
 	decision := framework.decide(settings, request("DE", "terrorism", [passport]), {})
 	decision.records.d1.withheld == {"number": "not_shared_with_requester"}
 }
 
 test_record_with_nothing_releasable_is_hit_only if {
-	only_notes := {"ref": "p3", "schema": "Person", "properties": {"religion": ["x"]}, "flags": []}
+	only_notes := {"ref": "p3", "schema": "Person", "properties": ["religion"], "flags": []}
 	decision := framework.decide(settings, request("FR", "terrorism", [only_notes]), {})
 	decision.records.p3.disclosure == "hit_only"
 	decision.records.p3.withheld == {"religion": "not_shared_with_requester"}
@@ -265,7 +259,7 @@ test_an_unknown_hit_only_score_gives_no_score if {
 }
 
 test_record_without_releasable_property_is_matched_on_names_only if {
-	only_notes := {"ref": "p3", "schema": "Person", "properties": {"religion": ["x"]}, "flags": []}
+	only_notes := {"ref": "p3", "schema": "Person", "properties": ["religion"], "flags": []}
 	banded := object.union(settings, {"hit_only_score": "band"})
 	decision := framework.decide(banded, request("FR", "terrorism", [only_notes]), {})
 	decision.records.p3.match_on == ["name"]

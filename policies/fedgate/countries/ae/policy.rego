@@ -25,3 +25,8 @@ decision := framework.country_decision(settings, overrides)
 # description: What the UAE tell an investigator about themselves; nothing unless it is allowed here.
 # entrypoint: true
 describe := framework.country_description(settings)
+
+# METADATA
+# description: The record properties whose values The UAE's rules read (settings "reads"); no other value is sent.
+# entrypoint: true
+reads := framework.country_reads(settings)

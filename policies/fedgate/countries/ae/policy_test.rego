@@ -5,11 +5,11 @@ import data.fedgate.countries.ae
 person := {
 	"ref": "p1",
 	"schema": "Person",
-	"properties": {"name": ["محمد حسن"], "birthDate": ["1982-07-19"], "nationality": ["ae"], "idNumber": ["784-1982"]},
+	"properties": ["birthDate", "idNumber", "name", "nationality"],
 	"flags": [],
 }
 
-passport := {"ref": "d1", "schema": "Passport", "properties": {"number": ["N1234567"]}, "flags": []}
+passport := {"ref": "d1", "schema": "Passport", "properties": ["number"], "flags": []}
 
 search(country, purpose, clearance, records) := {
 	"node_country": "AE",

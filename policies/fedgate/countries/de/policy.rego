@@ -34,3 +34,8 @@ decision := framework.country_decision(settings, overrides)
 # description: What Germany tells an investigator about itself; nothing unless it is allowed here.
 # entrypoint: true
 describe := framework.country_description(settings)
+
+# METADATA
+# description: The record properties whose values Germany's rules read (settings "reads"); no other value is sent.
+# entrypoint: true
+reads := framework.country_reads(settings)

@@ -5,7 +5,7 @@ import data.fedgate.countries.de
 person := {
 	"ref": "p1",
 	"schema": "Person",
-	"properties": {"name": ["Jürgen Müller"], "birthDate": ["1980-01-15"], "passportNumber": ["C01X00T47"]},
+	"properties": ["birthDate", "name", "passportNumber"],
 	"flags": [],
 }
 

@@ -5,7 +5,7 @@ import data.fedgate.countries.fr
 person := {
 	"ref": "p1",
 	"schema": "Person",
-	"properties": {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"], "idNumber": ["FR-1"]},
+	"properties": ["birthDate", "idNumber", "name"],
 	"flags": [],
 }
 

@@ -5,11 +5,11 @@ import data.fedgate.countries.gr
 person := {
 	"ref": "p1",
 	"schema": "Person",
-	"properties": {"name": ["Γιώργος Παπαδόπουλος"], "birthDate": ["1969-11-30"]},
+	"properties": ["birthDate", "name"],
 	"flags": [],
 }
 
-passport := {"ref": "d1", "schema": "Passport", "properties": {"number": ["AE1234567"], "country": ["gr"]}, "flags": []}
+passport := {"ref": "d1", "schema": "Passport", "properties": ["country", "number"], "flags": []}
 
 search(country, purpose, records) := {
 	"node_country": "GR",

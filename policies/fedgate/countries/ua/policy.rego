@@ -13,7 +13,7 @@ overrides[record.ref] := {"disclosure": "hit_only", "reason": "not_shared_with_r
 	not input.requester.country in framework.eu_member_states
 	input.requester.country != "UA"
 	some record in input.records
-	"ua" in object.get(record.properties, "nationality", [])
+	"ua" in object.get(record, ["values", "nationality"], [])
 }
 
 # METADATA
@@ -25,3 +25,8 @@ decision := framework.country_decision(settings, overrides)
 # description: What Ukraine tells an investigator about itself; nothing unless it is allowed here.
 # entrypoint: true
 describe := framework.country_description(settings)
+
+# METADATA
+# description: The record properties whose values Ukraine's rules read (settings "reads"); no other value is sent.
+# entrypoint: true
+reads := framework.country_reads(settings)

@@ -5,24 +5,27 @@ import data.fedgate.countries.ua
 person := {
 	"ref": "p1",
 	"schema": "Person",
-	"properties": {"name": ["Іван Петренко"], "birthDate": ["1975-04-02"], "nationality": ["ua"]},
+	"properties": ["birthDate", "name", "nationality"],
+	"values": {"nationality": ["ua"]},
 	"flags": [],
 }
 
 foreigner := {
 	"ref": "p2",
 	"schema": "Person",
-	"properties": {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"], "nationality": ["ru"]},
+	"properties": ["birthDate", "name", "nationality"],
+	"values": {"nationality": ["ru"]},
 	"flags": [],
 }
 
-car := {"ref": "v1", "schema": "Vehicle", "properties": {"registrationNumber": ["AA1234BB"]}, "flags": []}
+car := {"ref": "v1", "schema": "Vehicle", "properties": ["registrationNumber"], "flags": []}
 
 search(country, purpose, records) := {
 	"node_country": "UA",
 	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": "basic"},
 	"purpose": purpose,
 	"query": {"schema": "Person", "properties": ["name"], "value_counts": {"name": 1}, "partial_dates": []},
+	"reads": ["nationality"],
 	"records": records,
 }
 
@@ -113,4 +116,18 @@ test_partners_see_schemata_but_no_counts if {
 
 test_without_a_requester_nothing_is_told if {
 	ua.describe == nothing_told
+}
+
+test_ukraine_declares_it_reads_nationality_alone if {
+	ua.reads.properties == ["nationality"]
+	is_string(ua.reads.policy_revision)
+}
+
+test_a_search_without_the_nationalities_ukraine_reads_is_undecided if {
+	not ua.decision with input as object.remove(search("AE", "terrorism", [person]), ["reads"])
+}
+
+test_a_search_without_records_needs_no_values if {
+	decision := ua.decision with input as object.remove(search("AE", "terrorism", []), ["reads"])
+	decision.records == {}
 }
