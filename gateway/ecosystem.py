@@ -8,6 +8,7 @@ releasing country in a result's `datasets`, everything else a country said under
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from aiohttp import web
@@ -35,6 +36,8 @@ DEFAULT_THRESHOLD = 0.7
 ALGORITHMS = ("best", "fedgate")
 # yente's parameters that narrow its own index: fedgate has no such data to narrow by, so it refuses them.
 UNHONOURED = ("include_dataset", "exclude_dataset", "exclude_schema", "topics", "changed_since", "exclude_entity_ids")
+# A number as JSON spells it (float() would also take '1_0', 'inf' or Arabic-Indic digits).
+NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 # yente no longer reads `fuzzy`; YenteEnricher still sends it, as Python spells booleans.
 FUZZY = ("true", "false", "True", "False")
 PARAMETERS = ("purpose", "limit", "threshold", "cutoff", "algorithm", "fuzzy", "timeout_ms")
@@ -52,10 +55,7 @@ def _number(request: web.Request, name: str, default: float | None) -> float | N
     text = _single(request, name)
     if text is None:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = float(text) if NUMBER.fullmatch(text) else math.nan
     if not 0 <= value <= 1:
         raise BadRequest(f"{name}: must be a number from 0 to 1", "invalid_field")
     return value
@@ -65,7 +65,7 @@ def _integer(request: web.Request, name: str) -> int | None:
     text = _single(request, name)
     if text is None:
         return None
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise BadRequest(f"{name}: must be a whole number", "invalid_field")
     return int(text)
 
