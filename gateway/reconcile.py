@@ -78,7 +78,7 @@ async def _form_queries(request: web.Request) -> dict[str, Any]:
         raise BadRequest("queries: give the reconciliation queries as the form field queries=<JSON>", "missing_field")
     try:
         queries = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:  # ValueError: bad JSON, or an integer too long to read
         raise BadRequest("queries: is not valid JSON", "invalid_json") from error
     if not isinstance(queries, dict):
         raise BadRequest("queries: must be a JSON object mapping your keys to queries", "invalid_field")

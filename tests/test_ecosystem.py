@@ -260,3 +260,11 @@ async def test_no_screened_value_reaches_the_gateways_logs(api: ApiClient, demo:
     written += [path for path in (work / "gateway").iterdir() if path.is_file()]
     assert any(b"/match/{dataset}" in path.read_bytes() or b'"search"' in path.read_bytes() for path in written)
     assert not [path for path in written if marker.encode() in path.read_bytes()]
+
+
+async def test_the_api_document_lists_the_ecosystem_endpoints(api: ApiClient) -> None:
+    paths = api.spec["paths"]
+    assert set(paths["/match/{dataset}"]) == {"post"}
+    assert set(paths["/reconcile/{dataset}"]) == {"get", "post"}
+    purpose = next(item for item in paths["/match/{dataset}"]["post"]["parameters"] if item["name"] == "purpose")
+    assert purpose["required"] is True
