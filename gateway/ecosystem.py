@@ -74,7 +74,9 @@ def match_parameters(request: web.Request) -> dict[str, Any]:
     """The query string as yente reads it, refusing what fedgate cannot honour."""
     for name in request.query:
         if name in UNHONOURED:
-            raise BadRequest(f"{name}: fedgate cannot honour this parameter (no dataset index to narrow)", name)
+            raise BadRequest(
+                f"{name}: fedgate cannot honour this parameter (no dataset index to narrow)", "unsupported_parameter"
+            )
         if name not in PARAMETERS:
             raise BadRequest(f"{name}: unknown parameter (known: {', '.join(PARAMETERS)})", "unknown_field")
     algorithm = _single(request, "algorithm")
@@ -161,10 +163,14 @@ async def match(request: web.Request) -> web.Response:
             raise BadRequest(f"{name}: unknown field (known: {', '.join(BODY_FIELDS)})", "unknown_field")
     for name in ("weights", "config"):
         if body.get(name, {}) != {}:
-            raise BadRequest(f"{name}: cannot be honoured: each country scores with its own matcher", name)
+            raise BadRequest(
+                f"{name}: cannot be honoured: each country scores with its own matcher", "unsupported_parameter"
+            )
     queries = body.get("queries")
     if not isinstance(queries, dict):
-        raise BadRequest("queries: must be an object mapping your keys to entities {schema, properties}", "queries")
+        raise BadRequest(
+            "queries: must be an object mapping your keys to entities {schema, properties}", "invalid_field"
+        )
     batch_size(len(queries))
     specs = []
     for key, example in queries.items():

@@ -72,7 +72,9 @@ async def _form_queries(request: web.Request) -> dict[str, Any]:
     except TimeoutError as error:
         raise RequestTimeout(f"the body did not arrive within {config.body_timeout_s:g} s") from error
     if "extend" in form:
-        raise BadRequest("extend: data extension is not offered (it would show records outside a search)", "extend")
+        raise BadRequest(
+            "extend: data extension is not offered (it would show records outside a search)", "unsupported_parameter"
+        )
     text = form.get("queries")
     if not isinstance(text, str):
         raise BadRequest("queries: give the reconciliation queries as the form field queries=<JSON>", "missing_field")
