@@ -18,6 +18,7 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 
 from fedcore.logs import JsonFormatter, log_event
 from fedcore.query import load_vocabularies
+from gateway import ecosystem
 from gateway.api import search_request_model
 from gateway.auth import TokenVerifier
 from gateway.breaker import CircuitBreaker
@@ -94,6 +95,7 @@ def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None)
     app.cleanup_ctx.append(node_clients)
     setup_routes(app)
     app.router.add_post("/v1/screen", screen)
+    ecosystem.setup_routes(app)
     return app
 
 

@@ -21,7 +21,10 @@ from gateway.errors import (
 from gateway.typedefs import INVESTIGATOR, METRICS, VERIFIER
 
 logger = logging.getLogger("fedgate.gateway")
-AUTHENTICATED_PREFIX = "/v1/"
+# The API, and the ecosystem endpoints (gateway.ecosystem) that search through it.
+AUTHENTICATED_PREFIXES = ("/v1/", "/match/", "/reconcile/")
+# yente's clients send `ApiKey <token>`; the token is the same investigator token either way.
+TOKEN_SCHEMES = ("bearer", "apikey")
 
 
 def route_label(request: web.Request) -> str:
@@ -67,13 +70,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /v1/ call needs a valid bearer token; the investigator comes from it alone."""
-    if request.path.startswith(AUTHENTICATED_PREFIX):
+    """Every API call needs a valid investigator token (Bearer, or yente's ApiKey); the investigator comes from
+    it alone."""
+    if request.path.startswith(AUTHENTICATED_PREFIXES):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         try:
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("send the investigator token as 'Authorization: Bearer <token>'", "token_missing")
+            if scheme.lower() not in TOKEN_SCHEMES or not token.strip():
+                raise Unauthorized(
+                    "send the investigator token as 'Authorization: Bearer <token>' (or 'ApiKey <token>')",
+                    "token_missing",
+                )
             request[INVESTIGATOR] = request.app[VERIFIER].verify(token.strip())
         except Unauthorized as error:
             request.app[METRICS].auth_failures.labels(error.code).inc()

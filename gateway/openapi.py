@@ -25,6 +25,7 @@ from gateway.api import (
 from gateway.api_screen import ScreenLine
 from gateway.auth import AUTH_FAILURES
 from gateway.config import GatewayConfig
+from gateway.ecosystem_openapi import ecosystem_paths
 
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
@@ -284,5 +285,8 @@ def build_openapi(config: GatewayConfig, request_model: type[SearchRequest]) -> 
             "schemas": component_schemas(config, request_model),
             "securitySchemes": {"investigatorToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
-        "paths": {route.path: {route.method: _operation(config, route)} for route in ROUTES},
+        "paths": {
+            **{route.path: {route.method: _operation(config, route)} for route in ROUTES},
+            **ecosystem_paths(config),
+        },
     }

@@ -18,6 +18,7 @@ import sqlite3
 import tempfile
 import time
 import tomllib
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -251,18 +252,38 @@ class ApiClient:
         )
 
     async def call(
-        self, method: str, path: str, *, body: Any = None, raw: bytes | None = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        raw: bytes | None = None,
+        token: str | None = None,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
+        """One call; `form` sends the body form-encoded, `headers` add to (or replace) the JSON ones."""
+        content_type = "application/x-www-form-urlencoded" if form is not None else "application/json"
+        headers = {"Content-Type": content_type, **(headers or {})}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
         async with self.session.request(method, self.base_url + path, data=data, headers=headers) as response:
             payload = await response.read()
             content_type = response.content_type
             status = response.status
         self.openapi.validate_response(
-            MockRequest(self.base_url, method, path, data=data, headers=headers),
+            MockRequest(
+                self.base_url,
+                method,
+                path.partition("?")[0],
+                args=dict(urllib.parse.parse_qsl(path.partition("?")[2])),
+                data=data,
+                headers=headers,
+                content_type=headers["Content-Type"],
+            ),
             MockResponse(
                 payload, status_code=status, headers={"Content-Type": content_type}, content_type=content_type
             ),
