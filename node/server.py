@@ -102,7 +102,7 @@ async def start_metrics_server(metrics: NodeMetrics, host: str, port: int) -> we
 
 async def start_node(config: NodeConfig) -> RunningNode:
     """Opens store, audit log and policy engine, then binds the gRPC server (port 0 picks a free port)."""
-    store = Store(config.store_path, busy_timeout_ms=config.busy_timeout_ms)
+    store = Store(config.store, busy_timeout_ms=config.busy_timeout_ms)
     checkpointer = Checkpointer(
         config.audit.checkpoints_path,
         config.signing_key,
@@ -110,7 +110,7 @@ async def start_node(config: NodeConfig) -> RunningNode:
         config.audit.checkpoint_every_entries,
         config.audit.checkpoint_every_s,
     )
-    audit = AuditLog(config.audit_path, checkpointer)
+    audit = AuditLog(config.audit_log, checkpointer)
     policy = PolicyEngine(config.opa)
     metrics = NodeMetrics(CollectorRegistry(auto_describe=True), config.country)
     metrics_runner: web.AppRunner | None = None

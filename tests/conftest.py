@@ -30,6 +30,7 @@ from node.config import load_node_config
 from node.server import RunningNode, start_node
 from node.store import import_lines
 from tests.federation import KEYS, ApiClient, Federation, IssuerKeys, Pki, running_federation, write_node_config
+from tests.pg import Engine, PostgresServer, postgres_server
 from tests.samples import FR_RECORDS, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,6 +51,20 @@ CHROMIUM_ARGS = [
 def _remove_test_keys() -> Iterator[None]:
     yield
     shutil.rmtree(KEYS.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session, started on first use (tests/pg.py)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """The store engine a test runs on: each test that takes it runs on both."""
+    server = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    return Engine(request.param, tmp_path, server)
 
 
 @pytest.fixture(scope="session")
