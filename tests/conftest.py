@@ -116,6 +116,11 @@ class NodeFactory:
     def __init__(self, work: Path) -> None:
         self.work = work
         self.running: list[RunningNode] = []
+        self._config_files: dict[str, Path] = {}
+
+    def config_file(self, node: RunningNode) -> Path:
+        """The node.toml a running node was started with (for `fedgate node …` commands on it)."""
+        return self._config_files[node.address]
 
     async def __call__(
         self,
@@ -133,10 +138,11 @@ class NodeFactory:
         config = load_node_config(path)
         source = write_jsonl(directory / "records.jsonl", FR_RECORDS if records is None else records)
         with source.open(encoding="utf-8") as handle:
-            report = import_lines(config.store_path, handle, skip_invalid=False)
+            report = import_lines(config.store, handle, skip_invalid=False)
         assert not report.bad_lines, report.bad_lines
         node = await start_node(config)
         self.running.append(node)
+        self._config_files[node.address] = path
         return node
 
     async def stop(self) -> None:
