@@ -76,6 +76,7 @@ PG_TRIGGERS = 3
 # Advisory lock keys: one creates the audit table, one serialises appends (every process of the country).
 PG_SCHEMA_LOCK = 0x66656411
 PG_APPEND_LOCK = 0x66656412
+APPEND_LOCK_TIMEOUT_MS = 2000
 
 AuditConnection = sqlite3.Connection | PgConnection
 
@@ -113,6 +114,8 @@ def _open_postgres(database: PostgresDatabase) -> PgConnection:
         # The answer waits for the entry: its commit must be flushed to disk even where the database's
         # default says otherwise.
         connection.execute("SET synchronous_commit = on")
+        # An append waits at most this long for another process's (as for the SQLite file's lock).
+        connection.execute(f"SET lock_timeout = {APPEND_LOCK_TIMEOUT_MS}")
         triggers = connection.execute(
             "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('entries') AND tgname LIKE 'entries_are_%'"
         ).fetchone()[0]

@@ -20,8 +20,8 @@ from followthemoney.schema import Schema
 
 from fedcore.vocabulary import RECORD_FLAGS
 from node.matching import record_keys
-from node.pgsql import Location, PgConnection
-from node.store.records import PG_WRITE_LOCK, Connection, chunked, connect
+from node.pgsql import DATABASE_ERRORS, Location, PgConnection
+from node.store.records import PG_WRITE_LOCK, Connection, StoreError, chunked, connect
 
 MAX_ENTITY_ID_LENGTH = 512
 MAX_VALUE_LENGTH = 10_000
@@ -198,9 +198,12 @@ def _write_transaction(path: Location) -> Iterator[Connection]:
         yield connection
         if connection.in_transaction:
             connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
+    except BaseException as error:
+        with contextlib.suppress(*DATABASE_ERRORS):  # a connection that was lost has nothing to roll back
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+        if isinstance(error, DATABASE_ERRORS):
+            raise StoreError(f"store {path} cannot be written: {error}") from error
         raise
     finally:
         connection.close()

@@ -116,7 +116,10 @@ def _connect_postgres(database: PostgresDatabase, *, readonly: bool, busy_timeou
         if readonly:
             # A search waits at most this long for the database (PostgreSQL readers never wait for writers).
             connection.execute(f"SET statement_timeout = {int(busy_timeout_ms)}")
+            connection.execute("SET default_transaction_read_only = on")
         else:
+            # A writer waits at most this long for another writer (an import, a purge), as with SQLite.
+            connection.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
             with_schema_lock(connection, PG_SCHEMA_LOCK, PG_SCHEMA_SQL)
             connection.execute("INSERT INTO meta VALUES ('format', ?) ON CONFLICT (name) DO NOTHING", (STORE_FORMAT,))
         tables = connection.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
