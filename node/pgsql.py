@@ -91,14 +91,6 @@ def pg_connect(database: PostgresDatabase, *, application: str) -> PgConnection:
     return PgConnection(database, application=application)
 
 
-def parse_location(value: str | Path) -> Location:
-    """A PostgreSQL URL, or the path of an SQLite file."""
-    text = str(value)
-    if text.startswith(("postgresql://", "postgres://")):
-        return PostgresDatabase(text)
-    return Path(value)
-
-
 def with_schema_lock(connection: PgConnection, key: int, statements: str) -> None:
     """Creates tables and the like in one transaction, one process at a time (two node processes starting
     together would otherwise both try to create the same table): idempotent and safe to run concurrently."""

@@ -64,7 +64,7 @@ Connection = sqlite3.Connection | PgConnection
 
 
 class StoreError(Exception):
-    """The store file is missing, unreadable, locked or of an unknown format."""
+    """The store (its SQLite file or PostgreSQL database) is missing, unreadable, locked or of an unknown format."""
 
 
 @dataclass(frozen=True)
