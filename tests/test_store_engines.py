@@ -46,7 +46,7 @@ def two_processes(tmp_path: Path, postgres: PostgresServer, opa_fr: OpaServer) -
             ready = config.parent / "ready.json"
             command = fedgate_command("node", "serve", "--config", str(config), "--ready-file", str(ready))
             services.append(Service.spawn("node", command, config.parent / "node.log"))
-        addresses = [service.wait_ready(service.log.parent / "ready.json", 120)["grpc"] for service in services]
+        addresses = [service.wait_ready(service.log.parent / "ready.json", 240)["grpc"] for service in services]
         yield list(zip(addresses, configs, strict=True))
     finally:
         for service in services:
