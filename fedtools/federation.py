@@ -92,9 +92,11 @@ def node_tables(
 ) -> Tables:
     """A node's configuration: who it is, its store, its OPA, the keys it trusts (from the federation's directory,
     or listed by hand), its own answer-signing key, and optionally TLS and metrics."""
+    # A PostgreSQL store (`more` gives store.url) holds the audit log too: no SQLite files then.
+    in_postgres = isinstance((more or {}).get("store"), Mapping) and "url" in (more or {})["store"]
     tables: Tables = {
         "node": {"country": country, "listen": "127.0.0.1:0", "contact": contact},
-        "store": {"path": str(store_path), "audit_path": "audit.sqlite"},
+        "store": {} if in_postgres else {"path": str(store_path), "audit_path": "audit.sqlite"},
         "opa": {"url": opa_url, "timeout_ms": 2000},
     }
     if metrics:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import sqlite3
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
@@ -32,9 +31,10 @@ from fedtools.replay_compare import (
     compare,
 )
 from fedtools.servers import LocalServer, ServerStartError
-from node.audit import export_entries
+from node.audit import audit_exists, export_entries
 from node.config import NodeConfig
 from node.matching import prepare_query
+from node.pgsql import DATABASE_ERRORS, Location
 from node.policy import PolicyDecision, PolicyUnavailable, parse_decision, parse_reads
 from node.request import ValidSearch
 from node.search import Candidate, Found, find_candidates, policy_input
@@ -55,9 +55,9 @@ class ReplayError(Exception):
 # --- what the audit log says was done -----------------------------------------------------------------
 
 
-def past_searches(audit_path: Path, since: str, until: str) -> Iterator[PastSearch]:
+def past_searches(audit_path: Location, since: str, until: str) -> Iterator[PastSearch]:
     """The search entries recorded in [since, until), in chain order (read-only)."""
-    if not audit_path.exists():
+    if not audit_exists(audit_path):
         raise ReplayError(f"audit log {audit_path} does not exist")
     try:
         for row in export_entries(audit_path, since, until):
@@ -79,7 +79,7 @@ def past_searches(audit_path: Path, since: str, until: str) -> Iterator[PastSear
                 policy_revision=body.get("policy_revision", ""),
                 records=body.get("records", []),
             )
-    except sqlite3.DatabaseError as error:
+    except DATABASE_ERRORS as error:
         raise ReplayError(f"audit log {audit_path} cannot be read: {error}") from error
     except (ValueError, AttributeError) as error:
         raise ReplayError(
@@ -94,7 +94,7 @@ class RecordLookup:
     """The node's current records by ref, read-only. Records many searches considered (namesakes, the
     records of a busy case) are read and decoded once: the most recently used are kept, up to cache_size."""
 
-    def __init__(self, store_path: Path, cache_size: int = RECORD_CACHE_SIZE) -> None:
+    def __init__(self, store_path: Location, cache_size: int = RECORD_CACHE_SIZE) -> None:
         self._connection = connect(store_path, readonly=True)
         self._cache: OrderedDict[str, StoredRecord] = OrderedDict()
         self._cache_size = cache_size
@@ -318,8 +318,8 @@ def replay(
     result.warm_up_s = started - warming
     # The candidate policy's own declaration of the record values it reads: its inputs carry those alone.
     reads = evaluator.declared_reads(config.opa.reads_path)
-    store = Store(config.store_path, workers=1, busy_timeout_ms=config.busy_timeout_ms)
-    lookup = RecordLookup(config.store_path)
+    store = Store(config.store, workers=1, busy_timeout_ms=config.busy_timeout_ms)
+    lookup = RecordLookup(config.store)
     min_score = config.matching.min_score
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="opa-batch") as pool:
@@ -354,7 +354,7 @@ def replay(
                 return group, pool.submit(evaluator.evaluate, [p.input for p in group])
 
             group: list[Prepared] = []
-            for past in past_searches(config.audit_path, since, until):
+            for past in past_searches(config.audit_log, since, until):
                 result.searches_read += 1
                 preparing = time.perf_counter()
                 prepared = prepare(config, lookup, past, reads)

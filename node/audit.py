@@ -1,4 +1,5 @@
-"""The node's audit log: append-only, hash-chained entries in their own SQLite file, written before answers leave.
+"""The node's audit log: append-only, hash-chained entries, written before answers leave; in their own SQLite
+file, or in the store's PostgreSQL database, where every node process of the country appends to one chain.
 
 Its head is signed now and then as a checkpoint (node/checkpoints.py) for custodians off the node; each
 answer carries its entry's place and hash; node/audit_verify.py checks the chain against both."""
@@ -15,11 +16,19 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from fedcore.canonical import canonical_json
 from node.checkpoints import Checkpointer
+from node.pgsql import (
+    DATABASE_ERRORS,
+    STORAGE_ERRORS,
+    Location,
+    PgConnection,
+    PostgresDatabase,
+    pg_connect,
+    with_schema_lock,
+)
 
 GENESIS_HASH = "0" * 64
 MAX_BATCH = 256
@@ -41,6 +50,35 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_are_never_deleted BEFORE DELETE ON entries
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+# The same in PostgreSQL; a change is refused as an integrity violation, as SQLite refuses it.
+PG_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq BIGINT PRIMARY KEY,
+    entry_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    query_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
+CREATE OR REPLACE FUNCTION entries_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'integrity_constraint_violation'; END $$;
+CREATE OR REPLACE TRIGGER entries_are_never_updated BEFORE UPDATE ON entries
+FOR EACH ROW EXECUTE FUNCTION entries_are_append_only();
+CREATE OR REPLACE TRIGGER entries_are_never_deleted BEFORE DELETE ON entries
+FOR EACH ROW EXECUTE FUNCTION entries_are_append_only();
+CREATE OR REPLACE TRIGGER entries_are_never_truncated BEFORE TRUNCATE ON entries
+FOR EACH STATEMENT EXECUTE FUNCTION entries_are_append_only();
+"""
+PG_TRIGGERS = 3
+# Advisory lock keys: one creates the audit table, one serialises appends (every process of the country).
+PG_SCHEMA_LOCK = 0x66656411
+PG_APPEND_LOCK = 0x66656412
+APPEND_LOCK_TIMEOUT_MS = 2000
+
+AuditConnection = sqlite3.Connection | PgConnection
 
 
 class AuditError(Exception):
@@ -51,7 +89,9 @@ def entry_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Location) -> AuditConnection:
+    if isinstance(path, PostgresDatabase):
+        return _open_postgres(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # A lock held elsewhere (an export, an operator) delays a search by at most this long.
@@ -63,6 +103,49 @@ def _open(path: Path) -> sqlite3.Connection:
     except (sqlite3.DatabaseError, OSError) as error:
         raise AuditError(f"audit log {path} cannot be opened: {error}") from error
     return connection
+
+
+def _open_postgres(database: PostgresDatabase) -> PgConnection:
+    try:
+        connection = pg_connect(database, application="fedgate-audit")
+    except DATABASE_ERRORS as error:
+        raise AuditError(f"audit log {database} cannot be opened: {error}") from error
+    try:
+        # The answer waits for the entry: its commit must be flushed to disk even where the database's
+        # default says otherwise.
+        connection.execute("SET synchronous_commit = on")
+        # An append waits at most this long for another process's (as for the SQLite file's lock).
+        connection.execute(f"SET lock_timeout = {APPEND_LOCK_TIMEOUT_MS}")
+        triggers = connection.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('entries') AND tgname LIKE 'entries_are_%'"
+        ).fetchone()[0]
+        if triggers < PG_TRIGGERS:
+            with_schema_lock(connection, PG_SCHEMA_LOCK, PG_SCHEMA_SQL)
+    except DATABASE_ERRORS as error:
+        connection.close()
+        raise AuditError(f"audit log {database} cannot be opened: {error}") from error
+    return connection
+
+
+def open_for_reading(path: Location) -> AuditConnection:
+    """A connection that only reads the chain (an SQLite file opened read-only)."""
+    if isinstance(path, PostgresDatabase):
+        return pg_connect(path, application="fedgate-audit-reader")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def audit_exists(path: Location) -> bool:
+    """Whether the audit log was ever opened for writing (an SQLite file, or PostgreSQL's table)."""
+    if not isinstance(path, PostgresDatabase):
+        return path.exists()
+    try:
+        connection = pg_connect(path, application="fedgate-audit-reader")
+    except DATABASE_ERRORS as error:
+        raise AuditError(f"audit log {path} cannot be read: {error}") from error
+    try:
+        return bool(connection.execute("SELECT to_regclass('entries') IS NOT NULL").fetchone()[0])
+    finally:
+        connection.close()
 
 
 class AppendedEntry(NamedTuple):
@@ -83,7 +166,7 @@ class _Pending:
 class AuditLog:
     """Appends from any number of concurrent searches; one writer thread commits them in batches."""
 
-    def __init__(self, path: Path, checkpointer: Checkpointer | None = None) -> None:
+    def __init__(self, path: Location, checkpointer: Checkpointer | None = None) -> None:
         self.path = path
         self._connection = _open(path)
         self._checkpointer = checkpointer
@@ -96,7 +179,7 @@ class AuditLog:
 
     def answered_since(self, since: datetime) -> list[tuple[str, str]]:
         """(query id, recorded_at) of searches and describes answered since a moment: replays across restarts."""
-        connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        connection = open_for_reading(self.path)
         try:
             rows = connection.execute(
                 "SELECT query_id, recorded_at FROM entries WHERE kind IN ('search', 'describe') AND recorded_at >= ?",
@@ -149,8 +232,12 @@ class AuditLog:
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             appended = self._insert(batch)
-        except (sqlite3.DatabaseError, OSError) as error:
-            failure = AuditError(f"audit log {self.path} cannot be written: {error}")
+        except (AuditError, *STORAGE_ERRORS) as error:
+            failure = (
+                error
+                if isinstance(error, AuditError)
+                else AuditError(f"audit log {self.path} cannot be written: {error}")
+            )
             for pending in batch:
                 pending.loop.call_soon_threadsafe(_settle, pending.future, None, failure)
             return
@@ -160,13 +247,22 @@ class AuditLog:
             self._checkpointer.advanced(appended[-1].seq, appended[-1].hash)
 
     def _insert(self, batch: list[_Pending]) -> list[AppendedEntry]:
+        if isinstance(self._connection, PgConnection) and self._connection.broken:
+            # The database went away (a restart, a fail-over): the next batch tries a new connection.
+            self._connection.close()
+            self._connection = _open(self._connection.database)
         return _insert(self._connection, [pending.body for pending in batch])
 
 
-def _insert(connection: sqlite3.Connection, bodies: list[dict[str, Any]]) -> list[AppendedEntry]:
+def _insert(connection: AuditConnection, bodies: list[dict[str, Any]]) -> list[AppendedEntry]:
     """Appends entries in one transaction, after the chain's head as it is in the file (another process — an
-    import, a purge — may have appended since): appends are serialised by the file's write lock, never forked."""
-    connection.execute("BEGIN IMMEDIATE")
+    import, a purge — may have appended since): appends are serialised by the file's write lock, never forked.
+    In PostgreSQL, by a lock every node process of the country takes, held until the commit."""
+    if isinstance(connection, PgConnection):
+        connection.execute("BEGIN")
+        connection.execute("SELECT pg_advisory_xact_lock(?)", (PG_APPEND_LOCK,))
+    else:
+        connection.execute("BEGIN IMMEDIATE")
     try:
         row = connection.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev_hash = row if row else (0, GENESIS_HASH)
@@ -186,18 +282,19 @@ def _insert(connection: sqlite3.Connection, bodies: list[dict[str, Any]]) -> lis
             appended.append(AppendedEntry(entry_id, seq, digest))
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
     return appended
 
 
-def append_now(path: Path, body: dict[str, Any]) -> AppendedEntry:
+def append_now(path: Location, body: dict[str, Any]) -> AppendedEntry:
     """Appends one entry from outside the serving node (a records import, a deletion, a purge), committed to
     disk when this returns; AuditError if it cannot be written."""
     connection = _open(path)
     try:
         return _insert(connection, [body])[0]
-    except (sqlite3.DatabaseError, OSError) as error:
+    except STORAGE_ERRORS as error:
         raise AuditError(f"audit log {path} cannot be written: {error}") from error
     finally:
         connection.close()
@@ -228,24 +325,24 @@ class ChainReport:
 EXPORT_COLUMNS = ("seq", "entry_id", "kind", "query_id", "recorded_at", "body", "prev_hash", "hash")
 
 
-def verify_chain(path: Path) -> ChainReport:
+def verify_chain(path: Location) -> ChainReport:
     """Walks the chain from the first entry; names the first entry that was altered, removed or moved."""
-    if not path.exists():
+    if not audit_exists(path):
         raise AuditError(f"audit log {path} does not exist")
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = open_for_reading(path)
         try:
             rows = connection.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM entries ORDER BY seq")
             return walk_chain(dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in rows)
         finally:
             connection.close()
-    except sqlite3.DatabaseError as error:
+    except DATABASE_ERRORS as error:
         raise AuditError(f"audit log {path} cannot be read: {error}") from error
 
 
-def export_entries(path: Path, since: str, until: str) -> Iterator[dict[str, Any]]:
+def export_entries(path: Location, since: str, until: str) -> Iterator[dict[str, Any]]:
     """The entries recorded in [since, until) (ISO 8601 UTC), in chain order, as JSON-ready rows."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = open_for_reading(path)
     try:
         rows = connection.execute(
             f"SELECT {', '.join(EXPORT_COLUMNS)} FROM entries WHERE recorded_at >= ? AND recorded_at < ? ORDER BY seq",

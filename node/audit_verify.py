@@ -9,7 +9,6 @@ id, seq and hash the node put in an answer, kept by the gateway's search log or 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from node.audit import AuditError, ChainReport, verify_chain
+from node.audit import AuditError, ChainReport, audit_exists, open_for_reading, verify_chain
 from node.checkpoints import Checkpoint, CheckpointProblem, parse_checkpoint, read_checkpoint_lines
+from node.pgsql import DATABASE_ERRORS, Location
 
 
 @dataclass(frozen=True)
@@ -224,12 +224,12 @@ def chain_finding(report: ChainReport) -> Finding | None:
 
 
 class ChainIndex:
-    """Point look-ups in the audit file (read-only); an absent file is an empty chain."""
+    """Point look-ups in the audit log (read-only); an absent log is an empty chain."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Location) -> None:
         self.path = path
-        self.exists = path.exists()
-        self._connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if self.exists else None
+        self.exists = audit_exists(path)
+        self._connection = open_for_reading(path) if self.exists else None
 
     def head_seq(self) -> int:
         if self._connection is None:
@@ -249,7 +249,7 @@ class ChainIndex:
 
 
 def verify_anchored(
-    audit_path: Path,
+    audit_path: Location,
     checkpoints_path: Path,
     anchor_paths: list[Path],
     keys: dict[str, ed25519.Ed25519PublicKey],
@@ -271,7 +271,7 @@ def verify_anchored(
     else:
         notes.append(f"no checkpoints file at {checkpoints_path}: nothing signed vouches for the chain's end")
     anchors = [anchor for path in anchor_paths for anchor in read_anchors(path, country)]
-    if not audit_path.exists() and not checkpoint_lines and not anchors:
+    if not audit_exists(audit_path) and not checkpoint_lines and not anchors:
         raise AuditError(f"audit log {audit_path} does not exist")
     checkpoints, findings = checkpoint_evidence(checkpoint_lines, keys, country, checkpoints_path.name)
     try:
@@ -285,7 +285,7 @@ def verify_anchored(
             findings += check_evidence(head_seq, index.lookup, evidence + anchors)
         finally:
             index.close()
-    except sqlite3.DatabaseError as error:
+    except DATABASE_ERRORS as error:
         raise AuditError(f"audit log {audit_path} cannot be read: {error}") from error
     if walked is not None:
         findings.append(walked)

@@ -20,6 +20,7 @@ from node.audit_verify import AnchoredReport, verify_anchored
 from node.checkpoints import CheckpointProblem, parse_checkpoint, read_checkpoint_lines
 from node.config import load_node_config
 from node.lifecycle import delete_audited, import_audited, purge_audited
+from node.pgsql import Location
 from node.server import serve
 from node.store import StoreError
 
@@ -144,7 +145,7 @@ def run_import(args: argparse.Namespace) -> int:
     skipped = f", skipped {len(report.bad_lines)} bad line(s)" if report.bad_lines else ""
     deleted = f", deleted {len(report.deleted)}" if report.deleted else ""
     not_held = f" ({report.not_held} deletion(s) of records not held)" if report.not_held else ""
-    print(f"imported {report.imported} record(s) into {config.store_path}{deleted}{not_held}{skipped}")
+    print(f"imported {report.imported} record(s) into {config.store}{deleted}{not_held}{skipped}")
     return 0
 
 
@@ -161,7 +162,7 @@ def run_records_delete(args: argparse.Namespace) -> int:
         print("nothing deleted", file=sys.stderr)
         return 1
     not_held = f"; {report.not_held} id(s) not held" if report.not_held else ""
-    print(f"deleted {len(report.deleted)} record(s) from {config.store_path}{not_held}")
+    print(f"deleted {len(report.deleted)} record(s) from {config.store}{not_held}")
     return 0
 
 
@@ -172,7 +173,7 @@ def run_records_purge(args: argparse.Namespace) -> int:
     except (AuditError, StoreError) as error:
         print(f"{error}; nothing purged", file=sys.stderr)
         return 1
-    print(f"purged {len(purged)} expired record(s) from {config.store_path}")
+    print(f"purged {len(purged)} expired record(s) from {config.store}")
     return 0
 
 
@@ -192,7 +193,7 @@ def run_audit_export(args: argparse.Namespace) -> int:
     output = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
     count = 0
     try:
-        for entry in export_entries(config.audit_path, since, until):
+        for entry in export_entries(config.audit_log, since, until):
             output.write(json.dumps(entry, ensure_ascii=False) + "\n")
             count += 1
     finally:
@@ -231,13 +232,14 @@ def _verify_node_audit(args: argparse.Namespace) -> int:
             raise AuditError(
                 "--audit-file needs --country, --directory (or --keys) and --checkpoints (no node.toml to read)"
             )
-        audit_path, checkpoints_path, country, every = args.audit_file, args.checkpoints, args.country, None
+        audit_path: Location = args.audit_file
+        checkpoints_path, country, every = args.checkpoints, args.country, None
         own_key: dict[str, ed25519.Ed25519PublicKey] = {}
     else:
         if args.country:
             raise AuditError("--country goes with --audit-file (node.toml names the node's country)")
         config = load_node_config(args.config)
-        audit_path, country = config.audit_path, config.country
+        audit_path, country = config.audit_log, config.country
         checkpoints_path = args.checkpoints or config.audit.checkpoints_path
         every = config.audit.checkpoint_every_entries
         own_key = {config.signing_key.key_id: config.signing_key.private_key.public_key()}

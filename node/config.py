@@ -29,6 +29,7 @@ from fedcore.directory import configured_directory
 from fedcore.keys import KeyFileProblem, SigningKey, load_public_key
 from fedcore.pki import GATEWAY_IDENTITY, TlsMaterial, node_identity
 from fedcore.query import QueryLimits, SearchLimits
+from node.pgsql import Location, PostgresDatabase
 from node.store import STORE_THREADS
 
 
@@ -39,6 +40,17 @@ def _http_url(url: str) -> str:
 
 
 RulePath = Annotated[str, AfterValidator(lambda path: path.strip("/"))]
+
+
+def _postgres_url(url: str) -> str:
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            f"must be a PostgreSQL URL (postgresql://user@host:port/database), got {str(PostgresDatabase(url))!r}"
+        )
+    return url
+
+
+PostgresUrl = Annotated[str, AfterValidator(_postgres_url)]
 
 
 class NodeTable(Table):
@@ -58,19 +70,45 @@ class NodeTable(Table):
 
 
 class StoreTable(Table):
-    """`[store]`: the records and the audit log (SQLite files)."""
+    """`[store]`: the records and the audit log: two SQLite files (`path`, `audit_path`), or one PostgreSQL
+    database (`url`) holding both, which several node processes of the country may share."""
 
-    path: ConfigPath
-    audit_path: ConfigPath
+    path: ConfigPath | None = None
+    audit_path: ConfigPath | None = None
+    url: PostgresUrl | None = None
     busy_timeout_ms: int = Field(1000, ge=1, le=60_000)
     # How often the serving node deletes records past their expiry day (audited); 0: never (purge by cron).
     purge_every_s: float = Field(3600.0, ge=0, le=7 * 86_400.0)
 
     @model_validator(mode="after")
-    def _two_files(self) -> Self:
+    def _one_engine(self) -> Self:
+        if self.url is not None:
+            for key in ("path", "audit_path"):
+                if getattr(self, key) is not None:
+                    raise key_problem(
+                        key, "is for SQLite: with store.url the records and the audit log are in PostgreSQL"
+                    )
+            return self
+        if self.path is None:
+            raise key_problem("path", "is required (an SQLite file), or store.url (a PostgreSQL database)")
+        if self.audit_path is None:
+            raise key_problem("audit_path", "is required with store.path (the audit log's SQLite file)")
         if self.path == self.audit_path:
             raise key_problem("audit_path", "must be a different file from store.path")
         return self
+
+    @property
+    def records(self) -> Location:
+        return PostgresDatabase(self.url) if self.url is not None else self._file(self.path)
+
+    @property
+    def audit_log(self) -> Location:
+        return PostgresDatabase(self.url) if self.url is not None else self._file(self.audit_path)
+
+    @staticmethod
+    def _file(path: Path | None) -> Path:
+        assert path is not None  # checked by _one_engine
+        return path
 
 
 class OpaSettings(Table):
@@ -130,7 +168,8 @@ class LimitsTable(SearchLimits):
 
 class AuditSettings(Table):
     """`[audit]`: when the node signs a checkpoint of its audit chain's head, and where it keeps them
-    (docs/audit.md); beside the audit file by default (audit.sqlite → audit.checkpoints.jsonl)."""
+    (docs/audit.md); beside the audit file by default (audit.sqlite → audit.checkpoints.jsonl), or beside
+    node.toml with a PostgreSQL store (audit.checkpoints.jsonl)."""
 
     checkpoints_path: ConfigPath
     checkpoint_every_entries: int = Field(1000, ge=1, le=10_000_000)
@@ -183,11 +222,13 @@ class NodeFile(Table):
             if isinstance(audit_path, str) and Path(audit_path).name:
                 checkpoints = str(Path(audit_path).with_suffix(".checkpoints.jsonl"))
                 data["audit"] = {**audit, "checkpoints_path": checkpoints}
+            elif audit_path is None and isinstance(store.get("url"), str):
+                data["audit"] = {**audit, "checkpoints_path": "audit.checkpoints.jsonl"}
         return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.audit.checkpoints_path in (self.store.audit_path, self.store.path):
+        if self.audit.checkpoints_path in (self.store.audit_path, self.store.path) and self.store.url is None:
             raise key_problem("audit.checkpoints_path", "must be a file of its own, not store.path or store.audit_path")
         if self.federation is not None and self.gateway_keys is not None:
             raise key_problem("federation.directory", "replaces [gateway_keys]: give one or the other, not both")
@@ -206,8 +247,10 @@ class NodeConfig:
     contact: str
     listen_host: str
     listen_port: int
-    store_path: Path
-    audit_path: Path
+    # Where the records are: an SQLite file or a PostgreSQL database; and the audit log (with PostgreSQL, the
+    # same database).
+    store: Location
+    audit_log: Location
     busy_timeout_ms: int
     opa: OpaSettings
     matching: MatchingSettings
@@ -233,6 +276,20 @@ class NodeConfig:
     concurrent_searches_per_requester: int = 2
     min_search_deadline_ms: int = 20
     purge_every_s: float = 3600.0
+
+    @property
+    def store_path(self) -> Path:
+        """The records' SQLite file (for what works on SQLite files only)."""
+        if not isinstance(self.store, Path):
+            raise ConfigError(f"the store is the PostgreSQL database {self.store} (store.url), not an SQLite file")
+        return self.store
+
+    @property
+    def audit_path(self) -> Path:
+        """The audit log's SQLite file (for what works on SQLite files only)."""
+        if not isinstance(self.audit_log, Path):
+            raise ConfigError(f"the audit log is in the PostgreSQL database {self.audit_log}, not an SQLite file")
+        return self.audit_log
 
 
 def _keys_from_directory(
@@ -282,8 +339,8 @@ def load_node_config(path: Path) -> NodeConfig:
         contact=settings.node.contact,
         listen_host=settings.node.listen[0],
         listen_port=settings.node.listen[1],
-        store_path=settings.store.path,
-        audit_path=settings.store.audit_path,
+        store=settings.store.records,
+        audit_log=settings.store.audit_log,
         busy_timeout_ms=settings.store.busy_timeout_ms,
         opa=settings.opa,
         matching=settings.matching,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from node.audit import append_now
 from node.config import NodeConfig
@@ -17,7 +18,7 @@ def import_audited(config: NodeConfig, lines: Iterable[str], *, source: str, ski
 
     def audit(report: ImportReport) -> None:
         append_now(
-            config.audit_path,
+            config.audit_log,
             {
                 "kind": "records_import",
                 "source": source,
@@ -29,8 +30,9 @@ def import_audited(config: NodeConfig, lines: Iterable[str], *, source: str, ski
             },
         )
 
-    config.store_path.parent.mkdir(parents=True, exist_ok=True)
-    return import_lines(config.store_path, lines, skip_invalid=skip_invalid, before_commit=audit)
+    if isinstance(config.store, Path):
+        config.store.parent.mkdir(parents=True, exist_ok=True)
+    return import_lines(config.store, lines, skip_invalid=skip_invalid, before_commit=audit)
 
 
 def delete_audited(config: NodeConfig, entity_ids: list[str]) -> ImportReport:
@@ -38,12 +40,12 @@ def delete_audited(config: NodeConfig, entity_ids: list[str]) -> ImportReport:
 
     def audit(report: ImportReport) -> None:
         append_now(
-            config.audit_path,
+            config.audit_log,
             {"kind": "records_delete", "deleted": report.deleted, "deletions_not_held": report.not_held},
         )
 
     lines = (json.dumps({"op": "DEL", "entity": {"id": entity_id}}) for entity_id in entity_ids)
-    return import_lines(config.store_path, lines, skip_invalid=False, before_commit=audit)
+    return import_lines(config.store, lines, skip_invalid=False, before_commit=audit)
 
 
 def purge_audited(config: NodeConfig) -> list[str]:
@@ -51,6 +53,6 @@ def purge_audited(config: NodeConfig) -> list[str]:
     day = today()
 
     def audit(refs: list[str]) -> None:
-        append_now(config.audit_path, {"kind": "records_purge", "day": day, "purged": refs})
+        append_now(config.audit_log, {"kind": "records_purge", "day": day, "purged": refs})
 
-    return purge_expired(config.store_path, day, audit)
+    return purge_expired(config.store, day, audit)

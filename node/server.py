@@ -116,7 +116,7 @@ def revision_auditor(audit: AuditLog) -> RevisionListener:
 
 async def start_node(config: NodeConfig) -> RunningNode:
     """Opens store, audit log and policy engine, then binds the gRPC server (port 0 picks a free port)."""
-    store = Store(config.store_path, busy_timeout_ms=config.busy_timeout_ms)
+    store = Store(config.store, busy_timeout_ms=config.busy_timeout_ms)
     checkpointer = Checkpointer(
         config.audit.checkpoints_path,
         config.signing_key,
@@ -124,7 +124,7 @@ async def start_node(config: NodeConfig) -> RunningNode:
         config.audit.checkpoint_every_entries,
         config.audit.checkpoint_every_s,
     )
-    audit = AuditLog(config.audit_path, checkpointer)
+    audit = AuditLog(config.audit_log, checkpointer)
     policy = PolicyEngine(config.opa)
     policy.on_revision_change = revision_auditor(audit)
     metrics = NodeMetrics(CollectorRegistry(auto_describe=True), config.country)

@@ -30,6 +30,7 @@ from node.config import load_node_config
 from node.server import RunningNode, start_node
 from node.store import import_lines
 from tests.federation import KEYS, ApiClient, Federation, IssuerKeys, Pki, running_federation, write_node_config
+from tests.pg import Engine, PostgresServer, postgres_server
 from tests.samples import FR_RECORDS, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,6 +51,20 @@ CHROMIUM_ARGS = [
 def _remove_test_keys() -> Iterator[None]:
     yield
     shutil.rmtree(KEYS.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session, started on first use (tests/pg.py)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """The store engine a test runs on: each test that takes it runs on both."""
+    server = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    return Engine(request.param, tmp_path, server)
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +116,11 @@ class NodeFactory:
     def __init__(self, work: Path) -> None:
         self.work = work
         self.running: list[RunningNode] = []
+        self._config_files: dict[str, Path] = {}
+
+    def config_file(self, node: RunningNode) -> Path:
+        """The node.toml a running node was started with (for `fedgate node …` commands on it)."""
+        return self._config_files[node.address]
 
     async def __call__(
         self,
@@ -118,10 +138,11 @@ class NodeFactory:
         config = load_node_config(path)
         source = write_jsonl(directory / "records.jsonl", FR_RECORDS if records is None else records)
         with source.open(encoding="utf-8") as handle:
-            report = import_lines(config.store_path, handle, skip_invalid=False)
+            report = import_lines(config.store, handle, skip_invalid=False)
         assert not report.bad_lines, report.bad_lines
         node = await start_node(config)
         self.running.append(node)
+        self._config_files[node.address] = path
         return node
 
     async def stop(self) -> None:

@@ -1,4 +1,5 @@
-"""The audit chain detects an altered, a removed and a reordered entry, and names the first broken one."""
+"""The audit chain detects an altered, a removed and a reordered entry, and names the first broken one; in its
+SQLite file and in a PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from fedcli.processes import fedgate_command
+from fedtools.federation import Tables
 from node.audit import AuditLog, verify_chain
+from node.pgsql import Location, PostgresDatabase
 from tests.federation import write_node_config
+from tests.pg import Engine, execute, rows
 
 
 @pytest.fixture
-async def audit_path(tmp_path: Path) -> Path:
-    path = tmp_path / "audit.sqlite"
+async def audit_path(engine: Engine) -> Location:
+    path = engine.location("audit.sqlite")
     log = AuditLog(path)
     try:
         ids = await asyncio.gather(*(log.append({"kind": "search", "query_id": f"q{n}"}) for n in range(6)))
@@ -28,36 +33,36 @@ async def audit_path(tmp_path: Path) -> Path:
     return path
 
 
-def tamper(path: Path, *statements: str) -> None:
-    """What someone with write access to the file could do: drop the guards, then edit."""
-    connection = sqlite3.connect(path)
-    connection.execute("DROP TRIGGER entries_are_never_updated")
-    connection.execute("DROP TRIGGER entries_are_never_deleted")
-    for statement in statements:
-        connection.execute(statement)
-    connection.commit()
-    connection.close()
+def tamper(path: Location, *statements: str) -> None:
+    """What someone with write access to the file (or the database) could do: drop the guards, then edit."""
+    on = " ON entries" if isinstance(path, PostgresDatabase) else ""
+    guards = [f"DROP TRIGGER entries_are_never_updated{on}", f"DROP TRIGGER entries_are_never_deleted{on}"]
+    execute(path, *guards, *statements)
 
 
-def test_an_untouched_chain_verifies(audit_path: Path) -> None:
+def store_table(audit_path: Location) -> Tables:
+    """node.toml's [store] for this audit log."""
+    if isinstance(audit_path, PostgresDatabase):
+        return {"store": {"url": audit_path.url}}
+    return {"store": {"audit_path": str(audit_path)}}
+
+
+def test_an_untouched_chain_verifies(audit_path: Location) -> None:
     report = verify_chain(audit_path)
     assert report.intact
     assert report.entries == 6
 
 
-def test_entries_cannot_be_changed_through_sqlite(audit_path: Path) -> None:
-    connection = sqlite3.connect(audit_path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        connection.execute("UPDATE entries SET body = '{}' WHERE seq = 2")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        connection.execute("DELETE FROM entries WHERE seq = 2")
-    connection.close()
+def test_entries_cannot_be_changed_through_the_database(audit_path: Location) -> None:
+    refused = psycopg.IntegrityError if isinstance(audit_path, PostgresDatabase) else sqlite3.IntegrityError
+    with pytest.raises(refused, match="append-only"):
+        execute(audit_path, "UPDATE entries SET body = '{}' WHERE seq = 2")
+    with pytest.raises(refused, match="append-only"):
+        execute(audit_path, "DELETE FROM entries WHERE seq = 2")
 
 
-def test_an_altered_entry_is_named(audit_path: Path) -> None:
-    connection = sqlite3.connect(audit_path)
-    body = json.loads(connection.execute("SELECT body FROM entries WHERE seq = 3").fetchone()[0])
-    connection.close()
+def test_an_altered_entry_is_named(audit_path: Location) -> None:
+    body = json.loads(rows(audit_path, "SELECT body FROM entries WHERE seq = 3")[0][0])
     body["query_id"] = "forged"
     forged = json.dumps(body, sort_keys=True, separators=(",", ":")).replace("'", "''")
     tamper(audit_path, f"UPDATE entries SET body = '{forged}' WHERE seq = 3")
@@ -66,14 +71,14 @@ def test_an_altered_entry_is_named(audit_path: Path) -> None:
     assert "altered" in (report.problem or "")
 
 
-def test_a_removed_entry_is_named(audit_path: Path) -> None:
+def test_a_removed_entry_is_named(audit_path: Location) -> None:
     tamper(audit_path, "DELETE FROM entries WHERE seq = 4")
     report = verify_chain(audit_path)
     assert report.broken_seq == 5
     assert "entry 4 is missing" in (report.problem or "")
 
 
-def test_reordered_entries_are_named(audit_path: Path) -> None:
+def test_reordered_entries_are_named(audit_path: Location) -> None:
     tamper(
         audit_path,
         "UPDATE entries SET seq = -2 WHERE seq = 2",
@@ -85,9 +90,8 @@ def test_reordered_entries_are_named(audit_path: Path) -> None:
     assert "moved" in (report.problem or "")
 
 
-def test_audit_verify_command_names_the_broken_entry(audit_path: Path, tmp_path: Path) -> None:
-    store = {"store": {"audit_path": str(audit_path)}}
-    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1", store)
+def test_audit_verify_command_names_the_broken_entry(audit_path: Location, tmp_path: Path) -> None:
+    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1", store_table(audit_path))
     command = [sys.executable, "-m", "fedcli.main", "node", "audit", "verify", "--config", str(config)]
     intact = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert intact.returncode == 0, intact.stderr
@@ -98,9 +102,8 @@ def test_audit_verify_command_names_the_broken_entry(audit_path: Path, tmp_path:
     assert "BROKEN at entry 3" in broken.stderr
 
 
-def test_an_export_verifies_offline_and_names_an_altered_line(audit_path: Path, tmp_path: Path) -> None:
-    store = {"store": {"audit_path": str(audit_path)}}
-    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1", store)
+def test_an_export_verifies_offline_and_names_an_altered_line(audit_path: Location, tmp_path: Path) -> None:
+    config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1", store_table(audit_path))
     export = tmp_path / "export.jsonl"
     command = fedgate_command("node", "audit", "export", "--config", str(config), "--since", "2000-01-01")
     result = subprocess.run(
@@ -127,7 +130,7 @@ def test_an_export_verifies_offline_and_names_an_altered_line(audit_path: Path, 
     assert "BROKEN at entry 4" in broken.stderr
 
 
-def test_export_bounds_must_be_dates(audit_path: Path, tmp_path: Path) -> None:
+def test_export_bounds_must_be_dates(audit_path: Location, tmp_path: Path) -> None:
     config = write_node_config(tmp_path / "cfg", "FR", "http://127.0.0.1:1")
     command = fedgate_command("node", "audit", "export", "--config", str(config), "--since", "last tuesday")
     result = subprocess.run([*command, "--until", "2100-01-01"], capture_output=True, text=True, timeout=60)

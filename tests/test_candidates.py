@@ -1,27 +1,29 @@
-"""Choosing candidates in a real SQLite store when a names-only query's keys cannot tell records apart."""
+"""Choosing candidates in a real store (SQLite and PostgreSQL) when a names-only query's keys cannot tell records
+apart."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import prepare_query, query_keys, spelling_similarity
+from node.pgsql import Location
 from node.search import find_matches
 from node.store import Store, StoredRecord, import_lines
+from tests.pg import Engine
 
 SURNAMES = [f"{stem}{suffix}" for stem in ("Hahn", "Kraus", "Vogel", "Berger", "Lorenz") for suffix in "abcdefghijkl"]
 
 
-def build(tmp_path: Path) -> Path:
+def build(engine: Engine) -> Location:
     """Sixty Jörgs with other family names, then Jörg Schmitt: every Jörg shares the query's given name."""
     people = [f"Jörg {surname}" for surname in SURNAMES] + ["Jörg Schmitt", "Jörg Schmitt", "Jörg Schmitt"]
     lines = (
         json.dumps({"id": f"p{index}", "schema": "Person", "properties": {"name": [name]}})
         for index, name in enumerate(people)
     )
-    path = tmp_path / "records.sqlite"
+    path = engine.location()
     import_lines(path, lines, skip_invalid=False)
     return path
 
@@ -30,8 +32,8 @@ def names(records: list[StoredRecord]) -> list[str]:
     return [record.properties["name"][0] for record in records]
 
 
-def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(tmp_path: Path) -> None:
-    store = Store(build(tmp_path), workers=1)
+def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(engine: Engine) -> None:
+    store = Store(build(engine), workers=1)
     try:
         query = validate_query("Person", {"name": ["Jörg Schdmitt"]})
         prepared = prepare_query(query)
@@ -59,9 +61,9 @@ def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(
 
 
 def test_queries_spelt_like_every_tied_record_read_no_more_and_a_birth_date_changes_no_name_candidate(
-    tmp_path: Path,
+    engine: Engine,
 ) -> None:
-    store = Store(build(tmp_path), workers=1)
+    store = Store(build(engine), workers=1)
     try:
         exact = validate_query("Person", {"name": ["Jörg Schmitt"]})
         prepared = prepare_query(exact)

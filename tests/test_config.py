@@ -12,6 +12,7 @@ import pytest
 from fedcore.config import ConfigError
 from gateway.config import load_gateway_config
 from node.config import load_node_config
+from node.pgsql import PostgresDatabase
 from tests.federation import IssuerKeys, without, write_gateway_config, write_node_config
 
 
@@ -30,6 +31,16 @@ def test_a_valid_config_loads(tmp_path: Path) -> None:
     assert config.audit.checkpoints_path == tmp_path / "audit.checkpoints.jsonl"
     assert config.opa.describe_path == "fedgate/countries/fr/describe"
     assert (config.opa.timeout_s, config.max_limit, config.default_limit, config.log_level) == (2.0, 100, 20, "info")
+
+
+def test_a_postgresql_store_holds_the_audit_log_too(tmp_path: Path) -> None:
+    url = "postgresql://fedgate:secret@db.fr.example:5432/fedgate"
+    config = load_node_config(write_node_config(tmp_path, "FR", "http://127.0.0.1:8181", {"store": {"url": url}}))
+    assert config.store == config.audit_log == PostgresDatabase(url)
+    assert str(config.store) == "postgresql://fedgate:***@db.fr.example:5432/fedgate"  # no password in messages
+    assert config.audit.checkpoints_path == tmp_path / "audit.checkpoints.jsonl"
+    with pytest.raises(ConfigError, match="not an SQLite file"):
+        assert config.store_path
 
 
 @pytest.mark.parametrize(
@@ -64,6 +75,9 @@ def test_a_valid_config_loads(tmp_path: Path) -> None:
             "tls.allowed_clients must be a list of strings",
         ),
         ({"audit": {"checkpoints_path": "records.sqlite"}}, "audit.checkpoints_path must be a file of its own"),
+        ({"store": {"url": "mysql://fedgate@db/fedgate"}}, "store.url must be a PostgreSQL URL"),
+        ({"store": {"url": "postgresql://fedgate@db/fedgate", "path": "r.sqlite"}}, "store.path is for SQLite"),
+        ("store.path", "store.path is required (an SQLite file), or store.url"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path: Path, change: dict[str, Any] | str, message: str) -> None:

@@ -1,9 +1,8 @@
-"""A real node over gRPC with France's real OPA policy: what leaves, to whom, and why."""
+"""A real node over gRPC with France's real OPA policy: what leaves, to whom, and why; on both store engines."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import grpc
 import pytest
@@ -15,6 +14,7 @@ from fedtools.opa import OpaServer
 from node.audit import verify_chain
 from node.server import RunningNode
 from tests.conftest import NodeFactory, node_client, search_request
+from tests.pg import Engine, rows
 from tests.test_describe import describe_request
 
 PETROV = {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}
@@ -26,6 +26,12 @@ def released(hit: pb.Hit) -> dict[str, list[str]]:
 
 def withheld(hit: pb.Hit) -> dict[str, str]:
     return {item.property: pb.WithholdReason.Name(item.reason) for item in hit.withheld}
+
+
+@pytest.fixture
+async def fr_node(node_factory: NodeFactory, opa_fr: OpaServer, engine: Engine) -> RunningNode:
+    """France's node with its sample records, in an SQLite file or in a PostgreSQL database."""
+    return await node_factory("FR", opa_fr.url, None, engine.node_tables())
 
 
 async def search(node: RunningNode, request: pb.SearchRequest) -> pb.SearchResponse:
@@ -187,12 +193,10 @@ async def test_purpose_limitation_keeps_persons_out_of_vehicle_searches(fr_node:
 async def test_every_answered_search_is_in_the_audit_chain(fr_node: RunningNode) -> None:
     answers = [await search(fr_node, search_request(PETROV, query_id=f"q-audit-{n}")) for n in range(3)]
     assert len({answer.audit_entry_id for answer in answers}) == 3
-    report = verify_chain(fr_node.config.audit_path)
+    report = verify_chain(fr_node.config.audit_log)
     assert report.intact
     assert report.entries == 3
-    connection = sqlite3.connect(fr_node.config.audit_path)
-    bodies = [json.loads(body) for (body,) in connection.execute("SELECT body FROM entries ORDER BY seq")]
-    connection.close()
+    bodies = [json.loads(body) for (body,) in rows(fr_node.config.audit_log, "SELECT body FROM entries ORDER BY seq")]
     assert [body["query_id"] for body in bodies] == [f"q-audit-{n}" for n in range(3)]
     first = bodies[0]
     assert first["requester"]["country"] == "DE"

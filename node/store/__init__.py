@@ -1,4 +1,5 @@
-"""The node's record store: FollowTheMoney entities in one SQLite file (WAL) with a blocking-key index.
+"""The node's record store: FollowTheMoney entities with a blocking-key index, in one SQLite file (WAL, the
+embedded default) or a PostgreSQL database (node.pgsql); the same statements and the same Python on both.
 
 `records` is what is stored and how the file is opened, `importing` loads records, `search` finds candidates.
 """
@@ -14,6 +15,7 @@ from node.store.importing import (
 )
 from node.store.records import (
     Candidates,
+    Connection,
     StoredRecord,
     StoreError,
     connect,
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_VALUE_LENGTH",
     "STORE_THREADS",
     "Candidates",
+    "Connection",
     "ImportReport",
     "InvalidEntity",
     "Store",

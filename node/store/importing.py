@@ -11,10 +11,8 @@ import datetime
 import hashlib
 import json
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from followthemoney import model
@@ -22,7 +20,8 @@ from followthemoney.schema import Schema
 
 from fedcore.vocabulary import RECORD_FLAGS
 from node.matching import record_keys
-from node.store.records import chunked, connect
+from node.pgsql import DATABASE_ERRORS, Location, PgConnection
+from node.store.records import PG_WRITE_LOCK, Connection, StoreError, chunked, connect
 
 MAX_ENTITY_ID_LENGTH = 512
 MAX_VALUE_LENGTH = 10_000
@@ -135,7 +134,7 @@ def validate_entity(data: Any) -> tuple[str, Schema, dict[str, list[str]], list[
 
 
 def import_lines(
-    path: Path,
+    path: Location,
     lines: Iterable[str],
     *,
     skip_invalid: bool,
@@ -186,37 +185,50 @@ def import_lines(
 
 
 @contextlib.contextmanager
-def _write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
-    """The store's write lock for the block: committed at its end unless rolled back; rolled back on error."""
+def _write_transaction(path: Location) -> Iterator[Connection]:
+    """The store's write lock for the block: committed at its end unless rolled back; rolled back on error.
+    PostgreSQL: one writer at a time too (an advisory lock), so two imports never recount the same keys at once."""
     connection = connect(path, readonly=False)
     try:
-        connection.execute("BEGIN IMMEDIATE")
+        if isinstance(connection, PgConnection):
+            connection.execute("BEGIN")
+            connection.execute("SELECT pg_advisory_xact_lock(?)", (PG_WRITE_LOCK,))
+        else:
+            connection.execute("BEGIN IMMEDIATE")
         yield connection
         if connection.in_transaction:
             connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
+    except BaseException as error:
+        with contextlib.suppress(*DATABASE_ERRORS):  # a connection that was lost has nothing to roll back
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+        if isinstance(error, DATABASE_ERRORS):
+            raise StoreError(f"store {path} cannot be written: {error}") from error
         raise
     finally:
         connection.close()
 
 
-def _recount(connection: sqlite3.Connection, touched: set[str]) -> None:
+def _recount(connection: Connection, touched: set[str]) -> None:
     """Rewrites the postings of every key whose records changed (a key no record has any more disappears)."""
+    # SQLite lists a key's records in the order of its (key, rid) index; PostgreSQL is told that order.
+    postings = (
+        "string_agg(rid::text, ',' ORDER BY rid)" if isinstance(connection, PgConnection) else "group_concat(rid)"
+    )
     for chunk in chunked(sorted(touched)):
         marks = ",".join("?" * len(chunk))
         connection.execute(f"DELETE FROM key_counts WHERE key IN ({marks})", chunk)
         connection.execute(
-            "INSERT INTO key_counts SELECT key, count(*), group_concat(rid) "
-            f"FROM keys WHERE key IN ({marks}) GROUP BY key",
+            f"INSERT INTO key_counts SELECT key, count(*), {postings} FROM keys WHERE key IN ({marks}) GROUP BY key",
             chunk,
         )
     total = connection.execute("SELECT count(*) FROM records").fetchone()[0]
-    connection.execute("INSERT OR REPLACE INTO meta VALUES ('records', ?)", (str(total),))
+    connection.execute(
+        "INSERT INTO meta VALUES ('records', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", (str(total),)
+    )
 
 
-def _delete(connection: sqlite3.Connection, entity_id: str) -> tuple[str | None, set[str]]:
+def _delete(connection: Connection, entity_id: str) -> tuple[str | None, set[str]]:
     """Removes one record and its keys; its reference (None if not held) and the keys whose count changed."""
     row = connection.execute("SELECT rid, ref FROM records WHERE entity_id = ?", (entity_id,)).fetchone()
     if row is None:
@@ -228,7 +240,7 @@ def _delete(connection: sqlite3.Connection, entity_id: str) -> tuple[str | None,
     return ref, keys
 
 
-def purge_expired(path: Path, today: str, before_commit: Callable[[list[str]], None] | None = None) -> list[str]:
+def purge_expired(path: Location, today: str, before_commit: Callable[[list[str]], None] | None = None) -> list[str]:
     """Deletes every record whose expiry day is before `today` (ISO date); returns their references.
     `before_commit` gets them before the deletion is committed (the node's audit entry)."""
     purged: list[str] = []
@@ -250,7 +262,7 @@ def purge_expired(path: Path, today: str, before_commit: Callable[[list[str]], N
 
 
 def _upsert(
-    connection: sqlite3.Connection,
+    connection: Connection,
     entity_id: str,
     schema: Schema,
     properties: dict[str, list[str]],
@@ -270,11 +282,11 @@ def _upsert(
         )
     else:
         ref = secrets.token_hex(12)
-        cursor = connection.execute(
-            "INSERT INTO records (entity_id, ref, schema, properties, flags, expires) VALUES (?, ?, ?, ?, ?, ?)",
+        rid = connection.execute(
+            "INSERT INTO records (entity_id, ref, schema, properties, flags, expires) VALUES (?, ?, ?, ?, ?, ?)"
+            " RETURNING rid",
             (entity_id, ref, schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags), expires),
-        )
-        rid = cursor.lastrowid
+        ).fetchone()[0]
     keys = record_keys(schema, properties)
     connection.executemany("INSERT INTO keys (key, rid) VALUES (?, ?)", [(key, rid) for key in keys])
     touched.update(keys)

@@ -1,4 +1,4 @@
-"""What the store holds and how it is opened: the SQLite schema, a stored record, reading records back."""
+"""What the store holds and how it is opened: its tables (SQLite or PostgreSQL), a stored record, reading records."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from followthemoney.schema import Schema
 from followthemoney.types import registry
 
 from node.matching import STORE_FORMAT
+from node.pgsql import DATABASE_ERRORS, Location, PgConnection, PostgresDatabase, pg_connect, with_schema_lock
 
 MMAP_BYTES = 4 << 30
 CACHE_KIB = 32 << 10
@@ -36,9 +37,34 @@ CREATE INDEX IF NOT EXISTS keys_rid ON keys (rid);
 CREATE TABLE IF NOT EXISTS key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL, postings TEXT NOT NULL) WITHOUT ROWID;
 """
 
+# The same tables in PostgreSQL: record ids are an identity column; postings list record ids in order.
+PG_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    rid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entity_id TEXT NOT NULL UNIQUE,
+    ref TEXT NOT NULL UNIQUE,
+    schema TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    expires TEXT
+);
+CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
+CREATE INDEX IF NOT EXISTS records_expires ON records (expires) WHERE expires IS NOT NULL;
+CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, rid BIGINT NOT NULL, PRIMARY KEY (key, rid));
+CREATE INDEX IF NOT EXISTS keys_rid ON keys (rid);
+CREATE TABLE IF NOT EXISTS key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL, postings TEXT NOT NULL);
+"""
+# Advisory lock keys (any two fixed numbers): one creates the store's tables, one serialises its writers.
+PG_SCHEMA_LOCK = 0x66656401
+PG_WRITE_LOCK = 0x66656402
+
+# A connection to either engine: both take the same statements (node.pgsql).
+Connection = sqlite3.Connection | PgConnection
+
 
 class StoreError(Exception):
-    """The store file is missing, unreadable, locked or of an unknown format."""
+    """The store (its SQLite file or PostgreSQL database) is missing, unreadable, locked or of an unknown format."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +100,51 @@ class StoredRecord:
         }
 
 
-def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+def connect(location: Location, *, readonly: bool, busy_timeout_ms: int = 5000) -> Connection:
+    """Opens the store; a writer creates (or brings up to date) its tables first."""
+    if isinstance(location, PostgresDatabase):
+        return _connect_postgres(location, readonly=readonly, busy_timeout_ms=busy_timeout_ms)
+    return _connect_sqlite(location, readonly=readonly, busy_timeout_ms=busy_timeout_ms)
+
+
+def _connect_postgres(database: PostgresDatabase, *, readonly: bool, busy_timeout_ms: int) -> PgConnection:
+    try:
+        connection = pg_connect(database, application="fedgate-store")
+    except DATABASE_ERRORS as error:
+        raise StoreError(f"store {database} cannot be opened: {error}") from error
+    try:
+        if readonly:
+            # A search waits at most this long for the database (PostgreSQL readers never wait for writers).
+            connection.execute(f"SET statement_timeout = {int(busy_timeout_ms)}")
+            connection.execute("SET default_transaction_read_only = on")
+        else:
+            # A writer waits at most this long for another writer (an import, a purge), as with SQLite.
+            connection.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
+            with_schema_lock(connection, PG_SCHEMA_LOCK, PG_SCHEMA_SQL)
+            connection.execute("INSERT INTO meta VALUES ('format', ?) ON CONFLICT (name) DO NOTHING", (STORE_FORMAT,))
+        tables = connection.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+        row = connection.execute("SELECT value FROM meta WHERE name = 'format'").fetchone() if tables[0] else None
+    except DATABASE_ERRORS as error:
+        connection.close()
+        raise StoreError(f"store {database} cannot be opened: {error}") from error
+    if row is None and readonly:
+        connection.close()
+        raise StoreError(f"store {database} holds no records; import records first with `fedgate node import`")
+    _check_format(connection, str(database), row)
+    return connection
+
+
+def _check_format(connection: Connection, where: str, row: tuple[str] | None) -> None:
+    if row is None or row[0] != STORE_FORMAT:
+        connection.close()
+        found = row[0] if row else "none"
+        raise StoreError(
+            f"store {where} has format {found}, this node reads format {STORE_FORMAT}: "
+            "import the records into a new store"
+        )
+
+
+def _connect_sqlite(path: Path, *, readonly: bool, busy_timeout_ms: int) -> sqlite3.Connection:
     if readonly and not path.exists():
         raise StoreError(f"store {path} does not exist; import records first with `fedgate node import`")
     uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
@@ -99,12 +169,7 @@ def connect(path: Path, *, readonly: bool, busy_timeout_ms: int = 5000) -> sqlit
         expiring = _has_expiry(connection)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"store {path} cannot be opened: {error}") from error
-    if row is None or row[0] != STORE_FORMAT:
-        found = row[0] if row else "none"
-        raise StoreError(
-            f"store {path} has format {found}, this node reads format {STORE_FORMAT}: "
-            "import the records into a new store"
-        )
+    _check_format(connection, str(path), row)
     if not expiring:
         raise StoreError(f"store {path} predates record expiry: run `fedgate node import` once to bring it up to date")
     return connection
@@ -148,7 +213,7 @@ def record_from_row(row: RecordRow, name_key_weight: float = 0.0) -> StoredRecor
     )
 
 
-def records_by_ref(connection: sqlite3.Connection, refs: list[str]) -> dict[str, StoredRecord]:
+def records_by_ref(connection: Connection, refs: list[str]) -> dict[str, StoredRecord]:
     """The records still held under these references (a reference that is gone is simply absent)."""
     found: dict[str, StoredRecord] = {}
     for chunk in chunked(refs):

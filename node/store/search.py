@@ -5,18 +5,18 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
-from pathlib import Path
 from typing import TypeVar
 
 from node.matching import TUNABLES, QueryKeys, key_weight
+from node.pgsql import DATABASE_ERRORS, Location, PgConnection
 from node.store.records import (
     RECORD_COLUMNS,
     Candidates,
+    Connection,
     StoredRecord,
     StoreError,
     chunked,
@@ -38,18 +38,18 @@ STORE_THREADS = 4
 class Store:
     """Read access for searches: each worker thread keeps its own read-only connection."""
 
-    def __init__(self, path: Path, *, workers: int = STORE_THREADS, busy_timeout_ms: int = 1000) -> None:
+    def __init__(self, path: Location, *, workers: int = STORE_THREADS, busy_timeout_ms: int = 1000) -> None:
         self.path = path
         # A search waits at most this long for a locked store, then reports it unavailable.
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[Connection] = []
         self._lock = threading.Lock()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store")
         connect(path, readonly=True).close()  # fail at start-up, not at the first search
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+    def _connection(self) -> Connection:
+        connection: Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             connection = connect(self.path, readonly=True, busy_timeout_ms=self.busy_timeout_ms)
             self._local.connection = connection
@@ -59,7 +59,7 @@ class Store:
 
     def _forget_connection(self) -> None:
         """After a failure the thread's connection is dropped: the next search opens a fresh one."""
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        connection: Connection | None = getattr(self._local, "connection", None)
         self._local.connection = None
         if connection is not None:
             with self._lock:
@@ -67,10 +67,10 @@ class Store:
                     self._connections.remove(connection)
             connection.close()
 
-    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _read(self, work: Callable[[Connection], T]) -> T:
         try:
             return work(self._connection())
-        except sqlite3.DatabaseError as error:
+        except DATABASE_ERRORS as error:
             self._forget_connection()
             raise StoreError(f"store {self.path} cannot be read: {error}") from error
 
@@ -111,7 +111,7 @@ class Store:
 
     def _candidates(
         self,
-        connection: sqlite3.Connection,
+        connection: Connection,
         keys: QueryKeys,
         max_candidates: int,
         max_postings: int,
@@ -171,7 +171,7 @@ class Store:
 
     def _by_name(
         self,
-        connection: sqlite3.Connection,
+        connection: Connection,
         keys: QueryKeys,
         totals: dict[str, float],
         max_candidates: int,
@@ -195,13 +195,13 @@ class Store:
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
 
 
-def _expired(connection: sqlite3.Connection) -> set[str]:
+def _expired(connection: Connection) -> set[str]:
     """The ids (as text, like postings) of records past their expiry day: none, mostly (the purge removes them)."""
     rows = connection.execute("SELECT rid FROM records WHERE expires IS NOT NULL AND expires < ?", (today(),))
     return {str(rid) for (rid,) in rows}
 
 
-def _other_records(connection: sqlite3.Connection, keys: list[str]) -> list[str]:
+def _other_records(connection: Connection, keys: list[str]) -> list[str]:
     """Of keys listing as many records as the first, those that list other records than every key before."""
     marks = ",".join("?" * len(keys))
     listed = dict(connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", keys))
@@ -215,7 +215,7 @@ def _other_records(connection: sqlite3.Connection, keys: list[str]) -> list[str]
     return others
 
 
-def _weigh(connection: sqlite3.Connection, weights: dict[str, float], max_postings: int) -> dict[str, float]:
+def _weigh(connection: Connection, weights: dict[str, float], max_postings: int) -> dict[str, float]:
     """Each record listed under the keys, with the sum of the weights of the keys that list it."""
     totals: dict[str, float] = {}
     add = totals.get
@@ -229,17 +229,20 @@ def _weigh(connection: sqlite3.Connection, weights: dict[str, float], max_postin
     return totals
 
 
-def _in_one_snapshot(connection: sqlite3.Connection, work: Callable[[], T]) -> T:
+def _in_one_snapshot(connection: Connection, work: Callable[[], T]) -> T:
     """Runs several reads in one read transaction: an import committed meanwhile is seen entirely or not at all
-    (keys, postings and records of one moment)."""
-    connection.execute("BEGIN")
+    (keys, postings and records of one moment). PostgreSQL's default (a snapshot per statement) would not do."""
+    if isinstance(connection, PgConnection):
+        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    else:
+        connection.execute("BEGIN")
     try:
         return work()
     finally:
         connection.execute("COMMIT")
 
 
-def _read_records(connection: sqlite3.Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
+def _read_records(connection: Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
     """The records of (rid, key weight) pairs, in that order."""
     best = [(int(rid_text), math.fmod(total, IDENTIFIER_WEIGHT)) for rid_text, total in ranked]
     name_weights = dict(best)
