@@ -183,10 +183,11 @@ def screen_request(batch: ScreenBatch, investigator: Investigator) -> pb.ScreenR
 
 
 async def screen_batch(
-    request: web.Request, investigator: Investigator, batch: ScreenBatch
+    request: web.Request, investigator: Investigator, batch: ScreenBatch, stream: bool = True
 ) -> AsyncIterator[ScreenedCountry]:
     """Each country's answers to the batch as they arrive (those missing when the budget ends: every query
-    timed out there); then each query is logged and counted as the search it is."""
+        timed out there); then each query is logged and counted as the search it is (`stream`: whether the answers
+    were streamed to the client, as the search log states)."""
     nodes = request.app[NODES]
     node_call = screen_request(batch, investigator)
     digest = request_digest(node_call)
@@ -211,7 +212,7 @@ async def screen_batch(
             yield screened
     for index, query_id in enumerate(batch.query_ids):
         answers = [screened.answers[index] for screened in arrived]
-        _record_search(request, investigator, batch.spec.search(index), query_id, answers, started, stream=True)
+        _record_search(request, investigator, batch.spec.search(index), query_id, answers, started, stream=stream)
 
 
 def query_outcomes(config: GatewayConfig, batch: ScreenBatch, arrived: list[ScreenedCountry]) -> list[dict[str, Any]]:

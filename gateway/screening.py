@@ -1,16 +1,14 @@
 """Many queries answered at once, for the ecosystem endpoints (/match, /reconcile): one function to point at a batch.
 
-`answer_queries` is the only way those endpoints reach the nodes. Today it runs each query as the gateway's single
-search (gateway.search), a few at a time, so every query is a search in every respect: the same requester from
-the token, the same purpose check, one rate-limit admission, one entry in the search log and the metrics, and the
-nodes apply their probe budgets to it as to any search. When a batch call per country exists, only the body of
-`answer_queries` changes: its arguments and its `QueryAnswer`s stay what the endpoints build on.
+`answer_queries` is the only way those endpoints reach the nodes. It runs the queries as /v1/screen's batch
+(gateway.screen): one Screen call per country for all of them, yet every query is a search in every respect: the
+same requester from the token, the same purpose check, one rate-limit admission per query, one entry in the search
+log and the metrics, its own query id and signatures, and the nodes apply their probe budgets to it as to any search.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,16 +19,14 @@ from fedcore.query import QueryError, searchable_properties, searchable_schema
 from fedcore.vocabulary import PURPOSES
 from gateway.auth import Investigator
 from gateway.errors import BadRequest, Forbidden, NotFound
-from gateway.handlers import _record_search, _within_rate_limits
 from gateway.nodes import CountryAnswer
 from gateway.request import SearchSpec, parse_search
-from gateway.search import country_answers, country_json, gateway_signature, is_partial, new_query_id, node_request
-from gateway.typedefs import CONFIG, METRICS, NODES, SEARCH_REQUEST
+from gateway.screen import ScreenBatch, ScreenSpec, accept_screen, new_batch, screen_batch
+from gateway.search import country_json, gateway_signature, is_partial
+from gateway.typedefs import CONFIG, SEARCH_REQUEST
 
 # The most queries in one request: yente's own batch limit (its MAX_BATCH setting defaults to 100).
 MAX_QUERIES = 100
-# How many queries are in flight at once: a 100-query batch must not open 100 × countries node calls together.
-QUERIES_IN_FLIGHT = 8
 # The dataset name that asks every registered country, as yente's `default` asks all its data.
 ALL_COUNTRIES = "default"
 
@@ -53,34 +49,34 @@ async def answer_queries(
 ) -> list[QueryAnswer]:
     """Each query answered exactly as a single search of it would be, in the order given.
 
-    Every query is admitted by the rate limits before any node is called (a batch the limits refuse calls no
-    node), then at most QUERIES_IN_FLIGHT run at once, each within its own time budget."""
+    The queries sharing purpose, countries, limit and time budget (all of a /match) form one batch: one Screen
+    call per country for all of them. Every batch is admitted by the rate limits (one search per query) before
+    any node is called, so a request the limits refuse calls no node."""
     for spec in specs:
         if spec.purpose not in investigator.purposes:
             raise Forbidden(f"purpose: your token does not grant the purpose {spec.purpose!r}", "purpose_not_granted")
-    for _ in specs:
-        await _within_rate_limits(request, investigator)
-    slots = asyncio.Semaphore(QUERIES_IN_FLIGHT)
+    groups: dict[tuple[str, tuple[str, ...], int, int], list[int]] = {}
+    for index, spec in enumerate(specs):
+        key = (spec.purpose, tuple(spec.countries), spec.limit, spec.timeout_ms)
+        groups.setdefault(key, []).append(index)
+    batches: list[tuple[list[int], ScreenBatch]] = []
+    for (purpose, countries, limit, timeout_ms), indexes in groups.items():
+        screen = ScreenSpec([specs[i].query for i in indexes], purpose, list(countries), limit, timeout_ms)
+        await accept_screen(request, screen)
+        batches.append((indexes, new_batch(screen)))
+    answered: dict[int, QueryAnswer] = {}
 
-    async def one(spec: SearchSpec) -> QueryAnswer:
-        async with slots:
-            started = time.perf_counter()
-            query_id = new_query_id()
-            node_call = node_request(query_id, investigator, spec)
-            with request.app[METRICS].searches_in_flight.track_inprogress():
-                answers = [
-                    answer
-                    async for answer in country_answers(
-                        request.app[NODES], spec.countries, node_call, spec.timeout_ms / 1000
-                    )
-                ]
-            _record_search(request, investigator, spec, query_id, answers, started, stream=False)
-            by_country = {answer.country: answer for answer in answers}
-            return QueryAnswer(query_id, spec, [by_country[country] for country in spec.countries])
+    async def run(indexes: list[int], batch: ScreenBatch) -> None:
+        arrived = [screened async for screened in screen_batch(request, investigator, batch, stream=False)]
+        for position, index in enumerate(indexes):
+            by_country = {screened.country: screened.answers[position] for screened in arrived}
+            answers = [by_country[country] for country in batch.spec.countries]
+            answered[index] = QueryAnswer(batch.query_ids[position], specs[index], answers)
 
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one(spec)) for spec in specs]
-    return [task.result() for task in tasks]
+        for indexes, batch in batches:
+            group.create_task(run(indexes, batch))
+    return [answered[index] for index in range(len(specs))]
 
 
 def query_outcome(request: web.Request, answered: QueryAnswer) -> dict[str, Any]:

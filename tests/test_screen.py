@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -258,3 +259,26 @@ async def test_a_node_counts_each_query_of_a_batch_against_its_rate_limit_and_re
         with pytest.raises(grpc.aio.AioRpcError) as replayed:
             await stub.Screen(replay, timeout=5)
         assert replayed.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_match_of_many_queries_is_one_screen_call_per_country(screening: Federation) -> None:
+    queries = {str(index): query for index, query in enumerate(POOL[:5])}
+    headers = {"Authorization": f"ApiKey {token(screening, 'FR', 'fr-matcher')}"}
+    api = screening.api
+    url = api.base_url + "/match/default?purpose=terrorism"
+    async with api.session.post(url, json={"queries": queries}, headers=headers) as response:
+        assert response.status == 200, await response.text()
+        answer = await response.json()
+    query_ids = {matches["fedgate"]["query_id"] for matches in answer["responses"].values()}
+    assert len(query_ids) == len(queries)
+    for country, node in screening.nodes.items():
+        connection = sqlite3.connect(f"file:{node.audit}?mode=ro", uri=True)
+        try:
+            rows = connection.execute("SELECT query_id, body FROM entries").fetchall()
+        finally:
+            connection.close()
+        audited = {query_id: json.loads(body).get("batch_id") for query_id, body in rows if query_id in query_ids}
+        # Every query audited there, all under one batch id: the country got one Screen call for the /match.
+        assert set(audited) == query_ids, country
+        assert None not in audited.values(), country
+        assert len(set(audited.values())) == 1, (country, audited)
