@@ -63,11 +63,11 @@ class PgConnection:
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Rows:
         if not parameters:  # as written: may hold several statements (a schema)
             return self._connection.execute(sql)
-        return self._connection.execute(_placeholders(sql), tuple(parameters))
+        return self._connection.execute(_psycopg_parameters(sql), tuple(parameters))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._connection.cursor() as cursor:
-            cursor.executemany(_placeholders(sql), [tuple(row) for row in rows])
+            cursor.executemany(_psycopg_parameters(sql), [tuple(row) for row in rows])
 
     @property
     def in_transaction(self) -> bool:
@@ -82,7 +82,7 @@ class PgConnection:
         self._connection.close()
 
 
-def _placeholders(sql: str) -> str:
+def _psycopg_parameters(sql: str) -> str:
     # The node's statements hold no literal question mark or percent sign: every ? is a parameter.
     return sql.replace("?", "%s")
 

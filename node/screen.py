@@ -32,14 +32,14 @@ from node.request import MAX_QUERY_ID_LENGTH, RequestError, ValidSearch, validat
 from node.search import (
     Answer,
     Found,
-    SearchStopped,
     build_answer,
     find_candidates,
     policy_input,
     rank,
     search_audit_body,
 )
-from node.store import Store, StoreError
+from node.store import Store
+from node.storework import in_store
 
 if TYPE_CHECKING:
     from node.service import NodeService
@@ -48,7 +48,6 @@ logger = logging.getLogger("fedgate.node")
 Context = Any  # grpc.aio.ServicerContext, whose stubs take type arguments the runtime class does not
 # Time kept back from the caller's deadline for applying the decisions and writing the audit entries.
 DEADLINE_RESERVE_S = 0.05
-STOP_WAIT_S = 1.0
 
 
 def validate_screen(request: pb.ScreenRequest, service: NodeService) -> list[ValidSearch]:
@@ -137,7 +136,13 @@ async def screen(service: NodeService, request: pb.ScreenRequest, context: Conte
             "QUERY_COST_EXCEEDED" if isinstance(error.__cause__, QueryCostExceeded) else "QUERY_INVALID"
         )
         await abort(context, grpc.StatusCode.INVALID_ARGUMENT, reason, str(error))
-    found = await _find(service, request, searches, context)
+    found = await in_store(
+        service.store,
+        lambda stop: find_all(service.store, searches, service.config.matching, stop),
+        context,
+        "screen",
+        request.query_id,
+    )
     matched_at = time.perf_counter()
     decisions = await _decide(service, request, searches, found, context)
     decided_at = time.perf_counter()
@@ -176,36 +181,6 @@ async def screen(service: NodeService, request: pb.ScreenRequest, context: Conte
         total_ms=round((finished - started) * 1000, 2),
     )
     return response
-
-
-async def _find(
-    service: NodeService, request: pb.ScreenRequest, searches: list[ValidSearch], context: Context
-) -> list[Found]:
-    loop = asyncio.get_running_loop()
-    stop = threading.Event()
-    store = service.store
-    work = loop.run_in_executor(store.executor, find_all, store, searches, service.config.matching, stop)
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        # As a search: the thread stops at its next candidate, and the requester's slot is held until it has.
-        stop.set()
-        work.add_done_callback(_retrieve)
-        await asyncio.wait([work], timeout=STOP_WAIT_S)
-        raise
-    except StoreError as error:
-        log_event(logger, "screen.store_unavailable", logging.ERROR, query_id=request.query_id, problem=str(error))
-        await abort(
-            context,
-            grpc.StatusCode.UNAVAILABLE,
-            "STORE_UNAVAILABLE",
-            "the node's record store is unavailable; nothing was searched",
-        )
-
-
-def _retrieve(work: asyncio.Future[list[Found]]) -> None:
-    if not work.cancelled() and not isinstance(work.exception(), SearchStopped | None):
-        log_event(logger, "screen.abandoned_failure", logging.WARNING, problem=type(work.exception()).__name__)
 
 
 async def _decide(

@@ -35,20 +35,13 @@ from node.request import (
 from node.screen import screen
 from node.search import Answer, Found, build_answer, find_candidates, policy_input, rank, search_audit_body
 from node.store import Store, StoreError
+from node.storework import in_store
 
 logger = logging.getLogger("fedgate.node")
 NODE_SERVICE = pb.DESCRIPTOR.services_by_name["Node"].full_name
 
 # Time kept back from the caller's deadline for applying the decision and writing the audit entry.
 DEADLINE_RESERVE_S = 0.02
-# How long a cancelled search waits for its store thread to notice and stop (one candidate's work, at most).
-STOP_WAIT_S = 1.0
-
-
-def _retrieve(work: asyncio.Future[Found]) -> None:
-    """Collects how an abandoned search's thread ended (SearchStopped, mostly): nobody waits for it any more."""
-    if not work.cancelled():
-        work.exception()
 
 
 class NodeService(pb_grpc.NodeServicer):
@@ -168,28 +161,10 @@ class NodeService(pb_grpc.NodeServicer):
             await abort(context, grpc.StatusCode.INVALID_ARGUMENT, reason, str(error))
 
     async def _find(self, search: ValidSearch, context: grpc.aio.ServicerContext) -> Found:  # type: ignore[type-arg]
-        loop = asyncio.get_running_loop()
-        stop = threading.Event()
-        work = loop.run_in_executor(
-            self.store.executor, find_candidates, self.store, search.query, search.limit, self.config.matching, stop
-        )
-        try:
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            # The thread stops at its next candidate; the requester's slot is held until it has (bounded), so
-            # one requester's abandoned searches never pile up in the store's threads.
-            stop.set()
-            work.add_done_callback(_retrieve)
-            await asyncio.wait([work], timeout=STOP_WAIT_S)
-            raise
-        except StoreError as error:
-            log_event(logger, "search.store_unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
-            await abort(
-                context,
-                grpc.StatusCode.UNAVAILABLE,
-                "STORE_UNAVAILABLE",
-                "the node's record store is unavailable; nothing was searched",
-            )
+        def work(stop: threading.Event) -> Found:
+            return find_candidates(self.store, search.query, search.limit, self.config.matching, stop)
+
+        return await in_store(self.store, work, context, "search", search.query_id)
 
     def _probing(self, search: ValidSearch, matches: list[Match]) -> list[str]:
         """The records this requester has already tried too many distinct queries against (none, mostly)."""

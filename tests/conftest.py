@@ -17,9 +17,11 @@ import aiohttp
 import grpc
 import pytest
 
+from fedcli.demo import DEMO_CLEARANCE
 from fedcli.processes import Service, fedgate_command
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey
+from fedcore.vocabulary import PURPOSES
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.federation import TlsFiles
@@ -252,6 +254,38 @@ def running_demo(work: Path, records: int, *options: str) -> Iterator[dict[str, 
     finally:
         service.process.send_signal(signal.SIGINT)
         service.wait(60)
+
+
+# The demo most modules search: `fedgate demo` as a user starts it, 300 records a country, seed 1.
+SHARED_DEMO_RECORDS, SHARED_DEMO_SEED = 300, 1
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One running demo for every module that only searches it (module_demo gives each its own investigators)."""
+    work = tmp_path_factory.mktemp("shared-demo")
+    with running_demo(work, SHARED_DEMO_RECORDS, "--seed", str(SHARED_DEMO_SEED)) as ready:
+        yield ready
+
+
+def module_demo(demo: dict[str, Any], label: str) -> dict[str, Any]:
+    """The shared demo as one module sees it: each country's investigator is the module's own (the demo's
+    clearance, agency and purposes), so rate limits and probe budgets one module spends never touch another's."""
+    config = load_gateway_config(Path(demo["work_dir"]) / "gateway" / "gateway.toml")
+    tokens = {
+        country: issue_token(
+            config.issuers["fedgate-demo"],
+            config.audience,
+            investigator_id=f"{country.lower()}-{label}-investigator",
+            country=country,
+            agency=f"{country} demo police",
+            clearance=DEMO_CLEARANCE,
+            purposes=list(PURPOSES),
+            ttl_s=3600,
+        )
+        for country in demo["tokens"]
+    }
+    return {**demo, "tokens": tokens}
 
 
 def new_investigator(demo: dict[str, Any], country: str, name: str) -> str:

@@ -9,23 +9,21 @@ attacks, and what can still be learnt, in bits.
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from fedeval.attacks import PETROV, HiddenWithDecoy, candidate_dates, hidden_with_decoys, seen
-from tests.conftest import demo_api, new_investigator, running_demo
+from tests.conftest import SHARED_DEMO_RECORDS, SHARED_DEMO_SEED, demo_api, module_demo, new_investigator
 from tests.federation import ApiClient
 
-RECORDS, SEED = 300, 1
 NAME = {"name": [PETROV.names["FR"]]}  # Ivan Petrov, planted in every demo country under its own spelling
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with running_demo(tmp_path_factory.mktemp("attacks-demo"), RECORDS, "--seed", str(SEED)) as ready:
-        yield ready
+def demo(shared_demo: dict[str, Any]) -> dict[str, Any]:
+    return module_demo(shared_demo, "attacks")
 
 
 @pytest.fixture
@@ -105,7 +103,7 @@ def not_to_be_mentioned() -> dict[str, HiddenWithDecoy]:
     hides from some requesters (French victims, Emirati minors), and a misspelt decoy."""
     found = {}
     for country, flag in (("FR", "victim"), ("AE", "minor")):
-        targets = hidden_with_decoys(country, flag, RECORDS, SEED, 1)
+        targets = hidden_with_decoys(country, flag, SHARED_DEMO_RECORDS, SHARED_DEMO_SEED, 1)
         assert targets, f"the demo's data for {country} has no {flag} to attack"
         found[country] = targets[0]
     return found

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import psutil
@@ -105,54 +107,61 @@ def test_demo_comes_up_answers_the_sample_search_and_stops_cleanly(tmp_path: Pat
     assert not ready_file.exists()
 
 
-async def test_demo_over_https_is_searched_and_scraped_trusting_its_ca(tmp_path: Path) -> None:
-    options = ("--https", "--countries", "FR,DE", "--prometheus")
-    with running_demo(tmp_path, 200, *options) as ready:
-        assert ready["gateway_url"].startswith("https://127.0.0.1:")
-        trusted = ssl.create_default_context(cafile=ready["ca_certificate"])
-        async with aiohttp.ClientSession() as session:
-            headers = {"Authorization": f"Bearer {ready['tokens']['FR']}"}
-            url = ready["gateway_url"] + "/v1/search"
-            async with session.post(url, json=ready["sample_search"], headers=headers, ssl=trusted) as response:
-                assert response.status == 200
-                assert "Strict-Transport-Security" in response.headers
-                answer = await response.json()
-            assert {c for c, entry in answer["countries"].items() if entry["status"] == "hit"} == {"FR", "DE"}
-            # Prometheus scrapes the gateway over HTTPS, trusting the demo's CA.
-            targets_url = ready["prometheus_url"] + "/api/v1/targets"
-            deadline = time.monotonic() + 60
-            health = None
-            while health != "up":
-                assert time.monotonic() < deadline, f"the gateway target never came up: {health}"
-                async with session.get(targets_url) as response:
-                    active = (await response.json())["data"]["activeTargets"]
-                gateway = [t for t in active if t["labels"]["job"] == "fedgate-gateway"]
-                health = gateway[0]["health"] if gateway else None
-                if health != "up":
-                    await asyncio.sleep(0.5)  # polling Prometheus for a state, not waiting on a guess
-            assert gateway[0]["scrapeUrl"].startswith("https://")
-    printed = (tmp_path / "demo.log").read_text()
+@pytest.fixture(scope="module")
+def https_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Path]]:
+    """One demo over HTTPS with Prometheus, for the tests that look at it running (its work directory too)."""
+    work = tmp_path_factory.mktemp("https-demo")
+    with running_demo(work, 20, "--https", "--countries", "FR,DE", "--prometheus") as ready:
+        yield ready, work
+
+
+async def test_demo_over_https_is_searched_and_scraped_trusting_its_ca(https_demo: tuple[dict[str, Any], Path]) -> None:
+    ready, work = https_demo
+    assert ready["gateway_url"].startswith("https://127.0.0.1:")
+    trusted = ssl.create_default_context(cafile=ready["ca_certificate"])
+    async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bearer {ready['tokens']['FR']}"}
+        url = ready["gateway_url"] + "/v1/search"
+        async with session.post(url, json=ready["sample_search"], headers=headers, ssl=trusted) as response:
+            assert response.status == 200
+            assert "Strict-Transport-Security" in response.headers
+            answer = await response.json()
+        assert {c for c, entry in answer["countries"].items() if entry["status"] == "hit"} == {"FR", "DE"}
+        # Prometheus scrapes the gateway over HTTPS, trusting the demo's CA.
+        targets_url = ready["prometheus_url"] + "/api/v1/targets"
+        deadline = time.monotonic() + 60
+        health = None
+        while health != "up":
+            assert time.monotonic() < deadline, f"the gateway target never came up: {health}"
+            async with session.get(targets_url) as response:
+                active = (await response.json())["data"]["activeTargets"]
+            gateway = [t for t in active if t["labels"]["job"] == "fedgate-gateway"]
+            health = gateway[0]["health"] if gateway else None
+            if health != "up":
+                await asyncio.sleep(0.5)  # polling Prometheus for a state, not waiting on a guess
+        assert gateway[0]["scrapeUrl"].startswith("https://")
+    printed = (work / "demo.log").read_text()
     assert f"--cacert {ready['ca_certificate']}" in printed
 
 
-def test_demo_keeps_its_keys_and_tokens_to_the_user_who_ran_it(tmp_path: Path) -> None:
-    with running_demo(tmp_path, 20, "--https", "--countries", "FR,DE") as ready:
-        work = Path(ready["work_dir"])
-        ready_file = tmp_path / "ready.json"
-        tokens = [token.encode() for token in ready["tokens"].values()]
-        secrets = [ready_file]
-        for path in work.rglob("*"):
-            if path.is_file():
-                content = path.read_bytes()
-                if b"PRIVATE KEY" in content or any(token in content for token in tokens):
-                    secrets.append(path)
-        names = {path.name for path in secrets}
-        # The token issuer's, the gateway's (assertions, mTLS, HTTPS), each node's and the CA's private keys.
-        assert {"issuer.pem", "gw-demo-1.pem", "fr-demo-1.pem", "gateway.key", "node-fr.key", "ca.key"} <= names
-        assert {"https.key", "ready.json"} <= names
-        assert {path: oct(path.stat().st_mode & 0o777) for path in secrets} == {path: "0o600" for path in secrets}
-        holding = {path.parent for path in secrets if path != ready_file} | {work}
-        assert {path: oct(path.stat().st_mode & 0o777) for path in holding} == {path: "0o700" for path in holding}
+def test_demo_keeps_its_keys_and_tokens_to_the_user_who_ran_it(https_demo: tuple[dict[str, Any], Path]) -> None:
+    ready, demo_root = https_demo
+    work = Path(ready["work_dir"])
+    ready_file = demo_root / "ready.json"
+    tokens = [token.encode() for token in ready["tokens"].values()]
+    secrets = [ready_file]
+    for path in work.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            if b"PRIVATE KEY" in content or any(token in content for token in tokens):
+                secrets.append(path)
+    names = {path.name for path in secrets}
+    # The token issuer's, the gateway's (assertions, mTLS, HTTPS), each node's and the CA's private keys.
+    assert {"issuer.pem", "gw-demo-1.pem", "fr-demo-1.pem", "gateway.key", "node-fr.key", "ca.key"} <= names
+    assert {"https.key", "ready.json"} <= names
+    assert {path: oct(path.stat().st_mode & 0o777) for path in secrets} == {path: "0o600" for path in secrets}
+    holding = {path.parent for path in secrets if path != ready_file} | {work}
+    assert {path: oct(path.stat().st_mode & 0o777) for path in holding} == {path: "0o700" for path in holding}
 
 
 def test_demo_with_two_gateway_replicas_shares_their_rate_limits_through_redis(tmp_path: Path) -> None:

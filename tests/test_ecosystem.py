@@ -5,7 +5,7 @@ YenteEnricher unchanged) and the W3C Reconciliation API that OpenRefine speaks."
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +17,17 @@ from nomenklatura.db import make_session
 from nomenklatura.enrich import make_enricher
 
 from fedeval.attacks import NOBODY, PETROV, seen
-from tests.conftest import demo_api, new_investigator, running_demo
+from tests.conftest import demo_api, module_demo, new_investigator
 from tests.federation import ApiClient
 
-RECORDS, SEED = 300, 1
 NAME = {"name": [PETROV.names["FR"]]}
 # yente's EntityMatchResponse as JSON Schema, derived from yente's pydantic models (tests/data/yente/README.md).
 YENTE_MATCH_RESPONSE = json.loads((Path(__file__).parent / "data" / "yente" / "match_response.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with running_demo(tmp_path_factory.mktemp("ecosystem-demo"), RECORDS, "--seed", str(SEED)) as ready:
-        yield ready
+def demo(shared_demo: dict[str, Any]) -> dict[str, Any]:
+    return module_demo(shared_demo, "ecosystem")
 
 
 @pytest.fixture

@@ -1,22 +1,22 @@
-"""Load against a demo federation: 50 investigators for 60 s; no 5xx, nothing leaked, memory flat."""
+"""Load against the shared demo federation (tests/conftest.py): 50 investigators for 60 s; no 5xx, nothing
+leaked, memory flat."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from fedeval.load import run_load
-from tests.conftest import REPO, running_demo
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], int]]:
-    with running_demo(tmp_path_factory.mktemp("load-demo"), records=2000) as ready:
-        yield ready, ready["pid"]
+def demo(shared_demo: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The shared demo (its load investigators are fedeval.load's own, load-0 … load-49)."""
+    return shared_demo, shared_demo["pid"]
 
 
 def assert_flat(rss: dict[str, list[float]]) -> None:

@@ -14,7 +14,7 @@ import json
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,9 @@ import pytest
 from fedcli.processes import fedgate_command
 from fedcli.synthetic import PERSONS_OF_INTEREST
 from fedtools.bundles import make_bundle
-from tests.conftest import REPO, demo_api, new_investigator, running_demo
+from tests.conftest import REPO, demo_api, module_demo, new_investigator
 from tests.federation import ApiClient
 
-RECORDS, SEED = 300, 1
 NOT_TRUSTED = "search refused (requester_not_trusted)"
 
 
@@ -47,9 +46,8 @@ def candidate_policies(directory: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with running_demo(tmp_path_factory.mktemp("replay-demo"), RECORDS, "--seed", str(SEED)) as ready:
-        yield ready
+def demo(shared_demo: dict[str, Any]) -> dict[str, Any]:
+    return module_demo(shared_demo, "replay")
 
 
 @pytest.fixture
@@ -168,8 +166,8 @@ async def test_the_replay_reports_exactly_what_the_candidate_changes(
     assert grouped == dict(rows)
     assert {search["requester"]["country"] for search in report["searches"]} == {"FR", "AE"}
     assert [(row["country"], row["investigator"]) for row in report["top_requesters"]] == [
-        ("AE", "ae-demo-investigator"),
-        ("FR", "fr-demo-investigator"),
+        ("AE", "ae-replay-investigator"),
+        ("FR", "fr-replay-investigator"),
     ]
     # No record or query value in the report or on the terminal.
     everything = report_path.read_text() + done.stdout
