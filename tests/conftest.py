@@ -254,6 +254,14 @@ def running_demo(work: Path, records: int, *options: str) -> Iterator[dict[str, 
         service.wait(60)
 
 
+@pytest.fixture(scope="session")
+def page_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The demo the investigator page's Chromium tests share (tests/test_web_page*.py): one start, about two
+    minutes on a loaded machine, instead of one per file."""
+    with running_demo(tmp_path_factory.mktemp("page-demo"), records=300) as ready:
+        yield ready
+
+
 def new_investigator(demo: dict[str, Any], country: str, name: str) -> str:
     """A token for an investigator of a running demo other than its own (so with a probe budget of their own)."""
     config = load_gateway_config(Path(demo["work_dir"]) / "gateway" / "gateway.toml")

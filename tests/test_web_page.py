@@ -13,16 +13,15 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from gateway.auth import issue_token
 from gateway.config import load_gateway_config
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, running_demo
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO
 
 ARTIFACTS = REPO / "test-artifacts" / "web"
 PETROV_NAME, PETROV_BORN = "Ivan Petrov", "1975-04-02"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with running_demo(tmp_path_factory.mktemp("demo"), records=300) as ready:
-        yield ready
+def demo(page_demo: dict[str, Any]) -> dict[str, Any]:
+    return page_demo
 
 
 @pytest.fixture(scope="module")

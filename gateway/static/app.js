@@ -185,7 +185,7 @@ function searchBody() {
   return { schema: $("schema").value, properties, purpose: $("purpose").value, countries };
 }
 
-// --- answers as they arrive ---
+// --- answers as they arrive ----------------------------------------------------------------------
 
 // Reads an NDJSON response line by line as it arrives, handing each parsed line to onLine.
 export async function readNdjson(response, onLine) {
@@ -202,7 +202,7 @@ export async function readNdjson(response, onLine) {
       onLine(line);
     }
   }
-}-------------------------------------------------------------------
+}
 
 function renderStrip(countries) {
   $("strip").replaceChildren(

@@ -45,15 +45,16 @@ export function splitRows(text, separator) {
   return rows;
 }
 
-// The separator the text uses: a tab, then a semicolon, then a comma; a list of names alone has none.
+// The separator the text uses: a tab, then a semicolon, then a comma, whichever comes first in that order
+// anywhere in the text; a list of names alone has none.
 export function guessSeparator(text) {
-  const firstLine = text.split(/\r?\n/).find((line) => line.trim()) || "";
-  for (const separator of ["\t", ";", ","]) if (firstLine.includes(separator)) return separator;
+  for (const separator of ["\t", ";", ","]) if (text.includes(separator)) return separator;
   return "\t";
 }
 
-// Which column is what: by header when the first row names at least one known column, else by position.
-export function readColumns(firstRow) {
+// Which column is what: by header when the first row names at least one known column, else by position
+// (over the widest row's number of fields).
+export function readColumns(firstRow, width) {
   const found = firstRow.map((header) => COLUMNS.find((column) => column.headers.includes(normalise(header))) || null);
   if (found.some(Boolean)) {
     const seen = new Set();
@@ -64,7 +65,7 @@ export function readColumns(firstRow) {
     });
     return { hasHeader: true, mapping };
   }
-  const mapping = firstRow.map((_, index) => ({
+  const mapping = Array.from({ length: width }, (_, index) => ({
     index,
     header: null,
     column: index < DEFAULT_ORDER.length ? COLUMNS.find((c) => c.key === DEFAULT_ORDER[index]) : null,
@@ -100,7 +101,8 @@ export function readList(text) {
     .map((fields, index) => ({ fields, line: index + 1 }))
     .filter((row) => row.fields.some((field) => field.trim()));
   if (!rows.length) return { separator, columns: [], rows: [], hasHeader: false };
-  const { hasHeader, mapping } = readColumns(rows[0].fields);
+  const width = Math.max(...rows.map((row) => row.fields.length));
+  const { hasHeader, mapping } = readColumns(rows[0].fields, width);
   const dataRows = hasHeader ? rows.slice(1) : rows;
   const read = dataRows.map((row, index) => {
     const values = {};
