@@ -138,7 +138,7 @@ function renderHit(hit) {
     for (const [name, values] of released) {
       const generalised = hit.generalised[name];
       const value = element("dd", { "data-property": name }, ...values.map((v) => element("span", { class: "value", text: v })));
-      if (generalised) value.append(element("span", { class: "generalised", "data-generalised": generalised, text: ` (${generalised.replace("_", " ")})` }));
+      if (generalised) value.append(element("span", { class: "generalised", "data-generalised": generalised, text: ` (generalised: ${generalised})` }));
       list.append(element("dt", { "data-property": name, text: label(name) }), value);
     }
     item.append(list);
@@ -220,6 +220,7 @@ function refusedRows(error) {
   // The gateway refused the list as a whole: each bad query's message goes to its row of the preview.
   for (const bad of error.detail.queries || []) {
     const row = screen.sent[bad.index];
+    if (!row) continue;
     const tr = document.querySelector(`#preview-table tr[data-row="${row.number}"]`);
     tr.dataset.state = "bad";
     tr.querySelector(".problem").textContent = `Row ${row.number}: ${bad.message}`;
