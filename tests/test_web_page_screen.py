@@ -27,6 +27,19 @@ CSV_FILE = (
     "Jürgen Müller,,xx,C01X00T47,\n"
 )
 
+# The /v1/screen answer exactly as the page received it, kept by the test beside the page's own reading of the
+# stream (Chromium does not always keep a streamed fetch's body for Playwright's Response.text()).
+KEEP_SCREEN_ANSWER = """
+const pageFetch = window.fetch;
+window.fetch = async (...args) => {
+  const response = await pageFetch(...args);
+  if (!String(args[0]).endsWith("/v1/screen") || !response.ok) return response;
+  const [forPage, forTest] = response.body.tee();
+  window.screenAnswer = new Response(forTest).text();
+  return new Response(forPage, { status: response.status, headers: response.headers });
+};
+"""
+
 
 def open_list_mode(page: Page, demo: dict[str, Any], investigator: str) -> None:
     sign_in(page, demo, new_investigator(demo, "FR", investigator))
@@ -109,13 +122,13 @@ def test_a_csv_file_is_read_by_its_header(page: Page, demo: dict[str, Any]) -> N
 def test_a_screened_list_shows_progress_then_hits_first_each_answer_and_exports_it(
     page: Page, demo: dict[str, Any]
 ) -> None:
+    page.add_init_script(KEEP_SCREEN_ANSWER)
     open_list_mode(page, demo, "fr-screen-run")
     page.get_by_label("List (one person per line)").fill(PASTED)
     page.get_by_role("button", name="Preview list").click()
-    with page.expect_response(lambda r: r.url.endswith("/v1/screen")) as answered:
-        page.get_by_role("button", name="Send 3 queries").click()
+    page.get_by_role("button", name="Send 3 queries").click()
     expect(page.locator("#screening")).to_have_attribute("data-state", "done", timeout=20_000)
-    lines = [json.loads(line) for line in answered.value.text().splitlines()]
+    lines = [json.loads(line) for line in page.evaluate("() => window.screenAnswer").splitlines()]
     summary = lines[-1]
     country_lines = {line["country"]: line for line in lines[:-1]}
     assert summary["type"] == "summary"
@@ -179,3 +192,27 @@ def test_a_screened_list_shows_progress_then_hits_first_each_answer_and_exports_
         }
         for entry in exported
     ] == expected
+
+
+def test_a_list_too_long_or_refused_by_the_gateway_is_not_screened(page: Page, demo: dict[str, Any]) -> None:
+    open_list_mode(page, demo, "fr-screen-refused")
+    hostile = '<img src=x onerror="window.pwned = 1">'
+    page.get_by_label("List (one person per line)").fill("\n".join([hostile] + [f"Person {n}" for n in range(100)]))
+    page.get_by_role("button", name="Preview list").click()
+    expect(page.locator("#preview-summary")).to_contain_text("at most 100 can be screened at once")
+    expect(page.locator("#screen-button")).to_be_disabled()
+    assert preview_rows(page)[100]["problem"] == "Row 101: too many rows: a list holds at most 100"
+    assert preview_rows(page)[0]["name"] == hostile  # shown as text, never as markup
+    assert page.locator("#preview-table img").count() == 0
+
+    # Longer than the gateway accepts: the page lets it through, the gateway refuses the list, the row says why.
+    page.get_by_label("List (one person per line)").fill(f"Ivan Petrov\n{'X' * 201}\n")
+    page.get_by_role("button", name="Preview list").click()
+    page.get_by_role("button", name="Send 2 queries").click()
+    expect(page.get_by_role("alert")).to_contain_text("The gateway refused the list")
+    expect(page.locator('#preview-table tr[data-row="2"] .problem')).to_contain_text(
+        "Row 2: properties.name: value is longer than 200 characters"
+    )
+    expect(page.locator('#preview-table tr[data-row="1"]')).to_have_attribute("data-state", "ok")
+    expect(page.locator("#screening")).to_be_hidden()
+    assert page.evaluate("() => window.pwned") is None
