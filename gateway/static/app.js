@@ -3,7 +3,7 @@
 
 const TOKEN_KEY = "fedgate.token";
 
-const STATUS_TEXT = {
+export const STATUS_TEXT = {
   pending: "waiting…",
   hit: "hit",
   no_hit: "no hit",
@@ -14,7 +14,7 @@ const STATUS_TEXT = {
   rate_limited: "rate limited",
   error: "error",
 };
-const REASON_TEXT = {
+export const REASON_TEXT = {
   not_shared_with_requester: "not shared with your country",
   not_needed_for_purpose: "not needed for this purpose",
   hit_only_schema: "records of this kind are answered hit/no-hit only",
@@ -24,7 +24,7 @@ const REASON_TEXT = {
   sensitive_category: "special category of personal data",
   protected_person: "protects a victim or witness",
 };
-const REFUSAL_TEXT = {
+export const REFUSAL_TEXT = {
   neutrality: "the purpose has a political, military, religious or racial character",
   requester_not_trusted: "this country does not answer your country",
   purpose_not_accepted: "this country does not answer your country for this purpose",
@@ -32,14 +32,14 @@ const REFUSAL_TEXT = {
   query_shape_not_accepted: "several values or a partial date for a detail this country withholds from you: ask with one full value",
   probe_budget_exceeded: "you have tried many different searches against the same record; this country pauses your searches on it",
 };
-const DISCLOSURE_TEXT = { full: "full record", partial: "partial record", hit_only: "hit only" };
+export const DISCLOSURE_TEXT = { full: "full record", partial: "partial record", hit_only: "hit only" };
 const MATCH_TEXT = { exact: "exact", transliterated: "transliterated", phonetic: "sounds alike", fuzzy: "close spelling", partial: "partly" };
-const MISSING = new Set(["policy_unavailable", "timeout", "unavailable", "rate_limited", "error"]);
+export const MISSING = new Set(["policy_unavailable", "timeout", "unavailable", "rate_limited", "error"]);
 
-const $ = (id) => document.getElementById(id);
-const state = { token: null, me: null, schemata: [], nodes: [], labels: {} };
+export const $ = (id) => document.getElementById(id);
+export const state = { token: null, me: null, schemata: [], nodes: [], labels: {} };
 
-function element(tag, attributes = {}, ...children) {
+export function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (name === "text") node.textContent = value;
@@ -49,24 +49,25 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
-function show(id, visible) {
+export function show(id, visible) {
   $(id).hidden = !visible;
 }
 
-function message(id, text) {
+export function message(id, text) {
   $(id).textContent = text || "";
   show(id, Boolean(text));
 }
 
-class ApiError extends Error {
-  constructor(status, code, text) {
+export class ApiError extends Error {
+  constructor(status, code, text, detail = {}) {
     super(text);
     this.status = status;
     this.code = code;
+    this.detail = detail; // the whole error document's "error" object (e.g. each bad query of a list)
   }
 }
 
-async function api(path, options = {}) {
+export async function api(path, options = {}) {
   const response = await fetch(path, {
     ...options,
     headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json", ...(options.headers || {}) },
@@ -74,17 +75,19 @@ async function api(path, options = {}) {
   if (!response.ok) {
     let code = "http_error";
     let text = `The gateway answered ${response.status}.`;
+    let detail = {};
     try {
       const body = await response.json();
       code = body.error.code;
       text = body.error.message;
+      detail = body.error;
     } catch (_) { /* not the JSON error shape: keep the generic text */ }
-    throw new ApiError(response.status, code, text);
+    throw new ApiError(response.status, code, text, detail);
   }
   return response;
 }
 
-function label(property) {
+export function label(property) {
   return state.labels[property] || property;
 }
 
@@ -120,15 +123,14 @@ async function signIn(token) {
 }
 
 function showSignIn(reason) {
-  show("search", false);
-  show("answer", false);
+  for (const id of ["search", "answer", "preview", "screening"]) show(id, false);
   show("who", false);
   show("sign-in", true);
   if (reason) message("sign-in-error", reason);
   $("token").focus();
 }
 
-function signOut(reason) {
+export function signOut(reason) {
   state.token = null;
   state.me = null;
   sessionStorage.removeItem(TOKEN_KEY);
@@ -184,6 +186,23 @@ function searchBody() {
 }
 
 // --- answers as they arrive ----------------------------------------------------------------------
+
+// Reads an NDJSON response line by line as it arrives, handing each parsed line to onLine.
+export async function readNdjson(response, onLine) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = JSON.parse(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+      onLine(line);
+    }
+  }
+}
 
 function renderStrip(countries) {
   $("strip").replaceChildren(
@@ -295,6 +314,7 @@ function summarise(summary, results) {
 
 async function search(event) {
   event.preventDefault();
+  if ($("mode-list").checked) return; // a list is previewed and sent by screen.js
   message("search-error", "");
   const body = searchBody();
   if (!Object.keys(body.properties).length) {
@@ -314,25 +334,15 @@ async function search(event) {
   const results = [];
   try {
     const response = await api("/v1/search/stream", { method: "POST", body: JSON.stringify(body) });
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = JSON.parse(buffer.slice(0, newline));
-        buffer = buffer.slice(newline + 1);
-        if (line.type === "country") {
-          updateStrip(line);
-          results.push(...line.results);
-          renderResults(results);
-        } else if (line.type === "summary") {
-          summarise(line, results);
-        }
+    await readNdjson(response, (line) => {
+      if (line.type === "country") {
+        updateStrip(line);
+        results.push(...line.results);
+        renderResults(results);
+      } else if (line.type === "summary") {
+        summarise(line, results);
       }
-    }
+    });
     $("answer-title").focus();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
