@@ -1,10 +1,12 @@
-"""Node Search latency on synthetic Person stores: no-hit and hit queries, with the OPA call's share.
+"""A node's Search: `python -m bench.node_search` measures its store at scale (bench.node_scale: import rate,
+store size, search latency alone and during an import, on SQLite or PostgreSQL):
 
-    python -m bench.node_search --records 10000 1000000 --queries 300
+    python -m bench.node_search --records 10000000 --engine sqlite|postgresql
 
-Runs a real OPA (France's policy bundle) and a real node process (`fedgate node serve`) per store
-size; a gRPC client in this process sends one search at a time. Latency is measured at the client;
-the node's own log gives each search's time in matching, in the OPA call and in the audit append.
+The functions below measure a whole node Search over gRPC: a real OPA (France's policy bundle) and a real node
+process (`fedgate node serve`) per store size; a gRPC client in this process sends one search at a time.
+Latency is measured at the client; the node's own log gives each search's time in matching, in the OPA call
+and in the audit append. `python -m bench` runs them (its section "A node alone").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import random
@@ -25,17 +28,20 @@ from typing import Any
 
 import grpc
 
+from bench import node_scale
 from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey, generate_signing_key, load_private_key
-from fedeval.harness import machine, percentile, versions
+from fedeval.harness import percentile
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.federation import SigningKeyFile, node_tables, write_config
 from fedtools.opa import OpaServer
 from node.matching import STORE_FORMAT
+from node.pgsql import PostgresDatabase
 from node.store import connect, import_lines
+from tests.pg import postgres_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -245,26 +251,35 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--queries", type=int, default=300, help="searches of each kind per store size")
+    """The scale benchmark (bench.node_scale): one engine, one store size per run; figures of earlier runs kept."""
+    parser = argparse.ArgumentParser(
+        description=node_scale.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--queries", type=int, default=500, help="searches of each kind (hit, no hit)")
+    parser.add_argument("--changes", type=int, default=node_scale.CHANGES, help="changes imported while searching")
+    parser.add_argument("--store-url", help="an empty PostgreSQL database to use (default: a server of its own)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where node_search.json and .md are written")
     args = parser.parse_args()
-    rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="fedgate-bench-") as work:
-        for records in args.records:
-            rows.extend(measure(records, args.queries, Path(work)))
-    result = {
-        "benchmark": "node_search",
-        "machine": machine(),
-        "versions": versions(),
-        "layout": "one OPA (France's bundle) and one node process; client in a third process, one search at a time",
-        "rows": rows,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "node_search.json").write_text(json.dumps(result, indent=2) + "\n")
-    table = markdown(rows)
-    (RESULTS / "node_search.md").write_text(f"# Node Search latency\n\n{result['layout']}.\n\n{table}")
-    print(table)
+    with tempfile.TemporaryDirectory(prefix="fedgate-scale-", dir=args.out) as work:
+        measure = functools.partial(node_scale.run, args.records, args.engine, work=Path(work), queries=args.queries)
+        if args.engine == "postgresql" and args.store_url:
+            row = measure(location=PostgresDatabase(args.store_url), changes=args.changes)
+        elif args.engine == "postgresql":
+            with postgres_server() as server:
+                row = measure(location=server.database(), changes=args.changes)
+        else:
+            row = measure(location=Path(work) / "records.sqlite", changes=args.changes)
+    args.out.mkdir(exist_ok=True)
+    json_path = args.out / "node_search.json"
+    runs = json.loads(json_path.read_text())["runs"] if json_path.exists() else []
+    runs = [r for r in runs if (r["engine"], r["records"]) != (args.engine, args.records)] + [row]
+    runs.sort(key=lambda r: (r["engine"], r["records"]))
+    result = {"benchmark": "node_search", **node_scale.environment(), "runs": runs}
+    json_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    (args.out / "node_search.md").write_text(node_scale.markdown(runs))
+    print(node_scale.markdown(runs))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from node.pgsql import PostgresDatabase
+from tests.pg import Engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,3 +59,25 @@ def test_policy_replay_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     # The United States' refused searches would be answered; Ukraine would lose birth dates.
     assert runs["fr-narrower-and-trusting-us", 25]["changes"]["refusal lost"] > 0
     assert set(runs["fr-narrower", 25]["changes"]) == {"released -> withheld"}
+
+
+def test_node_store_scale_benchmark_runs_on_both_engines(tmp_path: Path, engine: Engine) -> None:
+    """A tiny `python -m bench.node_search`: import, size, searches alone and during an import of changes."""
+    command = [sys.executable, "-m", "bench.node_search", "--records", "600", "--engine", engine.name]
+    command += ["--queries", "20", "--changes", "200", "--out", str(tmp_path)]
+    location = engine.location()
+    if isinstance(location, PostgresDatabase):
+        command += ["--store-url", location.url]
+    run = subprocess.run(command, cwd=ROOT, timeout=280, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [row] = json.loads((tmp_path / "node_search.json").read_text())["runs"]
+    assert (row["engine"], row["records"]) == (engine.name, 600)
+    assert row["import"]["records_per_second"] > 0
+    assert row["store_bytes"] > 0
+    # Every hit query names a stored person; no no-hit query finds anyone.
+    assert row["search"]["hit"]["with_matches"] == 20
+    assert row["search"]["no_hit"]["with_matches"] == 0
+    during = row["during_import"]
+    assert during["import"]["imported"] + during["import"]["deleted"] == 200
+    assert during["failed_searches"] == 0
+    assert "## Targets" in (tmp_path / "node_search.md").read_text()

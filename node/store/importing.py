@@ -288,6 +288,11 @@ def _upsert(
             (entity_id, ref, schema.name, json.dumps(properties, ensure_ascii=False), json.dumps(flags), expires),
         ).fetchone()[0]
     keys = record_keys(schema, properties)
-    connection.executemany("INSERT INTO keys (key, rid) VALUES (?, ?)", [(key, rid) for key in keys])
+    # One statement per 500 keys rather than one per key: on PostgreSQL each is a round trip to the server.
+    for chunk in chunked(sorted(keys)):
+        rows = ",".join(["(?, ?)"] * len(chunk))
+        connection.execute(
+            f"INSERT INTO keys (key, rid) VALUES {rows}", [value for key in chunk for value in (key, rid)]
+        )
     touched.update(keys)
     return touched

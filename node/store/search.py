@@ -150,7 +150,8 @@ class Store:
                     for key in _other_records(connection, group):
                         weights[key] = key_weight(postings, total)
         totals = _weigh(connection, weights, max_postings)
-        # Records past their expiry day (until the purge deletes them) take no candidate slot.
+        # Records past their expiry day (until the purge deletes them) take no candidate slot and are never
+        # matched: the one expiry check of a search (every record read below is one of `totals` or `dated`).
         expired = _expired(connection)
         for rid_text in expired:
             totals.pop(rid_text, None)
@@ -248,11 +249,8 @@ def _read_records(connection: Connection, ranked: list[tuple[str, float]]) -> li
     name_weights = dict(best)
     rids = [rid for rid, _ in best]
     marks = ",".join("?" * len(rids))
-    # A record past its expiry day is never matched, purged or not.
-    rows = connection.execute(
-        f"SELECT {RECORD_COLUMNS} FROM records WHERE rid IN ({marks}) AND (expires IS NULL OR expires >= ?)",
-        [*rids, today()],
-    ).fetchall()
+    # Records past their expiry day were left out of `ranked` (`_expired`, read in the same snapshot).
+    rows = connection.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE rid IN ({marks})", rids).fetchall()
     order = {rid: position for position, rid in enumerate(rids)}
     records = [record_from_row(row, name_weights[row[0]]) for row in rows]
     records.sort(key=lambda record: order[record.rid])
