@@ -204,8 +204,8 @@ def measure(records: int, queries: int, work: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def measure_candidates(records: int, queries: int, work: Path) -> list[dict[str, Any]]:
-    """Search latency when the one OPA decision covers K = 1 and K = 50 candidate records."""
+def measure_candidates(records: int, queries: int, work: Path, ks: tuple[int, int] = (1, 50)) -> list[dict[str, Any]]:
+    """Search latency when the one OPA decision covers K = 1 and K = 50 candidate records (a quick run: fewer)."""
     store, _ = build_store(records)
     connection = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     # The most frequent full names: searching one of them with limit K releases K records.
@@ -214,10 +214,10 @@ def measure_candidates(records: int, queries: int, work: Path) -> list[dict[str,
         "WHERE flags = '[]' GROUP BY name ORDER BY n DESC LIMIT 20"
     ).fetchall()
     connection.close()
-    common = [name for name, count in rows if count >= 50]
+    common = [name for name, count in rows if count >= max(ks)]
     results = []
     with running_node(store, work, f"k-{records}") as (address, opa, log, signer):
-        for k in (1, 50):
+        for k in ks:
             planned = [(f"k{k}-{n}", common[n % len(common)]) for n in range(queries)]
             asyncio.run(
                 run_queries(address, [(f"warm-k{k}-{n}", name) for n, (_, name) in enumerate(planned[:5])], signer, k)
