@@ -352,7 +352,7 @@ def markdown(runs: list[dict[str, Any]]) -> str:
         "one at a time. During the import of 100,000 changes (60 % replacements, 20 % new records, 20 % deletions,",
         "in another process) two threads search, hit and no-hit alternately.",
         "",
-        "**The machine is shared** (2 cores; other sessions' tests ran at the same time): the load averages",
+        "**The machine is shared** (2 cores; other work may run at the same time): the load averages",
         "(1, 5, 15 min, from `uptime`) are given beside each figure.",
         "",
         "## Import and size",
