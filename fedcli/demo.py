@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +50,25 @@ TOKEN_TTL_S = 12 * 3600
 DEMO_CLEARANCE = "confidential"
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 10.0
+
+
+def demo_tokens(gateway_config: Path, countries: Iterable[str], label: str, ttl_s: int) -> dict[str, str]:
+    """A token per country for the demo investigator `<country>-<label>-investigator` (the demo's agency,
+    clearance and every purpose), from the demo gateway's issuer."""
+    settings = load_gateway_config(gateway_config)
+    return {
+        country: issue_token(
+            settings.issuers["fedgate-demo"],
+            settings.audience,
+            investigator_id=f"{country.lower()}-{label}-investigator",
+            country=country,
+            agency=f"{country} demo police",
+            clearance=DEMO_CLEARANCE,
+            purposes=list(PURPOSES),
+            ttl_s=ttl_s,
+        )
+        for country in countries
+    }
 
 
 class DemoError(Exception):
@@ -318,21 +338,7 @@ def build(
     gateway_url, gateway_metrics_url = gateway_urls[0], metrics_urls[0]
     config_path = directory / "gateway.toml"
 
-    gateway_settings = load_gateway_config(config_path)
-    issuer = gateway_settings.issuers["fedgate-demo"]
-    tokens = {
-        country: issue_token(
-            issuer,
-            gateway_settings.audience,
-            investigator_id=f"{country.lower()}-demo-investigator",
-            country=country,
-            agency=f"{country} demo police",
-            clearance=DEMO_CLEARANCE,
-            purposes=list(PURPOSES),
-            ttl_s=TOKEN_TTL_S,
-        )
-        for country in countries
-    }
+    tokens = demo_tokens(config_path, countries, "demo", TOKEN_TTL_S)
     sample = sample_search()
     try:
         answer = post_json(

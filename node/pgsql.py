@@ -1,6 +1,6 @@
 """PostgreSQL for the node's store and audit log: where the database is, and a connection that reads like SQLite's.
 
-The store and the audit log run the same statements on both engines (question-mark placeholders, explicit
+The store and the audit log run the same statements on both engines (`?` marks each parameter, explicit
 BEGIN and COMMIT); `PgConnection` turns them into psycopg's, so the lookups, and so the candidates and the
 scores, are worked out by the same Python code whichever engine holds the records.
 """
@@ -52,7 +52,7 @@ class Rows(Protocol):
 
 class PgConnection:
     """A psycopg connection in autocommit mode (transactions are begun and ended by the statements run, as with
-    the node's SQLite connections) taking SQLite's `?` placeholders."""
+    the node's SQLite connections) taking SQLite's `?` parameter marks."""
 
     def __init__(self, database: PostgresDatabase, *, application: str) -> None:
         self.database = database

@@ -17,11 +17,10 @@ import aiohttp
 import grpc
 import pytest
 
-from fedcli.demo import DEMO_CLEARANCE
+from fedcli.demo import demo_tokens
 from fedcli.processes import Service, fedgate_command
 from fedcore.assertion import make_assertion
 from fedcore.keys import SigningKey
-from fedcore.vocabulary import PURPOSES
 from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.federation import TlsFiles
@@ -271,20 +270,7 @@ def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 def module_demo(demo: dict[str, Any], label: str) -> dict[str, Any]:
     """The shared demo as one module sees it: each country's investigator is the module's own (the demo's
     clearance, agency and purposes), so rate limits and probe budgets one module spends never touch another's."""
-    config = load_gateway_config(Path(demo["work_dir"]) / "gateway" / "gateway.toml")
-    tokens = {
-        country: issue_token(
-            config.issuers["fedgate-demo"],
-            config.audience,
-            investigator_id=f"{country.lower()}-{label}-investigator",
-            country=country,
-            agency=f"{country} demo police",
-            clearance=DEMO_CLEARANCE,
-            purposes=list(PURPOSES),
-            ttl_s=3600,
-        )
-        for country in demo["tokens"]
-    }
+    tokens = demo_tokens(Path(demo["work_dir"]) / "gateway" / "gateway.toml", demo["tokens"], label, 3600)
     return {**demo, "tokens": tokens}
 
 
