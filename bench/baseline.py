@@ -29,6 +29,16 @@ class FixedNode(pb_grpc.NodeServicer):
     async def Screen(self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext) -> pb.ScreenResponse:  # type: ignore[type-arg]
         return pb.ScreenResponse(answers=[FIXED] * len(request.queries))
 
+    async def FollowUp(self, request: pb.FollowUpRequest, context: grpc.aio.ServicerContext) -> pb.FollowUpAnswer:  # type: ignore[type-arg]
+        return pb.FollowUpAnswer(country="ZZ")
+
+    async def FollowUpStatus(
+        self,
+        request: pb.FollowUpStatusRequest,
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+    ) -> pb.FollowUpAnswer:
+        return pb.FollowUpAnswer(country="ZZ")
+
 
 async def serve(count: int, ready_file: Path) -> None:
     servers = []

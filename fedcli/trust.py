@@ -18,7 +18,7 @@ from fedcore.directory import (
     load_federation_keys,
     sign_directory,
 )
-from fedcore.evidence import answer_from_stream, answers_from_screen, verify_answer
+from fedcore.evidence import answer_from_stream, answers_from_screen, verify_answer, verify_follow_up
 from fedcore.keys import KeyFileProblem, SigningKey, generate_signing_key, load_private_key, write_secret_file
 from fedcore.vocabulary import is_country_code
 from fedtools.ca import init_ca, issue_certificate, issue_https_certificate
@@ -51,7 +51,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     keygen.set_defaults(handler=run_signing_key)
 
     verify = subparsers.add_parser(
-        "verify", help="check a saved /v1/search answer (or saved stream) against the federation's signed directory"
+        "verify",
+        help="check a saved /v1/search answer (a saved stream, a follow-up) against the federation's signed directory",
     )
     verify.add_argument("answer", type=Path, help="the saved JSON answer, or the NDJSON lines of a streamed one")
     verify.add_argument("--directory", type=Path, required=True, help="the federation's signed directory")
@@ -136,7 +137,7 @@ def run_verify(args: argparse.Namespace) -> int:
         return 2
     intact = True
     for index, answer in enumerate(answers):
-        findings = verify_answer(answer, directory)
+        findings = verify_follow_up(answer, directory) if "follow_up_id" in answer else verify_answer(answer, directory)
         for finding in findings:
             print(f"query {index}: {finding}" if len(answers) > 1 else finding)
         intact = intact and all(finding.ok for finding in findings)

@@ -16,7 +16,10 @@ from fedcore.directory import format_time
 from fedcore.keys import SigningKey
 from fedcore.vocabulary import (
     DISCLOSURE_NAMES,
+    FOLLOW_UP_REFUSAL_NAMES,
+    FOLLOW_UP_STATE_NAMES,
     MATCH_KIND_NAMES,
+    OFFICER_REFUSAL_NAMES,
     OUTCOME_NAMES,
     REFUSAL_REASON_NAMES,
     SCORE_BAND_NAMES,
@@ -107,3 +110,40 @@ def sign_response(response: pb.SearchResponse, key: SigningKey) -> None:
     response.signed_at = format_time(datetime.now(UTC))
     response.signing_key_id = key.key_id
     response.signature = key.sign(response_content(response))
+
+
+def follow_up_document(answer: pb.FollowUpAnswer) -> dict[str, Any]:
+    """A follow-up's answer as the API shows it (without its signature); "released" only once released."""
+    document: dict[str, Any] = {
+        "follow_up_id": answer.follow_up_id,
+        "country": answer.country,
+        "state": FOLLOW_UP_STATE_NAMES.get(answer.state, "unspecified"),
+        "refusal": FOLLOW_UP_REFUSAL_NAMES.get(answer.refusal, ""),
+        "policy_refusal_reason": REFUSAL_REASON_NAMES.get(answer.policy_refusal_reason, ""),
+        "officer_refusal": OFFICER_REFUSAL_NAMES.get(answer.officer_refusal, ""),
+        "duplicate_of": answer.duplicate_of,
+        "record_ref": answer.record_ref,
+        "filed_at": answer.filed_at,
+        "due_at": answer.due_at,
+        "decided_at": answer.decided_at,
+        "policy_revision": answer.policy_revision,
+        "audit_entry_id": answer.audit_entry_id,
+        "audit_seq": answer.audit_seq,
+        "audit_hash": answer.audit_hash,
+        "signed_at": answer.signed_at,
+    }
+    if answer.HasField("released"):
+        document["released"] = hit_document(answer.released)
+    return document
+
+
+def follow_up_content(answer: pb.FollowUpAnswer) -> bytes:
+    """What a node signs of a follow-up's answer: its API form, marked as a follow-up (never taken for a search)."""
+    return canonical_bytes({"kind": "follow_up", **follow_up_document(answer)})
+
+
+def sign_follow_up(answer: pb.FollowUpAnswer, key: SigningKey) -> None:
+    """As sign_response: the moment of signing is inside the signature."""
+    answer.signed_at = format_time(datetime.now(UTC))
+    answer.signing_key_id = key.key_id
+    answer.signature = key.sign(follow_up_content(answer))

@@ -25,7 +25,9 @@ ISSUER = "fedgate-gateway"
 LEEWAY_S = 2
 
 # The requests a gateway vouches for.
-AssertedRequest: TypeAlias = pb.SearchRequest | pb.DescribeRequest | pb.ScreenRequest
+AssertedRequest: TypeAlias = (
+    pb.SearchRequest | pb.DescribeRequest | pb.ScreenRequest | pb.FollowUpRequest | pb.FollowUpStatusRequest
+)
 
 
 class AssertionRejected(Exception):
@@ -54,6 +56,26 @@ def request_digest(request: AssertedRequest) -> str:
         document = {
             "kind": "describe",
             "query_id": request.query_id,
+            "requester": _requester_document(request.requester),
+        }
+    elif isinstance(request, pb.FollowUpRequest):
+        document = {
+            "kind": "follow_up",
+            "query_id": request.query_id,
+            "requester": _requester_document(request.requester),
+            "purpose": PURPOSE_NAMES.get(request.purpose, str(request.purpose)),
+            "record_ref": request.record_ref,
+            "case_reference": request.case_reference,
+            "reasons": request.reasons,
+            "legal_basis": int(request.legal_basis),
+            "properties": list(request.properties),
+            "urgency": int(request.urgency),
+        }
+    elif isinstance(request, pb.FollowUpStatusRequest):
+        document = {
+            "kind": "follow_up_status",
+            "query_id": request.query_id,
+            "follow_up_id": request.follow_up_id,
             "requester": _requester_document(request.requester),
         }
     elif isinstance(request, pb.ScreenRequest):
@@ -97,7 +119,7 @@ def make_assertion(
     digest: str | None = None,
 ) -> str:
     """`digest`: the request's, when already known (a fan-out sends one request to many countries).
-    A describe names no purpose: its purpose claim is empty."""
+    A describe, and a follow-up's status request, name no purpose: their purpose claim is empty."""
     issued = int(now if now is not None else time.time())
     claims = {
         "iss": ISSUER,
@@ -111,10 +133,17 @@ def make_assertion(
             "investigator_id": request.requester.investigator_id,
             "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
         },
-        "purpose": "" if isinstance(request, pb.DescribeRequest) else PURPOSE_NAMES.get(request.purpose, ""),
+        "purpose": purpose_claim(request),
         "digest": digest if digest is not None else request_digest(request),
     }
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.key_id})
+
+
+def purpose_claim(request: AssertedRequest) -> str:
+    """The purpose a request states ("" for those that state none)."""
+    if isinstance(request, pb.DescribeRequest | pb.FollowUpStatusRequest):
+        return ""
+    return PURPOSE_NAMES.get(request.purpose, "")
 
 
 def verify_assertion(

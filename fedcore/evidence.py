@@ -199,3 +199,23 @@ def answers_from_screen(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for outcome in summary["queries"]
     ]
+
+
+def verify_follow_up(answer: dict[str, Any], directory: Directory) -> list[Finding]:
+    """The finding about a saved /v1/follow-ups answer: the owning country's signature over exactly what it shows
+    (state, times, refusal, released data, audit entry), under a key the directory lists for that country."""
+    country = str(answer.get("country", ""))
+    if country not in directory.members:
+        return [Finding(country or "?", "not a member of the federation in this directory", ok=False)]
+    if not answer.get("signature"):
+        return [Finding(country, "unsigned, but a follow-up's answer must be signed by its country", ok=False)]
+    key_id, signed_at = str(answer.get("key_id", "")), str(answer.get("signed_at", ""))
+    key = directory.answer_key(country, key_id)
+    problem = _key_problem(directory, country, key_id, key, signed_at)
+    if problem is not None:
+        return [Finding(country, problem, ok=False)]
+    assert key is not None
+    document = {name: value for name, value in answer.items() if name not in ("signature", "key_id")}
+    if not _signature_holds(key, str(answer["signature"]), canonical_bytes({"kind": "follow_up", **document})):
+        return [Finding(country, "altered", ok=False)]
+    return [Finding(country, f"intact (follow-up {answer.get('follow_up_id', '')}, {answer.get('state', '')})", True)]

@@ -29,6 +29,11 @@ OUTCOMES = _api_names(pb.SearchOutcome, "SEARCH_OUTCOME_")
 REFUSAL_REASONS = _api_names(pb.RefusalReason, "REFUSAL_REASON_")
 MATCH_KINDS = _api_names(pb.MatchKind, "MATCH_KIND_")
 SCORE_BANDS = _api_names(pb.ScoreBand, "SCORE_BAND_")
+LEGAL_BASES = _api_names(pb.LegalBasis, "LEGAL_BASIS_")
+URGENCIES = _api_names(pb.Urgency, "URGENCY_")
+FOLLOW_UP_STATES = _api_names(pb.FollowUpState, "FOLLOW_UP_STATE_")
+FOLLOW_UP_REFUSALS = _api_names(pb.FollowUpRefusal, "FOLLOW_UP_REFUSAL_")
+OFFICER_REFUSALS = _api_names(pb.OfficerRefusal, "OFFICER_REFUSAL_")
 
 PURPOSE_NAMES = _reverse(PURPOSES)
 CLEARANCE_NAMES = _reverse(CLEARANCES)
@@ -41,6 +46,15 @@ NODE_REFUSAL_REASONS = frozenset({"probe_budget_exceeded"})
 POLICY_REFUSAL_REASONS = frozenset(REFUSAL_REASONS) - NODE_REFUSAL_REASONS
 MATCH_KIND_NAMES = _reverse(MATCH_KINDS)
 SCORE_BAND_NAMES = _reverse(SCORE_BANDS)
+LEGAL_BASIS_NAMES = _reverse(LEGAL_BASES)
+URGENCY_NAMES = _reverse(URGENCIES)
+FOLLOW_UP_STATE_NAMES = _reverse(FOLLOW_UP_STATES)
+FOLLOW_UP_REFUSAL_NAMES = _reverse(FOLLOW_UP_REFUSALS)
+OFFICER_REFUSAL_NAMES = _reverse(OFFICER_REFUSALS)
+# Refusals that only a follow-up's policy decision gives: a search's decision that says one is malformed.
+FOLLOW_UP_ONLY_REFUSAL_REASONS = frozenset({"follow_up_not_accepted", "legal_basis_not_accepted"})
+# Withholding reasons only a follow-up's decision gives.
+FOLLOW_UP_ONLY_WITHHOLD_REASONS = frozenset({"not_approved_by_officer", "not_requested"})
 
 # How a policy may generalise a released date, with the length of what is kept ("1975", "1975-02").
 GENERALISATIONS = {"year": 4, "year_month": 7}
@@ -73,5 +87,7 @@ ErrorReason = Literal[
     "DEADLINE_TOO_SHORT",  # the call's deadline leaves too little to search
     "STORE_UNAVAILABLE",  # the node's record store failed
     "AUDIT_UNAVAILABLE",  # the node's audit log failed: nothing leaves unaudited
+    "POLICY_UNAVAILABLE",  # a follow-up: the country's policy could not be asked; nothing was filed
+    "FOLLOW_UP_NOT_FOUND",  # no follow-up of that id was filed by the requester's agency
 ]
 ERROR_REASONS: frozenset[str] = frozenset(get_args(ErrorReason))

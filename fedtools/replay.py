@@ -3,7 +3,7 @@ what would have left differently.
 
 The policy input of each search is rebuilt by the node's own code (node.search.policy_input) from the audit
 entry (requester, purpose, query) and the node's current records; OPA evaluates many searches per request
-(one ad-hoc query over a batch of inputs), and each decision is checked and applied (node.policy.parse_decision,
+(one ad-hoc query over a batch of inputs), and each decision is checked and applied (node.decisions.parse_decision,
 node.search.rank) exactly as the node would. Nothing leaves the node: the replay reads the audit log and the
 store read-only and talks to an OPA it starts on loopback.
 """
@@ -33,9 +33,9 @@ from fedtools.replay_compare import (
 from fedtools.servers import LocalServer, ServerStartError
 from node.audit import audit_exists, export_entries
 from node.config import NodeConfig
+from node.decisions import PolicyDecision, PolicyUnavailable, parse_decision, parse_reads
 from node.matching import prepare_query
 from node.pgsql import DATABASE_ERRORS, Location
-from node.policy import PolicyDecision, PolicyUnavailable, parse_decision, parse_reads
 from node.request import ValidSearch
 from node.search import Candidate, Found, find_candidates, policy_input
 from node.store import Store, StoredRecord, connect, records_by_ref

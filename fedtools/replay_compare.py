@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from node.decisions import PolicyDecision, RecordDecision
 from node.disclosure import score_shown
 from node.matching import query_keys, record_keys
-from node.policy import PolicyDecision, RecordDecision
 from node.request import ValidSearch
 from node.search import Candidate, Found, rank
 from node.store import StoredRecord

@@ -23,6 +23,7 @@ from gateway.api import search_request_model
 from gateway.auth import TokenVerifier
 from gateway.breaker import CircuitBreaker
 from gateway.config import GatewayConfig
+from gateway.followups import setup_follow_up_routes
 from gateway.front import CappedSite, ConnectionCount, handler_args
 from gateway.handlers import setup_routes
 from gateway.limits import rate_limits
@@ -94,6 +95,7 @@ def create_app(config: GatewayConfig, registry: CollectorRegistry | None = None)
     app.cleanup_ctx.append(search_rate_limits)
     app.cleanup_ctx.append(node_clients)
     setup_routes(app)
+    setup_follow_up_routes(app)
     app.router.add_post("/v1/screen", screen)
     ecosystem.setup_routes(app)
     return app

@@ -36,7 +36,7 @@ logger = logging.getLogger("fedgate.gateway")
 search_log = logging.getLogger("fedgate.gateway.searches")
 
 
-async def _within_rate_limits(request: web.Request, investigator: Investigator) -> None:
+async def within_rate_limits(request: web.Request, investigator: Investigator) -> None:
     """Per investigator and per requesting country: nobody enumerates a country's records by brute force."""
     refusal = await request.app[RATE_LIMITS].admit(
         investigator.issuer, investigator.investigator_id, investigator.country
@@ -53,7 +53,7 @@ async def _within_rate_limits(request: web.Request, investigator: Investigator) 
 
 async def _accepted_search(request: web.Request) -> tuple[Investigator, SearchSpec]:
     investigator = request[INVESTIGATOR]
-    await _within_rate_limits(request, investigator)
+    await within_rate_limits(request, investigator)
     spec = parse_search(await read_json_object(request), request.app[CONFIG], request.app[SEARCH_REQUEST])
     if spec.purpose not in investigator.purposes:
         raise Forbidden(f"purpose: your token does not grant the purpose {spec.purpose!r}", "purpose_not_granted")

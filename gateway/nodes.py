@@ -121,6 +121,8 @@ MEANING_BY_REASON: dict[str, ReasonMeaning] = {  # keyed by every one of ERROR_R
     "DEADLINE_TOO_SHORT": _meaning("timeout", "deadline_exceeded", False, _CODE.DEADLINE_EXCEEDED),
     "STORE_UNAVAILABLE": _meaning("unavailable", "node_unreachable", True, _CODE.UNAVAILABLE),
     "AUDIT_UNAVAILABLE": _meaning("unavailable", "node_unreachable", True, _CODE.UNAVAILABLE),
+    "POLICY_UNAVAILABLE": _meaning("unavailable", "node_unreachable", True, _CODE.UNAVAILABLE),
+    "FOLLOW_UP_NOT_FOUND": _meaning("error", "request_rejected", False, _CODE.NOT_FOUND),
 }
 
 
@@ -349,6 +351,18 @@ class NodeClient:
         else:
             self.breaker.release_probe()
         return result
+
+    async def follow_up(
+        self, request: pb.FollowUpRequest | pb.FollowUpStatusRequest, timeout_s: float
+    ) -> pb.FollowUpAnswer:
+        """A follow-up call, vouched for like a search; a failed call raises grpc.aio.AioRpcError for the caller."""
+        request.requester_assertion = make_assertion(request, self.country, self.signer.key, self.signer.ttl_s)
+        answer: pb.FollowUpAnswer
+        if isinstance(request, pb.FollowUpRequest):
+            answer = await self._stub.FollowUp(request, timeout=timeout_s)
+        else:
+            answer = await self._stub.FollowUpStatus(request, timeout=timeout_s)
+        return answer
 
     async def check_health(self, timeout_s: float) -> bool:
         try:

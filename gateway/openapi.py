@@ -22,6 +22,7 @@ from gateway.api import (
     SearchResponse,
     StreamLine,
 )
+from gateway.api_followups import FollowUp, FollowUpRequest
 from gateway.api_screen import ScreenLine
 from gateway.auth import AUTH_FAILURES
 from gateway.config import GatewayConfig
@@ -74,6 +75,8 @@ def component_schemas(config: GatewayConfig, request_model: type[SearchRequest])
         Schemata,
         Health,
         Ready,
+        FollowUpRequest,
+        FollowUp,
     ]
     _, top = models_json_schema(
         [(model, "validation") for model in models], ref_template=REF_TEMPLATE, schema_generator=ApiJsonSchema
@@ -174,6 +177,50 @@ ROUTES = (
             }
         },
         body="ScreenRequest",
+    ),
+    Route(
+        "/v1/follow-ups",
+        "post",
+        "fileFollowUp",
+        "After a hit: ask the country that answered it for the record's data, with your reasons and legal basis. The"
+        " country's officer decides within its deadline, then its policy; nothing is released before. A follow-up on a"
+        " record your agency got no hit on, a duplicate of an open one, or one the country's policy refuses is refused"
+        " at once (200), saying nothing more about the record.",
+        True,
+        {
+            "201": {
+                "description": "Queued for the country's officer; Location is where to ask for it.",
+                "headers": {"Location": {"description": "/v1/follow-ups/{id}", "schema": STRING}},
+                "content": {JSON: {"schema": _ref("FollowUp")}},
+            },
+            "200": _json("Refused at once (see refusal).", "FollowUp"),
+            "404": _error("The country is not a member of this federation."),
+            "503": _error("The country could not take the follow-up; nothing was filed."),
+        },
+        body="FollowUpRequest",
+    ),
+    Route(
+        "/v1/follow-ups/{follow_up_id}",
+        "get",
+        "followUp",
+        "Where a follow-up of your agency stands (overdue: past its due time undecided); once released, the data."
+        " Each call is in the country's audit log.",
+        True,
+        {
+            "200": _json("The follow-up, signed by its country.", "FollowUp"),
+            "400": _error("Not a follow-up id."),
+            "404": _error("No follow-up of that id filed by your agency."),
+            "429": _error("A rate limit is reached."),
+            "503": _error("The country did not answer."),
+        },
+        (
+            {
+                "name": "follow_up_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[A-Z]{2}-[0-9a-f]{32}$"},
+            },
+        ),
     ),
     Route(
         "/v1/me",

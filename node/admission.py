@@ -15,10 +15,10 @@ from typing import Any, TypeAlias
 
 import grpc
 
-from fedcore.assertion import AssertedRequest, AssertionRejected, verify_assertion
+from fedcore.assertion import AssertedRequest, AssertionRejected, purpose_claim, verify_assertion
 from fedcore.logs import log_event
 from fedcore.ratelimit import RateLimiter
-from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES, ErrorReason
+from fedcore.vocabulary import CLEARANCE_NAMES, ErrorReason
 from fedgate.v1 import node_pb2 as pb
 from node.audit import AuditError, AuditLog
 from node.config import NodeConfig
@@ -35,6 +35,8 @@ REQUEST_KINDS: dict[type[AssertedRequest], str] = {
     pb.SearchRequest: "search",
     pb.DescribeRequest: "describe",
     pb.ScreenRequest: "screen",
+    pb.FollowUpRequest: "follow_up",
+    pb.FollowUpStatusRequest: "follow_up_status",
 }
 
 
@@ -169,6 +171,10 @@ class Admission:
         """What the node tells about itself depends on who asks: the same checks as a search."""
         await self._admit(request, context)
 
+    async def admit_follow_up(self, request: pb.FollowUpRequest | pb.FollowUpStatusRequest, context: Context) -> None:
+        """A follow-up, or a question about one: the same checks as a search, one rate-limit token each."""
+        await self._admit(request, context)
+
     async def _admit(self, request: AssertedRequest, context: Context, cost: int = 1) -> None:
         await self.authorise_peer(context)
         try:
@@ -229,7 +235,7 @@ class Admission:
                 "investigator": request.requester.investigator_id[:128],
                 "clearance": CLEARANCE_NAMES.get(request.requester.clearance, ""),
             },
-            "purpose": "" if isinstance(request, pb.DescribeRequest) else PURPOSE_NAMES.get(request.purpose, ""),
+            "purpose": purpose_claim(request),
             "assertion": request.requester_assertion[:4096],
         }
         try:

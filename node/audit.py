@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from fedcore.canonical import canonical_json
+from node.audit_hits import ensure_hits_index, index_hits
 from node.checkpoints import Checkpointer
 from node.pgsql import (
     DATABASE_ERRORS,
@@ -100,6 +101,7 @@ def _open(path: Location) -> AuditConnection:
         # The answer waits for the entry: it must be on disk, not in a cache, when the answer leaves.
         connection.execute("PRAGMA synchronous = FULL")
         connection.executescript(SCHEMA_SQL)
+        ensure_hits_index(connection)
     except (sqlite3.DatabaseError, OSError) as error:
         raise AuditError(f"audit log {path} cannot be opened: {error}") from error
     return connection
@@ -121,6 +123,7 @@ def _open_postgres(database: PostgresDatabase) -> PgConnection:
         ).fetchone()[0]
         if triggers < PG_TRIGGERS:
             with_schema_lock(connection, PG_SCHEMA_LOCK, PG_SCHEMA_SQL)
+        ensure_hits_index(connection)
     except DATABASE_ERRORS as error:
         connection.close()
         raise AuditError(f"audit log {database} cannot be opened: {error}") from error
@@ -278,6 +281,7 @@ def _insert(connection: AuditConnection, bodies: list[dict[str, Any]]) -> list[A
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (seq, entry_id, given["kind"], given.get("query_id", ""), recorded_at, body, prev_hash, digest),
             )
+            index_hits(connection, given, seq, recorded_at)
             prev_hash = digest
             appended.append(AppendedEntry(entry_id, seq, digest))
         connection.execute("COMMIT")

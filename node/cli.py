@@ -19,6 +19,7 @@ from node.audit import AuditError, export_entries, walk_chain
 from node.audit_verify import AnchoredReport, verify_anchored
 from node.checkpoints import CheckpointProblem, parse_checkpoint, read_checkpoint_lines
 from node.config import load_node_config
+from node.followups.cli import add_follow_up_commands
 from node.lifecycle import delete_audited, import_audited, purge_audited
 from node.pgsql import Location
 from node.server import serve
@@ -51,6 +52,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     purge_parser = records_commands.add_parser("purge", help="delete the records past their expiry day")
     purge_parser.add_argument("--config", type=Path, required=True, help="node.toml")
     purge_parser.set_defaults(handler=run_records_purge)
+
+    add_follow_up_commands(commands)
 
     audit_parser = commands.add_parser("audit", help="check the node's audit log")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)

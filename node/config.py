@@ -123,14 +123,17 @@ class OpaSettings(Table):
     # The rule declaring which record properties' values the policy reads ({"policy_revision", "properties"}):
     # the only values the node puts in the policy's input.
     reads_path: RulePath
+    # The rule deciding follow-ups after a hit (stage "follow_up"): whether one is taken and when it is due, then
+    # what of the record the officer approved may leave.
+    follow_up_path: RulePath
 
     @model_validator(mode="before")
     @classmethod
     def _describe_beside_decision(cls, data: Any) -> Any:
-        """The describe and reads rules sit beside the decision rule, in the same package."""
+        """The describe, reads and follow-up rules sit beside the decision rule, in the same package."""
         if isinstance(data, dict) and isinstance(data.get("decision_path"), str):
             package = data["decision_path"].strip("/").rpartition("/")[0]
-            for rule in ("describe", "reads"):
+            for rule in ("describe", "reads", "follow_up"):
                 if f"{rule}_path" not in data:
                     data = {**data, f"{rule}_path": f"{package}/{rule}".lstrip("/")}
         return data

@@ -7,8 +7,8 @@ from typing import Any
 
 from fedcore.vocabulary import DISCLOSURES, SCORE_BANDS, WITHHOLD_REASONS
 from fedgate.v1 import node_pb2 as pb
+from node.decisions import GENERALISATIONS, RecordDecision
 from node.matching import MatchResult, PreparedQuery, restrict, score_record
-from node.policy import GENERALISATIONS, RecordDecision
 from node.store import StoredRecord
 
 # A hit-only record whose match (on what its decision lets count) scores at least this is a "strong" match.
@@ -58,8 +58,9 @@ def score_shown(decision: RecordDecision) -> str:
     return decision.score
 
 
-def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:
-    record, decision = match.record, match.decision
+def decided_hit(record: StoredRecord, decision: RecordDecision, contact: str) -> pb.Hit:
+    """The record as its decision releases it: released values, why each other property is withheld, what was
+    generalised; no score (a search adds one, a follow-up has none)."""
     hit = pb.Hit(
         record_ref=record.ref,
         schema=record.schema.name,
@@ -72,6 +73,12 @@ def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:
         hit.withheld.add(property=name, reason=WITHHOLD_REASONS[reason])
     for name, method in sorted(decision.generalise.items()):
         hit.generalised.add(property=name, method=method)
+    return hit
+
+
+def build_hit(prepared: PreparedQuery, match: Match, contact: str) -> pb.Hit:
+    record, decision = match.record, match.decision
+    hit = decided_hit(record, decision, contact)
     shown_as = score_shown(decision)
     if shown_as == "band":
         hit.score_band = SCORE_BANDS["strong" if match.result.score >= STRONG_BAND else "possible"]

@@ -45,5 +45,7 @@ def node_rpc_handler(service: NodeService) -> grpc.GenericRpcHandler[Any, Any]:
             "Search": unary(pb.SearchRequest, pb.SearchResponse, service.Search),
             "Describe": unary(pb.DescribeRequest, pb.DescribeResponse, service.Describe),
             "Screen": unary(pb.ScreenRequest, pb.ScreenResponse, service.Screen),
+            "FollowUp": unary(pb.FollowUpRequest, pb.FollowUpAnswer, service.FollowUp),
+            "FollowUpStatus": unary(pb.FollowUpStatusRequest, pb.FollowUpAnswer, service.FollowUpStatus),
         },
     )

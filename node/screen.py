@@ -25,9 +25,9 @@ from fedcore.vocabulary import ErrorReason
 from fedgate.v1 import node_pb2 as pb
 from node.audit import AppendedEntry, AuditError
 from node.config import MatchingSettings
+from node.decisions import PolicyDecision, PolicyUnavailable, parse_decision
 from node.disclosure import Match
 from node.errors import abort
-from node.policy import PolicyDecision, PolicyUnavailable, parse_decision
 from node.request import MAX_QUERY_ID_LENGTH, RequestError, ValidSearch, validate_query_id, validate_search
 from node.search import (
     Answer,

@@ -13,6 +13,7 @@ from fedcore.query import EntityQuery, is_anchor
 from fedcore.vocabulary import OUTCOMES, REFUSAL_REASON_NAMES, REFUSAL_REASONS
 from fedgate.v1 import node_pb2 as pb
 from node.config import MatchingSettings, NodeConfig
+from node.decisions import PolicyDecision
 from node.disclosure import Match, audit_record, build_hit
 from node.matching import (
     MatchResult,
@@ -25,7 +26,6 @@ from node.matching import (
     spelled_alike,
     spelling_similarity,
 )
-from node.policy import PolicyDecision
 from node.request import ValidSearch
 from node.store import Store, StoredRecord
 
@@ -156,11 +156,11 @@ def policy_input(config: NodeConfig, search: ValidSearch, found: Found, reads: f
             ),
         },
         "reads": sorted(reads),
-        "records": [_policy_record(candidate.record, reads) for candidate in found.candidates],
+        "records": [policy_record(candidate.record, reads) for candidate in found.candidates],
     }
 
 
-def _policy_record(record: StoredRecord, reads: frozenset[str]) -> dict[str, Any]:
+def policy_record(record: StoredRecord, reads: frozenset[str]) -> dict[str, Any]:
     held = record.shareable_properties
     return {
         "ref": record.ref,

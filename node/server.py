@@ -24,15 +24,19 @@ from node.admission import Admission
 from node.audit import AuditError, AuditLog
 from node.checkpoints import Checkpointer
 from node.config import NodeConfig
+from node.decisions import PolicyUnavailable
+from node.followups.metrics import FollowUpCollector
+from node.followups.queue import QueueError
 from node.lifecycle import purge_audited
 from node.metrics import NodeMetrics
-from node.policy import PolicyEngine, PolicyUnavailable, RevisionListener
+from node.policy import PolicyEngine, RevisionListener
 from node.rpc import node_rpc_handler
 from node.service import NODE_SERVICE, NodeService
 from node.store import Store, StoreError
 
 logger = logging.getLogger("fedgate.node")
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+FOLLOW_UP_EXPIRY_EVERY_S = 60.0
 # Young objects are collected every this many allocations once the node is warm (Python's default: 700).
 GC_YOUNG_THRESHOLD = 50_000
 
@@ -65,6 +69,8 @@ class RunningNode:
     metrics: NodeMetrics
     metrics_runner: web.AppRunner | None
     purging: asyncio.Task[None] | None = None
+    service: NodeService | None = None
+    expiring: asyncio.Task[None] | None = None
 
     @property
     def address(self) -> str:
@@ -80,14 +86,17 @@ class RunningNode:
     async def stop(self, grace_s: float | None = None) -> None:
         """Finishes in-flight searches within the grace period, then releases every resource."""
         try:
-            if self.purging is not None:
-                self.purging.cancel()
-                await asyncio.gather(self.purging, return_exceptions=True)
+            for task in (self.purging, self.expiring):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             await self.server.stop(self.config.grace_s if grace_s is None else grace_s)
         finally:
             if self.metrics_runner is not None:
                 await self.metrics_runner.cleanup()
             await self.policy.close()
+            if self.service is not None:
+                self.service.follow_ups.close()
             self.store.close()
             self.audit.close()
 
@@ -140,9 +149,9 @@ async def start_node(config: NodeConfig) -> RunningNode:
         )
         admission = Admission(config, audit, metrics)
         await asyncio.get_running_loop().run_in_executor(None, admission.remember_answered)
-        server.add_generic_rpc_handlers(
-            (node_rpc_handler(NodeService(config, store, policy, audit, metrics, admission)),)
-        )
+        service = NodeService(config, store, policy, audit, metrics, admission)
+        metrics.registry.register(FollowUpCollector(service.follow_ups.queue.location, config.country))
+        server.add_generic_rpc_handlers((node_rpc_handler(service),))
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # set at import, not declared
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection([NODE_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
@@ -160,8 +169,8 @@ async def start_node(config: NodeConfig) -> RunningNode:
         if port == 0:
             raise OSError(f"cannot listen on {config.listen_host}:{config.listen_port}")
         await server.start()
-        for service in ("", NODE_SERVICE):
-            await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+        for name in ("", NODE_SERVICE):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         if config.metrics_listen is not None:
             metrics_runner = await start_metrics_server(metrics, *config.metrics_listen)
     except BaseException:
@@ -171,9 +180,10 @@ async def start_node(config: NodeConfig) -> RunningNode:
         store.close()
         audit.close()
         raise
-    node = RunningNode(config, server, port, store, policy, audit, metrics, metrics_runner)
+    node = RunningNode(config, server, port, store, policy, audit, metrics, metrics_runner, service=service)
     if config.purge_every_s > 0:
         node.purging = asyncio.create_task(purge_expired_records(config), name="purge-expired")
+    node.expiring = asyncio.create_task(expire_open_follow_ups(config, service), name="expire-follow-ups")
     log_event(logger, "node.started", country=config.country, address=node.address, metrics_url=node.metrics_url)
     return node
 
@@ -191,6 +201,16 @@ async def purge_expired_records(config: NodeConfig) -> None:
             if purged:
                 log_event(logger, "records.purged", records=len(purged))
         await asyncio.sleep(config.purge_every_s)
+
+
+async def expire_open_follow_ups(config: NodeConfig, service: NodeService) -> None:
+    """Closes follow-ups left undecided past their expiry time, each audited; checked every minute."""
+    while True:
+        try:
+            await asyncio.to_thread(service.follow_ups.expire)
+        except (AuditError, QueueError) as error:
+            log_event(logger, "follow_ups.expiry_failed", logging.ERROR, problem=str(error))
+        await asyncio.sleep(FOLLOW_UP_EXPIRY_EVERY_S)
 
 
 async def serve(config: NodeConfig, ready_file: Path | None = None) -> None:

@@ -19,10 +19,12 @@ from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
 from node.audit import AppendedEntry, AuditError, AuditLog
 from node.config import NodeConfig
+from node.decisions import PolicyDecision, PolicyUnavailable
 from node.disclosure import Match
 from node.errors import abort
+from node.followups.service import FollowUps
 from node.metrics import NodeMetrics
-from node.policy import PolicyDecision, PolicyEngine, PolicyUnavailable
+from node.policy import PolicyEngine
 from node.probing import ProbeBudget, query_variant
 from node.request import (
     MAX_QUERY_ID_LENGTH,
@@ -62,6 +64,21 @@ class NodeService(pb_grpc.NodeServicer):
         self.admission = admission
         self.probes = ProbeBudget(config.probe_variants_per_record, config.probe_window_s)
         self._revision_shown = ""
+        self.follow_ups = FollowUps(config, store, policy)
+
+    async def FollowUp(self, request: pb.FollowUpRequest, context: grpc.aio.ServicerContext) -> pb.FollowUpAnswer:  # type: ignore[type-arg]
+        """Files a follow-up after a hit (node.followups): admitted as a search is."""
+        await self.admission.admit_follow_up(request, context)
+        return await self.follow_ups.file(request, context)
+
+    async def FollowUpStatus(
+        self,
+        request: pb.FollowUpStatusRequest,
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+    ) -> pb.FollowUpAnswer:
+        """Where a follow-up stands, to the agency that filed it; its data once released."""
+        await self.admission.admit_follow_up(request, context)
+        return await self.follow_ups.status(request, context)
 
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         started = time.perf_counter()

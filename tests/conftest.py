@@ -274,15 +274,16 @@ def module_demo(demo: dict[str, Any], label: str) -> dict[str, Any]:
     return {**demo, "tokens": tokens}
 
 
-def new_investigator(demo: dict[str, Any], country: str, name: str) -> str:
-    """A token for an investigator of a running demo other than its own (so with a probe budget of their own)."""
+def new_investigator(demo: dict[str, Any], country: str, name: str, agency: str | None = None) -> str:
+    """A token for an investigator of a running demo other than its own (so with a probe budget of their own), of
+    `agency` (by default the country's police)."""
     config = load_gateway_config(Path(demo["work_dir"]) / "gateway" / "gateway.toml")
     return issue_token(
         config.issuers["fedgate-demo"],
         config.audience,
         investigator_id=name,
         country=country,
-        agency=f"{country} police",
+        agency=agency or f"{country} police",
         clearance="confidential",
         purposes=["terrorism", "fugitive"],
         ttl_s=600,

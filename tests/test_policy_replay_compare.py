@@ -8,9 +8,9 @@ from followthemoney import model
 
 from fedcore.query import validate_query
 from fedtools.replay_compare import PastSearch, Prepared, compare
+from node.decisions import PolicyDecision, RecordDecision
 from node.disclosure import score_shown
 from node.matching import prepare_query
-from node.policy import PolicyDecision, RecordDecision
 from node.request import ValidSearch
 from node.search import Candidate, Found
 from node.store import StoredRecord

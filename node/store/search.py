@@ -22,6 +22,7 @@ from node.store.records import (
     chunked,
     connect,
     record_from_row,
+    records_by_ref,
     today,
 )
 
@@ -84,6 +85,20 @@ class Store:
     def schema_counts(self) -> dict[str, int]:
         rows = self._read(lambda c: c.execute("SELECT schema, count(*) FROM records GROUP BY schema").fetchall())
         return {schema: count for schema, count in rows}
+
+    def held(self, refs: list[str]) -> dict[str, StoredRecord]:
+        """The records held under these references and not past their expiry day (a reference that is gone, or
+        expired, is absent)."""
+
+        def work(connection: Connection) -> dict[str, StoredRecord]:
+            expired = _expired(connection)
+            return {
+                ref: record
+                for ref, record in records_by_ref(connection, refs).items()
+                if str(record.rid) not in expired
+            }
+
+        return self._read(work)
 
     def candidates(
         self,

@@ -49,6 +49,8 @@ withhold_reasons := {
 	"clearance_insufficient",
 	"sensitive_category",
 	"protected_person",
+	"not_approved_by_officer",
+	"not_requested",
 }
 
 refusal_reasons := {
@@ -57,6 +59,8 @@ refusal_reasons := {
 	"purpose_not_accepted",
 	"clearance_insufficient",
 	"query_shape_not_accepted",
+	"follow_up_not_accepted",
+	"legal_basis_not_accepted",
 }
 
 generalisation_methods := {"year", "year_month"}

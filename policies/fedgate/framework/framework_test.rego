@@ -428,3 +428,18 @@ test_a_batch_refused_as_a_whole_refuses_every_query if {
 	decision.queries.q1.refusal_reason == "requester_not_trusted"
 	decision.queries.q1.records == {}
 }
+
+test_a_hit_only_partner_without_a_follow_up_profile_takes_no_follow_ups if {
+	settings := {
+		"profiles": {"prum": {"hit_only": true, "properties": {}}},
+		"partners": {"AE": {"profile": "prum", "purposes": ["terrorism"]}},
+		"follow_up": {},
+	}
+	request := {
+		"stage": "follow_up", "step": "file", "legal_basis": "prum_core_data", "urgency": "normal",
+		"requester": {"country": "AE", "clearance": "secret"}, "purpose": "terrorism",
+	}
+	framework.follow_up_decision(settings, request, {}).refusal_reason == "follow_up_not_accepted"
+	without := framework.follow_up_decision(object.remove(settings, ["follow_up"]), request, {})
+	without.refusal_reason == "follow_up_not_accepted"
+}

@@ -50,6 +50,8 @@ class WithholdReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WITHHOLD_REASON_CLEARANCE_INSUFFICIENT: _ClassVar[WithholdReason]
     WITHHOLD_REASON_SENSITIVE_CATEGORY: _ClassVar[WithholdReason]
     WITHHOLD_REASON_PROTECTED_PERSON: _ClassVar[WithholdReason]
+    WITHHOLD_REASON_NOT_APPROVED_BY_OFFICER: _ClassVar[WithholdReason]
+    WITHHOLD_REASON_NOT_REQUESTED: _ClassVar[WithholdReason]
 
 class SearchOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -68,6 +70,8 @@ class RefusalReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REFUSAL_REASON_CLEARANCE_INSUFFICIENT: _ClassVar[RefusalReason]
     REFUSAL_REASON_QUERY_SHAPE_NOT_ACCEPTED: _ClassVar[RefusalReason]
     REFUSAL_REASON_PROBE_BUDGET_EXCEEDED: _ClassVar[RefusalReason]
+    REFUSAL_REASON_FOLLOW_UP_NOT_ACCEPTED: _ClassVar[RefusalReason]
+    REFUSAL_REASON_LEGAL_BASIS_NOT_ACCEPTED: _ClassVar[RefusalReason]
 
 class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -83,6 +87,48 @@ class ScoreBand(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCORE_BAND_UNSPECIFIED: _ClassVar[ScoreBand]
     SCORE_BAND_STRONG: _ClassVar[ScoreBand]
     SCORE_BAND_POSSIBLE: _ClassVar[ScoreBand]
+
+class LegalBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LEGAL_BASIS_UNSPECIFIED: _ClassVar[LegalBasis]
+    LEGAL_BASIS_PRUM_CORE_DATA: _ClassVar[LegalBasis]
+    LEGAL_BASIS_EU_INFORMATION_EXCHANGE: _ClassVar[LegalBasis]
+    LEGAL_BASIS_MUTUAL_LEGAL_ASSISTANCE: _ClassVar[LegalBasis]
+    LEGAL_BASIS_INTERPOL_RPD: _ClassVar[LegalBasis]
+    LEGAL_BASIS_BILATERAL_AGREEMENT: _ClassVar[LegalBasis]
+
+class Urgency(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    URGENCY_UNSPECIFIED: _ClassVar[Urgency]
+    URGENCY_NORMAL: _ClassVar[Urgency]
+    URGENCY_URGENT: _ClassVar[Urgency]
+
+class FollowUpState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FOLLOW_UP_STATE_UNSPECIFIED: _ClassVar[FollowUpState]
+    FOLLOW_UP_STATE_PENDING: _ClassVar[FollowUpState]
+    FOLLOW_UP_STATE_OVERDUE: _ClassVar[FollowUpState]
+    FOLLOW_UP_STATE_RELEASED: _ClassVar[FollowUpState]
+    FOLLOW_UP_STATE_REFUSED: _ClassVar[FollowUpState]
+    FOLLOW_UP_STATE_EXPIRED: _ClassVar[FollowUpState]
+
+class FollowUpRefusal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FOLLOW_UP_REFUSAL_UNSPECIFIED: _ClassVar[FollowUpRefusal]
+    FOLLOW_UP_REFUSAL_POLICY: _ClassVar[FollowUpRefusal]
+    FOLLOW_UP_REFUSAL_NO_PRIOR_HIT: _ClassVar[FollowUpRefusal]
+    FOLLOW_UP_REFUSAL_DUPLICATE: _ClassVar[FollowUpRefusal]
+    FOLLOW_UP_REFUSAL_OFFICER: _ClassVar[FollowUpRefusal]
+    FOLLOW_UP_REFUSAL_RECORD_WITHDRAWN: _ClassVar[FollowUpRefusal]
+
+class OfficerRefusal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OFFICER_REFUSAL_UNSPECIFIED: _ClassVar[OfficerRefusal]
+    OFFICER_REFUSAL_INSUFFICIENT_REASONS: _ClassVar[OfficerRefusal]
+    OFFICER_REFUSAL_LEGAL_BASIS_NOT_APPLICABLE: _ClassVar[OfficerRefusal]
+    OFFICER_REFUSAL_NOT_PROPORTIONATE: _ClassVar[OfficerRefusal]
+    OFFICER_REFUSAL_ONGOING_INVESTIGATION: _ClassVar[OfficerRefusal]
+    OFFICER_REFUSAL_NOT_THE_PERSON_SOUGHT: _ClassVar[OfficerRefusal]
 PURPOSE_UNSPECIFIED: Purpose
 PURPOSE_TERRORISM: Purpose
 PURPOSE_DRUG_TRAFFICKING: Purpose
@@ -115,6 +161,8 @@ WITHHOLD_REASON_MINOR_PROTECTION: WithholdReason
 WITHHOLD_REASON_CLEARANCE_INSUFFICIENT: WithholdReason
 WITHHOLD_REASON_SENSITIVE_CATEGORY: WithholdReason
 WITHHOLD_REASON_PROTECTED_PERSON: WithholdReason
+WITHHOLD_REASON_NOT_APPROVED_BY_OFFICER: WithholdReason
+WITHHOLD_REASON_NOT_REQUESTED: WithholdReason
 SEARCH_OUTCOME_UNSPECIFIED: SearchOutcome
 SEARCH_OUTCOME_HIT: SearchOutcome
 SEARCH_OUTCOME_NO_HIT: SearchOutcome
@@ -127,6 +175,8 @@ REFUSAL_REASON_PURPOSE_NOT_ACCEPTED: RefusalReason
 REFUSAL_REASON_CLEARANCE_INSUFFICIENT: RefusalReason
 REFUSAL_REASON_QUERY_SHAPE_NOT_ACCEPTED: RefusalReason
 REFUSAL_REASON_PROBE_BUDGET_EXCEEDED: RefusalReason
+REFUSAL_REASON_FOLLOW_UP_NOT_ACCEPTED: RefusalReason
+REFUSAL_REASON_LEGAL_BASIS_NOT_ACCEPTED: RefusalReason
 MATCH_KIND_UNSPECIFIED: MatchKind
 MATCH_KIND_EXACT: MatchKind
 MATCH_KIND_TRANSLITERATED: MatchKind
@@ -136,6 +186,33 @@ MATCH_KIND_PARTIAL: MatchKind
 SCORE_BAND_UNSPECIFIED: ScoreBand
 SCORE_BAND_STRONG: ScoreBand
 SCORE_BAND_POSSIBLE: ScoreBand
+LEGAL_BASIS_UNSPECIFIED: LegalBasis
+LEGAL_BASIS_PRUM_CORE_DATA: LegalBasis
+LEGAL_BASIS_EU_INFORMATION_EXCHANGE: LegalBasis
+LEGAL_BASIS_MUTUAL_LEGAL_ASSISTANCE: LegalBasis
+LEGAL_BASIS_INTERPOL_RPD: LegalBasis
+LEGAL_BASIS_BILATERAL_AGREEMENT: LegalBasis
+URGENCY_UNSPECIFIED: Urgency
+URGENCY_NORMAL: Urgency
+URGENCY_URGENT: Urgency
+FOLLOW_UP_STATE_UNSPECIFIED: FollowUpState
+FOLLOW_UP_STATE_PENDING: FollowUpState
+FOLLOW_UP_STATE_OVERDUE: FollowUpState
+FOLLOW_UP_STATE_RELEASED: FollowUpState
+FOLLOW_UP_STATE_REFUSED: FollowUpState
+FOLLOW_UP_STATE_EXPIRED: FollowUpState
+FOLLOW_UP_REFUSAL_UNSPECIFIED: FollowUpRefusal
+FOLLOW_UP_REFUSAL_POLICY: FollowUpRefusal
+FOLLOW_UP_REFUSAL_NO_PRIOR_HIT: FollowUpRefusal
+FOLLOW_UP_REFUSAL_DUPLICATE: FollowUpRefusal
+FOLLOW_UP_REFUSAL_OFFICER: FollowUpRefusal
+FOLLOW_UP_REFUSAL_RECORD_WITHDRAWN: FollowUpRefusal
+OFFICER_REFUSAL_UNSPECIFIED: OfficerRefusal
+OFFICER_REFUSAL_INSUFFICIENT_REASONS: OfficerRefusal
+OFFICER_REFUSAL_LEGAL_BASIS_NOT_APPLICABLE: OfficerRefusal
+OFFICER_REFUSAL_NOT_PROPORTIONATE: OfficerRefusal
+OFFICER_REFUSAL_ONGOING_INVESTIGATION: OfficerRefusal
+OFFICER_REFUSAL_NOT_THE_PERSON_SOUGHT: OfficerRefusal
 
 class PropertyValues(_message.Message):
     __slots__ = ("values",)
@@ -334,3 +411,81 @@ class DescribeResponse(_message.Message):
     policy_revision: str
     software_version: str
     def __init__(self, country: _Optional[str] = ..., schemata: _Optional[_Iterable[_Union[SchemaCount, _Mapping]]] = ..., policy_revision: _Optional[str] = ..., software_version: _Optional[str] = ...) -> None: ...
+
+class FollowUpRequest(_message.Message):
+    __slots__ = ("query_id", "requester", "purpose", "record_ref", "case_reference", "reasons", "legal_basis", "properties", "urgency", "requester_assertion")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    RECORD_REF_FIELD_NUMBER: _ClassVar[int]
+    CASE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    PROPERTIES_FIELD_NUMBER: _ClassVar[int]
+    URGENCY_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ASSERTION_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    requester: Requester
+    purpose: Purpose
+    record_ref: str
+    case_reference: str
+    reasons: str
+    legal_basis: LegalBasis
+    properties: _containers.RepeatedScalarFieldContainer[str]
+    urgency: Urgency
+    requester_assertion: str
+    def __init__(self, query_id: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., purpose: _Optional[_Union[Purpose, str]] = ..., record_ref: _Optional[str] = ..., case_reference: _Optional[str] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Union[LegalBasis, str]] = ..., properties: _Optional[_Iterable[str]] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., requester_assertion: _Optional[str] = ...) -> None: ...
+
+class FollowUpStatusRequest(_message.Message):
+    __slots__ = ("query_id", "follow_up_id", "requester", "requester_assertion")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ASSERTION_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    follow_up_id: str
+    requester: Requester
+    requester_assertion: str
+    def __init__(self, query_id: _Optional[str] = ..., follow_up_id: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., requester_assertion: _Optional[str] = ...) -> None: ...
+
+class FollowUpAnswer(_message.Message):
+    __slots__ = ("follow_up_id", "country", "state", "refusal", "policy_refusal_reason", "officer_refusal", "duplicate_of", "record_ref", "filed_at", "due_at", "decided_at", "released", "policy_revision", "audit_entry_id", "audit_seq", "audit_hash", "signature", "signing_key_id", "signed_at")
+    FOLLOW_UP_ID_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    POLICY_REFUSAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    OFFICER_REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_OF_FIELD_NUMBER: _ClassVar[int]
+    RECORD_REF_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
+    POLICY_REVISION_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_HASH_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    follow_up_id: str
+    country: str
+    state: FollowUpState
+    refusal: FollowUpRefusal
+    policy_refusal_reason: RefusalReason
+    officer_refusal: OfficerRefusal
+    duplicate_of: str
+    record_ref: str
+    filed_at: str
+    due_at: str
+    decided_at: str
+    released: Hit
+    policy_revision: str
+    audit_entry_id: str
+    audit_seq: int
+    audit_hash: str
+    signature: bytes
+    signing_key_id: str
+    signed_at: str
+    def __init__(self, follow_up_id: _Optional[str] = ..., country: _Optional[str] = ..., state: _Optional[_Union[FollowUpState, str]] = ..., refusal: _Optional[_Union[FollowUpRefusal, str]] = ..., policy_refusal_reason: _Optional[_Union[RefusalReason, str]] = ..., officer_refusal: _Optional[_Union[OfficerRefusal, str]] = ..., duplicate_of: _Optional[str] = ..., record_ref: _Optional[str] = ..., filed_at: _Optional[str] = ..., due_at: _Optional[str] = ..., decided_at: _Optional[str] = ..., released: _Optional[_Union[Hit, _Mapping]] = ..., policy_revision: _Optional[str] = ..., audit_entry_id: _Optional[str] = ..., audit_seq: _Optional[int] = ..., audit_hash: _Optional[str] = ..., signature: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ..., signed_at: _Optional[str] = ...) -> None: ...

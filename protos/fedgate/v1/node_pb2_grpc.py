@@ -51,6 +51,16 @@ class NodeStub:
                 request_serializer=fedgate_dot_v1_dot_node__pb2.ScreenRequest.SerializeToString,
                 response_deserializer=fedgate_dot_v1_dot_node__pb2.ScreenResponse.FromString,
                 _registered_method=True)
+        self.FollowUp = channel.unary_unary(
+                '/fedgate.v1.Node/FollowUp',
+                request_serializer=fedgate_dot_v1_dot_node__pb2.FollowUpRequest.SerializeToString,
+                response_deserializer=fedgate_dot_v1_dot_node__pb2.FollowUpAnswer.FromString,
+                _registered_method=True)
+        self.FollowUpStatus = channel.unary_unary(
+                '/fedgate.v1.Node/FollowUpStatus',
+                request_serializer=fedgate_dot_v1_dot_node__pb2.FollowUpStatusRequest.SerializeToString,
+                response_deserializer=fedgate_dot_v1_dot_node__pb2.FollowUpAnswer.FromString,
+                _registered_method=True)
 
 
 class NodeServicer:
@@ -77,6 +87,20 @@ class NodeServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FollowUp(self, request, context):
+        """Files a follow-up after a hit: refused at once, or queued for the country's officer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FollowUpStatus(self, request, context):
+        """Where a follow-up stands; once released, its data (each collection audited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NodeServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +118,16 @@ def add_NodeServicer_to_server(servicer, server):
                     servicer.Screen,
                     request_deserializer=fedgate_dot_v1_dot_node__pb2.ScreenRequest.FromString,
                     response_serializer=fedgate_dot_v1_dot_node__pb2.ScreenResponse.SerializeToString,
+            ),
+            'FollowUp': grpc.unary_unary_rpc_method_handler(
+                    servicer.FollowUp,
+                    request_deserializer=fedgate_dot_v1_dot_node__pb2.FollowUpRequest.FromString,
+                    response_serializer=fedgate_dot_v1_dot_node__pb2.FollowUpAnswer.SerializeToString,
+            ),
+            'FollowUpStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.FollowUpStatus,
+                    request_deserializer=fedgate_dot_v1_dot_node__pb2.FollowUpStatusRequest.FromString,
+                    response_serializer=fedgate_dot_v1_dot_node__pb2.FollowUpAnswer.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -179,6 +213,60 @@ class Node:
             '/fedgate.v1.Node/Screen',
             fedgate_dot_v1_dot_node__pb2.ScreenRequest.SerializeToString,
             fedgate_dot_v1_dot_node__pb2.ScreenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FollowUp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fedgate.v1.Node/FollowUp',
+            fedgate_dot_v1_dot_node__pb2.FollowUpRequest.SerializeToString,
+            fedgate_dot_v1_dot_node__pb2.FollowUpAnswer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FollowUpStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fedgate.v1.Node/FollowUpStatus',
+            fedgate_dot_v1_dot_node__pb2.FollowUpStatusRequest.SerializeToString,
+            fedgate_dot_v1_dot_node__pb2.FollowUpAnswer.FromString,
             options,
             channel_credentials,
             insecure,

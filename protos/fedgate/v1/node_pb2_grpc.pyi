@@ -44,6 +44,10 @@ class NodeStub:
     Describe: _grpc.UnaryUnaryMultiCallable[_node_pb2.DescribeRequest, _node_pb2.DescribeResponse]
     Screen: _grpc.UnaryUnaryMultiCallable[_node_pb2.ScreenRequest, _node_pb2.ScreenResponse]
     """Screens a list: every query answered as its own Search would be, in one call and one policy decision."""
+    FollowUp: _grpc.UnaryUnaryMultiCallable[_node_pb2.FollowUpRequest, _node_pb2.FollowUpAnswer]
+    """Files a follow-up after a hit: refused at once, or queued for the country's officer."""
+    FollowUpStatus: _grpc.UnaryUnaryMultiCallable[_node_pb2.FollowUpStatusRequest, _node_pb2.FollowUpAnswer]
+    """Where a follow-up stands; once released, its data (each collection audited)."""
 
 @_typing.type_check_only
 class NodeAsyncStub(NodeStub):
@@ -56,6 +60,10 @@ class NodeAsyncStub(NodeStub):
     Describe: _aio.UnaryUnaryMultiCallable[_node_pb2.DescribeRequest, _node_pb2.DescribeResponse]  # type: ignore[assignment]
     Screen: _aio.UnaryUnaryMultiCallable[_node_pb2.ScreenRequest, _node_pb2.ScreenResponse]  # type: ignore[assignment]
     """Screens a list: every query answered as its own Search would be, in one call and one policy decision."""
+    FollowUp: _aio.UnaryUnaryMultiCallable[_node_pb2.FollowUpRequest, _node_pb2.FollowUpAnswer]  # type: ignore[assignment]
+    """Files a follow-up after a hit: refused at once, or queued for the country's officer."""
+    FollowUpStatus: _aio.UnaryUnaryMultiCallable[_node_pb2.FollowUpStatusRequest, _node_pb2.FollowUpAnswer]  # type: ignore[assignment]
+    """Where a follow-up stands; once released, its data (each collection audited)."""
 
 class NodeServicer(metaclass=_abc_1.ABCMeta):
     """A country node: answers searches over the country's own records, releasing
@@ -83,5 +91,21 @@ class NodeServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_node_pb2.ScreenResponse, _abc.Awaitable[_node_pb2.ScreenResponse]]:
         """Screens a list: every query answered as its own Search would be, in one call and one policy decision."""
+
+    @_abc_1.abstractmethod
+    def FollowUp(
+        self,
+        request: _node_pb2.FollowUpRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_node_pb2.FollowUpAnswer, _abc.Awaitable[_node_pb2.FollowUpAnswer]]:
+        """Files a follow-up after a hit: refused at once, or queued for the country's officer."""
+
+    @_abc_1.abstractmethod
+    def FollowUpStatus(
+        self,
+        request: _node_pb2.FollowUpStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_node_pb2.FollowUpAnswer, _abc.Awaitable[_node_pb2.FollowUpAnswer]]:
+        """Where a follow-up stands; once released, its data (each collection audited)."""
 
 def add_NodeServicer_to_server(servicer: NodeServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -22,6 +22,11 @@ overrides[record.ref] := {"disclosure": "none"} if {
 decision := framework.country_decision(settings, overrides)
 
 # METADATA
+# description: The United Arab Emirates's decision on a follow-up after a hit, within what its officer approved.
+# entrypoint: true
+follow_up := framework.country_follow_up(settings, overrides)
+
+# METADATA
 # description: What the UAE tell an investigator about themselves; nothing unless it is allowed here.
 # entrypoint: true
 describe := framework.country_description(settings)

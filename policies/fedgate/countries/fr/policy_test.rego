@@ -179,3 +179,78 @@ test_a_batch_applies_the_record_rules_to_every_query if {
 		"disclosure": "none", "release": [], "generalise": {}, "withheld": {}, "match_on": [], "score": "none",
 	}}
 }
+
+follow_up(country, step, requested, approved, records) := {
+	"stage": "follow_up",
+	"step": step,
+	"node_country": "FR",
+	"requester": {"country": country, "agency": "A", "investigator": "i-1", "clearance": "confidential"},
+	"purpose": "terrorism",
+	"legal_basis": "prum_core_data",
+	"urgency": "normal",
+	"requested": requested,
+	"approved": approved,
+	"reads": [],
+	"records": records,
+}
+
+test_follow_up_is_due_in_48_hours_or_8_when_urgent if {
+	filed := fr.follow_up with input as follow_up("DE", "file", ["name"], [], [])
+	filed.refused == false
+	filed.due_hours == 48
+	filed.expire_hours == 720
+	urgent := fr.follow_up with input as object.union(follow_up("DE", "file", ["name"], [], []), {"urgency": "urgent"})
+	urgent.due_hours == 8
+}
+
+test_emirates_receive_after_a_follow_up_what_they_never_get_from_a_search if {
+	decision := fr.follow_up with input as follow_up("AE", "decide", ["idNumber", "name"], ["idNumber", "name"], [person])
+	decision.records.p1 == {
+		"disclosure": "partial",
+		"release": ["name"],
+		"generalise": {},
+		"withheld": {"birthDate": "not_requested", "idNumber": "not_shared_with_requester"},
+		"match_on": [],
+		"score": "released",
+	}
+}
+
+test_follow_up_never_releases_more_than_the_officer_approved if {
+	decision := fr.follow_up with input as follow_up("DE", "decide", ["birthDate", "idNumber", "name"], ["name"], [person])
+	decision.records.p1.release == ["name"]
+	decision.records.p1.withheld == {"birthDate": "not_approved_by_officer", "idNumber": "not_approved_by_officer"}
+	nothing := fr.follow_up with input as follow_up("DE", "decide", ["name"], [], [person])
+	nothing.records.p1.release == []
+	nothing.records.p1.disclosure == "hit_only"
+
+	# Approving what was not asked for releases nothing more.
+	unasked := fr.follow_up with input as follow_up("DE", "decide", ["name"], ["idNumber", "name"], [person])
+	unasked.records.p1.release == ["name"]
+}
+
+test_follow_up_from_an_untrusted_country_is_refused_whatever_the_record if {
+	filed := fr.follow_up with input as follow_up("US", "file", ["name"], [], [])
+	filed.refused
+	filed.refusal_reason == "requester_not_trusted"
+	decided := fr.follow_up with input as follow_up("US", "decide", ["name"], ["name"], [person])
+	decided == filed
+}
+
+test_follow_up_under_a_legal_basis_france_does_not_accept_is_refused if {
+	mla := object.union(follow_up("DE", "file", ["name"], [], []), {"legal_basis": "mutual_legal_assistance"})
+	decision := fr.follow_up with input as mla
+	decision.refusal_reason == "legal_basis_not_accepted"
+}
+
+test_follow_up_of_a_protected_victim_releases_nothing if {
+	victim := object.union(person, {"flags": ["victim"]})
+	decision := fr.follow_up with input as follow_up("DE", "decide", ["name"], ["name"], [victim])
+	decision.records.p1.release == []
+	decision.records.p1.withheld.name == "protected_person"
+}
+
+test_without_a_follow_up_nothing_is_decided if {
+	fr.follow_up == {"policy_revision": "", "refused": true, "refusal_reason": "requester_not_trusted", "records": {}}
+	search_input := fr.follow_up with input as search("DE", "terrorism", [person])
+	search_input.refused
+}

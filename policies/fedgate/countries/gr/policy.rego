@@ -26,6 +26,11 @@ overrides[record.ref] := {"disclosure": "hit_only", "reason": "hit_only_schema"}
 decision := framework.country_decision(settings, overrides)
 
 # METADATA
+# description: Greece's decision on a follow-up after a hit, within what its officer approved.
+# entrypoint: true
+follow_up := framework.country_follow_up(settings, overrides)
+
+# METADATA
 # description: What Greece tells an investigator about itself; nothing unless it is allowed here.
 # entrypoint: true
 describe := framework.country_description(settings)
