@@ -59,8 +59,9 @@ FOLLOW_UP_ONLY_WITHHOLD_REASONS = frozenset({"not_approved_by_officer", "not_req
 # How a policy may generalise a released date, with the length of what is kept ("1975", "1975-02").
 GENERALISATIONS = {"year": 4, "year_month": 7}
 
-# Record-level flags a country may set on its records at import; policies act on them.
-RECORD_FLAGS = frozenset({"minor", "victim", "witness", "sensitive"})
+# Record-level flags a country may set on its records at import; policies act on them ("notify": the country wants
+# to hear of hits on the record, if its policy says so).
+RECORD_FLAGS = frozenset({"minor", "victim", "witness", "sensitive", "notify"})
 
 # ISO 3166-1 alpha-2 codes (plus XK, as INTERPOL uses it), upper case.
 COUNTRY_CODES = frozenset(

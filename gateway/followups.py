@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 from aiohttp import web
+from followthemoney import model
 from pydantic import ValidationError
 
 from fedcore.answers import follow_up_document
@@ -29,6 +30,8 @@ from gateway.search import new_query_id
 from gateway.typedefs import INVESTIGATOR, NODES
 
 log = logging.getLogger("fedgate.gateway.follow_ups")
+# Every property name FollowTheMoney knows, in any schema (the requester need not know the record's schema).
+PROPERTY_NAMES = frozenset(name for schema in model.schemata.values() for name in schema.properties)
 FOLLOW_UP_ID = re.compile(r"^[A-Z]{2}-[0-9a-f]{32}$")
 # A follow-up call is one node's few statements and one policy decision: it gets the search budget's default.
 FOLLOW_UP_TIMEOUT_S = 5.0
@@ -45,12 +48,16 @@ def _requester(investigator: Investigator) -> pb.Requester:
 
 def _body(raw: dict[str, Any]) -> FollowUpRequest:
     try:
-        return FollowUpRequest.model_validate(raw)
+        body = FollowUpRequest.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         code = "unknown_field" if first["type"] == "extra_forbidden" else "invalid_follow_up"
         raise BadRequest(f"{where}: {first['msg']}", code) from error
+    unknown = sorted(set(body.properties) - PROPERTY_NAMES)
+    if unknown:
+        raise BadRequest(f"properties: {unknown[:5]} are not FollowTheMoney property names", "invalid_follow_up")
+    return body
 
 
 def _client(request: web.Request, country: str) -> NodeClient:

@@ -57,6 +57,9 @@ class PolicyDecision:
     refused: bool
     refusal_reason: str
     records: dict[str, RecordDecision]
+    # Records whose country wants to hear of a hit on them (flag "notify", setting "notify_on_hit"): a hit on one
+    # goes on the node's notification queue for its officer; the requester is told nothing of it.
+    notify: frozenset[str] = frozenset()
 
     def for_record(self, ref: str) -> RecordDecision | None:
         """The record's decision; None when it must not be mentioned."""
@@ -165,12 +168,12 @@ def parse_decision(
     unknown = set(decided) - by_ref.keys()
     if unknown:
         raise malformed(f"decides on {len(unknown)} record(s) it was not asked about")
-    return PolicyDecision(
-        revision,
-        False,
-        "",
-        {ref: parse_record_decision(value, by_ref[ref], reasons) for ref, value in decided.items()},
-    )
+    parsed = {ref: parse_record_decision(value, by_ref[ref], reasons) for ref, value in decided.items()}
+    notify = frozenset(_string_list(result.get("notify", []), "notify"))
+    mentioned = {ref for ref, decision in parsed.items() if decision.disclosure != NOT_MENTIONED}
+    if not notify <= mentioned:
+        raise malformed("asks to notify hits on records it does not mention")
+    return PolicyDecision(revision, False, "", parsed, notify)
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,9 @@ def build_answer(
         for candidate in found.candidates:
             ref = candidate.record.ref
             audited.append(audit_record(candidate.record, decision.records.get(ref), reported.get(ref)))
+            if ref in decision.notify and ref in reported:
+                # For the country's officer (node.audit_hits): nothing of it is in the answer.
+                audited[-1]["notify"] = True
         outcome = "hit" if response.hits else "no_hit"
     response.outcome = OUTCOMES[outcome]
     return Answer(response, outcome, audited)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from followthemoney import model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fedcli.processes import fedgate_command
+from fedgate.v1 import node_pb2 as pb
 from fedtools.opa import OpaServer
 from node.audit import append_now, open_for_reading
 from node.audit_hits import had_hit
@@ -22,7 +25,9 @@ from node.decisions import PolicyUnavailable
 from node.followups.policy import parse_release
 from node.followups.queue import FollowUp, FollowUpQueue, QueueError, due_times, iso
 from node.store import StoredRecord
+from tests.conftest import NodeFactory, node_client, search_request
 from tests.pg import Engine
+from tests.samples import FR_RECORDS
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -175,3 +180,45 @@ async def test_a_follow_up_never_releases_what_the_officer_did_not_approve(
     assert "religion" not in released  # a special category never leaves, whatever the officer approves
     if set(flags) & {"minor", "victim", "witness"}:
         assert released == frozenset()
+
+
+async def test_a_hit_on_a_record_flagged_for_notification_reaches_the_officer_and_tells_the_requester_nothing(
+    node_factory: NodeFactory, opa_fr: OpaServer
+) -> None:
+    """France hears of hits on its flagged records (its setting notify_on_hit): the Ukrainian investigator's answer
+    is the same as for the unflagged record; France's officer sees who looked, when and why."""
+    flagged = [
+        {**record, "flags": ["notify"]} if record["id"] == "fr-person-petrov" else record for record in FR_RECORDS
+    ]
+    answers = []
+    for records in (FR_RECORDS, flagged):
+        node = await node_factory("FR", opa_fr.url, records)
+        request = search_request({"name": ["Ivan Petrov"]}, country="UA", purpose="fugitive")
+        async with node_client(node.address) as client:
+            response = await client.Search(request)
+        assert response.outcome == pb.SEARCH_OUTCOME_HIT
+        # Each node has its own references; everything else about the hits must be the same.
+        answers.append([_without_ref(hit) for hit in response.hits])
+        listed = subprocess.run(
+            fedgate_command("node", "notifications", "--config", str(node_factory.config_file(node)), "--json"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.splitlines()
+        if records is FR_RECORDS:
+            assert listed == []
+        else:
+            [notification] = [json.loads(line) for line in listed]
+            assert notification["requester"]["country"] == "UA"
+            assert notification["purpose"] == "fugitive"
+            assert notification["query_id"] == request.query_id
+            assert notification["record_ref"] == response.hits[0].record_ref
+    assert answers[0] == answers[1]
+
+
+def _without_ref(hit: pb.Hit) -> bytes:
+    copy = pb.Hit()
+    copy.CopyFrom(hit)
+    copy.record_ref = ""
+    return copy.SerializeToString(deterministic=True)

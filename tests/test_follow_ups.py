@@ -324,6 +324,26 @@ async def test_a_follow_up_body_that_is_not_valid_gets_a_clear_400(api: ApiClien
         "POST", "/v1/follow-ups", body={**body, "properties": ["notAProperty"]}, token=bearer
     )
     assert status == 400, answer
-    assert answer["error"]["code"] == "follow_up_rejected", answer
+    assert "notAProperty" in answer["error"]["message"], answer
     status, answer = await api.call("GET", "/v1/follow-ups/not-an-id", token=bearer)
     assert status == 400
+
+
+async def test_a_partly_approved_follow_up_releases_the_approved_part_and_says_why_not_the_rest(
+    api: ApiClient, demo: dict[str, Any]
+) -> None:
+    greece = token(demo, "GR", "GR organised crime unit")
+    hit = await hit_in(api, greece, "FR")
+    asked = sorted({"name", "birthDate", "nationality"} & (set(hit["properties"]) | set(hit["withheld"])))
+    assert len(asked) == 3, hit
+    status, filed = await file(api, greece, "FR", hit["record_ref"], asked)
+    assert status == 201, filed
+    decided = fedgate(
+        "node", "follow-ups", "decide", "--config", str(node_config(demo, "FR")), filed["follow_up_id"],
+        "--approve", "name,birthDate",
+    )  # fmt: skip
+    assert decided.returncode == 0, decided.stderr
+    released = (await collect(api, greece, filed["follow_up_id"]))["released"]
+    assert set(released["properties"]) == {"name", "birthDate"}
+    assert released["withheld"]["nationality"] == "not_approved_by_officer"
+    assert released["disclosure"] == "partial"

@@ -8,12 +8,14 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from fedcore.answers import hit_document
 from fedcore.vocabulary import FOLLOW_UP_STATES, OFFICER_REFUSALS
-from node.audit import AuditError
+from node.audit import AuditError, open_for_reading
+from node.audit_hits import notifications
 from node.config import load_node_config
 from node.decisions import PolicyUnavailable
 from node.followups.officer import DecisionError, OfficerDecision, decide_follow_up
@@ -26,6 +28,7 @@ from node.followups.queue import (
     follow_ups_location,
     now_utc,
 )
+from node.pgsql import DATABASE_ERRORS
 from node.store import StoreError
 
 LISTED_STATES = sorted(FOLLOW_UP_STATES)
@@ -56,6 +59,14 @@ def add_follow_up_commands(commands: argparse._SubParsersAction[argparse.Argumen
     decide_parser.add_argument("--note", default="", help="the officer's note, kept on the node only")
     decide_parser.add_argument("--officer", default=None, help="who decides (default: the logged-in user)")
     decide_parser.set_defaults(handler=run_decide)
+
+    notifications_parser = commands.add_parser(
+        "notifications", help="hits on records flagged for notification: who looked for them, when, why"
+    )
+    notifications_parser.add_argument("--config", type=Path, required=True, help="node.toml")
+    notifications_parser.add_argument("--since", default="", help="ISO 8601 UTC (default: the last 7 days)")
+    notifications_parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    notifications_parser.set_defaults(handler=run_notifications)
 
 
 def summary(follow_up: FollowUp) -> dict[str, Any]:
@@ -170,4 +181,31 @@ def run_decide(args: argparse.Namespace) -> int:
     else:
         reason = follow_up.officer_refusal or follow_up.policy_refusal_reason or follow_up.refusal
         print(f"{follow_up.id}: refused ({reason})")
+    return 0
+
+
+def run_notifications(args: argparse.Namespace) -> int:
+    """The officer's notification queue, read from the audit chain's index of it (node.audit_hits)."""
+    config = load_node_config(args.config)
+    since = args.since or (now_utc() - timedelta(days=7)).isoformat(timespec="microseconds")
+    try:
+        connection = open_for_reading(config.audit_log)
+        try:
+            rows = notifications(connection, since)
+        finally:
+            connection.close()
+    except DATABASE_ERRORS as error:
+        print(f"the audit log {config.audit_log} cannot be read: {error}", file=sys.stderr)
+        return 1
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, sort_keys=True))
+        else:
+            who = row["requester"]
+            print(
+                f"{row['recorded_at']}  record {row['record_ref']}  hit for {who.get('country')}/{who.get('agency')}"
+                f" ({who.get('investigator')}), purpose {row['purpose']}, audit entry {row['audit_seq']}"
+            )
+    if not rows and not args.json:
+        print("no notifications")
     return 0

@@ -307,17 +307,31 @@ decide(settings, request, overrides) := refused_decision(reason) if {
 	"policy_revision": revision,
 	"refused": false,
 	"refusal_reason": "",
-	"records": {record.ref: decision |
-		some record in request.records
-		decision := record_decision(terms, record, object.get(overrides, record.ref, {}), releases)
-	},
+	"records": records,
+	"notify": notified(settings, request, records),
 } if {
 	terms := requester_terms(settings, request)
 	releases := {shape: decision |
 		some shape in {[record.schema, present_properties(record)] | some record in request.records}
 		decision := released(terms, shape[0], shape[1])
 	}
+	records := {record.ref: decision |
+		some record in request.records
+		decision := record_decision(terms, record, object.get(overrides, record.ref, {}), releases)
+	}
 }
+
+# METADATA
+# description: |
+#   The records a hit on which the country's officer hears of: those flagged "notify" that the decision
+#   mentions, when the country's setting "notify_on_hit" is true (off by default). The node puts a hit on one
+#   on its notification queue; the requester's answer is the same either way.
+notified(settings, request, records) := sort([record.ref |
+	settings.notify_on_hit == true
+	some record in request.records
+	"notify" in record.flags
+	records[record.ref].disclosure != "none"
+])
 
 # METADATA
 # description: |

@@ -254,3 +254,19 @@ test_without_a_follow_up_nothing_is_decided if {
 	search_input := fr.follow_up with input as search("DE", "terrorism", [person])
 	search_input.refused
 }
+
+test_france_hears_of_hits_on_records_flagged_for_notification if {
+	flagged := object.union(person, {"flags": ["notify"]})
+	decision := fr.decision with input as search("UA", "fugitive", [flagged])
+	decision.notify == ["p1"]
+	decision.records.p1.disclosure == "partial"
+	plain := fr.decision with input as search("UA", "fugitive", [person])
+	plain.notify == []
+}
+
+test_a_record_not_mentioned_is_not_notified if {
+	hidden := object.union(person, {"ref": "p2", "flags": ["notify", "victim"]})
+	decision := fr.decision with input as search("UA", "fugitive", [hidden])
+	decision.records.p2.disclosure == "none"
+	decision.notify == []
+}
