@@ -27,7 +27,7 @@ from gateway.handlers import within_rate_limits
 from gateway.nodes import NodeClient, error_reason
 from gateway.request import read_json_object
 from gateway.search import new_query_id
-from gateway.typedefs import INVESTIGATOR, NODES
+from gateway.typedefs import INVESTIGATOR, METRICS, NODES
 
 log = logging.getLogger("fedgate.gateway.follow_ups")
 # Every property name FollowTheMoney knows, in any schema (the requester need not know the record's schema).
@@ -76,12 +76,16 @@ def answer_json(answer: pb.FollowUpAnswer) -> dict[str, Any]:
     }
 
 
-async def _call(client: NodeClient, call: pb.FollowUpRequest | pb.FollowUpStatusRequest, follow_up_id: str) -> Any:
+async def _call(
+    request: web.Request, client: NodeClient, call: pb.FollowUpRequest | pb.FollowUpStatusRequest, follow_up_id: str
+) -> Any:
     """The node's answer; its failures as API errors with fixed words (never the node's own)."""
     try:
         return await client.follow_up(call, FOLLOW_UP_TIMEOUT_S)
     except grpc.aio.AioRpcError as error:
         code, reason = error.code(), error_reason(error)
+        kind = "file" if isinstance(call, pb.FollowUpRequest) else "status"
+        request.app[METRICS].follow_up_calls.labels(client.country, kind, "failed").inc()
         log_event(
             log,
             "follow_up.node_failed",
@@ -105,8 +109,14 @@ async def _call(client: NodeClient, call: pb.FollowUpRequest | pb.FollowUpStatus
         ) from error
 
 
-def _log_step(step: str, investigator: Investigator, answer: pb.FollowUpAnswer, started: float) -> None:
+def _log_step(
+    request: web.Request, step: str, investigator: Investigator, answer: pb.FollowUpAnswer, started: float
+) -> None:
     """The gateway's trail: ids, states, times and the node's audit anchors; no reasons, no record data."""
+    state = follow_up_document(answer)["state"]
+    request.app[METRICS].follow_up_calls.labels(
+        answer.country, "file" if step == "follow_up.filed" else "status", state
+    ).inc()
     log_event(
         log,
         step,
@@ -115,7 +125,7 @@ def _log_step(step: str, investigator: Investigator, answer: pb.FollowUpAnswer, 
         investigator=investigator.investigator_id,
         requester_country=investigator.country,
         agency=investigator.agency,
-        state=follow_up_document(answer)["state"],
+        state=state,
         filed_at=answer.filed_at,
         due_at=answer.due_at,
         decided_at=answer.decided_at,
@@ -144,10 +154,10 @@ async def file_follow_up(request: web.Request) -> web.Response:
         urgency=URGENCIES[body.urgency],
     )
     started = time.perf_counter()
-    answer = await _call(client, call, follow_up_id)
+    answer = await _call(request, client, call, follow_up_id)
     if answer.follow_up_id != follow_up_id or answer.country != body.country:
         raise ServiceUnavailable(f"{body.country} answered for another follow-up", "country_unavailable")
-    _log_step("follow_up.filed", investigator, answer, started)
+    _log_step(request, "follow_up.filed", investigator, answer, started)
     queued = answer.state == pb.FOLLOW_UP_STATE_PENDING
     headers = {"Location": f"/v1/follow-ups/{follow_up_id}"} if queued else {}
     return web.json_response(answer_json(answer), status=201 if queued else 200, headers=headers)
@@ -164,12 +174,11 @@ async def follow_up_status(request: web.Request) -> web.Response:
         query_id=new_query_id(), follow_up_id=follow_up_id, requester=_requester(investigator)
     )
     started = time.perf_counter()
-    answer = await _call(client, call, follow_up_id)
+    answer = await _call(request, client, call, follow_up_id)
     if answer.follow_up_id != follow_up_id:
         raise ServiceUnavailable(f"{client.country} answered for another follow-up", "country_unavailable")
-    _log_step(
-        "follow_up.collected" if answer.HasField("released") else "follow_up.status", investigator, answer, started
-    )
+    step = "follow_up.collected" if answer.HasField("released") else "follow_up.status"
+    _log_step(request, step, investigator, answer, started)
     return web.json_response(answer_json(answer))
 
 

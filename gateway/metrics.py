@@ -33,6 +33,13 @@ class GatewayMetrics:
             buckets=LATENCY_BUCKETS_S,
             registry=registry,
         )
+        self.follow_up_calls = Counter(
+            "fedgate_gateway_follow_up_calls",
+            "Follow-up calls answered by the owning country: filed or status, by country and the state answered "
+            "(pending, overdue, released, refused, expired), or failed.",
+            ["country", "call", "state"],
+            registry=registry,
+        )
         self.node_calls = Counter(
             "fedgate_gateway_node_calls",
             "Country answers by status (hit, no_hit, refused, policy_unavailable, timeout, unavailable, error).",

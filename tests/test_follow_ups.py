@@ -190,6 +190,10 @@ async def test_a_hit_only_hit_followed_up_releases_exactly_what_officer_and_poli
     assert ("follow_up.collected", collection["hash"]) in anchors
     assert REASONS not in gateway_log
     assert all(value not in gateway_log for value in released["properties"]["name"])
+    async with aiohttp.ClientSession() as session, session.get(demo["gateway_metrics_url"]) as response:
+        exposition = await response.text()
+    assert 'fedgate_gateway_follow_up_calls_total{call="file",country="FR",state="pending"}' in exposition
+    assert 'fedgate_gateway_follow_up_calls_total{call="status",country="FR",state="released"}' in exposition
 
 
 async def test_a_duplicate_is_refused_and_an_officer_refusal_releases_nothing(
