@@ -4,7 +4,9 @@ shared demo federation, with France's officer deciding through the command line.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from playwright.sync_api import Page, expect
 
 from fedcli.processes import fedgate_command
 from fedcli.synthetic import PERSONS_OF_INTEREST
+from node.config import load_node_config
+from node.followups.queue import follow_ups_location
 from tests.conftest import new_investigator
 from tests.test_web_page import ARTIFACTS, browser, demo, page, sign_in
 
@@ -139,3 +143,27 @@ def test_a_hit_only_hit_is_followed_up_from_its_card_watched_and_collected(
 
     assert page.locator("#follow-ups img, #follow-up-dialog img").count() == 0
     assert page.evaluate("() => window.pwned") is None
+
+
+def test_an_overdue_follow_up_is_highlighted_after_a_refresh(page: Page, demo: dict[str, Any]) -> None:
+    sign_in(page, demo, new_investigator(demo, "AE", "ae-page-overdue", "AE page overdue desk"))
+    search_in_france(page)
+    request_follow_up(page, "CT-2026-0042", ["name", "birthDate"])
+    page.get_by_label("Urgency").select_option("urgent")
+    page.get_by_role("dialog").get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("dialog").locator(".outcome")).to_have_attribute("data-state", "pending")
+    page.get_by_role("dialog").get_by_role("button", name="Close").click()
+    entry = page.locator("#follow-up-list > li")
+    follow_up_id = entry.get_attribute("data-follow-up-id")
+
+    # As if filed nine hours ago: an urgent follow-up is due after eight.
+    location = follow_ups_location(load_node_config(Path(demo["work_dir"]) / "nodes" / "fr" / "node.toml").audit_log)
+    assert isinstance(location, Path)
+    with sqlite3.connect(location) as connection:
+        (due_at,) = connection.execute("SELECT due_at FROM follow_ups WHERE id = ?", (follow_up_id,)).fetchone()
+        earlier = (datetime.fromisoformat(due_at) - timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        connection.execute("UPDATE follow_ups SET due_at = ? WHERE id = ?", (earlier, follow_up_id))
+    page.get_by_role("button", name="Refresh").click()
+    expect(entry).to_have_attribute("data-state", "overdue")
+    expect(entry.locator(".badge.state")).to_have_text("overdue: past its due time")
+    expect(page.locator("#follow-ups-status")).to_contain_text("1 overdue")
