@@ -23,6 +23,8 @@ export const REASON_TEXT = {
   clearance_insufficient: "needs a higher clearance than yours",
   sensitive_category: "special category of personal data",
   protected_person: "protects a victim or witness",
+  not_approved_by_officer: "asked for, but the country's officer did not approve it",
+  not_requested: "not asked for in the follow-up",
 };
 export const REFUSAL_TEXT = {
   neutrality: "the purpose has a political, military, religious or racial character",
@@ -31,13 +33,17 @@ export const REFUSAL_TEXT = {
   clearance_insufficient: "your clearance is below this country's minimum",
   query_shape_not_accepted: "several values or a partial date for a detail this country withholds from you: ask with one full value",
   probe_budget_exceeded: "you have tried many different searches against the same record; this country pauses your searches on it",
+  follow_up_not_accepted: "this country takes no follow-up requests from your country",
+  legal_basis_not_accepted: "this country does not accept the legal basis the request relies on",
 };
 export const DISCLOSURE_TEXT = { full: "full record", partial: "partial record", hit_only: "hit only" };
 const MATCH_TEXT = { exact: "exact", transliterated: "transliterated", phonetic: "sounds alike", fuzzy: "close spelling", partial: "partly" };
 export const MISSING = new Set(["policy_unavailable", "timeout", "unavailable", "rate_limited", "error"]);
 
 export const $ = (id) => document.getElementById(id);
-export const state = { token: null, me: null, schemata: [], nodes: [], labels: {} };
+export const state = { token: null, me: null, schemata: [], nodes: [], labels: {}, searchPurpose: null };
+// What other modules add to each result card (follow-ups.js: "Request follow-up"): functions (result, card).
+export const cardActions = [];
 
 export function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -119,11 +125,12 @@ async function signIn(token) {
   show("sign-in", false);
   show("who", true);
   show("search", true);
+  document.dispatchEvent(new CustomEvent("fedgate:signed-in"));
   $("schema").focus();
 }
 
 function showSignIn(reason) {
-  for (const id of ["search", "answer", "preview", "screening"]) show(id, false);
+  for (const id of ["search", "answer", "preview", "screening", "follow-ups"]) show(id, false);
   show("who", false);
   show("sign-in", true);
   if (reason) message("sign-in-error", reason);
@@ -288,6 +295,7 @@ function renderResult(result) {
   } else if (result.contact) {
     card.append(element("p", { class: "note", text: `Contact: ${result.contact} · reference ${result.record_ref}` }));
   }
+  for (const action of cardActions) action(result, card);
   return card;
 }
 
@@ -327,6 +335,7 @@ async function search(event) {
   }
   const button = $("search-button");
   button.disabled = true;
+  state.searchPurpose = body.purpose;
   $("results").replaceChildren();
   renderStrip(body.countries);
   $("answer-status").textContent = "Searching…";
