@@ -509,8 +509,9 @@ this order:
    next initial n once (Nanda = 難陀); an Arabic part is heard with and without its article
    (Ouertani = الورتاني); an h an abjad writes first in a name is a sound the other side must have (Alice ≠
    היילס, Hayles). Two known names that rigour's symbols keep apart are not paired so (Oksana ≠ Ксения;
-   beside an abjad when one is a common name: Mahmoud ≠ محمد). No table of spellings is involved: the
-   classes are written in the module.
+   beside an abjad when one is a common name: Mahmoud ≠ محمد). Coarser sound classes are also blocking
+   keys, alone and in pairs of parts. No table of spellings is involved: the classes are written in the
+   module.
 5. **Residue** — rigour's edit-cost comparison; parts its budget keeps apart are paired again when one
    or two typos apart (Damerau–Levenshtein, two only from five letters on) (`fuzzy`).
    Romanised Chinese parts are syllables: only (near) exact syllables pair.
