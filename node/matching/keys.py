@@ -17,10 +17,10 @@ from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
 from node.matching.names import AnalysedName, Properties, analyse_names, part_ascii
-from node.matching.sounds import sound_keys, sound_variants
+from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "4"
+STORE_FORMAT = "3"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -48,9 +48,7 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
                 tokens.add(token)
             if part.metaphone:
                 sounds.add(part.metaphone)
-            heard.append(
-                {variant for sound in sound_keys(part.form, part_ascii(part)) for variant in sound_variants(sound)}
-            )
+            heard.append(sound_keys(part.form, part_ascii(part)))
         keys.update(f"t:{token}" for token in tokens)
         keys.update(f"m:{sound}" for sound in sounds)
         keys.update(f"tt:{first}|{second}" for first, second in itertools.combinations(sorted(tokens), 2))

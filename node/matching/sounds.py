@@ -267,13 +267,3 @@ def sound_keys(form: str, spelling: str) -> set[str]:
 def coarse(spelling: str, reading: Reading) -> str:
     """A romanised part's sounds as the blocking keys hear them (COARSE, repeats as one)."""
     return REPEATS.sub(r"\1", sounds(spelling, reading).translate(COARSE))
-
-
-def sound_variants(sound: str) -> set[str]:
-    """A coarse sound and, from three sounds on, the sound with any one of them left out: a consonant one
-    side writes and the other does not (Dentatus 登塔图斯 dēng tǎ tú sī, TNTS against TNT), or hears as
-    another (Malkiel 马尔基尔, NRKR against NRSR: both NRR), still shares a key."""
-    if len(sound) < 3:
-        return {sound}
-    left_out = (REPEATS.sub(r"\1", sound[:index] + sound[index + 1 :]) for index in range(len(sound)))
-    return {sound, *left_out}
