@@ -17,9 +17,10 @@ from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
 from node.matching.names import AnalysedName, Properties, analyse_names, part_ascii
+from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "2"
+STORE_FORMAT = "3"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -38,6 +39,7 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
     for analysed in names:
         tokens: set[str] = set()
         sounds: set[str] = set()
+        heard: list[set[str]] = []
         for part in analysed.name.parts:
             if part.tag == NamePartTag.STOP:
                 continue
@@ -46,11 +48,16 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
                 tokens.add(token)
             if part.metaphone:
                 sounds.add(part.metaphone)
+            heard.append(sound_keys(part.form, part_ascii(part)))
         keys.update(f"t:{token}" for token in tokens)
         keys.update(f"m:{sound}" for sound in sounds)
         keys.update(f"tt:{first}|{second}" for first, second in itertools.combinations(sorted(tokens), 2))
         keys.update(f"mm:{first}|{second}" for first, second in itertools.combinations(sorted(sounds), 2))
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
+        # Sounds across scripts (node.matching.sounds): a part's alone when it says enough, and pairs of parts.
+        keys.update(f"h:{sound}" for part_sounds in heard for sound in part_sounds if len(sound) >= 3)
+        for first, second in itertools.combinations(heard, 2):
+            keys.update(f"hh:{'|'.join(sorted(pair))}" for pair in itertools.product(first, second))
     return keys
 
 

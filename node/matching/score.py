@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from followthemoney.schema import Schema
+from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import token_sort_ratio
 from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
@@ -26,10 +29,12 @@ from node.matching.names import (
 )
 from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, readings
+from node.matching.sounds import Reading, coarse, readings
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
+# What separates the parts of a name as written (Chinese writes a middle dot between a foreign name's parts).
+PART_SEPARATORS = re.compile(r"[\s\-‐·・•.,]+")
 
 
 @dataclass
@@ -65,6 +70,8 @@ class PreparedQuery:
     spellings: tuple[str, ...] = ()
     # Whether every name of the query is written in a script whose ASCII spelling keeps its letters.
     spelled_in_letters: bool = True
+    # The query's names as heard across scripts: each name's scripts and its parts' ASCII spellings.
+    heard: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = ()
     # Name comparisons already made for this query: namesakes (many records, one name) are compared once.
     compared: dict[tuple[int, object, str, bool, bool, tuple[Reading, Reading] | None], tuple[float, MatchKind]] = (
         field(default_factory=dict)
@@ -77,6 +84,7 @@ def prepare_query(query: EntityQuery) -> PreparedQuery:
         query=query,
         spellings=tuple(_spelling(sourced.text) for sourced in names),
         spelled_in_letters=all(LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)) for sourced in names),
+        heard=tuple(_heard(sourced.text) for sourced in names),
         names=analyse_names(query.schema, query.properties, side="query"),
         identifiers=frozenset(
             value for values in identifier_values(query.schema, query.properties).values() for value in values
@@ -87,6 +95,7 @@ def prepare_query(query: EntityQuery) -> PreparedQuery:
     )
 
 
+@lru_cache(maxsize=65_536)
 def _spelling(text: str) -> str:
     return ascii_text(text).lower()
 
@@ -99,10 +108,37 @@ def _spelling_ratio(prepared: PreparedQuery, names: list[SourcedName]) -> float:
     )
 
 
+@lru_cache(maxsize=65_536)
+def _heard(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    parts = tuple(_spelling(part) for part in PART_SEPARATORS.split(text) if part)
+    return frozenset(text_scripts(text)), parts
+
+
+def _sound_likeness(
+    query: tuple[frozenset[str], tuple[str, ...]], record: tuple[frozenset[str], tuple[str, ...]]
+) -> float:
+    """How alike two names in different scripts sound (0 to 1): each query part's coarse sounds
+    (node.matching.sounds.coarse) beside the record part's most alike, letter for letter, over the larger
+    number of parts; 0 in the same script. Cruder than the comparison of scoring, and far cheaper."""
+    read = readings(query[0], record[0])
+    if read is None or not query[1] or not record[1]:
+        return 0.0
+    record_sounds = [coarse(part, read[1]) for part in record[1]]
+    total = 0.0
+    for part in query[1]:
+        mine = coarse(part, read[0])
+        total += max(Levenshtein.normalized_similarity(mine, theirs) for theirs in record_sounds) if mine else 0.0
+    return total / max(len(query[1]), len(record[1]))
+
+
 def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Properties) -> float:
-    """How alike, letter for letter in ASCII, the record's names are to the query's (0 to 1): a cheap way to
-    choose among records that share the same blocking keys, before any is scored."""
-    return _spelling_ratio(prepared, name_strings(schema, properties)) / 100
+    """How alike the record's names are to the query's (0 to 1), letter for letter in ASCII or, written in
+    different scripts, by sound: a cheap way to choose among the records the blocking keys find, before any
+    is scored."""
+    names = name_strings(schema, properties)
+    heard = [_heard(sourced.text) for sourced in names]
+    by_sound = max((_sound_likeness(mine, theirs) for mine in prepared.heard for theirs in heard), default=0.0)
+    return max(_spelling_ratio(prepared, names) / 100, by_sound)
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:

@@ -82,6 +82,9 @@ class Tunables:
     # Names-only queries whose best records tie on their keys: how many are read to choose among them, and
     # how much the shared keys still count beside the spelling's likeness.
     shortlist: int = 200
+    # The shortlist is read when the weight of the first record past max_candidates is this share of the best's
+    # or more (1.0: only when they tie).
+    close_weight_share: float = 0.3
     tie_key_share: float = 0.5
 
 

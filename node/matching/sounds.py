@@ -16,6 +16,8 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+from rigour.text.scripts import text_scripts
+
 # How a part's romanised spelling is read: the letters of an alphabet with their vowels, their consonants
 # alone (beside an abjad), an abjad's letters, pinyin syllables, or Latin letters as Chinese hears them.
 Reading = Literal["letters", "consonants", "abjad", "pinyin", "heard_in_pinyin"]
@@ -235,3 +237,33 @@ def same_onset(first: str, second: str) -> bool:
     if not first or not second:
         return False
     return first[0] == second[0] or frozenset((first[0], second[0])) in NEAR
+
+
+# Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
+# merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
+COARSE = str.maketrans({"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None})
+UNHEARD = str.maketrans({"Q": None})
+REPEATS = re.compile(r"(.)\1+")
+
+
+def _part_reading(form: str) -> Reading:
+    scripts = text_scripts(form)
+    if scripts & SYLLABARIES:
+        return "pinyin"
+    return "abjad" if scripts & ABJADS else "consonants"
+
+
+def sound_keys(form: str, spelling: str) -> set[str]:
+    """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
+    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription)."""
+    reading = _part_reading(form)
+    heard = [sounds(spelling.lower(), reading)]
+    if reading == "consonants":
+        heard.append(sounds(spelling.lower(), "heard_in_pinyin").translate(UNHEARD))
+    return {REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard} - {""}
+
+
+@lru_cache(maxsize=65_536)
+def coarse(spelling: str, reading: Reading) -> str:
+    """A romanised part's sounds as the blocking keys hear them (COARSE, repeats as one)."""
+    return REPEATS.sub(r"\1", sounds(spelling, reading).translate(COARSE))

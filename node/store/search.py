@@ -116,9 +116,10 @@ class Store:
         where the policy lets the requester match on the date.
 
         `tie_breaker` (a similarity in [0, 1] to the query's names) chooses among records the keys cannot
-        tell apart: when a query has no identifier and more than `max_candidates` records share the best
-        key weight (a misspelt family name beside a common given name), up to TUNABLES.shortlist of them are read
-        and the most alike kept.
+        tell apart: when a query has no identifier and the record past the first `max_candidates` shares
+        TUNABLES.close_weight_share of the best key weight or more (a misspelt family name beside a common
+        given name; a name in another script, which shares only coarse keys by sound), up to
+        TUNABLES.shortlist records are read and the most alike kept.
         """
         return self._read(
             lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
@@ -197,8 +198,8 @@ class Store:
             return []
         if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
             shortlist = heapq.nlargest(max(TUNABLES.shortlist, max_candidates + 1), totals.items(), key=itemgetter(1))
-            # Only when even the best weight is shared beyond the cut: the keys cannot pick the best.
-            if shortlist[0][1] == shortlist[max_candidates][1]:
+            # Only when the weight past the cut is close to the best: the keys cannot pick the best.
+            if shortlist[max_candidates][1] >= TUNABLES.close_weight_share * shortlist[0][1]:
                 first = _read_records(connection, shortlist[: max_candidates + 1])
                 likeness = {record.rid: tie_breaker(record) for record in first}
                 if all(value >= 1.0 for value in likeness.values()):
