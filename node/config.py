@@ -53,6 +53,12 @@ def _postgres_url(url: str) -> str:
 PostgresUrl = Annotated[str, AfterValidator(_postgres_url)]
 
 
+def _scrypt_hash(value: str) -> str:
+    if not value.startswith("scrypt$") or value.count("$") != 5:
+        raise ValueError("must be a scrypt hash made by node.followups.web.hash_password, never a password")
+    return value
+
+
 class NodeTable(Table):
     """`[node]`: who the node is and where it listens."""
 
@@ -190,6 +196,14 @@ class LogTable(Table):
     level: LogLevel = "info"
 
 
+class OperatorTable(Table):
+    """`[operator]`: the officers' review page (node.followups.web) and its accounts, name → scrypt hash made by
+    node.followups.web.hash_password (docs/follow-ups.md). Without this table, no page."""
+
+    listen: ListenAddress = ("127.0.0.1", 0)
+    officers: dict[str, Annotated[str, AfterValidator(_scrypt_hash)]] = Field(min_length=1)
+
+
 class NodeFile(Table):
     """node.toml as written."""
 
@@ -207,6 +221,7 @@ class NodeFile(Table):
     tls: NodeTlsTable | None = None
     audit: AuditSettings
     log: LogTable = LogTable()
+    operator: OperatorTable | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -279,6 +294,8 @@ class NodeConfig:
     concurrent_searches_per_requester: int = 2
     min_search_deadline_ms: int = 20
     purge_every_s: float = 3600.0
+    # The officers' review page and accounts; None: no page.
+    operator: OperatorTable | None = None
 
     @property
     def store_path(self) -> Path:
@@ -365,6 +382,7 @@ def load_node_config(path: Path) -> NodeConfig:
         concurrent_searches_per_requester=limits.concurrent_searches_per_requester,
         min_search_deadline_ms=limits.min_search_deadline_ms,
         purge_every_s=settings.store.purge_every_s,
+        operator=settings.operator,
     )
 
 
