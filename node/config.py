@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +55,7 @@ PostgresUrl = Annotated[str, AfterValidator(_postgres_url)]
 
 
 def _scrypt_hash(value: str) -> str:
-    if not value.startswith("scrypt$") or value.count("$") != 5:
+    if not re.fullmatch(r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*", value):
         raise ValueError("must be a scrypt hash made by node.followups.web.hash_password, never a password")
     return value
 
