@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import shlex
 import shutil
 import signal
@@ -43,12 +44,15 @@ from fedtools.redis_server import RedisServer, RedisUnavailable
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
 from node.config import load_node_config
+from node.followups.web import hash_password
 from node.lifecycle import import_audited
 
 DEMO_COUNTRIES = ("FR", "DE", "GR", "UA", "AE")
 TOKEN_TTL_S = 12 * 3600
 DEMO_CLEARANCE = "confidential"
 START_TIMEOUT_S = 180.0
+# Each node's one officer account on its review page (the password is the demo's own, in the ready file).
+DEMO_OFFICER = "officer"
 STOP_TIMEOUT_S = 10.0
 
 
@@ -215,7 +219,7 @@ class Trust:
         return (stem.with_suffix(".pem"), stem.with_suffix(".key")) if self.https else None
 
 
-def node_config(directory: Path, country: str, opa_url: str, trust: Trust) -> Path:
+def node_config(directory: Path, country: str, opa_url: str, trust: Trust, officer_password: str) -> Path:
     tables = node_tables(
         country,
         opa_url=opa_url,
@@ -224,7 +228,11 @@ def node_config(directory: Path, country: str, opa_url: str, trust: Trust) -> Pa
         federation=trust.federation_directory(),
         tls=trust.tls_files(f"node-{country.lower()}"),
         metrics=True,
-        more={"node": {"shutdown_grace_s": 2}, "opa": {"timeout_ms": 500}},
+        more={
+            "node": {"shutdown_grace_s": 2},
+            "opa": {"timeout_ms": 500},
+            "operator": {"listen": "127.0.0.1:0", "officers": {DEMO_OFFICER: hash_password(officer_password)}},
+        },
     )
     return write_config(directory / "node.toml", tables)
 
@@ -292,10 +300,11 @@ def build(
 
     say(f"records: {records} synthetic FollowTheMoney entities per country (seed {seed})")
     node_ready: dict[str, tuple[Service, Path]] = {}
+    officer_password = secrets.token_urlsafe(12)
     for country, server in zip(countries, federation.opa, strict=True):
         directory = work / "nodes" / country.lower()
         directory.mkdir(mode=0o700, parents=True)
-        config = node_config(directory, country, server.url, trust)
+        config = node_config(directory, country, server.url, trust, officer_password)
         lines = (json.dumps(entity, ensure_ascii=False) for entity in generate_country(country, records, seed))
         # As a country loads its records: one transaction, its audit entry first in the node's chain.
         source = f"synthetic-{country.lower()}-seed{seed}.jsonl"
@@ -313,8 +322,12 @@ def build(
     nodes: dict[str, dict[str, str]] = {}
     for country, (service, ready) in node_ready.items():
         info = service.wait_ready(ready, deadline - time.monotonic())
-        nodes[country] = {"grpc": info["grpc"], "metrics_url": info["metrics_url"]}
-        say(f"  {country}: node at {info['grpc']} (metrics {info['metrics_url']})")
+        nodes[country] = {
+            "grpc": info["grpc"],
+            "metrics_url": info["metrics_url"],
+            "operator_url": info["operator_url"],
+        }
+        say(f"  {country}: node at {info['grpc']} (metrics {info['metrics_url']}, officers {info['operator_url']})")
 
     shared_limits = None
     if replicas > 1:
@@ -360,6 +373,7 @@ def build(
         "gateway_urls": gateway_urls,
         "gateway_metrics_urls": metrics_urls,
         "sample_search": sample,
+        "officer": {"name": DEMO_OFFICER, "password": officer_password},
         "work_dir": str(work),
         "tls": tls,
         "directory": str(trust.directory),
@@ -401,6 +415,9 @@ def announce(ready: dict[str, Any]) -> None:
         + f"  countries {' '.join(ready['countries'])}\n\n"
         f"Investigator tokens (every purpose, clearance {DEMO_CLEARANCE}, valid {TOKEN_TTL_S // 3600} h):\n"
         + "".join(f"  {country}  {token}\n" for country, token in ready["tokens"].items())
+        + f"\nFollow-up review pages, each node's own (officer {ready['officer']['name']!r}, password "
+        f"{ready['officer']['password']!r}):\n"
+        + "".join(f"  {country}  {node['operator_url']}\n" for country, node in ready["nodes"].items())
         + f"\nTry a search as {first}'s investigator:\n\n"
         f"  curl -s{cacert} -X POST {ready['gateway_url']}/v1/search \\\n"
         f"    -H 'Authorization: Bearer {ready['tokens'][first]}' \\\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +52,12 @@ def _postgres_url(url: str) -> str:
 
 
 PostgresUrl = Annotated[str, AfterValidator(_postgres_url)]
+
+
+def _scrypt_hash(value: str) -> str:
+    if not re.fullmatch(r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*", value):
+        raise ValueError("must be a scrypt hash made by node.followups.web.hash_password, never a password")
+    return value
 
 
 class NodeTable(Table):
@@ -190,6 +197,14 @@ class LogTable(Table):
     level: LogLevel = "info"
 
 
+class OperatorTable(Table):
+    """`[operator]`: the officers' review page (node.followups.web) and its accounts, name → scrypt hash made by
+    node.followups.web.hash_password (docs/follow-ups.md). Without this table, no page."""
+
+    listen: ListenAddress = ("127.0.0.1", 0)
+    officers: dict[str, Annotated[str, AfterValidator(_scrypt_hash)]] = Field(min_length=1)
+
+
 class NodeFile(Table):
     """node.toml as written."""
 
@@ -207,6 +222,7 @@ class NodeFile(Table):
     tls: NodeTlsTable | None = None
     audit: AuditSettings
     log: LogTable = LogTable()
+    operator: OperatorTable | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -279,6 +295,8 @@ class NodeConfig:
     concurrent_searches_per_requester: int = 2
     min_search_deadline_ms: int = 20
     purge_every_s: float = 3600.0
+    # The officers' review page and accounts; None: no page.
+    operator: OperatorTable | None = None
 
     @property
     def store_path(self) -> Path:
@@ -365,6 +383,7 @@ def load_node_config(path: Path) -> NodeConfig:
         concurrent_searches_per_requester=limits.concurrent_searches_per_requester,
         min_search_deadline_ms=limits.min_search_deadline_ms,
         purge_every_s=settings.store.purge_every_s,
+        operator=settings.operator,
     )
 
 

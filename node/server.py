@@ -27,6 +27,7 @@ from node.config import NodeConfig
 from node.decisions import PolicyUnavailable
 from node.followups.metrics import FollowUpCollector
 from node.followups.queue import QueueError
+from node.followups.web import start_operator_page
 from node.lifecycle import purge_audited
 from node.metrics import NodeMetrics
 from node.policy import PolicyEngine, RevisionListener
@@ -71,6 +72,8 @@ class RunningNode:
     purging: asyncio.Task[None] | None = None
     service: NodeService | None = None
     expiring: asyncio.Task[None] | None = None
+    # The officers' review page ([operator]); None without one.
+    operator_runner: web.AppRunner | None = None
 
     @property
     def address(self) -> str:
@@ -83,6 +86,13 @@ class RunningNode:
         host, port = self.metrics_runner.addresses[0][:2]
         return f"http://{host}:{port}/metrics"
 
+    @property
+    def operator_url(self) -> str | None:
+        if self.operator_runner is None:
+            return None
+        host, port = self.operator_runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
     async def stop(self, grace_s: float | None = None) -> None:
         """Finishes in-flight searches within the grace period, then releases every resource."""
         try:
@@ -92,8 +102,9 @@ class RunningNode:
                     await asyncio.gather(task, return_exceptions=True)
             await self.server.stop(self.config.grace_s if grace_s is None else grace_s)
         finally:
-            if self.metrics_runner is not None:
-                await self.metrics_runner.cleanup()
+            for runner in (self.metrics_runner, self.operator_runner):
+                if runner is not None:
+                    await runner.cleanup()
             await self.policy.close()
             if self.service is not None:
                 self.service.follow_ups.close()
@@ -138,6 +149,7 @@ async def start_node(config: NodeConfig) -> RunningNode:
     policy.on_revision_change = revision_auditor(audit)
     metrics = NodeMetrics(CollectorRegistry(auto_describe=True), config.country)
     metrics_runner: web.AppRunner | None = None
+    operator_runner: web.AppRunner | None = None
     try:
         await asyncio.get_running_loop().run_in_executor(store.executor, warm_up)
         await policy.start()
@@ -173,14 +185,28 @@ async def start_node(config: NodeConfig) -> RunningNode:
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         if config.metrics_listen is not None:
             metrics_runner = await start_metrics_server(metrics, *config.metrics_listen)
+        if config.operator is not None:
+            operator_runner = await start_operator_page(config, config.operator)
     except BaseException:
-        if metrics_runner is not None:
-            await metrics_runner.cleanup()
+        for runner in (metrics_runner, operator_runner):
+            if runner is not None:
+                await runner.cleanup()
         await policy.close()
         store.close()
         audit.close()
         raise
-    node = RunningNode(config, server, port, store, policy, audit, metrics, metrics_runner, service=service)
+    node = RunningNode(
+        config,
+        server,
+        port,
+        store,
+        policy,
+        audit,
+        metrics,
+        metrics_runner,
+        service=service,
+        operator_runner=operator_runner,
+    )
     if config.purge_every_s > 0:
         node.purging = asyncio.create_task(purge_expired_records(config), name="purge-expired")
     node.expiring = asyncio.create_task(expire_open_follow_ups(config, service), name="expire-follow-ups")
@@ -224,7 +250,14 @@ async def serve(config: NodeConfig, ready_file: Path | None = None) -> None:
         if ready_file is not None:
             partial = ready_file.with_suffix(ready_file.suffix + ".partial")
             partial.write_text(
-                json.dumps({"country": config.country, "grpc": node.address, "metrics_url": node.metrics_url})
+                json.dumps(
+                    {
+                        "country": config.country,
+                        "grpc": node.address,
+                        "metrics_url": node.metrics_url,
+                        "operator_url": node.operator_url,
+                    }
+                )
             )
             partial.replace(ready_file)
         await stop.wait()
