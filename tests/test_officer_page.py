@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from node.config import load_node_config
 from node.followups.queue import FollowUp, FollowUpQueue, follow_ups_location
+from node.followups.web import MAX_FAILED_LOGINS, LoginThrottle
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, demo_api, module_demo, new_investigator
 from tests.test_follow_ups import CASE, FRANCE_TO_EMIRATES_AFTER_FOLLOW_UP, PERSON, REASONS, node_config
 
@@ -163,3 +164,26 @@ def test_the_officer_approves_two_properties_and_sees_the_one_the_policy_release
     assert collected["state"] == "released"
     assert set(collected["released"]["properties"]) == {"name"}
     assert collected["released"]["withheld"][filed["other"]] == "not_shared_with_requester"
+
+
+def test_guessing_an_officers_password_is_stopped_after_five_tries(page: Page) -> None:
+    # A name of its own: the lockout is per officer name, known or not (it says nothing of who exists).
+    for _ in range(MAX_FAILED_LOGINS):
+        tried = page.request.post("/login", form={"officer": "mallory", "password": "guess"})
+        assert tried.status == 401
+    locked = page.request.post("/login", form={"officer": "mallory", "password": "guess"})
+    assert locked.status == 429
+    assert int(locked.headers["retry-after"]) > 0
+    assert "Too many failed logins" in locked.text()
+
+
+def test_the_login_throttle_forgets_failures_once_the_window_has_passed() -> None:
+    throttle = LoginThrottle(limit=2, window_s=60)
+    throttle.failed("officer", 0.0)
+    throttle.failed("officer", 10.0)
+    assert throttle.retry_after("officer", 20.0) == 40.0
+    assert throttle.retry_after("other", 20.0) == 0.0
+    assert throttle.retry_after("officer", 61.0) == 0.0  # the first failure is out of the window
+    throttle.failed("officer", 62.0)
+    throttle.succeeded("officer")
+    assert throttle.retry_after("officer", 63.0) == 0.0

@@ -30,6 +30,9 @@ SESSION_COOKIE = "fedgate_officer"
 # A working shift; the session is held in this process's memory only (a restart logs everyone out).
 SESSION_TTL_S = 8 * 3600.0
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# Guessing passwords: after this many failed logins for one officer name (known or not) within the window, that
+# name is refused without a password check until the window has passed since its first failure.
+MAX_FAILED_LOGINS, FAILED_LOGIN_WINDOW_S = 5, 15 * 60.0
 STATIC = Path(__file__).parent / "static"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none';"
@@ -67,6 +70,28 @@ class Session:
     expires_at: float
 
 
+class LoginThrottle:
+    """Failed logins per officer name within a window; unknown names count alike (saying nothing of who exists)."""
+
+    def __init__(self, limit: int = MAX_FAILED_LOGINS, window_s: float = FAILED_LOGIN_WINDOW_S) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, list[float]] = {}
+
+    def retry_after(self, officer: str, now: float) -> float:
+        """Seconds until this name may try again; 0 when it may now."""
+        recent = [moment for moment in self._failures.get(officer, []) if now - moment < self.window_s]
+        self._failures[officer] = recent
+        return self.window_s - (now - recent[0]) if len(recent) >= self.limit else 0.0
+
+    def failed(self, officer: str, now: float) -> None:
+        if len(self._failures) > 10_000:  # bounded: forget the names with no recent failure
+            self._failures = {name: times for name, times in self._failures.items() if now - times[-1] < self.window_s}
+        self._failures.setdefault(officer, []).append(now)
+
+    def succeeded(self, officer: str) -> None:
+        self._failures.pop(officer, None)
+
+
 class Sessions:
     """Logged-in officers by a random token (the cookie's value), each with its own CSRF token."""
 
@@ -94,6 +119,7 @@ class Sessions:
 CONFIG = web.AppKey("config", NodeConfig)
 OPERATOR = web.AppKey("operator", OperatorTable)
 SESSIONS = web.AppKey("sessions", Sessions)
+THROTTLE = web.AppKey("throttle", LoginThrottle)
 
 
 @web.middleware
@@ -161,11 +187,19 @@ async def show_login(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     form = await request.post()
-    officer, password = str(form.get("officer", "")), str(form.get("password", ""))
+    officer, password = str(form.get("officer", ""))[:128], str(form.get("password", ""))
+    throttle, now = request.app[THROTTLE], time.monotonic()
+    wait_s = throttle.retry_after(officer, now)
+    if wait_s > 0:
+        response = login_form(f"Too many failed logins for this officer: try again in {wait_s / 60:.0f} min.", 429)
+        response.headers["Retry-After"] = str(int(wait_s) + 1)
+        return response
     stored = request.app[OPERATOR].officers.get(officer)
     matches = await asyncio.to_thread(password_matches, stored or UNKNOWN_OFFICER, password)
     if stored is None or not matches:
+        throttle.failed(officer, now)
         return login_form("Unknown officer or wrong password.", status=401)
+    throttle.succeeded(officer)
     response = web.HTTPSeeOther("/")
     response.set_cookie(SESSION_COOKIE, request.app[SESSIONS].open(officer), httponly=True, samesite="Strict", path="/")
     raise response
@@ -346,7 +380,7 @@ async def decide(request: web.Request) -> web.Response:
 
 def operator_app(config: NodeConfig, operator: OperatorTable) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
-    app[CONFIG], app[OPERATOR], app[SESSIONS] = config, operator, Sessions()
+    app[CONFIG], app[OPERATOR], app[SESSIONS], app[THROTTLE] = config, operator, Sessions(), LoginThrottle()
     app.router.add_get("/login", show_login)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
