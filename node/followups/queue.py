@@ -275,10 +275,14 @@ class FollowUpQueue:
 
     def expirable(self, now: datetime) -> list[FollowUp]:
         """Pending follow-ups past their expiry time."""
-        rows = self._connection.execute(
-            f"SELECT {COLUMNS} FROM follow_ups WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at",
-            (iso(now),),
-        ).fetchall()
+        try:
+            rows = self._connection.execute(
+                f"SELECT {COLUMNS} FROM follow_ups WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at",
+                (iso(now),),
+            ).fetchall()
+        except DATABASE_ERRORS as error:
+            # A QueueError, which the node's expiry loop logs and survives (a bare database error would end it).
+            raise QueueError(f"follow-up queue {self.location} cannot be read: {error}") from error
         return [FollowUp.from_row(row) for row in rows]
 
 
