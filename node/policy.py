@@ -10,11 +10,6 @@ import time
 from collections.abc import Awaitable, Callable
 from operator import attrgetter
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
-
-import aiohttp
-from opa_client.errors import PolicyNotFoundError
-from opa_client.opa_async import AsyncOpaClient
 
 from node.config import OpaSettings
 from node.decisions import (
@@ -27,6 +22,7 @@ from node.decisions import (
     parse_describe,
     parse_reads,
 )
+from node.opahttp import OpaHttp, OpaProtocolError, OpaResponse
 from node.store import StoredRecord
 
 T = TypeVar("T")
@@ -36,27 +32,13 @@ T = TypeVar("T")
 RevisionListener = Callable[[str, str], Awaitable[None]]
 
 
-def _rule_path(path: str) -> tuple[str, str]:
-    package, _, rule = path.rpartition("/")
-    return package, rule
-
-
 class PolicyEngine:
     """Asks the country's own OPA server; owns one HTTP session for the node's lifetime."""
 
     def __init__(self, settings: OpaSettings) -> None:
         self.settings = settings
-        parts = urlsplit(settings.url)
-        secure = parts.scheme == "https"
-        self._client = AsyncOpaClient(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or (443 if secure else 80),
-            ssl=secure,
-            # A retry would outlive the search's budget: fail once, fail closed.
-            retries=0,
-            timeout=settings.timeout_s,
-        )
-        self._stack = contextlib.AsyncExitStack()
+        # No retries: a retry would outlive the search's budget. Fail once, fail closed.
+        self._client = OpaHttp(settings.url)
         # The declaration the next input is built by; None: read it again before the next decision.
         self._reads: DeclaredReads | None = None
         self._revision_known = ""
@@ -64,38 +46,37 @@ class PolicyEngine:
         self.on_revision_change: RevisionListener | None = None
 
     async def start(self) -> None:
-        await self._stack.enter_async_context(self._client)
         with contextlib.suppress(PolicyUnavailable):
             # Read at start so that the first search need not; an OPA not up yet is asked again by that search.
             self._revision_known = (await self._read_declaration(self.settings.timeout_s)).revision
 
     async def close(self) -> None:
-        await self._stack.aclose()
+        await self._client.close()
 
     async def _query(self, path: str, input_data: dict[str, Any], timeout_s: float) -> Any:
-        package, rule = _rule_path(path)
-        return await self._ask(self._client.query_rule(input_data, package, rule), timeout_s)
+        body = json.dumps({"input": input_data}, ensure_ascii=False, separators=(",", ":")).encode()
+        return await self._ask(self._client.post(f"v1/data/{path}", body), timeout_s)
 
     async def _get(self, path: str, timeout_s: float) -> Any:
         """A GET of a rule without input: no decision is counted, and nothing of a search is logged."""
-        try:
-            return await self._ask(self._client.get_data(path), timeout_s)
-        except PolicyNotFoundError:
-            return {}
+        return await self._ask(self._client.get(f"v1/data/{path}"), timeout_s)
 
-    async def _ask(self, request: Awaitable[Any], timeout_s: float) -> Any:
+    async def _ask(self, request: Awaitable[OpaResponse], timeout_s: float) -> Any:
         try:
-            return await asyncio.wait_for(request, timeout_s)
+            async with asyncio.timeout(timeout_s):
+                response = await request
         except TimeoutError as error:
             raise PolicyUnavailable("timeout", f"no answer within {timeout_s * 1000:.0f} ms") from error
-        except aiohttp.ClientResponseError as error:
-            raise PolicyUnavailable("error", f"OPA answered HTTP {error.status}") from error
-        except aiohttp.ClientConnectionError as error:
+        except OpaProtocolError as error:
+            raise PolicyUnavailable("error", f"OPA request failed: {error}") from error
+        except OSError as error:
             raise PolicyUnavailable("unreachable", f"cannot reach OPA at {self.settings.url}") from error
-        except (aiohttp.ContentTypeError, json.JSONDecodeError, ValueError) as error:
+        if response.status != 200:
+            raise PolicyUnavailable("error", f"OPA answered HTTP {response.status}")
+        try:
+            return json.loads(response.body)
+        except ValueError as error:
             raise malformed("OPA's answer is not JSON") from error
-        except aiohttp.ClientError as error:
-            raise PolicyUnavailable("error", f"OPA request failed: {type(error).__name__}") from error
 
     async def decide(
         self, input_data: dict[str, Any], records: list[StoredRecord], budget_s: float | None = None
