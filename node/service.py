@@ -181,7 +181,7 @@ class NodeService(pb_grpc.NodeServicer):
         def work(stop: threading.Event) -> Found:
             return find_candidates(self.store, search.query, search.limit, self.config.matching, stop)
 
-        return await in_store(self.store, work, context, "search", search.query_id)
+        return await in_store(self.store, work, context, "search", search.query_id, at_once=True)
 
     def _probing(self, search: ValidSearch, matches: list[Match]) -> list[str]:
         """The records this requester has already tried too many distinct queries against (none, mostly)."""

@@ -15,7 +15,7 @@ import grpc
 from fedcore.logs import log_event
 from node.errors import abort
 from node.search import SearchStopped
-from node.store import Store, StoreError
+from node.store import Store, StoreBusy, StoreError
 
 logger = logging.getLogger("fedgate.node")
 T = TypeVar("T")
@@ -29,20 +29,24 @@ async def in_store(
     context: grpc.aio.ServicerContext[Any, Any],
     event: str,
     query_id: str,
+    *,
+    at_once: bool = False,
 ) -> T:
     """`work(stop)` in a store thread. Cancelled: the thread stops at its next candidate, and the requester's slot
     is held until it has (bounded), so one requester's abandoned searches never pile up in the store's threads.
-    The store failing: the call ends UNAVAILABLE/STORE_UNAVAILABLE, logged as `<event>.store_unavailable`."""
-    loop = asyncio.get_running_loop()
+    The store failing: the call ends UNAVAILABLE/STORE_UNAVAILABLE, logged as `<event>.store_unavailable`.
+
+    `at_once`: one search's reads (bounded by the matching's candidate and posting limits) are first tried on the
+    event loop itself where the store allows it (Store.read_at_once); only a locked store sends them to a thread."""
     stop = threading.Event()
-    future = loop.run_in_executor(store.executor, work, stop)
     try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        stop.set()
-        future.add_done_callback(functools.partial(_retrieve, event))
-        await asyncio.wait([future], timeout=STOP_WAIT_S)
-        raise
+        if at_once and store.reads_at_once:
+            try:
+                return store.read_at_once(functools.partial(work, stop))
+            except StoreBusy:
+                pass
+        future = asyncio.get_running_loop().run_in_executor(store.executor, work, stop)
+        return await _awaited(future, stop, event)
     except StoreError as error:
         log_event(logger, f"{event}.store_unavailable", logging.ERROR, query_id=query_id, problem=str(error))
         await abort(
@@ -51,6 +55,16 @@ async def in_store(
             "STORE_UNAVAILABLE",
             "the node's record store is unavailable; nothing was searched",
         )
+
+
+async def _awaited(future: asyncio.Future[T], stop: threading.Event, event: str) -> T:
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        stop.set()
+        future.add_done_callback(functools.partial(_retrieve, event))
+        await asyncio.wait([future], timeout=STOP_WAIT_S)
+        raise
 
 
 def _retrieve(event: str, future: asyncio.Future[Any]) -> None:

@@ -74,14 +74,36 @@ async def wait_until(condition: Callable[[], bool], bound_s: float, what: str) -
 
 @contextlib.contextmanager
 def store_threads_busy(node: RunningNode) -> Iterator[threading.Event]:
-    """Every store thread of the node held by other work until the event is set: the node is busy."""
+    """Every store thread of the node held by other work, and the store file locked, until the event is set: the
+    node is busy (a locked store sends a search to the store threads instead of reading it at once)."""
     release = threading.Event()
+    locked = threading.Event()
+
+    assert isinstance(node.store.path, Path)
+    path = node.store.path
+
+    def hold_lock() -> None:
+        holder = sqlite3.connect(path, isolation_level=None)
+        try:
+            holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+            holder.execute("BEGIN EXCLUSIVE")
+            holder.execute("INSERT OR REPLACE INTO meta VALUES ('busy-test', '1')")
+            locked.set()
+            release.wait(10)
+            holder.execute("ROLLBACK")
+        finally:
+            holder.close()
+
+    lock_holder = threading.Thread(target=hold_lock)
+    lock_holder.start()
+    assert locked.wait(10), "the store could not be locked"
     held = [node.store.executor.submit(release.wait, 10) for _ in range(STORE_THREADS)]
     try:
         yield release
     finally:
         release.set()
         concurrent.futures.wait(held, timeout=10)
+        lock_holder.join(10)
 
 
 def audited_search_ids(audit_path: Path) -> set[str]:
@@ -90,6 +112,46 @@ def audited_search_ids(audit_path: Path) -> set[str]:
         return {query_id for (query_id,) in connection.execute("SELECT query_id FROM entries WHERE kind = 'search'")}
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def store_locked(node: RunningNode) -> Iterator[threading.Event]:
+    """The store file locked by another connection until the event is set."""
+    assert isinstance(node.store.path, Path)
+    holder = sqlite3.connect(node.store.path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT OR REPLACE INTO meta VALUES ('busy-test', '1')")
+    release = threading.Event()
+
+    def unlock() -> None:
+        release.wait(10)
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    unlocking = threading.Thread(target=unlock)
+    unlocking.start()
+    try:
+        yield release
+    finally:
+        release.set()
+        unlocking.join(10)
+
+
+async def test_a_search_on_a_briefly_locked_store_waits_for_it_in_a_store_thread_and_answers(
+    fr_node: RunningNode,
+) -> None:
+    """A search reads the store on the event loop only while nothing locks it; locked, it waits (up to the busy
+    timeout) in a store thread instead of being refused."""
+    request = as_investigator("inv-b")
+    async with node_client(fr_node.address) as client:
+        with store_locked(fr_node) as release:
+            call = in_background(client.Search(request, timeout=3))
+            await wait_until(lambda: metric(fr_node, "fedgate_node_searches_in_progress") == 1, 2, "the search")
+            release.set()
+            answer = await call
+    assert answer.outcome == pb.SEARCH_OUTCOME_HIT
+    assert answer.query_id in audited_search_ids(fr_node.config.audit_path)
 
 
 async def test_a_search_whose_deadline_passes_while_the_node_is_busy_is_dropped_and_not_audited(

@@ -24,7 +24,7 @@ from node.store.records import (
     records_by_ref,
     today,
 )
-from node.store.search import IDENTIFIER_WEIGHT, STORE_THREADS, Store
+from node.store.search import IDENTIFIER_WEIGHT, STORE_THREADS, Store, StoreBusy
 
 __all__ = [
     "IDENTIFIER_WEIGHT",
@@ -36,6 +36,7 @@ __all__ = [
     "ImportReport",
     "InvalidEntity",
     "Store",
+    "StoreBusy",
     "StoreError",
     "StoredRecord",
     "connect",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
+from pathlib import Path
 from typing import TypeVar
 
 from node.matching import TUNABLES, QueryKeys, key_weight
@@ -36,6 +38,18 @@ SINGLE_TOKEN_KEY = re.compile(r"\|(t|m|s):")
 STORE_THREADS = 4
 
 
+class StoreBusy(StoreError):
+    """The store is locked right now; reading it means waiting (in a store thread)."""
+
+
+def _is_busy(error: BaseException | None) -> bool:
+    # The primary result code (an extended one, SQLITE_BUSY_SNAPSHOT say, carries it in its low byte).
+    return isinstance(error, sqlite3.OperationalError) and error.sqlite_errorcode & 0xFF in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
+
+
 class Store:
     """Read access for searches: each worker thread keeps its own read-only connection."""
 
@@ -49,19 +63,38 @@ class Store:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store")
         connect(path, readonly=True).close()  # fail at start-up, not at the first search
 
+    @property
+    def reads_at_once(self) -> bool:
+        """Whether read_at_once may be tried: an SQLite file, whose reads never wait on a network."""
+        return isinstance(self.path, Path)
+
+    def read_at_once(self, work: Callable[[], T]) -> T:
+        """`work` on the calling thread (the node's event loop), on a connection that never waits for a lock: a
+        locked store raises StoreBusy at once, and the caller takes the search to a store thread, which waits up
+        to the busy timeout. Handing a search to a thread costs the node more CPU than the search's own reads."""
+        self._local.at_once = True
+        try:
+            return work()
+        finally:
+            self._local.at_once = False
+
     def _connection(self) -> Connection:
-        connection: Connection | None = getattr(self._local, "connection", None)
+        at_once = getattr(self._local, "at_once", False)
+        name = "connection_at_once" if at_once else "connection"
+        connection: Connection | None = getattr(self._local, name, None)
         if connection is None:
-            connection = connect(self.path, readonly=True, busy_timeout_ms=self.busy_timeout_ms)
-            self._local.connection = connection
+            busy_timeout_ms = 0 if at_once else self.busy_timeout_ms
+            connection = connect(self.path, readonly=True, busy_timeout_ms=busy_timeout_ms)
+            setattr(self._local, name, connection)
             with self._lock:
                 self._connections.append(connection)
         return connection
 
     def _forget_connection(self) -> None:
         """After a failure the thread's connection is dropped: the next search opens a fresh one."""
-        connection: Connection | None = getattr(self._local, "connection", None)
-        self._local.connection = None
+        name = "connection_at_once" if getattr(self._local, "at_once", False) else "connection"
+        connection: Connection | None = getattr(self._local, name, None)
+        setattr(self._local, name, None)
         if connection is not None:
             with self._lock:
                 if connection in self._connections:
@@ -69,9 +102,18 @@ class Store:
             connection.close()
 
     def _read(self, work: Callable[[Connection], T]) -> T:
+        at_once = getattr(self._local, "at_once", False)
         try:
-            return work(self._connection())
+            connection = self._connection()
+        except StoreError as error:
+            if at_once and _is_busy(error.__cause__):
+                raise StoreBusy(f"store {self.path} is locked") from error
+            raise
+        try:
+            return work(connection)
         except DATABASE_ERRORS as error:
+            if at_once and _is_busy(error):
+                raise StoreBusy(f"store {self.path} is locked") from error
             self._forget_connection()
             raise StoreError(f"store {self.path} cannot be read: {error}") from error
 
