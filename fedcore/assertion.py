@@ -9,7 +9,6 @@ describe, nor the other way round.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from typing import Any, TypeAlias
 
@@ -18,7 +17,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from fedcore.canonical import canonical_bytes
-from fedcore.keys import SigningKey, decode_signature
+from fedcore.keys import SigningKey, peek_jws
 from fedcore.vocabulary import CLEARANCE_NAMES, PURPOSE_NAMES
 from fedgate.v1 import node_pb2 as pb
 
@@ -147,21 +146,6 @@ def purpose_claim(request: AssertedRequest) -> str:
     return PURPOSE_NAMES.get(request.purpose, "")
 
 
-def _key_id(token: str) -> str | None:
-    """The key id in a compact JWS's header, read only to choose the key: jwt.decode then checks the whole token
-    (header included) against it. Reading it with jwt.get_unverified_header would parse and check every segment
-    twice per request."""
-    header, dot, _ = token.partition(".")
-    if not dot:
-        return None
-    try:
-        document = json.loads(decode_signature(header))
-    except ValueError:
-        return None
-    key_id = document.get("kid") if isinstance(document, dict) else None
-    return key_id if isinstance(key_id, str) else None
-
-
 def verify_assertion(
     request: AssertedRequest, country: str, keys: dict[str, ed25519.Ed25519PublicKey]
 ) -> dict[str, Any]:
@@ -170,7 +154,7 @@ def verify_assertion(
     unauthenticated, denied = grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED
     if not token:
         raise AssertionRejected("missing", "the request carries no requester assertion", unauthenticated)
-    key_id = _key_id(token)
+    key_id = peek_jws(token, 0, "kid")
     if key_id is None:
         raise AssertionRejected("malformed", "the requester assertion is not a JWS", unauthenticated)
     key = keys.get(key_id)

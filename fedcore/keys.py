@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,21 @@ def encode_signature(signature: bytes) -> str:
 
 def decode_signature(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def peek_jws(token: str, segment: int, name: str) -> str | None:
+    """A string member of a compact JWS's header (segment 0) or payload (segment 1), read WITHOUT checking the
+    signature: only to choose the key or issuer the whole token is then verified against (PyJWT's own
+    unverified decode would parse and check every segment once more per request)."""
+    parts = token.split(".", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        document = json.loads(decode_signature(parts[segment]))
+    except ValueError:
+        return None
+    value = document.get(name) if isinstance(document, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def generate_signing_key() -> tuple[bytes, bytes]:
