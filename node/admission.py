@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 import grpc
 
@@ -21,13 +21,13 @@ from fedcore.ratelimit import RateLimiter
 from fedcore.vocabulary import CLEARANCE_NAMES, ErrorReason
 from fedgate.v1 import node_pb2 as pb
 from node.audit import AuditError, AuditLog
+from node.audit_replays import REPLAY_WINDOW_S
 from node.config import NodeConfig
 from node.errors import abort
 from node.metrics import NodeMetrics
 
 logger = logging.getLogger("fedgate.node")
 # How long a query id stays "already answered": longer than any assertion the node accepts.
-REPLAY_WINDOW_S = 600.0
 MAX_LOGGED_QUERY_ID = 128
 
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
@@ -186,14 +186,7 @@ class Admission:
             return
         del claims  # verified: the request's own fields are the ones that were signed
         if not self.replays.claim(request.query_id, time.monotonic()):
-            await self._refuse(
-                request,
-                context,
-                "replayed",
-                grpc.StatusCode.PERMISSION_DENIED,
-                "QUERY_REPLAYED",
-                "this query id was already answered",
-            )
+            await self.refuse_replayed(request, context)
             return
         retry_after = self.rate.acquire(requester_key(request), cost)
         if retry_after > 0:
@@ -211,6 +204,17 @@ class Admission:
                 retry_after_s=retry_after,
             )
 
+    async def refuse_replayed(self, request: AssertedRequest, context: Context) -> NoReturn:
+        """A query id already answered (here, or by another process of the country: node.audit_replays)."""
+        await self._refuse(
+            request,
+            context,
+            "replayed",
+            grpc.StatusCode.PERMISSION_DENIED,
+            "QUERY_REPLAYED",
+            "this query id was already answered",
+        )
+
     async def _refuse(
         self,
         request: AssertedRequest,
@@ -220,7 +224,7 @@ class Admission:
         reason: ErrorReason,
         message: str,
         retry_after_s: float | None = None,
-    ) -> None:
+    ) -> NoReturn:
         self.metrics.rejected_requests.labels(code).inc()
         kind = REQUEST_KINDS[type(request)]
         body: dict[str, Any] = {

@@ -7,19 +7,19 @@ answer carries its entry's place and hash; node/audit_verify.py checks the chain
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import queue
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from fedcore.canonical import canonical_json
+from node.audit_chain import GENESIS_HASH, ChainReport, entry_hash, walk_chain
 from node.audit_hits import ensure_hits_index, index_hits
+from node.audit_replays import QueryReplayed, is_replay, replay_window_start
 from node.checkpoints import Checkpointer
 from node.pgsql import (
     DATABASE_ERRORS,
@@ -31,7 +31,6 @@ from node.pgsql import (
     with_schema_lock,
 )
 
-GENESIS_HASH = "0" * 64
 MAX_BATCH = 256
 
 SCHEMA_SQL = """
@@ -46,6 +45,7 @@ CREATE TABLE IF NOT EXISTS entries (
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
+CREATE INDEX IF NOT EXISTS entries_query_id ON entries (query_id);
 CREATE TRIGGER IF NOT EXISTS entries_are_never_updated BEFORE UPDATE ON entries
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_are_never_deleted BEFORE DELETE ON entries
@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS entries (
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
+CREATE INDEX IF NOT EXISTS entries_query_id ON entries (query_id);
 CREATE OR REPLACE FUNCTION entries_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'integrity_constraint_violation'; END $$;
 CREATE OR REPLACE TRIGGER entries_are_never_updated BEFORE UPDATE ON entries
@@ -84,10 +85,6 @@ AuditConnection = sqlite3.Connection | PgConnection
 
 class AuditError(Exception):
     """The audit log cannot be opened or written; a search that cannot be audited is not answered."""
-
-
-def entry_hash(prev_hash: str, body: str) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
 def _open(path: Location) -> AuditConnection:
@@ -118,10 +115,11 @@ def _open_postgres(database: PostgresDatabase) -> PgConnection:
         connection.execute("SET synchronous_commit = on")
         # An append waits at most this long for another process's (as for the SQLite file's lock).
         connection.execute(f"SET lock_timeout = {APPEND_LOCK_TIMEOUT_MS}")
-        triggers = connection.execute(
-            "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('entries') AND tgname LIKE 'entries_are_%'"
-        ).fetchone()[0]
-        if triggers < PG_TRIGGERS:
+        triggers, indexed = connection.execute(
+            "SELECT count(*), to_regclass('entries_query_id') IS NOT NULL FROM pg_trigger"
+            " WHERE tgrelid = to_regclass('entries') AND tgname LIKE 'entries_are_%'"
+        ).fetchone()
+        if triggers < PG_TRIGGERS or not indexed:
             with_schema_lock(connection, PG_SCHEMA_LOCK, PG_SCHEMA_SQL)
         ensure_hits_index(connection)
     except DATABASE_ERRORS as error:
@@ -245,19 +243,23 @@ class AuditLog:
                 pending.loop.call_soon_threadsafe(_settle, pending.future, None, failure)
             return
         for pending, entry in zip(batch, appended, strict=True):
-            pending.loop.call_soon_threadsafe(_settle, pending.future, entry, None)
-        if self._checkpointer is not None and appended:
-            self._checkpointer.advanced(appended[-1].seq, appended[-1].hash)
+            refused = QueryReplayed(pending.body.get("query_id", "")) if entry is None else None
+            pending.loop.call_soon_threadsafe(_settle, pending.future, entry, refused)
+        written = [entry for entry in appended if entry is not None]
+        if self._checkpointer is not None and written:
+            self._checkpointer.advanced(written[-1].seq, written[-1].hash)
 
-    def _insert(self, batch: list[_Pending]) -> list[AppendedEntry]:
+    def _insert(self, batch: list[_Pending]) -> list[AppendedEntry | None]:
         if isinstance(self._connection, PgConnection) and self._connection.broken:
             # The database went away (a restart, a fail-over): the next batch tries a new connection.
             self._connection.close()
             self._connection = _open(self._connection.database)
-        return _insert(self._connection, [pending.body for pending in batch])
+        return _insert(self._connection, [pending.body for pending in batch], replays=True)
 
 
-def _insert(connection: AuditConnection, bodies: list[dict[str, Any]]) -> list[AppendedEntry]:
+def _insert(
+    connection: AuditConnection, bodies: list[dict[str, Any]], *, replays: bool = False
+) -> list[AppendedEntry | None]:
     """Appends entries in one transaction, after the chain's head as it is in the file (another process — an
     import, a purge — may have appended since): appends are serialised by the file's write lock, never forked.
     In PostgreSQL, by a lock every node process of the country takes, held until the commit."""
@@ -269,8 +271,12 @@ def _insert(connection: AuditConnection, bodies: list[dict[str, Any]]) -> list[A
     try:
         row = connection.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev_hash = row if row else (0, GENESIS_HASH)
-        appended: list[AppendedEntry] = []
+        appended: list[AppendedEntry | None] = []
+        since, batch = replay_window_start(), set[str]()
         for given in bodies:
+            if replays and is_replay(connection, given, since, batch):
+                appended.append(None)  # nothing appended: node.audit_replays
+                continue
             seq += 1
             entry_id = uuid.uuid4().hex
             recorded_at = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -297,7 +303,9 @@ def append_now(path: Location, body: dict[str, Any]) -> AppendedEntry:
     disk when this returns; AuditError if it cannot be written."""
     connection = _open(path)
     try:
-        return _insert(connection, [body])[0]
+        entry = _insert(connection, [body])[0]
+        assert entry is not None
+        return entry
     except STORAGE_ERRORS as error:
         raise AuditError(f"audit log {path} cannot be written: {error}") from error
     finally:
@@ -312,18 +320,6 @@ def _settle(future: asyncio.Future[AppendedEntry], entry: AppendedEntry | None, 
     else:
         assert entry is not None
         future.set_result(entry)
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    entries: int
-    broken_seq: int | None = None
-    broken_entry_id: str | None = None
-    problem: str | None = None
-
-    @property
-    def intact(self) -> bool:
-        return self.problem is None
 
 
 EXPORT_COLUMNS = ("seq", "entry_id", "kind", "query_id", "recorded_at", "body", "prev_hash", "hash")
@@ -356,36 +352,3 @@ def export_entries(path: Location, since: str, until: str) -> Iterator[dict[str,
             yield dict(zip(EXPORT_COLUMNS, row, strict=True))
     finally:
         connection.close()
-
-
-def walk_chain(entries: Iterable[dict[str, Any]], *, anchored: bool = True) -> ChainReport:
-    """Checks entries in order. anchored=False (an export) trusts the first entry's link to what came before."""
-    expected_prev: str | None = GENESIS_HASH if anchored else None
-    expected_seq: int | None = 1 if anchored else None
-    count = 0
-    for entry in entries:
-        count += 1
-        problem = _entry_problem(entry, expected_seq, expected_prev)
-        if problem is not None:
-            return ChainReport(count, entry.get("seq"), entry.get("entry_id"), problem)
-        expected_prev, expected_seq = entry["hash"], entry["seq"] + 1
-    return ChainReport(count)
-
-
-def _entry_problem(entry: dict[str, Any], expected_seq: int | None, expected_prev: str | None) -> str | None:
-    try:
-        content = json.loads(entry["body"])
-    except (KeyError, TypeError, json.JSONDecodeError):
-        return "its content is not valid JSON"
-    if entry_hash(entry["prev_hash"], entry["body"]) != entry["hash"]:
-        return "its content does not match its hash (altered)"
-    if content.get("seq") != entry["seq"] or content.get("entry_id") != entry["entry_id"]:
-        return "its position or id differs from what was hashed (moved)"
-    columns = (content.get("kind"), content.get("query_id", ""), content.get("recorded_at"))
-    if columns != (entry["kind"], entry["query_id"], entry["recorded_at"]):
-        return "its indexed columns differ from its hashed content (altered)"
-    if expected_seq is not None and entry["seq"] != expected_seq:
-        return f"entry {expected_seq} is missing (removed)"
-    if expected_prev is not None and entry["prev_hash"] != expected_prev:
-        return "it does not follow the entry before it (an earlier entry was altered, removed or moved)"
-    return None

@@ -16,7 +16,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from node.audit import AuditError, ChainReport, audit_exists, open_for_reading, verify_chain
+from node.audit import AuditError, audit_exists, open_for_reading, verify_chain
+from node.audit_chain import ChainReport
 from node.checkpoints import Checkpoint, CheckpointProblem, parse_checkpoint, read_checkpoint_lines
 from node.pgsql import DATABASE_ERRORS, Location
 

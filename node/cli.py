@@ -15,7 +15,8 @@ from fedcore.config import ConfigError
 from fedcore.directory import DirectoryProblem, load_directory, load_federation_keys
 from fedcore.keys import KeyFileProblem, load_public_keys
 from fedcore.logs import configure_logging
-from node.audit import AuditError, export_entries, walk_chain
+from node.audit import AuditError, export_entries
+from node.audit_chain import walk_chain
 from node.audit_verify import AnchoredReport, verify_anchored
 from node.checkpoints import CheckpointProblem, parse_checkpoint, read_checkpoint_lines
 from node.config import load_node_config

@@ -24,6 +24,7 @@ from fedcore.query import MAX_SCREEN_QUERIES, QueryCostExceeded
 from fedcore.vocabulary import ErrorReason
 from fedgate.v1 import node_pb2 as pb
 from node.audit import AppendedEntry, AuditError
+from node.audit_replays import QueryReplayed
 from node.config import MatchingSettings
 from node.decisions import PolicyDecision, PolicyUnavailable, parse_decision
 from node.disclosure import Match
@@ -248,6 +249,9 @@ async def _audit(
     if failures:
         if any(isinstance(item, asyncio.CancelledError) for item in failures):
             raise asyncio.CancelledError
+        if any(isinstance(item, QueryReplayed) for item in failures):
+            # Another process of the country answered one of its queries: the batch is a replay, nothing leaves.
+            await service.admission.refuse_replayed(request, context)
         problem = next((str(item) for item in failures if isinstance(item, AuditError)), type(failures[0]).__name__)
         log_event(logger, "audit.unavailable", logging.ERROR, query_id=request.query_id, problem=problem)
         await abort(

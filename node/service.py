@@ -18,6 +18,7 @@ from fedgate.v1 import node_pb2 as pb
 from fedgate.v1 import node_pb2_grpc as pb_grpc
 from node.admission import Admission
 from node.audit import AppendedEntry, AuditError, AuditLog
+from node.audit_replays import QueryReplayed
 from node.config import NodeConfig
 from node.decisions import PolicyDecision, PolicyUnavailable
 from node.disclosure import Match
@@ -143,7 +144,7 @@ class NodeService(pb_grpc.NodeServicer):
             if over_budget:
                 matches = []
         answer = build_answer(self.config, search, found, decision, matches, over_budget)
-        entry = await self._audit(search, answer, found.examined, policy_problem, context)
+        entry = await self._audit(request, search, answer, found.examined, policy_problem, context)
         # Signed with the rest: the entry's place and hash anchor the chain wherever the answer is kept.
         answer.response.audit_entry_id, answer.response.audit_seq, answer.response.audit_hash = entry
         sign_response(answer.response, self.config.signing_key)
@@ -235,16 +236,20 @@ class NodeService(pb_grpc.NodeServicer):
 
     async def _audit(
         self,
+        request: pb.SearchRequest,
         search: ValidSearch,
         answer: Answer,
         candidate_count: int,
         policy_problem: str,
         context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
     ) -> AppendedEntry:
-        """Appends the search to the audit log; if that fails, nothing leaves."""
+        """Appends the search to the audit log; if that fails, nothing leaves. A query id another process of the
+        country answered meanwhile is refused as a replay."""
         started = time.perf_counter()
         try:
             return await self.audit.append(search_audit_body(search, answer, candidate_count, policy_problem))
+        except QueryReplayed:
+            await self.admission.refuse_replayed(request, context)
         except AuditError as error:
             log_event(logger, "audit.unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
             await abort(

@@ -16,6 +16,7 @@ import pytest
 from fedcli.processes import fedgate_command
 from fedtools.federation import Tables
 from node.audit import AuditLog, verify_chain
+from node.audit_replays import QueryReplayed
 from node.pgsql import Location, PostgresDatabase
 from tests.federation import write_node_config
 from tests.pg import Engine, execute, rows
@@ -136,3 +137,25 @@ def test_export_bounds_must_be_dates(audit_path: Location, tmp_path: Path) -> No
     result = subprocess.run([*command, "--until", "2100-01-01"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "--since 'last tuesday' is not an ISO 8601 date" in result.stderr
+
+
+async def test_a_search_entry_whose_query_id_was_answered_is_refused_and_nothing_is_appended(
+    audit_path: Location,
+) -> None:
+    """The replay check every process of a country shares: made in the append's own transaction."""
+    log = AuditLog(audit_path)
+    try:
+        with pytest.raises(QueryReplayed):
+            await log.append({"kind": "search", "query_id": "q3"})
+        # In one batch too: of two entries of one new query id, only the first is appended.
+        twice = await asyncio.gather(
+            *(log.append({"kind": "search", "query_id": "q-new"}) for _ in range(2)), return_exceptions=True
+        )
+        # Other kinds of entry (a refusal, a describe) are never replays.
+        await log.append({"kind": "rejected", "query_id": "q3"})
+    finally:
+        log.close()
+    assert sum(isinstance(item, QueryReplayed) for item in twice) == 1
+    report = verify_chain(audit_path)
+    assert report.intact
+    assert report.entries == 6 + 1 + 1

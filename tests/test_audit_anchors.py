@@ -26,7 +26,8 @@ from fedcore.config import ConfigError
 from fedcore.directory import load_directory, load_federation_keys
 from fedcore.evidence import verify_answer
 from fedtools.opa import OpaServer
-from node.audit import AuditLog, entry_hash, verify_chain
+from node.audit import AuditLog, verify_chain
+from node.audit_chain import entry_hash
 from node.audit_verify import Evidence, StoredEntry, check_evidence, read_anchors
 from node.checkpoints import Checkpointer, parse_checkpoint, sign_checkpoint
 from node.config import load_node_config

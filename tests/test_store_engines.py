@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 
 from fedcli.processes import Service, fedgate_command
@@ -94,6 +95,26 @@ async def test_two_node_processes_on_one_database_answer_together_and_share_one_
     assert audited == {f"q-{process}-{n}" for process in (0, 1) for n in range(SEARCHES_PER_PROCESS)}
     chain = rows(store_location(config), "SELECT seq, hash FROM entries ORDER BY seq")
     assert {(answer.audit_seq, answer.audit_hash) for answer in every} == set(chain)
+
+    # One request sent to both processes at once (a replayed assertion): exactly one of them answers it, whichever
+    # appends first; the other refuses it as a replay, audited, though its own memory had never seen the query id.
+    replayed = investigators_search(9, 0)
+
+    async def send(address: str) -> pb.SearchResponse | grpc.aio.AioRpcError:
+        async with node_client(address) as client:
+            try:
+                return await client.Search(replayed, timeout=30)
+            except grpc.aio.AioRpcError as error:
+                return error
+
+    outcomes = await asyncio.gather(*(send(address) for address, _ in two_processes))
+    answered = [o for o in outcomes if isinstance(o, pb.SearchResponse)]
+    refused = [o for o in outcomes if isinstance(o, grpc.aio.AioRpcError)]
+    assert [a.outcome for a in answered] == [pb.SEARCH_OUTCOME_HIT]
+    assert [e.code() for e in refused] == [grpc.StatusCode.PERMISSION_DENIED]
+    assert "already answered" in (refused[0].details() or "")
+    kinds = rows(store_location(config), "SELECT kind FROM entries WHERE query_id = 'q-9-0' ORDER BY seq")
+    assert sorted(kind for (kind,) in kinds) == ["rejected", "search"]
 
 
 async def found_refs(node: RunningNode, query: dict[str, list[str]]) -> set[str]:
