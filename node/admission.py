@@ -137,14 +137,7 @@ class Admission:
         await self._admit(request, context, cost=max(len(request.queries), 1))
         now = time.monotonic()
         if not all([self.replays.claim(item.query_id, now) for item in request.queries]):
-            await self._refuse(
-                request,
-                context,
-                "replayed",
-                grpc.StatusCode.PERMISSION_DENIED,
-                "QUERY_REPLAYED",
-                "a query id of this batch was already answered",
-            )
+            await self.refuse_replayed(request, context)
 
     @contextlib.asynccontextmanager
     async def search_slot(self, request: pb.SearchRequest | pb.ScreenRequest, context: Context) -> AsyncIterator[None]:
@@ -206,14 +199,9 @@ class Admission:
 
     async def refuse_replayed(self, request: AssertedRequest, context: Context) -> NoReturn:
         """A query id already answered (here, or by another process of the country: node.audit_replays)."""
-        await self._refuse(
-            request,
-            context,
-            "replayed",
-            grpc.StatusCode.PERMISSION_DENIED,
-            "QUERY_REPLAYED",
-            "this query id was already answered",
-        )
+        batch = isinstance(request, pb.ScreenRequest)
+        message = "a query id of this batch was already answered" if batch else "this query id was already answered"
+        await self._refuse(request, context, "replayed", grpc.StatusCode.PERMISSION_DENIED, "QUERY_REPLAYED", message)
 
     async def _refuse(
         self,
