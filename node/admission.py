@@ -25,6 +25,8 @@ from node.audit_replays import REPLAY_WINDOW_S
 from node.config import NodeConfig
 from node.errors import abort
 from node.metrics import NodeMetrics
+from node.pgsql import PostgresDatabase
+from node.shared_rate import SharedRateLimiter, SharedRateUnavailable
 
 logger = logging.getLogger("fedgate.node")
 # How long a query id stays "already answered": longer than any assertion the node accepts.
@@ -104,7 +106,17 @@ class Admission:
         self.metrics = metrics
         self.replays = ReplayGuard()
         self.rate = RateLimiter(config.searches_per_requester, config.rate_window_s)
+        # Several processes of the country on one database share one allowance per requester.
+        self.shared_rate = (
+            SharedRateLimiter(config.store, config.searches_per_requester, config.rate_window_s)
+            if isinstance(config.store, PostgresDatabase)
+            else None
+        )
         self.concurrent = ConcurrentSearches(config.concurrent_searches_per_requester)
+
+    def close(self) -> None:
+        if self.shared_rate is not None:
+            self.shared_rate.close()
 
     def remember_answered(self) -> None:
         """At start-up (blocking read): query ids answered before a restart stay unusable for their window."""
@@ -181,7 +193,7 @@ class Admission:
         if not self.replays.claim(request.query_id, time.monotonic()):
             await self.refuse_replayed(request, context)
             return
-        retry_after = self.rate.acquire(requester_key(request), cost)
+        retry_after = await self._acquire(request, context, cost)
         if retry_after > 0:
             message = (
                 f"rate limit: {self.config.searches_per_requester} searches per {self.config.rate_window_s:g} s "
@@ -195,6 +207,19 @@ class Admission:
                 "REQUESTER_RATE_LIMITED",
                 message,
                 retry_after_s=retry_after,
+            )
+
+    async def _acquire(self, request: AssertedRequest, context: Context, cost: int) -> float:
+        """The requester's rate-limit tokens: in this process, or shared by the country's processes (PostgreSQL)."""
+        key = requester_key(request)
+        if self.shared_rate is None:
+            return self.rate.acquire(key, cost)
+        try:
+            return await self.shared_rate.acquire("|".join(key), cost)
+        except SharedRateUnavailable as error:
+            log_event(logger, "rates.unavailable", logging.ERROR, problem=str(error))
+            await abort(
+                context, grpc.StatusCode.UNAVAILABLE, "STORE_UNAVAILABLE", "the node's record store is unavailable"
             )
 
     async def refuse_replayed(self, request: AssertedRequest, context: Context) -> NoReturn:

@@ -108,6 +108,7 @@ class RunningNode:
             await self.policy.close()
             if self.service is not None:
                 self.service.follow_ups.close()
+                self.service.admission.close()
             self.store.close()
             self.audit.close()
 

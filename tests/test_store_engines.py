@@ -32,13 +32,15 @@ PETROV = {"name": ["Ivan Petrov"], "birthDate": ["1975-04-02"]}
 DUPONT = {"name": ["Pierre Dupont"], "birthDate": ["1960-12-24"]}
 NOVAK = {"name": ["Nadia Novak"], "birthDate": ["1985-08-08"]}
 SEARCHES_PER_PROCESS = 25
+# Searches one requester may make per minute, over both processes together.
+RATE_LIMIT = 3
 
 
 @pytest.fixture
 def two_processes(tmp_path: Path, postgres: PostgresServer, opa_fr: OpaServer) -> Iterator[list[tuple[str, Path]]]:
     """France's node run twice as `fedgate node serve`, both on one PostgreSQL database: (address, node.toml)."""
-    store = {"store": {"url": postgres.database().url}}
-    configs = [write_node_config(tmp_path / f"node-{n}", "FR", opa_fr.url, store) for n in (1, 2)]
+    tables = {"store": {"url": postgres.database().url}, "limits": {"searches_per_requester": RATE_LIMIT}}
+    configs = [write_node_config(tmp_path / f"node-{n}", "FR", opa_fr.url, tables) for n in (1, 2)]
     with write_jsonl(tmp_path / "records.jsonl", FR_RECORDS).open(encoding="utf-8") as lines:
         assert not import_lines(store_location(configs[0]), lines, skip_invalid=False).bad_lines
     services: list[Service] = []
@@ -68,7 +70,7 @@ def investigators_search(process: int, n: int) -> pb.SearchRequest:
     return sign(request)
 
 
-async def test_two_node_processes_on_one_database_answer_together_and_share_one_audit_chain(
+async def test_two_node_processes_on_one_database_answer_together_share_one_audit_chain_and_one_allowance(
     two_processes: list[tuple[str, Path]],
 ) -> None:
     async def searches(address: str, process: int) -> list[pb.SearchResponse]:
@@ -115,6 +117,20 @@ async def test_two_node_processes_on_one_database_answer_together_and_share_one_
     assert "already answered" in (refused[0].details() or "")
     kinds = rows(store_location(config), "SELECT kind FROM entries WHERE query_id = 'q-9-0' ORDER BY seq")
     assert sorted(kind for (kind,) in kinds) == ["rejected", "search"]
+
+    # One requester's rate limit is one allowance over both processes, not one each.
+    statuses = []
+    for n in range(RATE_LIMIT + 1):
+        request = search_request(PETROV, query_id=f"rate-{n}", to_country=None)
+        request.requester.investigator_id = "inv-rate"
+        address = two_processes[n % 2][0]
+        async with node_client(address) as client:
+            try:
+                await client.Search(sign(request), timeout=30)
+                statuses.append(grpc.StatusCode.OK)
+            except grpc.aio.AioRpcError as error:
+                statuses.append(error.code())
+    assert statuses == [grpc.StatusCode.OK] * RATE_LIMIT + [grpc.StatusCode.RESOURCE_EXHAUSTED]
 
 
 async def found_refs(node: RunningNode, query: dict[str, list[str]]) -> set[str]:
