@@ -26,7 +26,7 @@ from node.config import NodeConfig
 from node.errors import abort
 from node.metrics import NodeMetrics
 from node.pgsql import PostgresDatabase
-from node.shared_rate import SharedRateLimiter, SharedRateUnavailable
+from node.shared_limits import SharedLimitsUnavailable, SharedRateLimiter
 
 logger = logging.getLogger("fedgate.node")
 # How long a query id stays "already answered": longer than any assertion the node accepts.
@@ -216,7 +216,7 @@ class Admission:
             return self.rate.acquire(key, cost)
         try:
             return await self.shared_rate.acquire("|".join(key), cost)
-        except SharedRateUnavailable as error:
+        except SharedLimitsUnavailable as error:
             log_event(logger, "rates.unavailable", logging.ERROR, problem=str(error))
             await abort(
                 context, grpc.StatusCode.UNAVAILABLE, "STORE_UNAVAILABLE", "the node's record store is unavailable"

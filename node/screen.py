@@ -153,7 +153,7 @@ async def screen(service: NodeService, request: pb.ScreenRequest, context: Conte
         over_budget: list[str] = []
         if decision is not None and not decision.refused:
             matches = rank(candidates, decision, search.limit, config.matching.min_score)
-            over_budget = service._probing(search, matches)
+            over_budget = await service._probing(search, matches, context)
             if over_budget:
                 matches = []
         answers.append(build_answer(config, search, candidates, decision, matches, over_budget))

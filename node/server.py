@@ -107,8 +107,7 @@ class RunningNode:
                     await runner.cleanup()
             await self.policy.close()
             if self.service is not None:
-                self.service.follow_ups.close()
-                self.service.admission.close()
+                self.service.close()
             self.store.close()
             self.audit.close()
 

@@ -25,6 +25,7 @@ from node.disclosure import Match
 from node.errors import abort
 from node.followups.service import FollowUps
 from node.metrics import NodeMetrics
+from node.pgsql import PostgresDatabase
 from node.policy import PolicyEngine
 from node.probing import ProbeBudget, query_variant
 from node.request import (
@@ -37,6 +38,7 @@ from node.request import (
 )
 from node.screen import screen
 from node.search import Answer, Found, build_answer, find_candidates, policy_input, rank, search_audit_body
+from node.shared_limits import SharedLimitsUnavailable, SharedProbeBudget
 from node.store import Store, StoreError
 from node.storework import in_store
 
@@ -64,6 +66,12 @@ class NodeService(pb_grpc.NodeServicer):
         self.metrics = metrics
         self.admission = admission
         self.probes = ProbeBudget(config.probe_variants_per_record, config.probe_window_s)
+        # Several processes of the country on one database share each requester's budgets.
+        self.shared_probes = (
+            SharedProbeBudget(config.store, config.probe_variants_per_record, config.probe_window_s)
+            if isinstance(config.store, PostgresDatabase)
+            else None
+        )
         self._revision_shown = ""
         self.follow_ups = FollowUps(config, store, policy)
 
@@ -80,6 +88,12 @@ class NodeService(pb_grpc.NodeServicer):
         """Where a follow-up stands, to the agency that filed it; its data once released."""
         await self.admission.admit_follow_up(request, context)
         return await self.follow_ups.status(request, context)
+
+    def close(self) -> None:
+        self.follow_ups.close()
+        self.admission.close()
+        if self.shared_probes is not None:
+            self.shared_probes.close()
 
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:  # type: ignore[type-arg]
         started = time.perf_counter()
@@ -140,7 +154,7 @@ class NodeService(pb_grpc.NodeServicer):
         over_budget: list[str] = []
         if decision is not None and not decision.refused:
             matches = rank(found, decision, search.limit, self.config.matching.min_score)
-            over_budget = self._probing(search, matches)
+            over_budget = await self._probing(search, matches, context)
             if over_budget:
                 matches = []
         answer = build_answer(self.config, search, found, decision, matches, over_budget)
@@ -184,14 +198,28 @@ class NodeService(pb_grpc.NodeServicer):
 
         return await in_store(self.store, work, context, "search", search.query_id, at_once=True)
 
-    def _probing(self, search: ValidSearch, matches: list[Match]) -> list[str]:
+    async def _probing(
+        self,
+        search: ValidSearch,
+        matches: list[Match],
+        context: grpc.aio.ServicerContext,  # type: ignore[type-arg]
+    ) -> list[str]:
         """The records this requester has already tried too many distinct queries against (none, mostly)."""
         if not matches:
             return []
         requester = (search.requester["country"], search.requester["agency"], search.requester["investigator"])
         variant = query_variant(search.query.schema.name, search.query.properties)
         refs = [match.record.ref for match in matches]
-        over = self.probes.admit(requester, variant, refs, time.monotonic())
+        if self.shared_probes is None:
+            over = self.probes.admit(requester, variant, refs, time.monotonic())
+        else:
+            try:
+                over = await self.shared_probes.admit("|".join(requester), variant, refs)
+            except SharedLimitsUnavailable as error:
+                log_event(logger, "probes.unavailable", logging.ERROR, query_id=search.query_id, problem=str(error))
+                await abort(
+                    context, grpc.StatusCode.UNAVAILABLE, "STORE_UNAVAILABLE", "the node's record store is unavailable"
+                )
         if over:
             self.metrics.probe_refusals.labels(search.requester["country"]).inc()
             log_event(

@@ -34,12 +34,15 @@ NOVAK = {"name": ["Nadia Novak"], "birthDate": ["1985-08-08"]}
 SEARCHES_PER_PROCESS = 25
 # Searches one requester may make per minute, over both processes together.
 RATE_LIMIT = 3
+# Distinct queries one requester may try against one record, over both processes together.
+PROBE_BUDGET = 2
 
 
 @pytest.fixture
 def two_processes(tmp_path: Path, postgres: PostgresServer, opa_fr: OpaServer) -> Iterator[list[tuple[str, Path]]]:
     """France's node run twice as `fedgate node serve`, both on one PostgreSQL database: (address, node.toml)."""
-    tables = {"store": {"url": postgres.database().url}, "limits": {"searches_per_requester": RATE_LIMIT}}
+    limits = {"searches_per_requester": RATE_LIMIT, "probe_variants_per_record": PROBE_BUDGET}
+    tables = {"store": {"url": postgres.database().url}, "limits": limits}
     configs = [write_node_config(tmp_path / f"node-{n}", "FR", opa_fr.url, tables) for n in (1, 2)]
     with write_jsonl(tmp_path / "records.jsonl", FR_RECORDS).open(encoding="utf-8") as lines:
         assert not import_lines(store_location(configs[0]), lines, skip_invalid=False).bad_lines
@@ -131,6 +134,19 @@ async def test_two_node_processes_on_one_database_answer_together_share_one_audi
             except grpc.aio.AioRpcError as error:
                 statuses.append(error.code())
     assert statuses == [grpc.StatusCode.OK] * RATE_LIMIT + [grpc.StatusCode.RESOURCE_EXHAUSTED]
+
+    # And one probe budget per requester and record: the third distinct query against Petrov, on the process
+    # that has seen only one of the two before it, is refused.
+    variants = [PETROV, {"name": ["Ivan Petrov"]}, {"name": ["Petrov Ivan"]}]
+    probed: list[tuple[int, int]] = []
+    for n, variant in enumerate(variants):
+        request = search_request(variant, query_id=f"probe-{n}", to_country=None)
+        request.requester.investigator_id = "inv-probe"
+        async with node_client(two_processes[n % 2][0]) as client:
+            answer = await client.Search(sign(request), timeout=30)
+        probed.append((answer.outcome, answer.refusal_reason))
+    hit = (pb.SEARCH_OUTCOME_HIT, pb.REFUSAL_REASON_UNSPECIFIED)
+    assert probed == [hit, hit, (pb.SEARCH_OUTCOME_REFUSED, pb.REFUSAL_REASON_PROBE_BUDGET_EXCEEDED)]
 
 
 async def found_refs(node: RunningNode, query: dict[str, list[str]]) -> set[str]:
