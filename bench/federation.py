@@ -46,6 +46,8 @@ class BenchFederation:
     gateways: list[Service] = field(default_factory=list)
     addresses: dict[str, str] = field(default_factory=dict)
     keys: Path = Path()
+    # An investigator no bench load uses: for checking one investigator's rate limit from a full allowance.
+    spare_token: str = ""
 
     def pids(self) -> list[int]:
         return [s.process.pid for s in self.services] + [o.process.pid for o in self.opa if o.process is not None]
@@ -90,6 +92,7 @@ def _gateway_config(
     timeout_ms: int,
     shared: SharedRateLimits | None = None,
     searches_per_investigator: int = 1_000_000,
+    rate_window_s: float = 60.0,
 ) -> Path:
     issuer = {"algorithm": "EdDSA", "public_key": str(keys / "issuer.pub.pem"), "private_key": str(keys / "issuer.pem")}
     tables = gateway_tables(
@@ -103,7 +106,11 @@ def _gateway_config(
             "gateway": {"log_level": "warning", "max_token_lifetime_s": 86400},
             "search": {"default_timeout_ms": timeout_ms, "min_timeout_ms": 50},
             "resilience": {"max_concurrent_calls_per_node": 256, "breaker_failures": 1000},
-            "rate_limits": {"searches_per_investigator": searches_per_investigator, "searches_per_country": 10_000_000},
+            "rate_limits": {
+                "searches_per_investigator": searches_per_investigator,
+                "searches_per_country": 10_000_000,
+                "window_s": rate_window_s,
+            },
         },
     )
     return write_config(directory / "gateway.toml", tables)
@@ -121,6 +128,7 @@ async def bench_federation(
     replicas: int = 1,
     redis_url: str | None = None,
     searches_per_investigator: int = 1_000_000,
+    rate_window_s: float = 60.0,
 ) -> AsyncIterator[BenchFederation]:
     """Up to `per_process` nodes share a process and an OPA; `proxied` countries sit behind a DelayProxy;
     `replicas` gateways, sharing their rate limits on `redis_url` when given."""
@@ -172,7 +180,13 @@ async def bench_federation(
             gateway_dir = work / ("gateway" if replica == 0 else f"gateway-{replica}")
             gateway_dir.mkdir()
             config_path = _gateway_config(
-                gateway_dir, {c: addresses[c] for c in countries}, keys, timeout_ms, shared, searches_per_investigator
+                gateway_dir,
+                {c: addresses[c] for c in countries},
+                keys,
+                timeout_ms,
+                shared,
+                searches_per_investigator,
+                rate_window_s,
             )
             ready = gateway_dir / "ready.json"
             command = fedgate_command("gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
@@ -185,7 +199,7 @@ async def bench_federation(
                 federation.gateway_url = gateway_ready["gateway_url"]
                 federation.gateway_metrics_url = gateway_ready["metrics_url"]
         config = load_gateway_config(config_path)
-        federation.tokens = [
+        tokens = [
             issue_token(
                 config.issuers["bench"],
                 config.audience,
@@ -196,8 +210,9 @@ async def bench_federation(
                 purposes=ORDINARY_PURPOSES,
                 ttl_s=24 * 3600,
             )
-            for n in range(BENCH_INVESTIGATORS)
+            for n in range(BENCH_INVESTIGATORS + 1)
         ]
+        federation.tokens, federation.spare_token = tokens[:-1], tokens[-1]
         yield federation
     finally:
         for service in federation.services:
