@@ -26,6 +26,7 @@ import itertools
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -64,7 +65,7 @@ RATE_WINDOW_S = 86_400.0
 
 
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] floor: {message}", flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] floor: {message}", file=sys.stderr, flush=True)
 
 
 def _us(seconds: float, count: int) -> float:
