@@ -2,6 +2,7 @@
 
     python -m bench                 # N = 1, 8, 50, 196 countries; node alone at 10k, 100k, 1M records
     python -m bench --quick         # smaller sizes, for a first look
+    python -m bench --no-profile    # without py-spy attached to the gateway and a node in "against the real floor"
 
 Writes bench/results/bench.json and bench/results/bench.md.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import node_search
+from bench import floor, node_search
 from bench.baseline import FanOut
 from bench.federation import BenchFederation, GatewaySearch, bench_federation, no_hit_body
 from fedcli.processes import Service, fedgate_command
@@ -227,6 +228,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     found.append(_target("p99 with a heavy-tailed country, against the 200 ms deadline", "≤ 1.1×", tail, tail <= 1.1))
     scraped = result["metrics"]["throughput_ratio"]
     found.append(_target("throughput scraped every second / not scraped", "≥ 0.95", scraped, scraped >= 0.95))
+    found.extend(floor.targets(result["floor"]))
     return found
 
 
@@ -285,6 +287,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{metrics['rounds']} alternating rounds of each): ratio {metrics['throughput_ratio']}. "
         f"({metrics['note']}.)"
     )
+    lines += ["", "## Against the real floor: gateway, node, replicas", "", floor.markdown(result["floor"]).rstrip()]
     return "\n".join(lines) + "\n"
 
 
@@ -309,6 +312,8 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     result["tail"] = await tail_section(work, records, 200 if quick else 1000, nodes_per_process(8, quick))
     log("metrics overhead")
     result["metrics"] = await metrics_section(work, records, 2 * duration_s, nodes_per_process(8, quick))
+    log("against the real floor")
+    result["floor"] = await floor.floor_section(work, quick, profile=not (quick or args.no_profile))
     result["targets"] = targets(result)
     result["seconds"] = time.monotonic() - started
     return result
@@ -317,6 +322,7 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, all nodes in one process: a smoke run")
+    parser.add_argument("--no-profile", action="store_true", help="no py-spy capture in the floor section")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where results are written (default {RESULTS})")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fedgate-bench-") as work:

@@ -17,7 +17,7 @@ from fedcli.processes import Service, fedgate_command
 from fedcli.synthetic import generate_country
 from fedcore.keys import generate_signing_key
 from fedeval.netfaults import DelayProxy
-from fedtools.federation import SigningKeyFile, gateway_tables, node_tables, write_config
+from fedtools.federation import SharedRateLimits, SigningKeyFile, gateway_tables, node_tables, write_config
 from fedtools.opa import OpaServer
 from gateway.auth import generate_keypair, issue_token
 from gateway.config import load_gateway_config
@@ -41,6 +41,13 @@ class BenchFederation:
     opa: list[OpaServer] = field(default_factory=list)
     metrics_urls: list[str] = field(default_factory=list)
     proxies: dict[str, DelayProxy] = field(default_factory=dict)
+    # Every gateway replica's URL and process (the first is `gateway_url`), each node's gRPC address, the keys.
+    gateway_urls: list[str] = field(default_factory=list)
+    gateways: list[Service] = field(default_factory=list)
+    addresses: dict[str, str] = field(default_factory=dict)
+    keys: Path = Path()
+    # An investigator no bench load uses: for checking one investigator's rate limit from a full allowance.
+    spare_token: str = ""
 
     def pids(self) -> list[int]:
         return [s.process.pid for s in self.services] + [o.process.pid for o in self.opa if o.process is not None]
@@ -78,19 +85,32 @@ def _node_config(directory: Path, country: str, opa_url: str, keys: Path) -> Pat
     return write_config(directory / "node.toml", tables)
 
 
-def _gateway_config(directory: Path, nodes: dict[str, str], keys: Path, timeout_ms: int) -> Path:
+def _gateway_config(
+    directory: Path,
+    nodes: dict[str, str],
+    keys: Path,
+    timeout_ms: int,
+    shared: SharedRateLimits | None = None,
+    searches_per_investigator: int = 1_000_000,
+    rate_window_s: float = 60.0,
+) -> Path:
     issuer = {"algorithm": "EdDSA", "public_key": str(keys / "issuer.pub.pem"), "private_key": str(keys / "issuer.pem")}
     tables = gateway_tables(
         nodes=nodes,
         assertion=SigningKeyFile(keys / "gw-bench.pem", "gw-bench"),
         issuers={"bench": issuer},
         metrics=True,
+        shared_limits=shared,
         more={
             # The bench token lives as long as a long run (24 h), so the gateway accepts it.
             "gateway": {"log_level": "warning", "max_token_lifetime_s": 86400},
             "search": {"default_timeout_ms": timeout_ms, "min_timeout_ms": 50},
             "resilience": {"max_concurrent_calls_per_node": 256, "breaker_failures": 1000},
-            "rate_limits": {"searches_per_investigator": 1_000_000, "searches_per_country": 10_000_000},
+            "rate_limits": {
+                "searches_per_investigator": searches_per_investigator,
+                "searches_per_country": 10_000_000,
+                "window_s": rate_window_s,
+            },
         },
     )
     return write_config(directory / "gateway.toml", tables)
@@ -105,8 +125,13 @@ async def bench_federation(
     per_process: int,
     timeout_ms: int = 2000,
     proxied: tuple[str, ...] = (),
+    replicas: int = 1,
+    redis_url: str | None = None,
+    searches_per_investigator: int = 1_000_000,
+    rate_window_s: float = 60.0,
 ) -> AsyncIterator[BenchFederation]:
-    """Up to `per_process` nodes share a process and an OPA; `proxied` countries sit behind a DelayProxy."""
+    """Up to `per_process` nodes share a process and an OPA; `proxied` countries sit behind a DelayProxy;
+    `replicas` gateways, sharing their rate limits on `redis_url` when given."""
     policies = write_policies(work / "policies", countries)
     keys = work / "keys"
     _write_keys(keys)
@@ -115,7 +140,7 @@ async def bench_federation(
         f"{len(countries)} countries, {len(groups)} node process(es) of up to {per_process} nodes, one OPA per node "
         f"process serving those countries' policies, {records} synthetic records per country, gateway apart"
     )
-    federation = BenchFederation(countries, "", layout)
+    federation = BenchFederation(countries, "", layout, keys=keys)
     try:
         configs: dict[str, Path] = {}
         for index, group in enumerate(groups):
@@ -149,18 +174,32 @@ async def bench_federation(
         for country in proxied:
             federation.proxies[country] = await DelayProxy(addresses[country]).start()
             addresses[country] = federation.proxies[country].address
-        gateway_dir = work / "gateway"
-        gateway_dir.mkdir()
-        config_path = _gateway_config(gateway_dir, {c: addresses[c] for c in countries}, keys, timeout_ms)
-        ready = gateway_dir / "ready.json"
-        command = fedgate_command("gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
-        gateway = Service.spawn("gateway", command, gateway_dir / "gateway.log")
-        federation.services.append(gateway)
-        gateway_ready = gateway.wait_ready(ready, 120)
-        federation.gateway_url = gateway_ready["gateway_url"]
-        federation.gateway_metrics_url = gateway_ready["metrics_url"]
+        federation.addresses = dict(addresses)
+        shared = SharedRateLimits(redis_url, replicas) if redis_url is not None else None
+        for replica in range(replicas):
+            gateway_dir = work / ("gateway" if replica == 0 else f"gateway-{replica}")
+            gateway_dir.mkdir()
+            config_path = _gateway_config(
+                gateway_dir,
+                {c: addresses[c] for c in countries},
+                keys,
+                timeout_ms,
+                shared,
+                searches_per_investigator,
+                rate_window_s,
+            )
+            ready = gateway_dir / "ready.json"
+            command = fedgate_command("gateway", "serve", "--config", str(config_path), "--ready-file", str(ready))
+            gateway = Service.spawn(f"gateway-{replica}", command, gateway_dir / "gateway.log")
+            federation.services.append(gateway)
+            federation.gateways.append(gateway)
+            gateway_ready = gateway.wait_ready(ready, 120)
+            federation.gateway_urls.append(gateway_ready["gateway_url"])
+            if replica == 0:
+                federation.gateway_url = gateway_ready["gateway_url"]
+                federation.gateway_metrics_url = gateway_ready["metrics_url"]
         config = load_gateway_config(config_path)
-        federation.tokens = [
+        tokens = [
             issue_token(
                 config.issuers["bench"],
                 config.audience,
@@ -171,8 +210,9 @@ async def bench_federation(
                 purposes=ORDINARY_PURPOSES,
                 ttl_s=24 * 3600,
             )
-            for n in range(BENCH_INVESTIGATORS)
+            for n in range(BENCH_INVESTIGATORS + 1)
         ]
+        federation.tokens, federation.spare_token = tokens[:-1], tokens[-1]
         yield federation
     finally:
         for service in federation.services:

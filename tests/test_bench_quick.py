@@ -33,10 +33,16 @@ def test_quick_benchmark_run_completes_and_reports_every_section(tmp_path: Path)
     assert {row["opa_decisions_per_search"] for row in result["node"]} == {1.0}
     assert result["tail"]["searches"] == 200
     assert result["metrics"]["scrape_rounds"] >= 1
+    floor = result["floor"]
+    assert {name: floor[name]["ratio"] > 0 for name in ("gateway", "node", "replicas")} == dict.fromkeys(
+        ("gateway", "node", "replicas"), True
+    )
+    assert floor["replicas"]["rate_limit"]["exact"] is True
     # Each target the quick run has figures for is judged; N = 196 and 1M records are full-run only.
     judged = {target["target"]: target for target in result["targets"]}
     assert judged["OPA decisions per node Search (every node-alone run)"]["met"] is True
     assert "p50 at N = 8, against the floor" in judged
+    assert "one investigator's rate limit over both replicas" in judged
     assert not any("196" in name or "1M" in name for name in judged)
     report = (tmp_path / "bench-quick.md").read_text()
     assert "| 8 |" in report
