@@ -19,7 +19,7 @@ def test_quick_benchmark_run_completes_and_reports_every_section(tmp_path: Path)
         run = subprocess.run(
             [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
             cwd=ROOT,
-            timeout=280,
+            timeout=400,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
