@@ -110,7 +110,10 @@ class FollowUps:
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self.queue.close()
+        """Waits for queue work still running in a thread (an expiry sweep whose task was cancelled goes on in its
+        thread): closing the connection under it would crash the process."""
+        with self._lock:
+            self.queue.close()
 
     def expire(self, now: datetime | None = None) -> list[str]:
         """Closes the pending follow-ups past their expiry time (blocking)."""
