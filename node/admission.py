@@ -29,7 +29,7 @@ from node.pgsql import PostgresDatabase
 from node.shared_limits import SharedLimitsUnavailable, SharedRateLimiter
 
 logger = logging.getLogger("fedgate.node")
-# How long a query id stays "already answered": longer than any assertion the node accepts.
+# How much of a refused request's query id the audit entry and the log keep.
 MAX_LOGGED_QUERY_ID = 128
 
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
