@@ -17,6 +17,7 @@ import contextlib
 import functools
 import itertools
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -260,15 +261,20 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500, help="searches of each kind (hit, no hit)")
     parser.add_argument("--changes", type=int, default=node_scale.CHANGES, help="changes imported while searching")
     parser.add_argument("--store-url", help="an empty PostgreSQL database to use (default: a server of its own)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes checking the import's lines (the cores)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where node_search.json and .md are written")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fedgate-scale-", dir=args.out) as work:
-        measure = functools.partial(node_scale.run, args.records, args.engine, work=Path(work), queries=args.queries)
+        measure = functools.partial(
+            node_scale.run, args.records, args.engine, work=Path(work), queries=args.queries, workers=args.workers
+        )
         if args.engine == "postgresql" and args.store_url:
             row = measure(location=PostgresDatabase(args.store_url), changes=args.changes)
         elif args.engine == "postgresql":
-            with postgres_server() as server:
-                row = measure(location=server.database(), changes=args.changes)
+            with postgres_server(node_scale.PG_SETTINGS) as server:
+                row = measure(location=server.database(), changes=args.changes, settings=node_scale.PG_SETTINGS)
         else:
             row = measure(location=Path(work) / "records.sqlite", changes=args.changes)
     args.out.mkdir(exist_ok=True)

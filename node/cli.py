@@ -42,6 +42,12 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     import_parser.add_argument("--config", type=Path, required=True, help="node.toml")
     import_parser.add_argument("file", type=Path, help="FtM JSON lines ('-' for standard input)")
     import_parser.add_argument("--skip-invalid", action="store_true", help="load the valid lines, list the others")
+    import_parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="processes checking lines and computing their keys while one writes (a large file: the cores)",
+    )
     import_parser.set_defaults(handler=run_import)
 
     records_parser = commands.add_parser("records", help="remove records while the node serves (audited)")
@@ -112,6 +118,17 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     export_parser.set_defaults(handler=run_audit_export)
 
 
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def run_serve(args: argparse.Namespace) -> int:
     config = load_node_config(args.config)
     configure_logging(config.log_level)
@@ -123,10 +140,12 @@ def run_import(args: argparse.Namespace) -> int:
     config = load_node_config(args.config)
     try:
         if str(args.file) == "-":
-            report = import_audited(config, sys.stdin, source="-", skip_invalid=args.skip_invalid)
+            report = import_audited(config, sys.stdin, source="-", skip_invalid=args.skip_invalid, workers=args.workers)
         else:
             with args.file.open(encoding="utf-8", errors="strict") as handle:
-                report = import_audited(config, handle, source=args.file.name, skip_invalid=args.skip_invalid)
+                report = import_audited(
+                    config, handle, source=args.file.name, skip_invalid=args.skip_invalid, workers=args.workers
+                )
     except UnicodeDecodeError as error:
         print(f"{args.file}: not UTF-8 text ({error.reason} at byte {error.start}); nothing imported", file=sys.stderr)
         return 1

@@ -12,9 +12,12 @@ from node.config import NodeConfig
 from node.store import ImportReport, import_lines, purge_expired, today
 
 
-def import_audited(config: NodeConfig, lines: Iterable[str], *, source: str, skip_invalid: bool) -> ImportReport:
+def import_audited(
+    config: NodeConfig, lines: Iterable[str], *, source: str, skip_invalid: bool, workers: int = 1
+) -> ImportReport:
     """Applies a stream of entities and deletions in one transaction, audited as one entry: the source's name
-    and SHA-256, how many records were written, the references of those deleted."""
+    and SHA-256, how many records were written, the references of those deleted. `workers` processes check
+    the lines (node.store.checking)."""
 
     def audit(report: ImportReport) -> None:
         append_now(
@@ -32,7 +35,7 @@ def import_audited(config: NodeConfig, lines: Iterable[str], *, source: str, ski
 
     if isinstance(config.store, Path):
         config.store.parent.mkdir(parents=True, exist_ok=True)
-    return import_lines(config.store, lines, skip_invalid=skip_invalid, before_commit=audit)
+    return import_lines(config.store, lines, skip_invalid=skip_invalid, before_commit=audit, workers=workers)
 
 
 def delete_audited(config: NodeConfig, entity_ids: list[str]) -> ImportReport:

@@ -49,7 +49,8 @@ class PostgresServer:
         if done.returncode != 0:
             raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stdout}{done.stderr}")
 
-    def start(self) -> PostgresServer:
+    def start(self, settings: dict[str, str] | None = None) -> PostgresServer:
+        """Starts the server; `settings` are server parameters beside the defaults (a benchmark's tuning)."""
         if os.geteuid() == 0:
             shutil.chown(self.directory, SERVER_USER, SERVER_USER)
             self._as_user = ["runuser", "-u", SERVER_USER, "--"]
@@ -67,6 +68,7 @@ class PostgresServer:
         )
         self.port = _free_port()
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         log = str(self.directory / "server.log")
         self._run(str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l", log, "start")
         return self
@@ -143,9 +145,9 @@ def execute(location: Location, *statements: str) -> None:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(settings: dict[str, str] | None = None) -> Iterator[PostgresServer]:
     server = PostgresServer()
     try:
-        yield server.start()
+        yield server.start(settings)
     finally:
         server.stop()

@@ -7,9 +7,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from node.config import load_node_config
 from node.pgsql import PostgresDatabase
+from node.store import import_lines
+from node.store.checking import CHUNK_LINES
 from tests.federation import write_node_config
 from tests.pg import Engine, rows
 from tests.samples import FR_RECORDS, write_jsonl
@@ -89,3 +92,76 @@ def test_duplicate_ids_and_non_utf8_are_refused(tmp_path: Path, engine: Engine) 
     assert result.returncode == 1
     assert "not UTF-8" in result.stderr
     assert stored_ids(config) == set()
+
+
+def _persons(count: int, offset: int = 0) -> list[str]:
+    given = ["Anna", "Ivan", "Мария", "Jean", "محمد", "Sophie", "יוסף", "Luca", "Olga", "Pierre"]
+    family = ["Martin", "Petrov", "Дюбуа", "Rossi", "Haddad", "Schmidt", "Cohen", "Bernard", "Novak", "Lefèvre"]
+    lines = []
+    for number in range(offset, offset + count):
+        properties = {
+            "firstName": [given[number % len(given)]],
+            "lastName": [family[number * 7 % len(family)]],
+            "birthDate": [f"19{50 + number % 50}-0{1 + number % 9}-1{number % 10}"],
+            "nationality": ["fr"],
+        }
+        lines.append(json.dumps({"id": f"p{number}", "schema": "Person", "properties": properties}, ensure_ascii=False))
+    return lines
+
+
+def _store_content(location: Any) -> tuple[set[tuple[Any, ...]], set[tuple[str, int, tuple[str, ...]]]]:
+    """Records without their random references, and each key's count and records in order (by entity id, not row id)."""
+    records = set(rows(location, "SELECT entity_id, schema, properties, flags, expires FROM records"))
+    entity_of = {str(rid): entity_id for rid, entity_id in rows(location, "SELECT rid, entity_id FROM records")}
+    counts = {
+        (key, n, tuple(entity_of[rid] for rid in postings.split(",")))
+        for key, n, postings in rows(location, "SELECT key, n, postings FROM key_counts")
+    }
+    return records, counts
+
+
+def test_worker_processes_and_one_process_write_the_same_store(tmp_path: Path, engine: Engine) -> None:
+    """Checking lines in two worker processes changes nothing in what is written: records, keys, their counts,
+    deletions and replacements, across more than one chunk of lines."""
+    first = _persons(CHUNK_LINES + 300)
+    changes = [
+        *_persons(200, offset=CHUNK_LINES + 300),  # new
+        *(json.dumps({"op": "MOD", "entity": json.loads(line) | {"expires": "2099-01-01"}}) for line in first[:50]),
+        *(json.dumps({"op": "DEL", "entity": {"id": f"p{number}"}}) for number in range(100, 1200, 3)),
+        json.dumps({"op": "DEL", "entity": {"id": "never-held"}}),
+    ]
+    reports, locations = [], [engine.location("one.sqlite"), engine.location("two.sqlite")]
+    for workers, location in zip((1, 2), locations, strict=True):
+        assert import_lines(location, first, skip_invalid=False, workers=workers).imported == len(first)
+        reports.append(import_lines(location, changes, skip_invalid=False, workers=workers))
+    one, two = reports
+    assert (one.imported, len(one.deleted), one.not_held, one.digest) == (250, 367, 1, two.digest)
+    assert (two.imported, len(two.deleted), two.not_held) == (250, 367, 1)
+    assert _store_content(locations[0]) == _store_content(locations[1])
+
+
+def test_an_import_into_an_empty_store_counts_keys_as_imports_into_a_held_one(tmp_path: Path, engine: Engine) -> None:
+    """An import into an empty store counts every key once at the end; one adding to held records counts the
+    keys it touches: both give the same counts and postings."""
+    lines = _persons(600)
+    at_once, in_steps = engine.location("at_once.sqlite"), engine.location("in_steps.sqlite")
+    import_lines(at_once, lines, skip_invalid=False)
+    import_lines(in_steps, lines[:1], skip_invalid=False)
+    import_lines(in_steps, lines[1:], skip_invalid=False)
+    assert _store_content(at_once) == _store_content(in_steps)
+    assert rows(at_once, "SELECT value FROM meta WHERE name = 'records'") == [("600",)]
+
+
+def test_bad_lines_checked_by_workers_are_named_and_nothing_is_imported(tmp_path: Path, engine: Engine) -> None:
+    config = write_node_config(tmp_path, "FR", "http://127.0.0.1:1", engine.node_tables())
+    lines = _persons(CHUNK_LINES + 10)
+    lines[5] = '{"id": "x", "schema": "Person", "properties": {"birthDate": ["not a date"]}}'
+    lines[CHUNK_LINES + 3] = "{not json"
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_import(config, source, "--workers", "2")
+    assert result.returncode == 1
+    assert "in.jsonl:6: 'birthDate' holds a value that is not a valid date" in result.stderr
+    assert f"in.jsonl:{CHUNK_LINES + 4}: not valid JSON" in result.stderr
+    assert stored_ids(config) == set()
+    assert "must be at least 1" in run_import(config, source, "--workers", "0").stderr

@@ -39,7 +39,7 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
     for analysed in names:
         tokens: set[str] = set()
         sounds: set[str] = set()
-        heard: list[set[str]] = []
+        heard: list[frozenset[str]] = []
         for part in analysed.name.parts:
             if part.tag == NamePartTag.STOP:
                 continue

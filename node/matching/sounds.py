@@ -253,14 +253,16 @@ def _part_reading(form: str) -> Reading:
     return "abjad" if scripts & ABJADS else "consonants"
 
 
-def sound_keys(form: str, spelling: str) -> set[str]:
+@lru_cache(maxsize=65_536)
+def sound_keys(form: str, spelling: str) -> frozenset[str]:
     """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
-    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription)."""
+    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription). Cached: a country's
+    records repeat the same given and family names over and over."""
     reading = _part_reading(form)
     heard = [sounds(spelling.lower(), reading)]
     if reading == "consonants":
         heard.append(sounds(spelling.lower(), "heard_in_pinyin").translate(UNHEARD))
-    return {REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard} - {""}
+    return frozenset(REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard) - {""}
 
 
 @lru_cache(maxsize=65_536)

@@ -1,18 +1,12 @@
 """The node's record store: FollowTheMoney entities with a blocking-key index, in one SQLite file (WAL, the
 embedded default) or a PostgreSQL database (node.pgsql); the same statements and the same Python on both.
 
-`records` is what is stored and how the file is opened, `importing` loads records, `search` finds candidates.
+`records` is what is stored and how the file is opened, `checking` checks import lines, `importing` loads
+records, `search` finds candidates.
 """
 
-from node.store.importing import (
-    MAX_ENTITY_ID_LENGTH,
-    MAX_VALUE_LENGTH,
-    ImportReport,
-    InvalidEntity,
-    import_lines,
-    purge_expired,
-    validate_entity,
-)
+from node.store.checking import MAX_ENTITY_ID_LENGTH, MAX_VALUE_LENGTH, InvalidEntity, validate_entity
+from node.store.importing import ImportReport, import_lines, purge_expired
 from node.store.records import (
     Candidates,
     Connection,

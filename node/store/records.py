@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from followthemoney import model
 from followthemoney.schema import Schema
@@ -16,6 +17,8 @@ from followthemoney.types import registry
 
 from node.matching import STORE_FORMAT
 from node.pgsql import DATABASE_ERRORS, Location, PgConnection, PostgresDatabase, pg_connect, with_schema_lock
+
+T = TypeVar("T")
 
 MMAP_BYTES = 4 << 30
 CACHE_KIB = 32 << 10
@@ -225,6 +228,6 @@ def records_by_ref(connection: Connection, refs: list[str]) -> dict[str, StoredR
     return found
 
 
-def chunked(items: list[str], size: int = 500) -> Iterator[list[str]]:
+def chunked(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
