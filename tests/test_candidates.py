@@ -91,3 +91,22 @@ def test_queries_spelt_like_every_tied_record_read_no_more_and_a_birth_date_chan
             assert not {r.ref for r in with_date.by_date} & {r.ref for r in plain.by_name}
     finally:
         store.close()
+
+
+def test_a_shortlist_with_no_record_past_the_first_read_is_read_on_both_engines(engine: Engine) -> None:
+    """63 tied Jörgs and a cut of 62: the shortlist holds exactly one record past the cut, read with the first;
+    the rest to read is empty (which PostgreSQL once refused as `IN ()`, failing the search)."""
+    store = Store(build(engine), workers=1)
+    try:
+        query = validate_query("Person", {"name": ["Jörg Schdmitt"]})
+        prepared = prepare_query(query)
+        found = store.candidates(
+            query_keys(query),
+            max_candidates=62,
+            max_postings=1000,
+            tie_breaker=lambda record: spelling_similarity(prepared, record.schema, record.properties),
+        )
+        assert len(found.by_name) == 62
+        assert names(found.by_name)[:3] == ["Jörg Schmitt"] * 3
+    finally:
+        store.close()

@@ -303,6 +303,8 @@ def _in_one_snapshot(connection: Connection, work: Callable[[], T]) -> T:
 
 def _read_records(connection: Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
     """The records of (rid, key weight) pairs, in that order."""
+    if not ranked:  # `IN ()` is SQLite's, not PostgreSQL's: a shortlist of exactly max_candidates + 1 has no rest
+        return []
     best = [(int(rid_text), math.fmod(total, IDENTIFIER_WEIGHT)) for rid_text, total in ranked]
     name_weights = dict(best)
     rids = [rid for rid, _ in best]
