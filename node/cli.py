@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -154,6 +155,9 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     except (AuditError, StoreError) as error:
         print(f"{error}; nothing imported", file=sys.stderr)
+        return 1
+    except BrokenProcessPool:
+        print("a process checking lines stopped unexpectedly (out of memory?); nothing imported", file=sys.stderr)
         return 1
     for number, problem in report.bad_lines[:MAX_REPORTED_LINES]:
         print(f"{args.file}:{number}: {problem}", file=sys.stderr)

@@ -120,23 +120,43 @@ def _store_content(location: Any) -> tuple[set[tuple[Any, ...]], set[tuple[str, 
     return records, counts
 
 
+def _renamed(line: str) -> str:
+    entity = json.loads(line)
+    entity["properties"]["lastName"] = ["Okonkwo"]
+    return json.dumps({"op": "MOD", "entity": entity | {"expires": "2099-01-01"}}, ensure_ascii=False)
+
+
+def _counted_from_keys(location: Any) -> set[tuple[str, int, str]]:
+    """Every key's count and postings as they should be: worked out afresh from the keys the records hold."""
+    query = "SELECT key, count(*), group_concat(rid) FROM (SELECT key, rid FROM keys ORDER BY key, rid) GROUP BY key"
+    if not isinstance(location, Path):
+        query = "SELECT key, count(*), string_agg(rid::text, ',' ORDER BY rid) FROM keys GROUP BY key"
+    return set(rows(location, query))
+
+
 def test_worker_processes_and_one_process_write_the_same_store(tmp_path: Path, engine: Engine) -> None:
     """Checking lines in two worker processes changes nothing in what is written: records, keys, their counts,
-    deletions and replacements, across more than one chunk of lines."""
+    deletions (their references in the order of the lines) and replacements, each spread over several chunks."""
     first = _persons(CHUNK_LINES + 300)
+    deleted_ids = [f"p{number}" for number in range(1299, 399, -2)]  # not in the order the records were written
     changes = [
-        *_persons(200, offset=CHUNK_LINES + 300),  # new
-        *(json.dumps({"op": "MOD", "entity": json.loads(line) | {"expires": "2099-01-01"}}) for line in first[:50]),
-        *(json.dumps({"op": "DEL", "entity": {"id": f"p{number}"}}) for number in range(100, 1200, 3)),
+        *_persons(CHUNK_LINES - 100, offset=CHUNK_LINES + 300),  # new
+        *(_renamed(line) for line in first[:300]),  # replaced with other keys
+        *(json.dumps({"op": "DEL", "entity": {"id": entity_id}}) for entity_id in deleted_ids),
         json.dumps({"op": "DEL", "entity": {"id": "never-held"}}),
     ]
     reports, locations = [], [engine.location("one.sqlite"), engine.location("two.sqlite")]
     for workers, location in zip((1, 2), locations, strict=True):
         assert import_lines(location, first, skip_invalid=False, workers=workers).imported == len(first)
-        reports.append(import_lines(location, changes, skip_invalid=False, workers=workers))
-    one, two = reports
-    assert (one.imported, len(one.deleted), one.not_held, one.digest) == (250, 367, 1, two.digest)
-    assert (two.imported, len(two.deleted), two.not_held) == (250, 367, 1)
+        refs = dict(rows(location, "SELECT ref, entity_id FROM records"))
+        report = import_lines(location, changes, skip_invalid=False, workers=workers)
+        assert report.bad_lines == []
+        assert [refs[ref] for ref in report.deleted] == deleted_ids
+        assert (report.imported, report.not_held) == (CHUNK_LINES - 100 + 300, 1)
+        assert set(rows(location, "SELECT key, n, postings FROM key_counts")) == _counted_from_keys(location)
+        assert rows(location, "SELECT count(*) FROM keys WHERE key LIKE '%okonkwo%'")[0][0] > 0
+        reports.append(report)
+    assert reports[0].digest == reports[1].digest
     assert _store_content(locations[0]) == _store_content(locations[1])
 
 
@@ -165,3 +185,18 @@ def test_bad_lines_checked_by_workers_are_named_and_nothing_is_imported(tmp_path
     assert f"in.jsonl:{CHUNK_LINES + 4}: not valid JSON" in result.stderr
     assert stored_ids(config) == set()
     assert "must be at least 1" in run_import(config, source, "--workers", "0").stderr
+    # Lines Python's parser or the store could not take are bad lines too, named, never the end of the import;
+    # with --skip-invalid into an empty store the rest loads, a chunk of bad lines alone included.
+    lines[7] = '{"id": 1' + "1" * 5000 + "}"
+    lines[8] = "[" * 100_000
+    lines[9] = '{"id": "\\ud800x", "schema": "Person", "properties": {"name": ["A B"]}}'
+    lines += ["{not json"] * CHUNK_LINES
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_import(config, source, "--workers", "2", "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert "in.jsonl:8: not valid JSON (a number too long to read)" in result.stderr
+    assert "in.jsonl:9: not valid JSON (nested too deeply to read)" in result.stderr
+    assert "in.jsonl:10: holds text that is not valid Unicode" in result.stderr
+    assert f"imported {CHUNK_LINES + 5} record(s)" in result.stdout
+    assert f"skipped {CHUNK_LINES + 5} bad line(s)" in result.stdout
+    assert len(stored_ids(config)) == CHUNK_LINES + 5

@@ -253,11 +253,24 @@ def _part_reading(form: str) -> Reading:
     return "abjad" if scripts & ABJADS else "consonants"
 
 
-@lru_cache(maxsize=65_536)
 def sound_keys(form: str, spelling: str) -> frozenset[str]:
     """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
-    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription). Cached: a country's
-    records repeat the same given and family names over and over."""
+    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription). Cached for parts of
+    a usual length: a country's records repeat the same given and family names over and over."""
+    if len(form) + len(spelling) <= MAX_CACHED_PART:
+        return _cached_sound_keys(form, spelling)
+    return _sound_keys(form, spelling)
+
+
+MAX_CACHED_PART = 128
+
+
+@lru_cache(maxsize=65_536)
+def _cached_sound_keys(form: str, spelling: str) -> frozenset[str]:
+    return _sound_keys(form, spelling)
+
+
+def _sound_keys(form: str, spelling: str) -> frozenset[str]:
     reading = _part_reading(form)
     heard = [sounds(spelling.lower(), reading)]
     if reading == "consonants":

@@ -28,8 +28,12 @@ from node.matching import record_keys
 MAX_ENTITY_ID_LENGTH = 512
 MAX_VALUE_LENGTH = 10_000
 OPERATIONS = ("ADD", "MOD", "DEL")
-# Lines checked together: by one worker process at a time, and written to the store together.
+# Lines checked together: by one worker process at a time, and written to the store together; a chunk also
+# ends once its lines hold CHUNK_BYTES of text (a few huge records never make a huge chunk).
 CHUNK_LINES = 1_000
+CHUNK_BYTES = 16 << 20
+# Values and name parts longer than this are never cached (a cache entry is kept for long).
+MAX_CACHED_LENGTH = 64
 # Value types whose values come from a small set and repeat in every record (days, countries, genders):
 # cleaning each distinct value once gives the same result much faster.
 REPEATING_TYPES = frozenset({registry.date, registry.country, registry.gender})
@@ -67,7 +71,14 @@ def entity_expiry(data: dict[str, Any]) -> str | None:
 
 def check_line(line: str) -> CheckedLine:
     """Parses and checks one line; InvalidEntity (or json.JSONDecodeError) says what is wrong with it."""
-    data = json.loads(line)
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer of more digits than Python converts
+        raise InvalidEntity("not valid JSON (a number too long to read)") from None
+    except RecursionError:
+        raise InvalidEntity("not valid JSON (nested too deeply to read)") from None
     if isinstance(data, dict) and "op" in data:
         op, entity = data.get("op"), data.get("entity")
         if op not in OPERATIONS:
@@ -81,10 +92,16 @@ def check_line(line: str) -> CheckedLine:
             return CheckedLine(entity_id)
         data = entity
     entity_id, schema, properties, flags = validate_entity(data)
+    stored = json.dumps(properties, ensure_ascii=False)
+    try:
+        entity_id.encode("utf-8")
+        stored.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEntity("holds text that is not valid Unicode (an unpaired surrogate escape)") from None
     return CheckedLine(
         entity_id,
         schema.name,
-        json.dumps(properties, ensure_ascii=False),
+        stored,
         json.dumps(flags),
         entity_expiry(data),
         tuple(sorted(record_keys(schema, properties))),
@@ -101,6 +118,7 @@ def check_chunk(lines: list[tuple[int, str]]) -> list[tuple[int, CheckedLine | s
             checked.append((number, f"not valid JSON ({error.msg})"))
         except InvalidEntity as error:
             checked.append((number, str(error)))
+
     return checked
 
 
@@ -156,7 +174,8 @@ def validate_entity(data: Any) -> tuple[str, Schema, dict[str, list[str]], list[
         for value in values:
             if len(value) > MAX_VALUE_LENGTH:
                 raise InvalidEntity(f"a value of {prop_name!r} is longer than {MAX_VALUE_LENGTH} characters")
-            clean = _clean_repeating(prop.type, value) if prop.type in REPEATING_TYPES else prop.type.clean(value)
+            repeating = prop.type in REPEATING_TYPES and len(value) <= MAX_CACHED_LENGTH
+            clean = _clean_repeating(prop.type, value) if repeating else prop.type.clean(value)
             if clean is None:
                 raise InvalidEntity(f"{prop_name!r} holds a value that is not a valid {prop.type.name}")
             if clean not in cleaned:

@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from node.pgsql import DATABASE_ERRORS, Location, PgConnection
-from node.store.checking import CHUNK_LINES, CheckedLine, checked_lines
+from node.store.checking import CHUNK_BYTES, CHUNK_LINES, CheckedLine, checked_lines
 from node.store.records import PG_WRITE_LOCK, Connection, StoreError, chunked, connect
 
 # The writer's page cache during an import (SQLite): a national store's key index is written all over.
 IMPORT_CACHE_KIB = 1 << 20
+# Past this many keys touched, an import counts every key at the end instead (as into an empty store).
+MAX_TRACKED_KEYS = 1_000_000
 
 
 @dataclass
@@ -62,6 +64,8 @@ def import_lines(
                     batch.append(checked)
             if not report.bad_lines or skip_invalid:  # else it is all rolled back: the rest is only read
                 _write(connection, batch, report, touched)
+                if touched is not None and len(touched) > MAX_TRACKED_KEYS:
+                    touched = None
         report.digest = digest.hexdigest()
         if report.bad_lines and not skip_invalid:
             connection.execute("ROLLBACK")
@@ -74,15 +78,18 @@ def import_lines(
 
 
 def _numbered_chunks(lines: Iterable[str], digest: hashlib._Hash) -> Iterator[list[tuple[int, str]]]:
-    """The non-blank lines with their line numbers, CHUNK_LINES at a time; every line read goes into the digest."""
+    """The non-blank lines with their line numbers, CHUNK_LINES (or CHUNK_BYTES) at a time; every line read goes
+    into the digest."""
     chunk: list[tuple[int, str]] = []
+    size = 0
     for number, line in enumerate(lines, start=1):
         digest.update(line.encode("utf-8", "surrogatepass"))
         if line.strip():
             chunk.append((number, line))
-            if len(chunk) == CHUNK_LINES:
+            size += len(line)
+            if len(chunk) == CHUNK_LINES or size >= CHUNK_BYTES:
                 yield chunk
-                chunk = []
+                chunk, size = [], 0
     if chunk:
         yield chunk
 
@@ -172,7 +179,7 @@ def _write(connection: Connection, batch: list[CheckedLine], report: ImportRepor
             "UPDATE records SET schema = ?, properties = ?, flags = ?, expires = ? WHERE rid = ?", replaced
         )
     rid_of = {entity_id: rid for entity_id, (rid, _) in held.items()}
-    for lines in chunked(added):
+    for lines in _insert_batches(added):
         rows = ",".join(["(?, ?, ?, ?, ?, ?)"] * len(lines))
         values = [
             value
@@ -223,3 +230,17 @@ def purge_expired(path: Location, today: str, before_commit: Callable[[list[str]
             if before_commit is not None:
                 before_commit(purged)
     return purged
+
+
+def _insert_batches(added: list[CheckedLine]) -> Iterator[list[CheckedLine]]:
+    """New records, at most 500 and CHUNK_BYTES of properties per INSERT (PostgreSQL refuses a message of 1 GB)."""
+    batch: list[CheckedLine] = []
+    size = 0
+    for line in added:
+        if batch and (len(batch) == 500 or size + len(line.properties) > CHUNK_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(line)
+        size += len(line.properties)
+    if batch:
+        yield batch
