@@ -89,15 +89,12 @@ def check_line(line: str) -> CheckedLine:
             entity_id = entity.get("id")
             if not isinstance(entity_id, str) or not entity_id.strip():
                 raise InvalidEntity("a DEL line needs the entity's id")
+            _check_unicode(entity_id)
             return CheckedLine(entity_id)
         data = entity
     entity_id, schema, properties, flags = validate_entity(data)
     stored = json.dumps(properties, ensure_ascii=False)
-    try:
-        entity_id.encode("utf-8")
-        stored.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidEntity("holds text that is not valid Unicode (an unpaired surrogate escape)") from None
+    _check_unicode(entity_id, stored)
     return CheckedLine(
         entity_id,
         schema.name,
@@ -106,6 +103,15 @@ def check_line(line: str) -> CheckedLine:
         entity_expiry(data),
         tuple(sorted(record_keys(schema, properties))),
     )
+
+
+def _check_unicode(*texts: str) -> None:
+    """Text the store can hold: JSON may escape an unpaired surrogate, which is no character at all."""
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEntity("holds text that is not valid Unicode (an unpaired surrogate escape)") from None
 
 
 def check_chunk(lines: list[tuple[int, str]]) -> list[tuple[int, CheckedLine | str]]:
@@ -118,7 +124,6 @@ def check_chunk(lines: list[tuple[int, str]]) -> list[tuple[int, CheckedLine | s
             checked.append((number, f"not valid JSON ({error.msg})"))
         except InvalidEntity as error:
             checked.append((number, str(error)))
-
     return checked
 
 
