@@ -110,3 +110,34 @@ def test_a_shortlist_with_no_record_past_the_first_read_is_read_on_both_engines(
         assert names(found.by_name)[:3] == ["Jörg Schmitt"] * 3
     finally:
         store.close()
+
+
+def test_a_made_up_name_sharing_one_part_sound_reads_no_shortlist(engine: Engine) -> None:
+    """A query that shares only single parts' coarse sounds with the store (Smitt, heard as Schmitt's SNT,
+    beside a made-up part) has no record with a second part to pair: the records those keys rank alike are
+    not read to choose among. A query sharing a spelling (Jörg Schdmitt) still has them read."""
+    givens = [f"{stem}{suffix}" for stem in ("Anna", "Bruno", "Clara") for suffix in "abcdefghij"]
+    lines = (
+        json.dumps({"id": f"s{index}", "schema": "Person", "properties": {"name": [f"{given} Schmitt"]}})
+        for index, given in enumerate(givens)
+    )
+    path = build(engine)
+    import_lines(path, lines, skip_invalid=False)
+    store = Store(path, workers=1)
+    try:
+        for name, shortlisted in (("Smitt Quiwex", False), ("Jörg Schdmitt", True)):
+            query = validate_query("Person", {"name": [name]})
+            prepared = prepare_query(query)
+            seen: list[str] = []
+
+            def similarity(record: StoredRecord, prepared: object = prepared, seen: list[str] = seen) -> float:
+                seen.append(record.ref)
+                return spelling_similarity(prepared, record.schema, record.properties)  # type: ignore[arg-type]
+
+            found = store.candidates(query_keys(query), max_candidates=20, max_postings=1000, tie_breaker=similarity)
+            assert len(found.by_name) == 20
+            assert bool(seen) == shortlisted, name
+            if not shortlisted:  # every record found shares the sound of Schmitt, and nothing else
+                assert all(record.properties["name"][0].endswith(" Schmitt") for record in found.by_name)
+    finally:
+        store.close()

@@ -67,18 +67,41 @@ def name_properties(schema: Schema) -> tuple[str, ...]:
     return tuple(name for name, prop in schema.properties.items() if prop.type == registry.name)
 
 
+@cache
+def part_orders(schema: Schema) -> tuple[tuple[str, ...], ...]:
+    """NAME_PART_ORDERS, of the properties the schema has."""
+    return tuple(
+        kept for order in NAME_PART_ORDERS if (kept := tuple(name for name in order if name in schema.properties))
+    )
+
+
 def name_strings(schema: Schema, properties: Properties) -> list[SourcedName]:
     """The full names an entity (or a query) carries: name-typed values and names composed of parts."""
-    found: list[SourcedName] = []
-    for prop_name in name_properties(schema):
-        for value in properties.get(prop_name, ()):
-            found.append(SourcedName(value, (prop_name,)))
-    for order in NAME_PART_ORDERS:
+    found = [
+        SourcedName(value, (prop_name,))
+        for prop_name in name_properties(schema)
+        if prop_name in properties
+        for value in properties[prop_name]
+    ]
+    for order in part_orders(schema):
         present = [name for name in order if properties.get(name)]
         if present:
             text = " ".join(properties[name][0] for name in present)
             found.append(SourcedName(text, tuple(present)))
     return found
+
+
+def name_texts(schema: Schema, properties: Properties) -> list[str]:
+    """The distinct full names of name_strings, without their sources (a name and the same name composed of
+    its parts are one): what a quick look at a record's names compares."""
+    texts = [
+        value for prop_name in name_properties(schema) if prop_name in properties for value in properties[prop_name]
+    ]
+    for order in part_orders(schema):
+        present = [properties[name][0] for name in order if properties.get(name)]
+        if present:
+            texts.append(" ".join(present))
+    return list(dict.fromkeys(texts))
 
 
 # Whose names are analysed: a query's, a record's for its blocking keys, or a record's to be scored.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -21,11 +22,11 @@ from node.matching.names import (
     SYLLABIC_SCRIPTS,
     AnalysedName,
     Properties,
-    SourcedName,
     analyse_names,
     compare_names,
     name_properties,
     name_strings,
+    name_texts,
 )
 from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
@@ -97,13 +98,14 @@ def prepare_query(query: EntityQuery) -> PreparedQuery:
 
 @lru_cache(maxsize=65_536)
 def _spelling(text: str) -> str:
+    """A name (or a name part) in lower-case ASCII."""
     return ascii_text(text).lower()
 
 
-def _spelling_ratio(prepared: PreparedQuery, names: list[SourcedName]) -> float:
+def _spelling_ratio(prepared: PreparedQuery, texts: Iterable[str]) -> float:
     """The best rapidfuzz token-sort ratio (0 to 100) between the query's and the names' ASCII spellings."""
     return max(
-        (token_sort_ratio(query, _spelling(sourced.text)) for sourced in names for query in prepared.spellings),
+        (token_sort_ratio(query, _spelling(text)) for text in texts for query in prepared.spellings),
         default=0.0,
     )
 
@@ -135,10 +137,10 @@ def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Pro
     """How alike the record's names are to the query's (0 to 1), letter for letter in ASCII or, written in
     different scripts, by sound: a cheap way to choose among the records the blocking keys find, before any
     is scored."""
-    names = name_strings(schema, properties)
-    heard = [_heard(sourced.text) for sourced in names]
+    texts = name_texts(schema, properties)
+    heard = [_heard(text) for text in texts]
     by_sound = max((_sound_likeness(mine, theirs) for mine in prepared.heard for theirs in heard), default=0.0)
-    return max(_spelling_ratio(prepared, names) / 100, by_sound)
+    return max(_spelling_ratio(prepared, texts) / 100, by_sound)
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:
@@ -148,11 +150,11 @@ def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Propertie
     if not prepared.spellings or not prepared.spelled_in_letters:
         # The query's names in Arabic, Hebrew, Chinese…: their ASCII letters say too little; names are compared.
         return True
-    names = name_strings(schema, properties)
-    if any(not LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)) for sourced in names):
+    texts = name_texts(schema, properties)
+    if any(not LETTER_SCRIPTS.issuperset(_heard(text)[0]) for text in texts):
         # So are the record's.
         return True
-    return _spelling_ratio(prepared, names) >= TUNABLES.spelled_alike_ratio
+    return _spelling_ratio(prepared, texts) >= TUNABLES.spelled_alike_ratio
 
 
 def score_record(

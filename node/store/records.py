@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
+import orjson
 from followthemoney import model
 from followthemoney.schema import Schema
 from followthemoney.types import registry
@@ -193,7 +193,7 @@ def today() -> str:
 def known_schema(name: str) -> Schema:
     """The schema of a stored record; a store written by a FollowTheMoney version with schemata this one lacks
     cannot be searched."""
-    schema = model.get(name)
+    schema = model.schemata.get(name)
     if schema is None:
         raise StoreError(f"the store holds a record of schema {name!r}, which this FollowTheMoney version lacks")
     return schema
@@ -210,8 +210,8 @@ def record_from_row(row: RecordRow, name_key_weight: float = 0.0) -> StoredRecor
         rid,
         ref,
         known_schema(schema_name),
-        json.loads(properties),
-        [] if flags == "[]" else list(json.loads(flags)),
+        orjson.loads(properties),
+        [] if flags == "[]" else list(orjson.loads(flags)),
         name_key_weight,
     )
 

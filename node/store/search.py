@@ -32,6 +32,8 @@ T = TypeVar("T")
 # Ranking weight of an identifier key beside the name keys' (at most a few hundred together).
 IDENTIFIER_WEIGHT = 1e9
 SINGLE_TOKEN_KEY = re.compile(r"\|(t|m|s):")
+# A single name part's coarse sound (node.matching.keys): all a made-up name shares with thousands of records.
+SINGLE_SOUND_KEY = re.compile(r"\|h:")
 
 
 # Threads that search the store (and match); one requester may hold fewer than these (node.config).
@@ -208,6 +210,11 @@ class Store:
                     for key in _other_records(connection, group):
                         weights[key] = key_weight(postings, total)
         totals = _weigh(connection, weights, max_postings)
+        if all(SINGLE_SOUND_KEY.search(key) for key in weights):
+            # No record shares more than single parts' coarse sounds with the query: none has a second part
+            # to pair by its names alone, and records born on the query's date come below all the same. The
+            # records such keys rank alike are not worth reading to choose among (docs/matching.md).
+            tie_breaker = None
         # Records past their expiry day (until the purge deletes them) take no candidate slot and are never
         # matched: the one expiry check of a search (every record read below is one of `totals` or `dated`).
         expired = _expired(connection)
