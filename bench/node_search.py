@@ -265,12 +265,29 @@ def main() -> None:
         "--workers", type=int, default=os.cpu_count() or 1, help="processes checking the import's lines (the cores)"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where node_search.json and .md are written")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="SQLite: the store file to import into and keep; if it exists (an earlier run's, of as many "
+        "records, in --out's node_search.json), its searches are measured again and that run's import kept",
+    )
     args = parser.parse_args()
+    json_path = args.out / "node_search.json"
+    runs = json.loads(json_path.read_text())["runs"] if json_path.exists() else []
     with tempfile.TemporaryDirectory(prefix="fedgate-scale-", dir=args.out) as work:
         measure = functools.partial(
             node_scale.run, args.records, args.engine, work=Path(work), queries=args.queries, workers=args.workers
         )
-        if args.engine == "postgresql" and args.store_url:
+        if args.store is not None and args.engine != "sqlite":
+            parser.error("--store is an SQLite file; a PostgreSQL store is --store-url")
+        if args.store is not None and args.store.exists():
+            earlier = next((r for r in runs if (r["engine"], r["records"]) == ("sqlite", args.records)), None)
+            if earlier is None:
+                parser.error(f"{json_path} holds no SQLite run of {args.records:,} records that imported {args.store}")
+            row = measure(location=args.store, changes=args.changes, earlier=earlier)
+        elif args.store is not None:
+            row = measure(location=args.store, changes=args.changes)
+        elif args.engine == "postgresql" and args.store_url:
             row = measure(location=PostgresDatabase(args.store_url), changes=args.changes)
         elif args.engine == "postgresql":
             with postgres_server(node_scale.PG_SETTINGS) as server:
@@ -278,8 +295,6 @@ def main() -> None:
         else:
             row = measure(location=Path(work) / "records.sqlite", changes=args.changes)
     args.out.mkdir(exist_ok=True)
-    json_path = args.out / "node_search.json"
-    runs = json.loads(json_path.read_text())["runs"] if json_path.exists() else []
     runs = [r for r in runs if (r["engine"], r["records"]) != (args.engine, args.records)] + [row]
     runs.sort(key=lambda r: (r["engine"], r["records"]))
     result = {"benchmark": "node_search", **node_scale.environment(), "runs": runs}
