@@ -26,6 +26,7 @@ from node.lifecycle import delete_audited, import_audited, purge_audited
 from node.pgsql import Location
 from node.server import serve
 from node.store import StoreError
+from node.store.checking import WorkersUnavailable
 
 MAX_REPORTED_LINES = 50
 
@@ -147,6 +148,9 @@ def run_import(args: argparse.Namespace) -> int:
                 report = import_audited(
                     config, handle, source=args.file.name, skip_invalid=args.skip_invalid, workers=args.workers
                 )
+    except WorkersUnavailable as error:
+        print(f"{error}; nothing imported", file=sys.stderr)
+        return 1
     except UnicodeDecodeError as error:
         print(f"{args.file}: not UTF-8 text ({error.reason} at byte {error.start}); nothing imported", file=sys.stderr)
         return 1

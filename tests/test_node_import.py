@@ -3,15 +3,21 @@ or a PostgreSQL database."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from fedcli.main import main
 from node.config import load_node_config
 from node.pgsql import PostgresDatabase
-from node.store import import_lines
+from node.store import checking, import_lines
 from node.store.checking import CHUNK_LINES
 from tests.federation import write_node_config
 from tests.pg import Engine, rows
@@ -200,3 +206,24 @@ def test_bad_lines_checked_by_workers_are_named_and_nothing_is_imported(tmp_path
     assert f"imported {CHUNK_LINES + 5} record(s)" in result.stdout
     assert f"skipped {CHUNK_LINES + 5} bad line(s)" in result.stdout
     assert len(stored_ids(config)) == CHUNK_LINES + 5
+
+
+def test_workers_that_cannot_start_are_named_not_the_input_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The system refusing another process (EAGAIN) is the machine's problem: the message says so, and names
+    neither the file nor a line; nothing is imported. (A real refusal cannot be provoked reliably as root.)"""
+
+    class Refused(ProcessPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    monkeypatch.setattr(checking, "ProcessPoolExecutor", Refused)
+    config = write_node_config(tmp_path, "FR", "http://127.0.0.1:1", {})
+    source = write_jsonl(tmp_path / "in.jsonl", FR_RECORDS)
+    assert main(["node", "import", "--config", str(config), str(source), "--workers", "2"]) == 1
+    error = capsys.readouterr().err
+    assert error.strip() == (
+        f"the processes checking lines could not be started: {os.strerror(errno.EAGAIN)}; nothing imported"
+    )
+    assert stored_ids(config) == set()

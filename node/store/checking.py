@@ -43,6 +43,11 @@ class InvalidEntity(ValueError):
     """An input line that is not a valid FollowTheMoney entity; the message says why."""
 
 
+class WorkersUnavailable(Exception):
+    """The processes that check lines could not be started (the system's limits on processes, open files or
+    memory): a problem of the machine, not of the input."""
+
+
 @dataclass(frozen=True)
 class CheckedLine:
     """One checked line: an entity to write (its properties and flags as stored, its blocking keys), or the
@@ -140,7 +145,12 @@ def checked_lines(
         pending: collections.deque[Future[list[tuple[int, CheckedLine | str]]]] = collections.deque()
         try:
             for chunk in chunks:
-                pending.append(pool.submit(check_chunk, chunk))
+                try:  # the processes start with the first chunk
+                    future = pool.submit(check_chunk, chunk)
+                except OSError as error:
+                    reason = error.strerror or str(error)
+                    raise WorkersUnavailable(f"the processes checking lines could not be started: {reason}") from error
+                pending.append(future)
                 if len(pending) >= 2 * workers:
                     yield pending.popleft().result()
             while pending:
