@@ -404,7 +404,7 @@ def markdown(runs: list[dict[str, Any]]) -> str:
     for r in again:
         lines.append(
             f"The {r['engine']} store of {r['records']:,} records was searched again on "
-            f"{r['searches_measured_again']['on']} (`--store`: the store that import wrote, kept; "
+            f"{r['searches_measured_again']['on']} (`--store`: a kept store of the same people, imported the same way; "
             f"{r['searches_measured_again']['store_bytes'] / 2**30:.2f} GiB then): its import figures are the first run's."
         )
     lines += [
