@@ -272,14 +272,14 @@ def main() -> None:
         "records, in --out's node_search.json), its searches are measured again and that run's import kept",
     )
     args = parser.parse_args()
+    if args.store is not None and args.engine != "sqlite":
+        parser.error("--store is an SQLite file; a PostgreSQL store is --store-url")
     json_path = args.out / "node_search.json"
     runs = json.loads(json_path.read_text())["runs"] if json_path.exists() else []
     with tempfile.TemporaryDirectory(prefix="fedgate-scale-", dir=args.out) as work:
         measure = functools.partial(
             node_scale.run, args.records, args.engine, work=Path(work), queries=args.queries, workers=args.workers
         )
-        if args.store is not None and args.engine != "sqlite":
-            parser.error("--store is an SQLite file; a PostgreSQL store is --store-url")
         if args.store is not None and args.store.exists():
             earlier = next((r for r in runs if (r["engine"], r["records"]) == ("sqlite", args.records)), None)
             if earlier is None:

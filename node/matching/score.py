@@ -151,7 +151,7 @@ def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Propertie
         # The query's names in Arabic, Hebrew, Chinese…: their ASCII letters say too little; names are compared.
         return True
     texts = name_texts(schema, properties)
-    if any(not LETTER_SCRIPTS.issuperset(_heard(text)[0]) for text in texts):
+    if any(not LETTER_SCRIPTS.issuperset(text_scripts(text)) for text in texts):
         # So are the record's.
         return True
     return _spelling_ratio(prepared, texts) >= TUNABLES.spelled_alike_ratio

@@ -212,9 +212,9 @@ class Store:
                         weights[key] = key_weight(postings, total)
         totals = _weigh(connection, weights, max_postings)
         if all(SINGLE_SOUND_KEY.search(key) for key in weights):
-            # No record shares more than single parts' coarse sounds with the query: none has a second part
-            # to pair by its names alone, and records born on the query's date come below all the same. The
-            # records such keys rank alike are not worth reading to choose among (docs/matching.md).
+            # Every key read is a single part's coarse sound: no record they list is known to share a second
+            # part with the query to pair by names alone (records born on the query's date come below all the
+            # same). The records such keys rank alike are not read to choose among (docs/matching.md).
             tie_breaker = None
         # Records past their expiry day (until the purge deletes them) take no candidate slot and are never
         # matched: the one expiry check of a search (every record read below is one of `totals` or `dated`).
