@@ -37,7 +37,7 @@ from fedeval.harness import machine, percentile, versions
 from node.config import DEFAULT_MATCHING
 from node.pgsql import Location, PostgresDatabase, pg_connect
 from node.search import find_matches
-from node.store import Store, import_lines
+from node.store import Store, StoreError, connect, import_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME_POOL = ROOT / "tests" / "data" / "matching_real" / "pool.jsonl.gz"
@@ -196,6 +196,20 @@ def search(store: Store, name: str) -> tuple[float, int]:
 
 def latency(values: list[float]) -> dict[str, float]:
     return {"p50_ms": round(percentile(values, 0.5), 2), "p99_ms": round(percentile(values, 0.99), 2)}
+
+
+def holds_records(location: Location) -> bool:
+    """Whether the store at `location` exists and holds records (a kept store of an earlier run)."""
+    if isinstance(location, Path) and not location.exists():
+        return False
+    try:
+        connection = connect(location, readonly=True)
+    except StoreError:
+        return False  # an empty database (no tables yet)
+    try:
+        return connection.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
+    finally:
+        connection.close()
 
 
 def store_bytes(location: Location) -> int:

@@ -40,7 +40,7 @@ from fedgate.v1 import node_pb2_grpc as pb_grpc
 from fedtools.federation import SigningKeyFile, node_tables, write_config
 from fedtools.opa import OpaServer
 from node.matching import STORE_FORMAT
-from node.pgsql import PostgresDatabase
+from node.pgsql import Location, PostgresDatabase
 from node.store import connect, import_lines
 from tests.pg import postgres_server
 
@@ -260,7 +260,12 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--queries", type=int, default=500, help="searches of each kind (hit, no hit)")
     parser.add_argument("--changes", type=int, default=node_scale.CHANGES, help="changes imported while searching")
-    parser.add_argument("--store-url", help="an empty PostgreSQL database to use (default: a server of its own)")
+    parser.add_argument(
+        "--store-url",
+        help="a PostgreSQL database to use (default: a server of its own): if empty, the records are imported and it "
+        "is kept; if it holds an earlier run's records (of as many, in --out's node_search.json), its searches are "
+        "measured again and that run's import kept",
+    )
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="processes checking the import's lines (the cores)"
     )
@@ -280,15 +285,16 @@ def main() -> None:
         measure = functools.partial(
             node_scale.run, args.records, args.engine, work=Path(work), queries=args.queries, workers=args.workers
         )
-        if args.store is not None and args.store.exists():
-            earlier = next((r for r in runs if (r["engine"], r["records"]) == ("sqlite", args.records)), None)
+        kept: Location | None = args.store
+        if args.engine == "postgresql" and args.store_url:
+            kept = PostgresDatabase(args.store_url)
+        if kept is not None and node_scale.holds_records(kept):
+            earlier = next((r for r in runs if (r["engine"], r["records"]) == (args.engine, args.records)), None)
             if earlier is None:
-                parser.error(f"{json_path} holds no SQLite run of {args.records:,} records that imported {args.store}")
-            row = measure(location=args.store, changes=args.changes, earlier=earlier)
-        elif args.store is not None:
-            row = measure(location=args.store, changes=args.changes)
-        elif args.engine == "postgresql" and args.store_url:
-            row = measure(location=PostgresDatabase(args.store_url), changes=args.changes)
+                parser.error(f"{json_path} holds no {args.engine} run of {args.records:,} records that imported {kept}")
+            row = measure(location=kept, changes=args.changes, earlier=earlier)
+        elif kept is not None:
+            row = measure(location=kept, changes=args.changes)
         elif args.engine == "postgresql":
             with postgres_server(node_scale.PG_SETTINGS) as server:
                 row = measure(location=server.database(), changes=args.changes, settings=node_scale.PG_SETTINGS)

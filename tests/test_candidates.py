@@ -112,21 +112,37 @@ def test_a_shortlist_with_no_record_past_the_first_read_is_read_on_both_engines(
         store.close()
 
 
-def test_a_made_up_name_sharing_one_part_sound_reads_no_shortlist(engine: Engine) -> None:
+def test_a_made_up_name_sharing_one_part_sound_reads_no_shortlist_and_no_arbitrary_records(engine: Engine) -> None:
     """A query that shares only single parts' coarse sounds with the store (Smitt, heard as Schmitt's SNT,
     beside a made-up part) has no record with a second part to pair: the records those keys rank alike are
-    not read to choose among. A query sharing a spelling (Jörg Schdmitt) still has them read."""
+    not read to choose among. Where more of them tie than the candidates, which would be read is arbitrary, and
+    none is; the records born on the query's date still are. A query sharing a spelling (Jörg Schdmitt) still
+    has its tied records read to choose among."""
     givens = [f"{stem}{suffix}" for stem in ("Anna", "Bruno", "Clara") for suffix in "abcdefghij"]
-    lines = (
+    lines = [
         json.dumps({"id": f"s{index}", "schema": "Person", "properties": {"name": [f"{given} Schmitt"]}})
         for index, given in enumerate(givens)
+    ]
+    lines.append(
+        json.dumps(
+            {"id": "born", "schema": "Person", "properties": {"name": ["Otto Brandt"], "birthDate": ["1961-04-09"]}}
+        )
     )
     path = build(engine)
-    import_lines(path, lines, skip_invalid=False)
+    import_lines(path, iter(lines), skip_invalid=False)
+    schmitts = 33  # the 30 above and build's three Jörg Schmitts
     store = Store(path, workers=1)
     try:
-        for name, shortlisted in (("Smitt Quiwex", False), ("Jörg Schdmitt", True)):
-            query = validate_query("Person", {"name": [name]})
+        cases = (
+            # name, birth date, max_candidates, shortlist read, records found by name
+            ("Smitt Quiwex", None, 20, False, 0),
+            ("Smitt Quiwex", "1961-04-09", 20, False, 0),
+            ("Smitt Quiwex", None, schmitts, False, schmitts),
+            ("Jörg Schdmitt", None, 20, True, 20),
+        )
+        for name, born, max_candidates, shortlisted, by_name in cases:
+            properties = {"name": [name], **({"birthDate": [born]} if born else {})}
+            query = validate_query("Person", properties)
             prepared = prepare_query(query)
             seen: list[str] = []
 
@@ -134,10 +150,13 @@ def test_a_made_up_name_sharing_one_part_sound_reads_no_shortlist(engine: Engine
                 seen.append(record.ref)
                 return spelling_similarity(prepared, record.schema, record.properties)  # type: ignore[arg-type]
 
-            found = store.candidates(query_keys(query), max_candidates=20, max_postings=1000, tie_breaker=similarity)
-            assert len(found.by_name) == 20
+            found = store.candidates(
+                query_keys(query), max_candidates=max_candidates, max_postings=1000, tie_breaker=similarity
+            )
+            assert len(found.by_name) == by_name, (name, max_candidates)
             assert bool(seen) == shortlisted, name
             if not shortlisted:  # every record found shares the sound of Schmitt, and nothing else
                 assert all(record.properties["name"][0].endswith(" Schmitt") for record in found.by_name)
+            assert names(found.by_date) == (["Otto Brandt"] if born else [])
     finally:
         store.close()

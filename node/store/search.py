@@ -211,17 +211,21 @@ class Store:
                     for key in _other_records(connection, group):
                         weights[key] = key_weight(postings, total)
         totals = _weigh(connection, weights, max_postings)
-        if all(SINGLE_SOUND_KEY.search(key) for key in weights):
-            # Every key read is a single part's coarse sound: no record they list is known to share a second
-            # part with the query to pair by names alone (records born on the query's date come below all the
-            # same). The records such keys rank alike are not read to choose among (docs/matching.md).
-            tie_breaker = None
+        # Every key read is a single part's coarse sound: no record they list is known to share a second part
+        # with the query to pair by names alone (records born on the query's date come below all the same).
+        single_sounds = all(SINGLE_SOUND_KEY.search(key) for key in weights)
         # Records past their expiry day (until the purge deletes them) take no candidate slot and are never
         # matched: the one expiry check of a search (every record read below is one of `totals` or `dated`).
         expired = _expired(connection)
         for rid_text in expired:
             totals.pop(rid_text, None)
-        by_name = self._by_name(connection, keys, totals, max_candidates, tie_breaker)
+        if single_sounds and _tied_past_cut(totals, max_candidates):
+            # And more records than the candidates share the best weight (one part's sound, often thousands in a
+            # national store): which of them would be read is arbitrary (the oldest), so none is
+            # (docs/matching.md).
+            by_name: list[StoredRecord] = []
+        else:
+            by_name = self._by_name(connection, keys, totals, max_candidates, None if single_sounds else tie_breaker)
         by_date: list[StoredRecord] = []
         if keys.date_keys:
             # Born on a query's date (a handful of records per day), ranked by the name keys they share.
@@ -260,6 +264,14 @@ class Store:
                 records.sort(key=lambda r: -(likeness[r.rid] + TUNABLES.tie_key_share * r.name_key_weight / top))
                 return records[:max_candidates]
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
+
+
+def _tied_past_cut(totals: dict[str, float], max_candidates: int) -> bool:
+    """Whether the record past the first `max_candidates` weighs as much as the best: the keys cannot choose."""
+    if len(totals) <= max_candidates:
+        return False
+    best = heapq.nlargest(max_candidates + 1, totals.values())
+    return best[-1] >= best[0]
 
 
 def _expired(connection: Connection) -> set[str]:
