@@ -164,7 +164,8 @@ class Store:
         TUNABLES.close_weight_share of the best key weight or more (a misspelt family name beside a common
         given name; a name in another script, which shares only coarse keys by sound), up to
         TUNABLES.shortlist records are read and the most alike kept; unless the query shares no more than
-        single parts' coarse sounds with any record (SINGLE_SOUND_KEY).
+        single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where
+        more records than `max_candidates` tie on the best weight, no record by name at all.
         """
         return self._read(
             lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
