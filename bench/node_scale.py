@@ -160,17 +160,22 @@ class Population:
                 produced += 1
                 yield json.dumps(entity, ensure_ascii=False)
 
-    def changes(self, count: int = CHANGES) -> Iterator[str]:
-        """An import of `count` changes: 60 % replace held persons, 20 % add new ones, 20 % delete held ones."""
-        rng = random.Random(f"{self.seed}:changes")
+    def changes(self, count: int = CHANGES, round_: int = 0) -> Iterator[str]:
+        """An import of `count` changes: 60 % replace held persons, 20 % add new ones, 20 % delete held ones.
+
+        `round_`: how many imports of changes the store has had before (a kept store measured again): each
+        round touches other persons and adds persons of its own, so that its deletions find records to delete
+        and its additions are new."""
+        rng = random.Random(f"{self.seed}:changes" + (f":{round_}" if round_ else ""))
         held = max(1, self.persons - 1)
         touched = rng.sample(range(held), min(held, count * 4 // 5))
         replaced, deleted = touched[: len(touched) * 3 // 4], touched[len(touched) * 3 // 4 :]
         for number in replaced:
             entity = self.person(rng, number)[0]
             yield json.dumps({"op": "MOD", "entity": entity}, ensure_ascii=False)
+        first_new = self.persons + round_ * count
         for offset in range(count - len(touched)):
-            yield json.dumps(self.person(rng, self.persons + offset)[0], ensure_ascii=False)
+            yield json.dumps(self.person(rng, first_new + offset)[0], ensure_ascii=False)
         for number in deleted:
             yield json.dumps({"op": "DEL", "entity": {"id": f"p{number}"}})
 
@@ -250,12 +255,13 @@ def _import_changes(location: Location, path: str, done: Any) -> None:
 
 
 def measure_during_import(
-    store: Store, location: Location, population: Population, work: Path, count: int
+    store: Store, location: Location, population: Population, work: Path, count: int, round_: int = 0
 ) -> dict[str, Any]:
-    """Two threads search (hit and no-hit alternately) while another process imports `count` changes."""
+    """Two threads search (hit and no-hit alternately) while another process imports `count` changes (the
+    store's `round_` of changes: Population.changes)."""
     changes = work / "changes.jsonl"
     with changes.open("w", encoding="utf-8") as out:
-        for line in population.changes(count):
+        for line in population.changes(count, round_):
             out.write(line + "\n")
     context = multiprocessing.get_context("fork")  # the child inherits the loaded name tagger
     done = context.Queue()
@@ -326,9 +332,15 @@ def run(
         print(f"{engine}: searching the store of an earlier run ({records:,} records)", file=sys.stderr)
         for _ in population.lines():  # the same people as imported: the names to search, the changes to make
             pass
+        # The rounds of changes the store has had: the import's, and one more each time it was measured again.
+        rounds = earlier.get("searches_measured_again", {}).get("changes_round", 0) + 1
         result: dict[str, Any] = {
             **{name: earlier[name] for name in ("engine", "records", "import", "store_bytes", "server_settings")},
-            "searches_measured_again": {"on": date.today().isoformat(), "store_bytes": store_bytes(location)},
+            "searches_measured_again": {
+                "on": date.today().isoformat(),
+                "store_bytes": store_bytes(location),
+                "changes_round": rounds,
+            },
         }
         return _measure(result, location, population, work, queries, changes)
     print(f"{engine}: importing {records:,} records ({workers} checking processes)", file=sys.stderr)
@@ -363,7 +375,8 @@ def _measure(
     try:
         result["search"] = measure_searches(store, population.sampled, queries)
         print(f"{engine}: {result['search']}; searching during an import of {changes:,} changes", file=sys.stderr)
-        result["during_import"] = measure_during_import(store, location, population, work, changes)
+        round_ = result.get("searches_measured_again", {}).get("changes_round", 0)
+        result["during_import"] = measure_during_import(store, location, population, work, changes, round_)
         result["after_import"] = measure_searches(store, population.sampled, queries // 2)
     finally:
         store.close()
