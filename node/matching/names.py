@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import attrgetter
@@ -10,7 +10,6 @@ from typing import Literal
 
 from followthemoney.schema import Schema
 from followthemoney.types import registry
-from rapidfuzz.distance import OSA
 from rigour.names import (
     Alignment,
     Name,
@@ -28,6 +27,7 @@ from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
 from node.matching.abjad import has_article, is_abjad, spells, strip_article
+from node.matching.residue import PartScore, is_stop, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
 from node.matching.wadegiles import pinyin_variants
@@ -172,11 +172,6 @@ def _alignment_kind(alignment: Alignment) -> MatchKind:
     return MatchKind.FUZZY
 
 
-# One aligned cluster of name parts: (weight in the name's score, score, how it matched). "How" is a kind,
-# or the rigour alignment to derive it from (only for the pairing that wins).
-PartScore = tuple[float, float, "MatchKind | Alignment"]
-
-
 def _is_initial(part: NamePart) -> bool:
     return len(part.form) == 1 and part.form.isalpha()
 
@@ -292,69 +287,6 @@ def _sound_pairs(
             scores.append((1.0, similarity * TUNABLES.sound_score, MatchKind.PHONETIC))
 
 
-def _typo_score(query_text: str, record_text: str) -> float | None:
-    """The score of two parts one or two typos apart (Damerau: a swap of neighbours is one), else None."""
-    if min(len(query_text), len(record_text)) < TUNABLES.typo_min_length:
-        return None
-    longest = max(len(query_text), len(record_text))
-    allowed = 2 if longest >= TUNABLES.two_typos_min_length else 1
-    distance = OSA.distance(query_text, record_text, score_cutoff=allowed)
-    return 1 - distance / longest if distance <= allowed else None
-
-
-def _residue_text(parts: Iterable[NamePart]) -> str:
-    return "".join(part_ascii(part) for part in parts).lower()
-
-
-def _is_stop(alignment: Alignment) -> bool:
-    return all(part.tag == NamePartTag.STOP for part in alignment.qps) and all(
-        part.tag == NamePartTag.STOP for part in alignment.rps
-    )
-
-
-def _residue_scores(residue: list[Alignment], scores: list[PartScore], *, syllabic: bool) -> None:
-    """Scores of rigour's residue alignments; parts its edit budget kept apart are paired again when they
-    are one or two typos apart (not in syllabic names, where a near spelling is another name)."""
-    query_solo: list[Alignment] = []
-    record_solo: list[Alignment] = []
-    for alignment in residue:
-        weight = TUNABLES.stopword_weight if _is_stop(alignment) else 1.0
-        if not alignment.rps:
-            if weight == 1.0 and len(alignment.qps) == 1 and not syllabic:
-                query_solo.append(alignment)
-            else:
-                scores.append((weight * TUNABLES.extra_query_part_weight, 0.0, MatchKind.FUZZY))
-        elif not alignment.qps:
-            if weight == 1.0 and len(alignment.rps) == 1 and not syllabic:
-                record_solo.append(alignment)
-            else:
-                scores.append((weight * TUNABLES.extra_record_part_weight, 0.0, MatchKind.FUZZY))
-        else:
-            score = alignment.score
-            if syllabic and score < TUNABLES.syllable_min_score:
-                score = 0.0
-            elif score == 0 and not syllabic and len(alignment.qps) == 1 and len(alignment.rps) == 1:
-                typo = _typo_score(_residue_text(alignment.qps), _residue_text(alignment.rps))
-                if typo is not None:
-                    scores.append((weight, typo, MatchKind.FUZZY))
-                    continue
-            scores.append((weight, score, alignment))
-    for query_item in query_solo:
-        best: tuple[float, Alignment] | None = None
-        if record_solo:
-            query_text = _residue_text(query_item.qps)
-            for record_item in record_solo:
-                typo = _typo_score(query_text, _residue_text(record_item.rps))
-                if typo is not None and (best is None or typo > best[0]):
-                    best = (typo, record_item)
-        if best is None:
-            scores.append((TUNABLES.extra_query_part_weight, 0.0, MatchKind.FUZZY))
-        else:
-            record_solo.remove(best[1])
-            scores.append((1.0, best[0], MatchKind.FUZZY))
-    scores.extend((TUNABLES.extra_record_part_weight, 0.0, MatchKind.FUZZY) for _ in record_solo)
-
-
 def _kind(how: MatchKind | Alignment) -> MatchKind:
     return how if isinstance(how, MatchKind) else _alignment_kind(how)
 
@@ -386,7 +318,7 @@ def compare_names(
         for edge in edges:
             used_query.update(edge.qps)
             used_record.update(edge.rps)
-            scores.append((TUNABLES.stopword_weight if _is_stop(edge) else 1.0, 1.0, edge))
+            scores.append((TUNABLES.stopword_weight if is_stop(edge) else 1.0, 1.0, edge))
         query_rest = [part for part in query.parts if part not in used_query]
         record_rest = [part for part in record.parts if part not in used_record]
         if query_rest and record_rest:
@@ -396,14 +328,21 @@ def compare_names(
                 _abjad_pairs(query_rest, record_rest, scores)
             if readings is not None and query_rest and record_rest:
                 _sound_pairs(known_names, (query_rest, record_rest), scores, readings)
+        substituted = False
         if query_rest or record_rest:
             query_rest, record_rest = align_person_name_order(query_rest, record_rest)
-            _residue_scores(compare_parts(query_rest, record_rest, COMPARE_CONFIG), scores, syllabic=syllabic)
+            residue = compare_parts(query_rest, record_rest, COMPARE_CONFIG)
+            substituted = residue_scores(residue, scores, syllabic=syllabic)
         total_weight = total = 0.0
         for weight, score, _ in scores:
             total_weight += weight
             total += weight * score
         score = total / total_weight if total_weight else 0.0
+        if substituted and not (syllabic and readings is not None):
+            # Another given name (patronymic…) beside the same others: a sibling's name, whatever else agrees.
+            # Not across scripts in a syllabic name, whose syllables are read in other tongues than pinyin (何鴻燊
+            # is Ho Hung Sun in Cantonese, He Hongshen in pinyin).
+            score = min(score, TUNABLES.substituted_name_cap)
         if score > best_score:
             best_score, best_scores = score, scores
             if score >= 1.0:

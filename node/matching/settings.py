@@ -70,6 +70,10 @@ class Tunables:
     spelled_alike_ratio: int = 60
     # Below this a name does not match, whatever else agrees; above it, birth dates confirm or contradict.
     name_floor: float = 0.6
+    # A name both of whose sides keep a part the other does not pair (Ahmed bin Khalid, Saeed bin Khalid) is
+    # another name beside the same family's: scored at most this, below the floor, so that a sibling born on the
+    # same day is no hit.
+    substituted_name_cap: float = 0.55
     # The least score of a record one of whose identifiers matches the query's.
     identifier_score: float = 0.95
     date_exact_gain: float = 0.6
