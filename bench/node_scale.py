@@ -429,10 +429,13 @@ def markdown(runs: list[dict[str, Any]]) -> str:
     if again:
         lines.append("")
     for r in again:
+        option = "--store-url" if r["engine"] == "postgresql" else "--store"
+        measured = r["searches_measured_again"]
         lines.append(
             f"The {r['engine']} store of {r['records']:,} records was searched again on "
-            f"{r['searches_measured_again']['on']} (`--store`: a kept store of the same people, imported the same way; "
-            f"{r['searches_measured_again']['store_bytes'] / 2**30:.2f} GiB then): its import figures are the first run's."
+            f"{measured['on']} (`{option}`: a kept store of the same people, imported the same way; "
+            f"{measured['store_bytes'] / 2**30:.2f} GiB then, its round {measured.get('changes_round', 1)} of "
+            "changes below): its import figures are the first run's."
         )
     lines += [
         "",
