@@ -12,6 +12,7 @@ from followthemoney import model
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import TUNABLES, prepare_query, score_record
+from node.matching.hokkien import hokkien_index_keys, hokkien_query_keys
 from node.search import find_matches
 from node.store import Store, import_lines
 from tests.pg import Engine
@@ -60,6 +61,36 @@ def test_chinese_names_in_cantonese_readings_are_the_characters(latin: str, han:
 @pytest.mark.parametrize(("latin", "han"), WADE_GILES)
 def test_chinese_names_in_wade_giles_are_the_characters(latin: str, han: str) -> None:
     assert_same_person(latin, han)
+
+
+HOKKIEN = [
+    ("Tan Kah Kee", "陳嘉庚"),  # Singapore
+    ("Lim Boon Keng", "林文慶"),
+    ("Teo Chee Hean", "張志賢"),
+    ("Koh Boon Hwee", "许文辉"),  # in Simplified characters
+    ("Ong Teng Cheong", "王鼎昌"),
+    ("Kah Kee Tan", "陳嘉庚"),  # the family name last
+]
+
+
+@pytest.mark.parametrize(("latin", "han"), HOKKIEN)
+def test_chinese_names_in_hokkien_readings_are_the_characters(latin: str, han: str) -> None:
+    assert_same_person(latin, han)
+
+
+def test_a_hokkien_reading_of_another_name_is_not_the_name() -> None:
+    assert score("Tan Kah Hong", "陳嘉庚") < TUNABLES.name_floor  # a sibling: another last syllable
+    assert score("Lim Kah Kee", "陳嘉庚") < TUNABLES.name_floor  # another family
+    assert score("Tan Kah Kee", "陳嘉庚", born=None) > score("Tan Kee Kah", "陳嘉庚", born=None)
+
+
+def test_hokkien_keys_are_whole_names_on_both_sides() -> None:
+    """The index keys a name in characters under its readings; a Latin query looks up its whole name (and the rest
+    beside a Western given name), never a shorter run that would be another, shorter name."""
+    assert "k:tan|ka|ki" in hokkien_index_keys("陳嘉庚")
+    assert hokkien_query_keys(["Tan", "Kah", "Kee"]) == {"k:tan|ka|ki", "k:ki|tan|ka", "k:ka|ki", "k:ki|ka"}
+    assert "k:tan|ka|ki" in hokkien_query_keys(["Tony", "Tan", "Kah", "Kee"])
+    assert hokkien_query_keys(["Lim"]) == set()
 
 
 @pytest.mark.parametrize(("latin", "han"), [("Xiaoming Wang", "王晓明"), ("Ing-wen Tsai", "蔡英文")])
@@ -202,6 +233,8 @@ def test_each_structure_is_found_in_a_store_and_a_sibling_is_not(engine: Engine)
         "sibling-bin": "Saud Abdullah Saud",
         "target-double": "María García-López",
         "target-feminine": "Анна Иванова",
+        "target-hokkien": "陳嘉庚",
+        "sibling-hokkien": "陳嘉鴻",
     }
     lines = [
         json.dumps({"id": key, "schema": "Person", "properties": {"name": [name], "birthDate": [BORN]}})
@@ -218,10 +251,14 @@ def test_each_structure_is_found_in_a_store_and_a_sibling_is_not(engine: Engine)
             ("Khalid bin Abdullah Al-Saud", "target-bin"),
             ("Maria Garcia Lopez", "target-double"),
             ("Anna Ivanova", "target-feminine"),
+            ("Tan Kah Kee", "target-hokkien"),
         ]:
             query = validate_query("Person", {"name": [query_name], "birthDate": [BORN]})
             _, matches = find_matches(store, query, 10, DEFAULT_MATCHING)
             found = [record.properties["name"][0] for record, _ in matches]
             assert found == [people[target]], (query_name, found)
+        # Without a birth date, the Hokkien spelling alone finds the name in characters (its own blocking keys).
+        _, matches = find_matches(store, validate_query("Person", {"name": ["Tan Kah Kee"]}), 10, DEFAULT_MATCHING)
+        assert [record.properties["name"][0] for record, _ in matches] == ["陳嘉庚"]
     finally:
         store.close()

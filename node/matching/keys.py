@@ -16,11 +16,12 @@ from rigour.names import NamePartTag
 from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
-from node.matching.names import AnalysedName, Properties, analyse_names, part_ascii
+from node.matching.hokkien import hokkien_index_keys, hokkien_query_keys
+from node.matching.names import AnalysedName, Properties, analyse_names, name_texts, part_ascii
 from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "3"
+STORE_FORMAT = "4"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -94,7 +95,10 @@ def record_keys(schema: Schema, properties: Properties) -> set[str]:
 
     Stores hold these keys: a change to what they are is a new STORE_FORMAT.
     """
-    keys = name_keys(analyse_names(schema, properties, side="index"))
+    names = analyse_names(schema, properties, side="index")
+    keys = name_keys(names)
+    # Names in Chinese characters also under their Hokkien readings (node.matching.hokkien).
+    keys.update(key for analysed in names for part in analysed.name.parts for key in hokkien_index_keys(part.form))
     keys |= date_keys(schema, properties, swapped=False)
     for values in identifier_values(schema, properties).values():
         keys.update(f"i:{value}" for value in values)
@@ -118,7 +122,15 @@ class QueryKeys:
 
 
 def query_keys(query: EntityQuery) -> QueryKeys:
-    names = name_keys(analyse_names(query.schema, query.properties, side="query"))
+    analysed = analyse_names(query.schema, query.properties, side="query")
+    names = name_keys(analysed)
+    # Latin names whose parts may spell a name in Chinese characters in Hokkien (Tan Kah Kee, 陳嘉庚): as written,
+    # not their other readings (Wade-Giles read as pinyin).
+    written = set(name_texts(query.schema, query.properties))
+    for name in analysed:
+        if name.name.original in written:
+            parts = [part.form for part in name.name.parts if part.tag != NamePartTag.STOP]
+            names.update(hokkien_query_keys(parts))
     dates = date_keys(query.schema, query.properties, swapped=True)
     identifiers = {
         f"i:{value}" for values in identifier_values(query.schema, query.properties).values() for value in values

@@ -27,6 +27,7 @@ from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
 from node.matching.abjad import has_article, is_abjad, spells, strip_article
+from node.matching.hokkien import hokkien_pairs
 from node.matching.residue import PartScore, is_stop, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
@@ -326,6 +327,12 @@ def compare_names(
                 _initial_pairs(query_rest, record_rest, scores)
             if abjad and query_rest and record_rest:
                 _abjad_pairs(query_rest, record_rest, scores)
+            if syllabic and readings is not None and query_rest and record_rest:
+                # A name in Chinese characters read in Hokkien (陳嘉庚 Tan Kah Kee).
+                if readings[1] == "pinyin":
+                    hokkien_pairs(record_rest, query_rest, scores)
+                else:
+                    hokkien_pairs(query_rest, record_rest, scores)
             if readings is not None and query_rest and record_rest:
                 _sound_pairs(known_names, (query_rest, record_rest), scores, readings)
         substituted = False

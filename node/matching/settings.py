@@ -62,6 +62,8 @@ class Tunables:
     # Below this likeness, two parts pair by sound only when they begin with the same (or a near) sound.
     sound_sure_similarity: float = 0.7
     sound_score: float = 0.95
+    # A name in Chinese characters whose Hokkien readings a run of Latin syllables spells (node.matching.hokkien).
+    hokkien_score: float = 0.95
     # Beside an abjad, two known names that rigour's symbols do not pair are kept apart when one of them is known
     # under this many items (a common name, whose spellings the symbols cover).
     sound_common_name: int = 3
