@@ -29,6 +29,7 @@ from node.followups.metrics import FollowUpCollector
 from node.followups.queue import QueueError
 from node.followups.web import start_operator_page
 from node.lifecycle import purge_audited
+from node.matching import load_readings
 from node.metrics import NodeMetrics
 from node.policy import PolicyEngine, RevisionListener
 from node.rpc import node_rpc_handler
@@ -44,7 +45,8 @@ GC_YOUNG_THRESHOLD = 50_000
 
 def warm_up() -> None:
     """Readies the process for searching: builds rigour's name tagger (about 5 s, once per process) and loads
-    the country vocabulary (about 4 s) so that no search pays for them, then settles the heap.
+    the country vocabulary (about 4 s) and the Hokkien readings of Chinese characters so that no search pays
+    for them, then settles the heap.
 
     Searches allocate many short-lived objects while the tagger, the model and the matcher's caches hold
     many long-lived ones; with Python's default collector thresholds a third of a search went to cyclic
@@ -54,6 +56,7 @@ def warm_up() -> None:
     for tag in (NameTypeTag.PER, NameTypeTag.ORG, NameTypeTag.OBJ):
         analyze_names(tag, ["Ivan Petrov"])
     load_vocabularies()
+    load_readings()
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)

@@ -1,5 +1,6 @@
 """Matching: blocking keys for the store's index, and explainable scores of a record against a query."""
 
+from node.matching.hokkien import load_readings
 from node.matching.keys import STORE_FORMAT, QueryKeys, key_weight, name_keys, query_keys, record_keys
 from node.matching.names import analyse_names, compare_names
 from node.matching.score import (
@@ -27,6 +28,7 @@ __all__ = [
     "analyse_names",
     "compare_names",
     "key_weight",
+    "load_readings",
     "name_keys",
     "prepare_query",
     "query_keys",

@@ -23,7 +23,7 @@ from rigour.names import NamePart
 from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
-from node.matching.residue import PartScore
+from node.matching.residue import PartScore, part_ascii
 from node.matching.settings import TUNABLES, MatchKind
 
 # One sound, spelt several ways (longest first, in order): Tâi-lô's and POJ's, and the English spellings of
@@ -78,6 +78,13 @@ def character_keys(character: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(filter(None, (syllable_key(form) for reading in found for form in reading.split("/")))))
 
 
+def load_readings() -> None:
+    """Loads the readings once, at start (node.server.warm_up), so that no search pays for it."""
+    _readings()
+    _traditional()
+
+
+@lru_cache(maxsize=65_536)
 def _characters(form: str) -> tuple[str, ...] | None:
     """The characters of a name part written in Chinese characters alone, each with a known reading."""
     characters = tuple(character for character in form if character not in " ·・-")
@@ -95,13 +102,14 @@ def _orders(run: Sequence[str]) -> tuple[Sequence[str], ...]:
     return (run, (run[-1], *run[:-1])) if len(run) > 1 else (run,)
 
 
-def _latin_key(part: NamePart) -> str:
-    return syllable_key(ascii_text(part.form))
-
-
-def hokkien_pairs(han_rest: list[NamePart], latin_rest: list[NamePart], scores: list[PartScore]) -> None:
+def hokkien_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores: list[PartScore]) -> None:
     """A part in Chinese characters on one side pairs with as many Latin parts on the other, in a row, that read
     as its characters in Hokkien; each Latin syllable counts as one part paired."""
+    for han_rest, latin_rest in ((record_rest, query_rest), (query_rest, record_rest)):
+        _pair_han_parts(han_rest, latin_rest, scores)
+
+
+def _pair_han_parts(han_rest: list[NamePart], latin_rest: list[NamePart], scores: list[PartScore]) -> None:
     for han_part in list(han_rest):
         characters = _characters(han_part.form)
         if characters is None:
@@ -110,7 +118,7 @@ def hokkien_pairs(han_rest: list[NamePart], latin_rest: list[NamePart], scores: 
         latin = [part for part in latin_rest if part.form.isascii()]
         for start in range(len(latin) - count + 1):
             run = latin[start : start + count]
-            syllables = [_latin_key(part) for part in run]
+            syllables = [syllable_key(part_ascii(part)) for part in run]
             if any(_reads_as(characters, order) for order in _orders(syllables)):
                 han_rest.remove(han_part)
                 for part in run:

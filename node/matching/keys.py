@@ -17,7 +17,8 @@ from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
 from node.matching.hokkien import hokkien_index_keys, hokkien_query_keys
-from node.matching.names import AnalysedName, Properties, analyse_names, name_texts, part_ascii
+from node.matching.names import AnalysedName, Properties, analyse_names, name_texts
+from node.matching.residue import part_ascii
 from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.

@@ -28,7 +28,7 @@ from rigour.text.translit import ascii_text
 
 from node.matching.abjad import has_article, is_abjad, spells, strip_article
 from node.matching.hokkien import hokkien_pairs
-from node.matching.residue import PartScore, is_stop, residue_scores
+from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
 from node.matching.wadegiles import pinyin_variants
@@ -142,10 +142,6 @@ def analyse_names(schema: Schema, properties: Properties, *, side: Side) -> list
         for sourced in name_strings(schema, properties)
         for name in _analyse(tag, sourced.text, side)
     ]
-
-
-def part_ascii(part: NamePart) -> str:
-    return part.ascii or ascii_text(part.form)
 
 
 def _same_script_kind(alignment: Alignment) -> MatchKind | None:
@@ -328,11 +324,7 @@ def compare_names(
             if abjad and query_rest and record_rest:
                 _abjad_pairs(query_rest, record_rest, scores)
             if syllabic and readings is not None and query_rest and record_rest:
-                # A name in Chinese characters read in Hokkien (陳嘉庚 Tan Kah Kee).
-                if readings[1] == "pinyin":
-                    hokkien_pairs(record_rest, query_rest, scores)
-                else:
-                    hokkien_pairs(query_rest, record_rest, scores)
+                hokkien_pairs(query_rest, record_rest, scores)  # 陳嘉庚 read in Hokkien: Tan Kah Kee
             if readings is not None and query_rest and record_rest:
                 _sound_pairs(known_names, (query_rest, record_rest), scores, readings)
         substituted = False

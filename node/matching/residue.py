@@ -33,8 +33,12 @@ def _typo_score(query_text: str, record_text: str) -> float | None:
     return 1 - distance / longest if distance <= allowed else None
 
 
+def part_ascii(part: NamePart) -> str:
+    return part.ascii or ascii_text(part.form)
+
+
 def _residue_text(parts: Iterable[NamePart]) -> str:
-    return "".join(part.ascii or ascii_text(part.form) for part in parts).lower()
+    return "".join(part_ascii(part) for part in parts).lower()
 
 
 def _names_something(parts: Iterable[NamePart], *, syllabic: bool) -> bool:
