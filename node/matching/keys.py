@@ -22,7 +22,7 @@ from node.matching.residue import part_ascii
 from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "4"
+STORE_FORMAT = "5"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -59,8 +59,33 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
         # Sounds across scripts (node.matching.sounds): a part's alone when it says enough, and pairs of parts.
         keys.update(f"h:{sound}" for part_sounds in heard for sound in part_sounds if len(sound) >= 3)
         for first, second in itertools.combinations(heard, 2):
-            keys.update(f"hh:{'|'.join(sorted(pair))}" for pair in itertools.product(first, second))
+            keys.update(sound_pair_keys(first, second))
     return keys
+
+
+def sound_pair_keys(first: frozenset[str], second: frozenset[str]) -> set[str]:
+    """Two parts' coarse sounds together, and with one sound of either left out: transliteration by ear drops or
+    changes a sound (Ferrier Cavallini פרייר קווליני, whose vav is read as w, not v; Islam Eliach אסלאם אליאך,
+    ch as k), and two names one sound apart share a key with one sound left out (or the shorter one's own)."""
+    keys: set[str] = set()
+    for one, other in itertools.product(first, second):
+        keys.add(_pair(one, other))
+        keys.update(_pair(shorter, other) for shorter in _one_left_out(one))
+        keys.update(_pair(one, shorter) for shorter in _one_left_out(other))
+    return keys
+
+
+def _pair(first: str, second: str) -> str:
+    return f"hh:{first}|{second}" if first <= second else f"hh:{second}|{first}"
+
+
+@cache
+def _one_left_out(sound: str) -> frozenset[str]:
+    """A part's coarse sounds with one left out, for parts of three sounds or more (two left are still a name's
+    bones; one is not)."""
+    if len(sound) < 3:
+        return frozenset()
+    return frozenset(sound[:index] + sound[index + 1 :] for index in range(len(sound)))
 
 
 def identifier_values(schema: Schema, properties: Properties) -> dict[str, set[str]]:

@@ -30,7 +30,7 @@ from node.matching.names import (
 )
 from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, coarse, readings
+from node.matching.sounds import Reading, readings, sound_similarity, sounds
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
@@ -116,31 +116,52 @@ def _heard(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(text_scripts(text)), parts
 
 
-def _sound_likeness(
-    query: tuple[frozenset[str], tuple[str, ...]], record: tuple[frozenset[str], tuple[str, ...]]
-) -> float:
-    """How alike two names in different scripts sound (0 to 1): each query part's coarse sounds
-    (node.matching.sounds.coarse) beside the record part's most alike, letter for letter, over the larger
-    number of parts; 0 in the same script. Cruder than the comparison of scoring, and far cheaper."""
-    read = readings(query[0], record[0])
-    if read is None or not query[1] or not record[1]:
+def _likeness(query: tuple[frozenset[str], tuple[str, ...]], record: tuple[frozenset[str], tuple[str, ...]]) -> float:
+    """How alike two names look or sound (0 to 1): each query part beside the record part most like it, over the
+    larger number of parts, where a part less alike than TUNABLES.likeness_floor to every record part counts
+    nothing (scoring would leave it unpaired); and when the two have different numbers of parts (陈大文 and
+    Chen Da Wen, initials, joined names), the whole names too. Letter for letter in the same script; across
+    scripts, by sound (node.matching.sounds). Cruder than the comparison of scoring, and far cheaper."""
+    mine_parts, their_parts = query[1], record[1]
+    if not mine_parts or not their_parts:
         return 0.0
-    record_sounds = [coarse(part, read[1]) for part in record[1]]
+    read = readings(query[0], record[0])
+    floor = TUNABLES.likeness_floor
     total = 0.0
-    for part in query[1]:
-        mine = coarse(part, read[0])
-        total += max(Levenshtein.normalized_similarity(mine, theirs) for theirs in record_sounds) if mine else 0.0
-    return total / max(len(query[1]), len(record[1]))
+    if read is None:
+        for mine in mine_parts:
+            best = max(_letters_alike(mine, theirs) for theirs in their_parts)
+            total += best if best >= floor else 0.0
+    else:
+        heard = [sounds(part, read[1]) for part in their_parts]
+        for part in mine_parts:
+            mine = sounds(part, read[0])
+            best = max(sound_similarity(mine, theirs) for theirs in heard)
+            total += best if best >= floor else 0.0
+    likeness = total / max(len(mine_parts), len(their_parts))
+    if len(mine_parts) == len(their_parts):
+        return likeness
+    mine_whole, their_whole = " ".join(mine_parts), " ".join(their_parts)
+    if read is None:
+        whole = token_sort_ratio(mine_whole, their_whole) / 100
+    else:
+        whole = sound_similarity(sounds(mine_whole, read[0]), sounds(their_whole, read[1]))
+    return max(likeness, whole)
+
+
+def _letters_alike(mine: str, theirs: str) -> float:
+    """Two name parts in one script, letter for letter; an initial is as alike as scoring takes it to be."""
+    if len(mine) == 1 or len(theirs) == 1:
+        return TUNABLES.initial_score if mine[0] == theirs[0] else 0.0
+    return Levenshtein.normalized_similarity(mine, theirs)
 
 
 def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Properties) -> float:
-    """How alike the record's names are to the query's (0 to 1), letter for letter in ASCII or, written in
+    """How alike the record's names are to the query's (0 to 1), part by part, letter for letter or, written in
     different scripts, by sound: a cheap way to choose among the records the blocking keys find, before any
     is scored."""
-    texts = name_texts(schema, properties)
-    heard = [_heard(text) for text in texts]
-    by_sound = max((_sound_likeness(mine, theirs) for mine in prepared.heard for theirs in heard), default=0.0)
-    return max(_spelling_ratio(prepared, texts) / 100, by_sound)
+    heard = [_heard(text) for text in name_texts(schema, properties)]
+    return max((_likeness(mine, theirs) for mine in prepared.heard for theirs in heard), default=0.0)
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:

@@ -92,6 +92,8 @@ class Tunables:
     # or more (1.0: only when they tie).
     close_weight_share: float = 0.3
     tie_key_share: float = 0.5
+    # A query part less alike than this to every part of a record's name counts nothing in that choice.
+    likeness_floor: float = 0.5
 
 
 TUNABLES = Tunables()

@@ -276,9 +276,3 @@ def _sound_keys(form: str, spelling: str) -> frozenset[str]:
     if reading == "consonants":
         heard.append(sounds(spelling.lower(), "heard_in_pinyin").translate(UNHEARD))
     return frozenset(REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard) - {""}
-
-
-@lru_cache(maxsize=65_536)
-def coarse(spelling: str, reading: Reading) -> str:
-    """A romanised part's sounds as the blocking keys hear them (COARSE, repeats as one)."""
-    return REPEATS.sub(r"\1", sounds(spelling, reading).translate(COARSE))
