@@ -134,6 +134,20 @@ def test_abd_al_and_ullah_compounds_written_joined_or_apart(query: str, record: 
 
 @pytest.mark.parametrize(
     ("query", "record"),
+    [
+        ("Joni Levi", "ג'וני לוי"),  # ג' is j, ז' zh, צ' ch: name analysis drops the geresh with every other mark
+        ("George Dahan", "ג'ורג' דהן"),
+        ("Jean Mizrahi", "ז'אן מזרחי"),
+        ("Charlie Peretz", "צ'רלי פרץ"),
+        ("Joni Levi", "ג׳וני לוי"),  # the geresh as its own sign, not an apostrophe
+    ],
+)
+def test_hebrew_letters_with_a_geresh(query: str, record: str) -> None:
+    assert_same_person(query, record)
+
+
+@pytest.mark.parametrize(
+    ("query", "record"),
     [("Mohamed El-Sayed", "Muhammad al-Sayyid"), ("Mohamed Sayed", "محمد السيد"), ("Aisha Qasim", "عائشة القاسم")],
 )
 def test_the_arabic_article_kept_or_dropped(query: str, record: str) -> None:
