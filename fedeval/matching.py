@@ -559,8 +559,9 @@ first time; from run to run on this machine they vary by about a tenth.
   a namesake in one part no longer outranks a name whose every part sounds alike. Names-alone recall@10
   went to 0.8763 (tune) and 0.8617 (held-out) on the real-world set and to 0.8226 on the own set (from
   0.7868), with birth dates unchanged (precision on tune 0.9955); stores grew by 16 % (real-world pool)
-  and 29 % (own pool); names-only queries per second on one core, real-world pool, went from about 200 to
-  130–180 (runs on this machine vary that much). Reading the shortlist for every names-only query reached
+  and 29 % (own pool); names-only queries per second on one core (quiet machine, two runs each) went from
+  199–218 to 184–190 on the real-world pool and stayed at about 210 on the own pool of 100,000 (198–223
+  before, 210–211 after): issue 18's 1,000 is far off. Reading the shortlist for every names-only query reached
   0.8944 and 0.8789 at about 90–100 queries per second: not kept. Issue 18's 0.95 is not reached. What
   remains (tune, names alone, 233 misses of 1,884): 89 targets are found but score below the threshold
   without a date — one part pairs and the other does not (Hutchinson Aeschylus 哈钦森·埃斯库罗斯, Micah Michl
