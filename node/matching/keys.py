@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from followthemoney import model
 from followthemoney.schema import Schema
@@ -79,7 +79,7 @@ def _pair(first: str, second: str) -> str:
     return f"hh:{first}|{second}" if first <= second else f"hh:{second}|{first}"
 
 
-@cache
+@lru_cache(maxsize=65_536)
 def _one_left_out(sound: str) -> frozenset[str]:
     """A part's coarse sounds with one left out, for parts of three sounds or more (two left are still a name's
     bones; one is not)."""

@@ -112,7 +112,8 @@ def _spelling_ratio(prepared: PreparedQuery, texts: Iterable[str]) -> float:
 
 @lru_cache(maxsize=65_536)
 def _heard(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    parts = tuple(_spelling(part) for part in PART_SEPARATORS.split(text) if part)
+    # A part with no ASCII spelling (a sign, not a letter) is no part to compare.
+    parts = tuple(spelled for part in PART_SEPARATORS.split(text) if part and (spelled := _spelling(part)))
     return frozenset(text_scripts(text)), parts
 
 
@@ -126,26 +127,24 @@ def _likeness(query: tuple[frozenset[str], tuple[str, ...]], record: tuple[froze
     if not mine_parts or not their_parts:
         return 0.0
     read = readings(query[0], record[0])
+    if read is None:
+        mine, theirs, alike = mine_parts, their_parts, _letters_alike
+    else:
+        mine = tuple(sounds(part, read[0]) for part in mine_parts)
+        theirs = tuple(sounds(part, read[1]) for part in their_parts)
+        alike = sound_similarity
     floor = TUNABLES.likeness_floor
     total = 0.0
-    if read is None:
-        for mine in mine_parts:
-            best = max(_letters_alike(mine, theirs) for theirs in their_parts)
-            total += best if best >= floor else 0.0
-    else:
-        heard = [sounds(part, read[1]) for part in their_parts]
-        for part in mine_parts:
-            mine = sounds(part, read[0])
-            best = max(sound_similarity(mine, theirs) for theirs in heard)
-            total += best if best >= floor else 0.0
-    likeness = total / max(len(mine_parts), len(their_parts))
-    if len(mine_parts) == len(their_parts):
+    for part in mine:
+        best = max(alike(part, other) for other in theirs)
+        total += best if best >= floor else 0.0
+    likeness = total / max(len(mine), len(theirs))
+    if len(mine) == len(theirs):
         return likeness
-    mine_whole, their_whole = " ".join(mine_parts), " ".join(their_parts)
     if read is None:
-        whole = token_sort_ratio(mine_whole, their_whole) / 100
+        whole = token_sort_ratio(" ".join(mine_parts), " ".join(their_parts)) / 100
     else:
-        whole = sound_similarity(sounds(mine_whole, read[0]), sounds(their_whole, read[1]))
+        whole = sound_similarity(sounds(" ".join(mine_parts), read[0]), sounds(" ".join(their_parts), read[1]))
     return max(likeness, whole)
 
 
