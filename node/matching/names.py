@@ -246,9 +246,10 @@ def _sound_pairs(
 ) -> None:
     """Parts written in different scripts that sound alike (Hurwicz, гурвич; Cousteau, 庫斯托) pair, the
     most alike first. Not parts spelled alike in ASCII (left to rigour); nor two parts rigour knows as
-    different names: beside an alphabet always (Oksana is not Ксения), beside an abjad (which writes few
-    vowels) when one is a common name known under `sound_common_name` items or more, whose spellings its
-    symbols already pair (Mahmoud is not محمد, Muhammad)."""
+    different names: beside an alphabet unless they sound the same (Oksana is not Ксения; but Wikidata keeps
+    an item per spelling, and Majid is Маджид), beside an abjad (which writes few vowels) when one is a common
+    name known under `sound_common_name` items or more, whose spellings its symbols already pair (Mahmoud is
+    not محمد, Muhammad)."""
     query_rest, record_rest = rests
     # How many items a known name needs before its disjointness counts: any beside an alphabet (rigour knows
     # Cyrillic and Greek forms well), sound_common_name beside an abjad, never beside Chinese (few forms known).
@@ -264,10 +265,15 @@ def _sound_pairs(
         for record_part, record_spelling, record_sounds in record_sides:
             if query_spelling == record_spelling or not record_sounds:
                 continue
-            known = query_known.get(query_part, set()), record_known.get(record_part, set())
-            if min(map(len, known)) and max(map(len, known)) >= gate and known[0].isdisjoint(known[1]):
-                continue
             similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
+            known = query_known.get(query_part, set()), record_known.get(record_part, set())
+            if (
+                min(map(len, known))
+                and max(map(len, known)) >= gate
+                and known[0].isdisjoint(known[1])
+                and not (similarity >= TUNABLES.sound_same_similarity and readings[0] == "letters")
+            ):
+                continue
             if similarity < TUNABLES.sound_sure_similarity and not any(
                 same_onset(mine, theirs) for mine in query_sounds for theirs in record_sounds
             ):

@@ -31,7 +31,7 @@ CLASSES = {
     "j": "J",
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
-    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q",
+    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
@@ -77,9 +77,24 @@ SILENT_GH = re.compile(r"(?<=[aeiou])gh")
 PINYIN_INITIALS = (
     ("zh", "J"), ("ch", "S"), ("sh", "S"), ("b", "B"), ("p", "B"), ("f", "B"), ("m", "M"), ("d", "T"),
     ("t", "T"), ("n", "N"), ("l", "L"), ("g", "G"), ("k", "K"), ("h", "H"), ("j", "J"), ("q", "J"),
-    ("x", "S"), ("r", "R"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", ""), ("wu", ""), ("w", "W"),
+    ("x", "Ç"), ("r", "Ř"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", "Ÿ"), ("wu", ""), ("w", "W"),
 )  # fmt: skip
 PINYIN_SYLLABLE = re.compile(r"[a-z]+")
+
+# Sounds a transcription writes one way for several of the other side's (each is compared as its `base` class
+# is, but for the `also` classes it is heard as, at the given cost):
+# - pinyin x: an s (西 xī, Sinatra), but also a foreign h before i or e (希 xī: Hykes; 曉 xiǎo: Hummels);
+# - pinyin r: an r or l, but also the French or Portuguese j (儒 rú: Jouhaux);
+# - pinyin y starting a syllable: nothing, or a foreign y, or the j German and Dutch say as one (揚 yáng: Jannick);
+# - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman).
+PINYIN_X, PINYIN_R, PINYIN_Y, HEARD_TH = "Ç", "Ř", "Ÿ", "Ŧ"
+HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
+AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
+    PINYIN_X: ("S", {"H": 0.2}),
+    PINYIN_R: ("R", {"J": 0.3}),
+    PINYIN_Y: ("", {"Y": 0.0, "J": 0.5}),
+    HEARD_TH: ("T", {"S": 0.3}),
+}
 
 
 # An abjad's romanised letters stand one for one, but for a few written with two Latin letters (خ kh, ش sh,
@@ -139,11 +154,14 @@ def sounds(spelling: str, reading: Reading) -> str:
         # Chinese writes a foreign r and l alike (罗斯福 luó: Roosevelt), and a syllable's final n with the
         # next one's initial (钱尼 qián ní: Chaney).
         syllables = "".join(_syllable(syllable) for syllable in PINYIN_SYLLABLE.findall(spelling.lower()))
-        return DOUBLED_N.sub("N", syllables.replace("L", "R"))
+        syllables = DOUBLED_N.sub("N", syllables.replace("L", "R"))
+        return "" if not syllables.strip(PINYIN_Y) else syllables
     if reading == "abjad":
         classed = _classed(_abjad_letters(spelling), vowels=False)
         # An abjad writes a name's first vowel with its own carrier (א, أ, ع): a first h (ה, ه, ح) is heard.
         return SOUNDED_H + classed[1:] if spelling.startswith("h") and classed.startswith("H") else classed
+    if reading == "heard_in_pinyin":
+        spelling = HEARD_TH_SPELLING.sub("θ", spelling)
     letters = _letters(spelling)
     if reading == "heard_in_pinyin":
         # As Chinese writes them (see above): Nanda is 南达 nán dá, heard as n-d.
@@ -152,6 +170,9 @@ def sounds(spelling: str, reading: Reading) -> str:
 
 
 def _cost(sound: str) -> float:
+    if sound in AMBIGUOUS:
+        base = AMBIGUOUS[sound][0]
+        return _cost(base) if base else 0.0
     if sound == SOUNDED_H:
         return 1.0
     if sound in VOWELS:
@@ -160,7 +181,18 @@ def _cost(sound: str) -> float:
 
 
 def _substitution(first: str, second: str) -> float:
-    if first == second or {first, second} == {SOUNDED_H, "H"}:
+    if first == second:
+        return 0.0
+    for mine, theirs in ((first, second), (second, first)):
+        if mine in AMBIGUOUS:
+            base, also = AMBIGUOUS[mine]
+            if theirs in also:
+                return also[theirs]
+            theirs_base = AMBIGUOUS[theirs][0] if theirs in AMBIGUOUS else theirs
+            if not base or not theirs_base:
+                return _cost(mine) + _cost(theirs)  # one is nothing: the other added
+            return _substitution(base, theirs_base)
+    if {first, second} == {SOUNDED_H, "H"}:
         return 0.0
     if SOUNDED_H in (first, second):
         other = second if first == SOUNDED_H else first
@@ -176,7 +208,7 @@ def _substitution(first: str, second: str) -> float:
     return NEAR_COST if frozenset((first, second)) in NEAR else 1.0
 
 
-SYMBOLS = sorted(VOWELS | set(CLASSES.values()) | {SOUNDED_H})
+SYMBOLS = sorted(VOWELS | set(CLASSES.values()) | {SOUNDED_H} | set(AMBIGUOUS))
 COSTS = {sound: _cost(sound) for sound in SYMBOLS}
 SUBSTITUTIONS = {(first, second): _substitution(first, second) for first in SYMBOLS for second in SYMBOLS}
 
@@ -204,6 +236,8 @@ def sound_similarity(first: str, second: str) -> float:
             )
         previous = current
     weight = max(sum(costs[sound] for sound in first), sum(second_costs))
+    if not weight:
+        return 1.0 if previous[-1] == 0 else 0.0  # sounds a name may have or not (pinyin y) alone
     return max(0.0, 1.0 - previous[-1] / weight)
 
 
@@ -234,14 +268,28 @@ def readings(query_scripts: frozenset[str], record_scripts: frozenset[str]) -> t
 def same_onset(first: str, second: str) -> bool:
     """Whether two sound strings begin alike (the same class, or near ones): a name's first sound is the one
     transliteration keeps best, so parts only loosely alike must at least share it."""
+    if (
+        first
+        and second
+        and any(
+            mine in AMBIGUOUS and theirs in AMBIGUOUS[mine][1]
+            for mine, theirs in ((first[0], second[0]), (second[0], first[0]))
+        )
+    ):
+        return True  # one heard as the other (揚 yáng: Jannick)
+    first, second = first.lstrip(PINYIN_Y), second.lstrip(PINYIN_Y)
     if not first or not second:
         return False
-    return first[0] == second[0] or frozenset((first[0], second[0])) in NEAR
+    mine, theirs = (AMBIGUOUS[sound][0] if sound in AMBIGUOUS else sound for sound in (first[0], second[0]))
+    return mine == theirs or frozenset((mine, theirs)) in NEAR
 
 
 # Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
-COARSE = str.maketrans({"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None})
+COARSE = str.maketrans(
+    {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
+    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, HEARD_TH: "T"}
+)
 UNHEARD = str.maketrans({"Q": None})
 REPEATS = re.compile(r"(.)\1+")
 
