@@ -247,9 +247,10 @@ def _sound_pairs(
     """Parts written in different scripts that sound alike (Hurwicz, гурвич; Cousteau, 庫斯托) pair, the
     most alike first. Not parts spelled alike in ASCII (left to rigour); nor two parts rigour knows as
     different names: beside an alphabet unless they sound the same (Oksana is not Ксения; but Wikidata keeps
-    an item per spelling, and Majid is Маджид), beside an abjad (which writes few vowels) when one is a common
+    an item per spelling, and Majid is Маджид); beside an abjad (which writes few vowels) when one is a common
     name known under `sound_common_name` items or more, whose spellings its symbols already pair (Mahmoud is
-    not محمد, Muhammad)."""
+    not محمد, Muhammad; Hila is not יעל, Yael), unless the other is rarer and they sound the same (its data
+    links few Hebrew spellings to Latin ones: Lindsay is לינדזי)."""
     query_rest, record_rest = rests
     # How many items a known name needs before its disjointness counts: any beside an alphabet (rigour knows
     # Cyrillic and Greek forms well), sound_common_name beside an abjad, never beside Chinese (few forms known).
@@ -267,11 +268,12 @@ def _sound_pairs(
                 continue
             similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
             known = query_known.get(query_part, set()), record_known.get(record_part, set())
+            fewest, most = sorted(map(len, known))
             if (
-                min(map(len, known))
-                and max(map(len, known)) >= gate
+                fewest
+                and most >= gate
                 and known[0].isdisjoint(known[1])
-                and not (similarity >= TUNABLES.sound_same_similarity and readings[0] == "letters")
+                and not (similarity >= TUNABLES.sound_same_similarity and (readings[0] == "letters" or fewest < gate))
             ):
                 continue
             if similarity < TUNABLES.sound_sure_similarity and not any(

@@ -31,7 +31,7 @@ CLASSES = {
     "j": "J",
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
-    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ",
+    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
@@ -51,7 +51,7 @@ GLIDE_COST = 0.2
 
 # Spellings of one sound by several letters, replaced before the letters are classed (longest first).
 DIGRAPHS = (
-    ("shch", "s"), ("dzh", "j"), ("sch", "s"), ("tch", "s"), ("sh", "s"), ("ch", "s"), ("zh", "j"),
+    ("shch", "s"), ("dzh", "j"), ("sch", "s"), ("tch", "s"), ("sh", "s"), ("ch", "ĉ"), ("zh", "j"),
     ("kh", "k"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("ts", "s"), ("tz", "s"), ("cz", "s"), ("sz", "s"),
     ("dj", "j"), ("ck", "k"), ("qu", "k"), ("ng", "n"),
 )  # fmt: skip
@@ -87,13 +87,16 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - pinyin r: an r or l, but also the French or Portuguese j (儒 rú: Jouhaux);
 # - pinyin y starting a syllable: nothing, or a foreign y, or the j German and Dutch say as one (揚 yáng: Jannick);
 # - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman).
-PINYIN_X, PINYIN_R, PINYIN_Y, HEARD_TH = "Ç", "Ř", "Ÿ", "Ŧ"
+# - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
+#   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים).
+PINYIN_X, PINYIN_R, PINYIN_Y, HEARD_TH, LATIN_CH = "Ç", "Ř", "Ÿ", "Ŧ", "Ĉ"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_X: ("S", {"H": 0.2}),
     PINYIN_R: ("R", {"J": 0.3}),
     PINYIN_Y: ("", {"Y": 0.0, "J": 0.5}),
     HEARD_TH: ("T", {"S": 0.3}),
+    LATIN_CH: ("S", {"K": 0.2, "G": 0.45, "H": 0.3, SOUNDED_H: 0.3}),
 }
 
 
@@ -288,7 +291,7 @@ def same_onset(first: str, second: str) -> bool:
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
 COARSE = str.maketrans(
     {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
-    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, HEARD_TH: "T"}
+    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, HEARD_TH: "T", LATIN_CH: "S"}
 )
 UNHEARD = str.maketrans({"Q": None})
 REPEATS = re.compile(r"(.)\1+")
