@@ -19,7 +19,7 @@ from node.matching.sounds import Reading, readings, same_onset, sound_similarity
 
 PERSON = model["Person"]
 THRESHOLD = DEFAULT_MATCHING.min_score
-SOUND_SYMBOLS = "aeiouBKGSJTLRMNHWYQXÇŘŸŦĈ"
+SOUND_SYMBOLS = "aeiouBKGSJTLRMNHWYQXÇŘŸŴŦĈ"
 
 
 def alike(latin: str, other: str, reading: Reading) -> float:
@@ -175,10 +175,13 @@ def test_a_name_far_from_another_is_not_even_loosely_alike(latin: str, other: st
         ("Hummels", "曉姆斯"),  # xiǎo: an h before a vowel Chinese hears as x
         ("Theorin", "瑟閏"),  # sè: the English th as s
         ("Thurman", "瑟曼"),
+        ("Woodroffe", "伍德羅"),  # wǔ: a w before a foreign u or o
+        ("Julius", "尤利烏斯"),  # the Latin nominative written out, as Cyrillic does not (Юлий)
+        ("Alphonsus", "阿方薩斯"),
     ],
 )
 def test_pinyin_sounds_heard_as_several_foreign_ones(latin: str, other: str) -> None:
-    """Pinyin x, r and y and a Latin first th each stand for more than one sound of the other side."""
+    """Pinyin x, r, y and wu and a Latin th each stand for more than one sound of the other side."""
     assert alike(latin, other, "pinyin") >= TUNABLES.sound_sure_similarity
 
 

@@ -57,7 +57,9 @@ DIGRAPHS = (
 )  # fmt: skip
 # Endings one language writes and another leaves out: French silent ones (Perreault перро, Rigondeaux
 # ригондо), the Latin nominative (Saturninus сатурнин, Baebius бебий).
-ENDINGS = ((re.compile(r"(eaux|eau|aux|ault|ot)$"), "o"), (re.compile(r"ius$"), "i"), (re.compile(r"(?<=...)us$"), ""))
+# Chinese writes the Latin nominative out (尤利烏斯 yóu lì wū sī: Julius): it keeps it.
+FRENCH_ENDINGS = ((re.compile(r"(eaux|eau|aux|ault|ot)$"), "o"),)
+ENDINGS = (*FRENCH_ENDINGS, (re.compile(r"ius$"), "i"), (re.compile(r"(?<=...)us$"), ""))
 GERESH = re.compile(r"[gz]'")
 SOFT_C = re.compile(r"c(?=[eiy])")
 SOFT_G = re.compile(r"g(?=[ei])")
@@ -77,7 +79,7 @@ SILENT_GH = re.compile(r"(?<=[aeiou])gh")
 PINYIN_INITIALS = (
     ("zh", "J"), ("ch", "S"), ("sh", "S"), ("b", "B"), ("p", "B"), ("f", "B"), ("m", "M"), ("d", "T"),
     ("t", "T"), ("n", "N"), ("l", "L"), ("g", "G"), ("k", "K"), ("h", "H"), ("j", "J"), ("q", "J"),
-    ("x", "Ç"), ("r", "Ř"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", "Ÿ"), ("wu", ""), ("w", "W"),
+    ("x", "Ç"), ("r", "Ř"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", "Ÿ"), ("wu", "Ŵ"), ("w", "W"),
 )  # fmt: skip
 PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 
@@ -89,12 +91,14 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman).
 # - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
 #   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים).
-PINYIN_X, PINYIN_R, PINYIN_Y, HEARD_TH, LATIN_CH = "Ç", "Ř", "Ÿ", "Ŧ", "Ĉ"
+# - pinyin wu: a foreign u or o (烏 wū: Ulrich), or a w or v before it (伍 wǔ: Woodroffe).
+PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, HEARD_TH, LATIN_CH = "Ç", "Ř", "Ÿ", "Ŵ", "Ŧ", "Ĉ"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_X: ("S", {"H": 0.2}),
     PINYIN_R: ("R", {"J": 0.3}),
     PINYIN_Y: ("", {"Y": 0.0, "J": 0.5}),
+    PINYIN_WU: ("", {"W": 0.0, "B": 0.45}),
     HEARD_TH: ("T", {"S": 0.3}),
     LATIN_CH: ("S", {"K": 0.2, "G": 0.45, "H": 0.3, SOUNDED_H: 0.3}),
 }
@@ -114,11 +118,11 @@ def _abjad_letters(text: str) -> str:
     return DOUBLED.sub(r"\1", text)
 
 
-def _letters(text: str) -> str:
+def _letters(text: str, endings: tuple[tuple[re.Pattern[str], str], ...] = ENDINGS) -> str:
     # Hebrew's geresh makes ג ז צ the sounds of j, zh and ch (ג'ורג' George); an apostrophe alone is an
     # aleph or ayin, a vowel's carrier.
     text = GERESH.sub("j", text.lower()).replace("'", "")
-    for ending, sound in ENDINGS:
+    for ending, sound in endings:
         text = ending.sub(sound, text)
     text = SOFT_C.sub("s", text)
     text = SOFT_G.sub("j", text)
@@ -158,18 +162,20 @@ def sounds(spelling: str, reading: Reading) -> str:
         # next one's initial (钱尼 qián ní: Chaney).
         syllables = "".join(_syllable(syllable) for syllable in PINYIN_SYLLABLE.findall(spelling.lower()))
         syllables = DOUBLED_N.sub("N", syllables.replace("L", "R"))
-        return "" if not syllables.strip(PINYIN_Y) else syllables
+        return "" if not syllables.strip(PINYIN_Y + PINYIN_WU) else syllables
     if reading == "abjad":
         classed = _classed(_abjad_letters(spelling), vowels=False)
         # An abjad writes a name's first vowel with its own carrier (א, أ, ع): a first h (ה, ه, ح) is heard.
         return SOUNDED_H + classed[1:] if spelling.startswith("h") and classed.startswith("H") else classed
     if reading == "heard_in_pinyin":
-        spelling = HEARD_TH_SPELLING.sub("θ", spelling)
-    letters = _letters(spelling)
-    if reading == "heard_in_pinyin":
-        # As Chinese writes them (see above): Nanda is 南达 nán dá, heard as n-d.
-        return DOUBLED_N.sub("N", _classed(UNHEARD_LIQUID.sub("Q", letters), vowels=False).replace("L", "R"))
-    return _classed(letters, vowels=reading == "letters")
+        return _heard_in_pinyin(spelling, FRENCH_ENDINGS)
+    return _classed(_letters(spelling), vowels=reading == "letters")
+
+
+def _heard_in_pinyin(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    """Latin letters as Chinese writes them (see above): Nanda is 南达 nán dá, heard as n-d."""
+    letters = _letters(HEARD_TH_SPELLING.sub("θ", spelling), endings)
+    return DOUBLED_N.sub("N", _classed(UNHEARD_LIQUID.sub("Q", letters), vowels=False).replace("L", "R"))
 
 
 def _cost(sound: str) -> float:
@@ -280,7 +286,7 @@ def same_onset(first: str, second: str) -> bool:
         )
     ):
         return True  # one heard as the other (揚 yáng: Jannick)
-    first, second = first.lstrip(PINYIN_Y), second.lstrip(PINYIN_Y)
+    first, second = first.lstrip(PINYIN_Y + PINYIN_WU), second.lstrip(PINYIN_Y + PINYIN_WU)
     if not first or not second:
         return False
     mine, theirs = (AMBIGUOUS[sound][0] if sound in AMBIGUOUS else sound for sound in (first[0], second[0]))
@@ -291,7 +297,7 @@ def same_onset(first: str, second: str) -> bool:
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
 COARSE = str.maketrans(
     {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
-    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, HEARD_TH: "T", LATIN_CH: "S"}
+    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, PINYIN_WU: None, HEARD_TH: "T", LATIN_CH: "S"}
 )
 UNHEARD = str.maketrans({"Q": None})
 REPEATS = re.compile(r"(.)\1+")
@@ -325,5 +331,6 @@ def _sound_keys(form: str, spelling: str) -> frozenset[str]:
     reading = _part_reading(form)
     heard = [sounds(spelling.lower(), reading)]
     if reading == "consonants":
-        heard.append(sounds(spelling.lower(), "heard_in_pinyin").translate(UNHEARD))
+        # Keyed as before Chinese kept the Latin nominative (a store's keys stay those of its format).
+        heard.append(_heard_in_pinyin(spelling.lower(), ENDINGS).translate(UNHEARD))
     return frozenset(REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard) - {""}
