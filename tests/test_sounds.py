@@ -236,3 +236,15 @@ def test_beside_an_abjad_a_rarer_known_name_that_sounds_the_same_pairs() -> None
         by_sound({"name": ["Mahmoud Kassem"], "birthDate": born}, {"name": ["محمد قاسم"], "birthDate": born})
         < THRESHOLD
     )
+
+
+def test_a_sound_heard_as_several_meets_another_such_in_either_reading() -> None:
+    """A Latin th heard as s meets pinyin x heard as s (Xanthippe 赞西佩), but only as that very class: pinyin y
+    heard as y is not, through y's nearness to j, a cheaper j than its own reading of one (洛札亞 is not Loggia)."""
+    assert sound_similarity("Ŧ", "Ç") == pytest.approx(0.7)
+    assert sound_similarity("J", "Ÿ") == pytest.approx(0.5)
+    assert alike("Loggia", "洛札亞", "pinyin") < TUNABLES.sound_sure_similarity
+
+
+def test_an_r_chinese_may_leave_unwritten_begins_as_an_r() -> None:
+    assert same_onset(sounds("ergma", "heard_in_pinyin"), sounds("ai er ma", "pinyin"))  # Ergma, 愛爾瑪

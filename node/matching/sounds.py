@@ -189,18 +189,26 @@ def _cost(sound: str) -> float:
     return WEAK_COST if sound in WEAK or sound == OPTIONAL_LIQUID else 1.0
 
 
+def _heard_as(sound: str) -> dict[str, float | None]:
+    """The classes a sound is heard as ("": nothing): its own (None), or another at a cost."""
+    if sound in AMBIGUOUS:
+        base, also = AMBIGUOUS[sound]
+        return {base: None, **also}
+    return {sound: None}
+
+
 def _substitution(first: str, second: str) -> float:
     if first == second:
         return 0.0
-    for mine, theirs in ((first, second), (second, first)):
-        if mine in AMBIGUOUS:
-            base, also = AMBIGUOUS[mine]
-            if theirs in also:
-                return also[theirs]
-            theirs_base = AMBIGUOUS[theirs][0] if theirs in AMBIGUOUS else theirs
-            if not base or not theirs_base:
-                return _cost(mine) + _cost(theirs)  # one is nothing: the other added
-            return _substitution(base, theirs_base)
+    if first in AMBIGUOUS or second in AMBIGUOUS:
+        costs = []
+        for mine, mine_cost in _heard_as(first).items():
+            for theirs, theirs_cost in _heard_as(second).items():
+                if mine_cost is None and theirs_cost is None:  # each as its own class
+                    costs.append(_substitution(mine, theirs) if mine and theirs else _cost(mine or theirs))
+                elif mine == theirs:  # heard as the other: only as that very class, not a near one
+                    costs.append((mine_cost or 0.0) + (theirs_cost or 0.0))
+        return min(costs)
     if {first, second} == {SOUNDED_H, "H"}:
         return 0.0
     if SOUNDED_H in (first, second):
@@ -277,20 +285,19 @@ def readings(query_scripts: frozenset[str], record_scripts: frozenset[str]) -> t
 def same_onset(first: str, second: str) -> bool:
     """Whether two sound strings begin alike (the same class, or near ones): a name's first sound is the one
     transliteration keeps best, so parts only loosely alike must at least share it."""
-    if (
-        first
-        and second
-        and any(
-            mine in AMBIGUOUS and theirs in AMBIGUOUS[mine][1]
-            for mine, theirs in ((first[0], second[0]), (second[0], first[0]))
-        )
-    ):
-        return True  # one heard as the other (揚 yáng: Jannick)
+    if first and second and _onsets_alike(first[0], second[0]):
+        return True  # or one heard as the other (揚 yáng: Jannick)
     first, second = first.lstrip(PINYIN_Y + PINYIN_WU), second.lstrip(PINYIN_Y + PINYIN_WU)
-    if not first or not second:
-        return False
-    mine, theirs = (AMBIGUOUS[sound][0] if sound in AMBIGUOUS else sound for sound in (first[0], second[0]))
-    return mine == theirs or frozenset((mine, theirs)) in NEAR
+    return bool(first and second) and _onsets_alike(first[0], second[0])
+
+
+def _onsets_alike(first: str, second: str) -> bool:
+    return any(
+        mine == theirs or frozenset((mine, theirs)) in NEAR or {mine, theirs} == {OPTIONAL_LIQUID, "R"}
+        for mine in _heard_as(first)
+        for theirs in _heard_as(second)
+        if mine and theirs
+    )
 
 
 # Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
