@@ -68,7 +68,7 @@ class Tunables:
     # under this many items (a common name, whose spellings the symbols cover).
     sound_common_name: int = 3
     # Parts that sound this much alike pair though rigour knows them as two names (Wikidata keeps an item per
-    # spelling: Majid, Маджид), beside an alphabet, and beside an abjad when neither is a common name.
+    # spelling: Majid, Маджид), beside an alphabet; beside an abjad when one of them is no common name.
     sound_same_similarity: float = 0.9
     # A record sharing no name key with the query is scored only when its names are spelled this much alike
     # (rapidfuzz token-sort ratio, 0 to 100).

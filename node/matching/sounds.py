@@ -88,10 +88,11 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - pinyin x: an s (西 xī, Sinatra), but also a foreign h before i or e (希 xī: Hykes; 曉 xiǎo: Hummels);
 # - pinyin r: an r or l, but also the French or Portuguese j (儒 rú: Jouhaux);
 # - pinyin y starting a syllable: nothing, or a foreign y, or the j German and Dutch say as one (揚 yáng: Jannick);
-# - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman).
+# - pinyin wu: a foreign u or o (烏 wū: Ulrich), or a w or v before it (伍 wǔ: Woodroffe);
+# - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman);
 # - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
 #   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים).
-# - pinyin wu: a foreign u or o (烏 wū: Ulrich), or a w or v before it (伍 wǔ: Woodroffe).
+# Blocking keys hear each as its base class (COARSE), as they did before these were told apart.
 PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, HEARD_TH, LATIN_CH = "Ç", "Ř", "Ÿ", "Ŵ", "Ŧ", "Ĉ"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
