@@ -3,7 +3,8 @@ sides can write, then a weighted edit distance over them.
 
 Real transliteration is by ear, not by letter: Delany is written дилейни, Hurwicz гурвич (Г for H),
 Driver درايفر (no vowels but the long ones), Cousteau 庫斯托 (kù sī tuō). A sound here is a consonant
-class (b/p/f/v; k/q/c/g; s/z/ts/sh/ch; j/zh/dzh; t/d/th; l; r; m; n; weak h/w/y) or a vowel. Vowels are
+class (b/p/f/v; k/q/c/g; s/z/ts/sh; j/zh/dzh; t/d/th; l; r; m; n; weak h/w/y) or a vowel, and a few
+letters are heard as more than one class (ch, and some pinyin initials: AMBIGUOUS). Vowels are
 kept where both scripts write them (Latin, Cyrillic, Greek) but cost little to change, and are left out
 when one side is Arabic or Hebrew (abjads write few of them) or Chinese (whose syllables bend a foreign
 name's vowels). Chinese characters are read as pinyin syllables, each reduced to the consonants a
@@ -103,6 +104,8 @@ AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     HEARD_TH: ("T", {"S": 0.3}),
     LATIN_CH: ("S", {"K": 0.2, "G": 0.45, "H": 0.3, SOUNDED_H: 0.3}),
 }
+# Those that may stand for nothing: a part of them alone has no sound to compare.
+SILENT_ALONE = "".join(sound for sound, (base, _) in AMBIGUOUS.items() if not base)
 
 
 # An abjad's romanised letters stand one for one, but for a few written with two Latin letters (خ kh, ش sh,
@@ -163,7 +166,7 @@ def sounds(spelling: str, reading: Reading) -> str:
         # next one's initial (钱尼 qián ní: Chaney).
         syllables = "".join(_syllable(syllable) for syllable in PINYIN_SYLLABLE.findall(spelling.lower()))
         syllables = DOUBLED_N.sub("N", syllables.replace("L", "R"))
-        return "" if not syllables.strip(PINYIN_Y + PINYIN_WU) else syllables
+        return "" if not syllables.strip(SILENT_ALONE) else syllables
     if reading == "abjad":
         classed = _classed(_abjad_letters(spelling), vowels=False)
         # An abjad writes a name's first vowel with its own carrier (א, أ, ع): a first h (ה, ه, ح) is heard.
@@ -286,10 +289,10 @@ def readings(query_scripts: frozenset[str], record_scripts: frozenset[str]) -> t
 def same_onset(first: str, second: str) -> bool:
     """Whether two sound strings begin alike (the same class, or near ones): a name's first sound is the one
     transliteration keeps best, so parts only loosely alike must at least share it."""
-    if first and second and _onsets_alike(first[0], second[0]):
+    if first and second and (first[0], second[0]) in ALIKE_ONSETS:
         return True  # or one heard as the other (揚 yáng: Jannick)
-    first, second = first.lstrip(PINYIN_Y + PINYIN_WU), second.lstrip(PINYIN_Y + PINYIN_WU)
-    return bool(first and second) and _onsets_alike(first[0], second[0])
+    first, second = first.lstrip(SILENT_ALONE), second.lstrip(SILENT_ALONE)
+    return bool(first and second) and (first[0], second[0]) in ALIKE_ONSETS
 
 
 def _onsets_alike(first: str, second: str) -> bool:
@@ -299,6 +302,9 @@ def _onsets_alike(first: str, second: str) -> bool:
         for theirs in _heard_as(second)
         if mine and theirs
     )
+
+
+ALIKE_ONSETS = frozenset((first, second) for first in SYMBOLS for second in SYMBOLS if _onsets_alike(first, second))
 
 
 # Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
