@@ -524,7 +524,15 @@ this order:
    Romanised Chinese parts are syllables: only (near) exact syllables pair.
 
 Chinese records are also indexed and compared in pinyin, and a Latin query is also read as Wade–Giles
-(`node/matching/wadegiles.py`): Hsiao-ming = 晓明. Cyrillic and Greek are transliterated by rigour.
+(`node/matching/wadegiles.py`): Hsiao-ming = 晓明. Names in characters are also read in Cantonese and
+Hokkien (`node/matching/dialects.py`; each character's readings from cantonese-romanisation, MIT, and
+taibun, whose data is CC BY-SA 4.0), one Latin part a character, each character in either tongue, the
+family name first or last, and indexed under those readings: Tang Ka-piu = 鄧家彪, Ieong Chi Kin = 楊志堅
+(Macao), Tan Kah Kee = 陳嘉庚 (`phonetic`, 0.95). A name in characters beside two Latin parts, one its
+family name in any reading and the other no Chinese given name in any romanisation (no run of one or two
+Chinese syllables, nor of as many as the given name has characters), is that family name and a Western given name (Andrew Wan = 尹兆堅, Annette Lu = 呂秀蓮): the
+two given names weigh 0.45 together, unpaired, and the name scores 0.66 (`partial`) — a hit with the same
+birth date, none by names alone. Cyrillic and Greek are transliterated by rigour.
 
 A birth date agreeing exactly raises a name score that is already 0.6 or more, a partial agreement
 (same year with day and month swapped or one of them different, or a less precise date) raises it

@@ -12,7 +12,7 @@ from followthemoney import model
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import TUNABLES, prepare_query, score_record
-from node.matching.hokkien import hokkien_index_keys, hokkien_query_keys
+from node.matching.dialects import dialect_index_keys, dialect_query_keys, is_western
 from node.search import find_matches
 from node.store import Store, import_lines
 from tests.pg import Engine
@@ -87,10 +87,109 @@ def test_a_hokkien_reading_of_another_name_is_not_the_name() -> None:
 def test_hokkien_keys_are_whole_names_on_both_sides() -> None:
     """The index keys a name in characters under its readings; a Latin query looks up its whole name (and the rest
     beside a Western given name), never a shorter run that would be another, shorter name."""
-    assert "k:tan|ka|ki" in hokkien_index_keys("陳嘉庚")
-    assert hokkien_query_keys(["Tan", "Kah", "Kee"]) == {"k:tan|ka|ki", "k:ki|tan|ka", "k:ka|ki", "k:ki|ka"}
-    assert "k:tan|ka|ki" in hokkien_query_keys(["Tony", "Tan", "Kah", "Kee"])
-    assert hokkien_query_keys(["Lim"]) == set()
+    assert "k:tan|ka|ki" in dialect_index_keys("陳嘉庚")
+    assert {key for key in dialect_query_keys(["Tan", "Kah", "Kee"]) if key.startswith("k:")} == {
+        "k:tan|ka|ki",
+        "k:ki|tan|ka",
+        "k:ka|ki",
+        "k:ki|ka",
+    }
+    assert "k:tan|ka|ki" in dialect_query_keys(["Tony", "Tan", "Kah", "Kee"])
+    assert dialect_query_keys(["Lim"]) == set()
+
+
+# Names rigour's name data does not tie to their characters: read in Cantonese, character by character.
+CANTONESE_READINGS = [
+    ("Tang Ka-piu", "鄧家彪"),  # Hong Kong writes b, d, g as p, t, k
+    ("Tang Ka Piu", "邓家彪"),  # in Simplified characters
+    ("Kwok Wai Keung", "郭偉強"),
+    ("Tse Ka Lok", "謝家樂"),
+    ("Ka Lok Tse", "謝家樂"),  # the family name last
+    ("Cheung Hok Yan", "張學仁"),
+    ("Ieong Chi Kin", "楊志堅"),  # Macao's Portuguese spellings: Ieong for Yeung, Vong for Wong, Sio for Siu
+    ("Vong Hin Fai", "黃顯輝"),
+    ("Lou Sio Man", "盧兆文"),
+]
+
+
+@pytest.mark.parametrize(("latin", "han"), CANTONESE_READINGS)
+def test_chinese_names_read_in_cantonese_character_by_character(latin: str, han: str) -> None:
+    assert_same_person(latin, han)
+    assert score(latin, han, born=None) >= THRESHOLD
+
+
+def test_a_cantonese_reading_of_another_name_is_not_the_name() -> None:
+    assert score("Tang Ka Wai", "鄧家彪") < TUNABLES.name_floor  # a sibling: another last syllable
+    assert score("Chan Ka Piu", "鄧家彪") < TUNABLES.name_floor  # another family
+    assert score("Tang Piu Ka", "鄧家彪", born=None) < score("Tang Ka Piu", "鄧家彪", born=None)
+
+
+def test_cantonese_keys_are_whole_names_on_both_sides() -> None:
+    assert "c:tang|ka|piu" in dialect_index_keys("鄧家彪")
+    assert "c:tang|ka|piu" in dialect_query_keys(["Tang", "Ka", "Piu"])
+    assert "c:tang|ka|piu" in dialect_query_keys(["Ka", "Piu", "Tang"])
+    assert "c:yeung|chi|kin" in dialect_query_keys(["Ieong", "Chi", "Kin"])
+
+
+@pytest.mark.parametrize(
+    ("latin", "han"),
+    [
+        ("Andrew Wan", "尹兆堅"),  # 尹 is Wan in Cantonese
+        ("Felix Tsang", "曾志明"),
+        ("Mark Chen", "陳志明"),  # pinyin
+        ("Johnny Chiang", "江啟臣"),  # Wade-Giles
+        ("Lawrence Wong", "黃循財"),
+        ("Annette Lu", "呂秀蓮"),
+        ("Wan Andrew", "尹兆堅"),
+    ],
+)
+def test_a_western_given_name_beside_only_the_family_name_counts_with_a_birth_date(latin: str, han: str) -> None:
+    """The given name in characters and the Western one say nothing of each other: with the same birth date the
+    name is a hit, by names alone it is none (half the name is unknown), and it is partial evidence."""
+    assert score(latin, han) >= THRESHOLD, latin
+    assert score(han, latin) >= THRESHOLD, latin
+    assert TUNABLES.name_floor <= score(latin, han, born=None) < THRESHOLD, latin
+    prepared = prepare_query(validate_query("Person", {"name": [latin], "birthDate": [BORN]}))
+    result = score_record(prepared, PERSON, {"name": [han], "birthDate": [BORN]})
+    assert result is not None
+    assert result.matched["name"].kind == "partial"
+
+
+@pytest.mark.parametrize(
+    ("latin", "han"),
+    [
+        ("Andrew Lee", "陳國強"),  # another family
+        ("Chan Siuman", "陳大文"),  # a Chinese given name that is not this one: a sibling, not a Western name
+        ("Alan Chan", "陳家樂"),  # Alan might be a Chinese given name (a-lan): not taken for a Western one
+        ("Chen Zhitao", "陈涛"),  # another Chinese given name, of two syllables beside one character
+        ("Andrew Wan Kin", "尹兆堅"),  # three Latin parts: not a family name beside a Western given name
+    ],
+)
+def test_a_family_name_beside_a_chinese_given_name_or_another_family_is_not_a_western_given_name(
+    latin: str, han: str
+) -> None:
+    assert score(latin, han) < TUNABLES.name_floor, latin
+
+
+@pytest.mark.parametrize(
+    ("spelling", "characters", "western"),
+    [
+        ("Andrew", 2, True),
+        ("Horace", 2, True),  # ho-ra-ce: three syllables, not two
+        ("Angela", 2, True),
+        ("Horace", 3, False),  # beside a given name of three characters
+        ("Roy", 2, False),  # one syllable: a one-character given name
+        ("Zhitao", 1, False),  # two syllables: a two-character given name, beside a one-character one
+        ("Alan", 2, False),
+        ("Siuman", 2, False),
+        ("Kapiu", 2, False),
+        ("Hwee", 1, False),
+    ],
+)
+def test_a_western_given_name_is_no_run_of_as_many_chinese_syllables(
+    spelling: str, characters: int, western: bool
+) -> None:
+    assert is_western(spelling, characters) is western
 
 
 @pytest.mark.parametrize(("latin", "han"), [("Xiaoming Wang", "王晓明"), ("Ing-wen Tsai", "蔡英文")])
@@ -249,6 +348,8 @@ def test_each_structure_is_found_in_a_store_and_a_sibling_is_not(engine: Engine)
         "target-feminine": "Анна Иванова",
         "target-hokkien": "陳嘉庚",
         "sibling-hokkien": "陳嘉鴻",
+        "target-cantonese-reading": "鄧家彪",
+        "target-western-given": "尹兆堅",
     }
     lines = [
         json.dumps({"id": key, "schema": "Person", "properties": {"name": [name], "birthDate": [BORN]}})
@@ -266,13 +367,18 @@ def test_each_structure_is_found_in_a_store_and_a_sibling_is_not(engine: Engine)
             ("Maria Garcia Lopez", "target-double"),
             ("Anna Ivanova", "target-feminine"),
             ("Tan Kah Kee", "target-hokkien"),
+            ("Tang Ka Piu", "target-cantonese-reading"),
+            ("Andrew Wan", "target-western-given"),
         ]:
             query = validate_query("Person", {"name": [query_name], "birthDate": [BORN]})
             _, matches = find_matches(store, query, 10, DEFAULT_MATCHING)
             found = [record.properties["name"][0] for record, _ in matches]
             assert found == [people[target]], (query_name, found)
-        # Without a birth date, the Hokkien spelling alone finds the name in characters (its own blocking keys).
-        _, matches = find_matches(store, validate_query("Person", {"name": ["Tan Kah Kee"]}), 10, DEFAULT_MATCHING)
-        assert [record.properties["name"][0] for record, _ in matches] == ["陳嘉庚"]
+        # Without a birth date, a Hokkien or Cantonese spelling alone finds the name in characters (its own blocking
+        # keys); a Western given name beside a family name alone is no hit.
+        for query_name, found_alone in [("Tan Kah Kee", ["陳嘉庚"]), ("Tang Ka Piu", ["鄧家彪"]), ("Andrew Wan", [])]:
+            query = validate_query("Person", {"name": [query_name]})
+            _, matches = find_matches(store, query, 10, DEFAULT_MATCHING)
+            assert [record.properties["name"][0] for record, _ in matches] == found_alone, query_name
     finally:
         store.close()

@@ -1,6 +1,6 @@
 """Matching: blocking keys for the store's index, and explainable scores of a record against a query."""
 
-from node.matching.hokkien import load_readings
+from node.matching.dialects import load_readings
 from node.matching.keys import STORE_FORMAT, QueryKeys, key_weight, name_keys, query_keys, record_keys
 from node.matching.names import analyse_names, compare_names
 from node.matching.score import (

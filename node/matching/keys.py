@@ -16,13 +16,13 @@ from rigour.names import NamePartTag
 from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
-from node.matching.hokkien import hokkien_index_keys, hokkien_query_keys
+from node.matching.dialects import dialect_index_keys, dialect_query_keys
 from node.matching.names import AnalysedName, Properties, analyse_names, name_texts
 from node.matching.residue import part_ascii
 from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "5"
+STORE_FORMAT = "6"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -123,8 +123,8 @@ def record_keys(schema: Schema, properties: Properties) -> set[str]:
     """
     names = analyse_names(schema, properties, side="index")
     keys = name_keys(names)
-    # Names in Chinese characters also under their Hokkien readings (node.matching.hokkien).
-    keys.update(key for analysed in names for part in analysed.name.parts for key in hokkien_index_keys(part.form))
+    # Names in Chinese characters also under their Hokkien and Cantonese readings (node.matching.dialects).
+    keys.update(key for analysed in names for part in analysed.name.parts for key in dialect_index_keys(part.form))
     keys |= date_keys(schema, properties, swapped=False)
     for values in identifier_values(schema, properties).values():
         keys.update(f"i:{value}" for value in values)
@@ -150,13 +150,14 @@ class QueryKeys:
 def query_keys(query: EntityQuery) -> QueryKeys:
     analysed = analyse_names(query.schema, query.properties, side="query")
     names = name_keys(analysed)
-    # Latin names whose parts may spell a name in Chinese characters in Hokkien (Tan Kah Kee, 陳嘉庚): as written,
+    # Latin names whose parts may spell a name in Chinese characters in Hokkien or Cantonese (Tan Kah Kee, 陳嘉庚;
+    # Tang Ka-piu, 鄧家彪): as written,
     # not their other readings (Wade-Giles read as pinyin).
     written = set(name_texts(query.schema, query.properties))
     for name in analysed:
         if name.name.original in written:
             parts = [part.form for part in name.name.parts if part.tag != NamePartTag.STOP]
-            names.update(hokkien_query_keys(parts))
+            names.update(dialect_query_keys(parts))
     dates = date_keys(query.schema, query.properties, swapped=True)
     identifiers = {
         f"i:{value}" for values in identifier_values(query.schema, query.properties).values() for value in values

@@ -27,7 +27,7 @@ from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
 from node.matching.abjad import has_article, is_abjad, spells, strip_article
-from node.matching.hokkien import hokkien_pairs
+from node.matching.dialects import dialect_pairs
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
@@ -334,7 +334,7 @@ def compare_names(
             if abjad and query_rest and record_rest:
                 _abjad_pairs(query_rest, record_rest, scores)
             if syllabic and readings is not None and query_rest and record_rest:
-                hokkien_pairs(query_rest, record_rest, scores)  # 陳嘉庚 read in Hokkien: Tan Kah Kee
+                dialect_pairs(query_rest, record_rest, scores)  # 陳嘉庚 read in Hokkien: Tan Kah Kee
             if readings is not None and query_rest and record_rest:
                 _sound_pairs(known_names, (query_rest, record_rest), scores, readings)
         substituted = False
@@ -358,5 +358,6 @@ def compare_names(
                 break
     if best_scores is None:
         return 0.0, MatchKind.FUZZY
-    kinds = [_kind(how) for _, score, how in best_scores if score > 0]
+    # A part left unpaired on purpose (a Western given name beside a Chinese one) makes the evidence partial.
+    kinds = [_kind(how) for _, score, how in best_scores if score > 0 or how is MatchKind.PARTIAL]
     return best_score, max(kinds, key=attrgetter("weakness"), default=MatchKind.FUZZY)
