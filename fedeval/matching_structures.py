@@ -8,11 +8,11 @@ same birth date both ways, a name that still counts without it, and through a re
 
 | structure | examples |
 |---|---|
-| Chinese names in Cantonese readings (Hong Kong, Macao) | Chan Tai Man 陳大文, Leung Chiu Wai 梁朝偉, Ho Hung Sun 何鴻燊; character by character: Tang Ka-piu 鄧家彪, Tse Ka Lok 謝家樂, Ieong Chi Kin 楊志堅, Vong Hin Fai 黃顯輝 |
+| Chinese names in Cantonese readings (Hong Kong, Macao) | Chan Tai Man 陳大文, Leung Chiu Wai 梁朝偉, Ho Hung Sun 何鴻燊; character by character: Tang Ka-piu 鄧嘉彪, Tse Ka Lok 謝家樂, Ieong Chi Kin 楊志堅, Vong Hin Fai 黃顯輝 |
 | in Hokkien readings (Singapore, Malaysia) | Tan Kah Kee 陳嘉庚, Lim Boon Keng 林文慶, Teo Chee Hean 張志賢, Koh Boon Hwee 许文辉 |
 | in Wade–Giles (Taiwan) | Chiang Ching-kuo 蔣經國, Ma Ying-jeou 馬英九, Tsai Ing-wen 蔡英文 |
 | family name first or last; a Western given name beside | Xiaoming Wang 王晓明, Kah Kee Tan 陳嘉庚; Tony Leung Chiu-wai 梁朝偉 |
-| a Western given name beside the family name alone: a hit with the same birth date, none by names alone | Andrew Wan 尹兆堅, Felix Tsang 曾志明, Johnny Chiang 江啟臣, Annette Lu 呂秀蓮 |
+| a Western given name beside the family name alone: a hit with the same birth date, none by names alone | Andrew Wan 尹兆文, Felix Tsang 曾志明, Johnny Chiang 江志仁, Annette Lu 呂秀芳 |
 | Arabic names of several parts with bin, ibn, abu | Khalid bin Abdullah Al-Saud / Khalid Abdullah Saud, Osama bin Laden / أسامة بن لادن |
 | Abd al- and -ullah compounds, joined or apart | Abdul Rahman / Abdulrahman, Abd al-Rahman / Abdelrahman / Abdurrahman, Ataullah / Ata Ullah |
 | the article al-/el- kept or dropped | Mohamed El-Sayed / Muhammad al-Sayyid, Mohamed Sayed / محمد السيد |

@@ -100,9 +100,9 @@ def test_hokkien_keys_are_whole_names_on_both_sides() -> None:
 
 # Names rigour's name data does not tie to their characters: read in Cantonese, character by character.
 CANTONESE_READINGS = [
-    ("Tang Ka-piu", "鄧家彪"),  # Hong Kong writes b, d, g as p, t, k
-    ("Tang Ka Piu", "邓家彪"),  # in Simplified characters
-    ("Kwok Wai Keung", "郭偉強"),
+    ("Tang Ka-piu", "鄧嘉彪"),  # Hong Kong writes b, d, g as p, t, k
+    ("Tang Ka Piu", "邓嘉彪"),  # in Simplified characters
+    ("Kwok Wai Ming", "郭偉明"),
     ("Tse Ka Lok", "謝家樂"),
     ("Ka Lok Tse", "謝家樂"),  # the family name last
     ("Cheung Hok Yan", "張學仁"),
@@ -119,13 +119,13 @@ def test_chinese_names_read_in_cantonese_character_by_character(latin: str, han:
 
 
 def test_a_cantonese_reading_of_another_name_is_not_the_name() -> None:
-    assert score("Tang Ka Wai", "鄧家彪") < TUNABLES.name_floor  # a sibling: another last syllable
-    assert score("Chan Ka Piu", "鄧家彪") < TUNABLES.name_floor  # another family
-    assert score("Tang Piu Ka", "鄧家彪", born=None) < score("Tang Ka Piu", "鄧家彪", born=None)
+    assert score("Tang Ka Wai", "鄧嘉彪") < TUNABLES.name_floor  # a sibling: another last syllable
+    assert score("Chan Ka Piu", "鄧嘉彪") < TUNABLES.name_floor  # another family
+    assert score("Tang Piu Ka", "鄧嘉彪", born=None) < score("Tang Ka Piu", "鄧嘉彪", born=None)
 
 
 def test_cantonese_keys_are_whole_names_on_both_sides() -> None:
-    assert "c:tang|ka|piu" in dialect_index_keys("鄧家彪")
+    assert "c:tang|ka|piu" in dialect_index_keys("鄧嘉彪")
     assert "c:tang|ka|piu" in dialect_query_keys(["Tang", "Ka", "Piu"])
     assert "c:tang|ka|piu" in dialect_query_keys(["Ka", "Piu", "Tang"])
     assert "c:yeung|chi|kin" in dialect_query_keys(["Ieong", "Chi", "Kin"])
@@ -134,13 +134,13 @@ def test_cantonese_keys_are_whole_names_on_both_sides() -> None:
 @pytest.mark.parametrize(
     ("latin", "han"),
     [
-        ("Andrew Wan", "尹兆堅"),  # 尹 is Wan in Cantonese
+        ("Andrew Wan", "尹兆文"),  # 尹 is Wan in Cantonese
         ("Felix Tsang", "曾志明"),
         ("Mark Chen", "陳志明"),  # pinyin
-        ("Johnny Chiang", "江啟臣"),  # Wade-Giles
-        ("Lawrence Wong", "黃循財"),
-        ("Annette Lu", "呂秀蓮"),
-        ("Wan Andrew", "尹兆堅"),
+        ("Johnny Chiang", "江志仁"),  # Wade-Giles
+        ("Lawrence Wong", "黃國財"),
+        ("Annette Lu", "呂秀芳"),
+        ("Wan Andrew", "尹兆文"),
     ],
 )
 def test_a_western_given_name_beside_only_the_family_name_counts_with_a_birth_date(latin: str, han: str) -> None:
@@ -162,7 +162,7 @@ def test_a_western_given_name_beside_only_the_family_name_counts_with_a_birth_da
         ("Chan Siuman", "陳大文"),  # a Chinese given name that is not this one: a sibling, not a Western name
         ("Alan Chan", "陳家樂"),  # Alan might be a Chinese given name (a-lan): not taken for a Western one
         ("Chen Zhitao", "陈涛"),  # another Chinese given name, of two syllables beside one character
-        ("Andrew Wan Kin", "尹兆堅"),  # three Latin parts: not a family name beside a Western given name
+        ("Andrew Wan Kin", "尹兆文"),  # three Latin parts: not a family name beside a Western given name
     ],
 )
 def test_a_family_name_beside_a_chinese_given_name_or_another_family_is_not_a_western_given_name(
@@ -348,8 +348,8 @@ def test_each_structure_is_found_in_a_store_and_a_sibling_is_not(engine: Engine)
         "target-feminine": "Анна Иванова",
         "target-hokkien": "陳嘉庚",
         "sibling-hokkien": "陳嘉鴻",
-        "target-cantonese-reading": "鄧家彪",
-        "target-western-given": "尹兆堅",
+        "target-cantonese-reading": "鄧嘉彪",
+        "target-western-given": "尹兆文",
     }
     lines = [
         json.dumps({"id": key, "schema": "Person", "properties": {"name": [name], "birthDate": [BORN]}})
@@ -376,7 +376,7 @@ def test_each_structure_is_found_in_a_store_and_a_sibling_is_not(engine: Engine)
             assert found == [people[target]], (query_name, found)
         # Without a birth date, a Hokkien or Cantonese spelling alone finds the name in characters (its own blocking
         # keys); a Western given name beside a family name alone is no hit.
-        for query_name, found_alone in [("Tan Kah Kee", ["陳嘉庚"]), ("Tang Ka Piu", ["鄧家彪"]), ("Andrew Wan", [])]:
+        for query_name, found_alone in [("Tan Kah Kee", ["陳嘉庚"]), ("Tang Ka Piu", ["鄧嘉彪"]), ("Andrew Wan", [])]:
             query = validate_query("Person", {"name": [query_name]})
             _, matches = find_matches(store, query, 10, DEFAULT_MATCHING)
             assert [record.properties["name"][0] for record, _ in matches] == found_alone, query_name
