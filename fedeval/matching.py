@@ -556,8 +556,8 @@ first time; from run to run on this machine they vary by about a tenth.
   the name is misspelt or spelt another way, only the other part's keys are shared, and a common given
   name lists far more records than `max_candidates`, all sharing the query's keys alike ("Jörg
   Schdmitt": the target Jörg Schmitt ties with every Jörg). The store then reads up to 200 of the
-  records the keys rank alike (since issue 18: whenever the record past the cut has 0.3 of the best key
-  weight or more) and keeps those spelt most like the query (rapidfuzz token-sort ratio on ASCII
+  records the keys rank alike (since issue 18: whenever the record past the cut has 0.2 of the best key
+  weight or more, 0.3 until 2026-12-05) and keeps those spelt most like the query (rapidfuzz token-sort ratio on ASCII
   spellings) or, in another script, sounding most like it (each part's coarse sounds, Levenshtein),
   which took names-alone recall@10 from 0.66 to 0.73 and names-only queries from about 560 to 370 per
   second on the own set (measured 2026-11-28). On the real-world set a name written in Arabic, Hebrew

@@ -98,7 +98,7 @@ class Tunables:
     shortlist: int = 200
     # The shortlist is read when the weight of the first record past max_candidates is this share of the best's
     # or more (1.0: only when they tie).
-    close_weight_share: float = 0.3
+    close_weight_share: float = 0.2
     tie_key_share: float = 0.5
     # A query part less alike than this to every part of a record's name counts nothing in that choice.
     likeness_floor: float = 0.5
