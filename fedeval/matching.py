@@ -528,11 +528,7 @@ Chinese records are also indexed and compared in pinyin, and a Latin query is al
 Hokkien (`node/matching/dialects.py`; each character's readings from cantonese-romanisation, MIT, and
 taibun, whose data is CC BY-SA 4.0), one Latin part a character, each character in either tongue, the
 family name first or last, and indexed under those readings: Tang Ka-piu = 鄧家彪, Ieong Chi Kin = 楊志堅
-(Macao), Tan Kah Kee = 陳嘉庚 (`phonetic`, 0.95). A name in characters beside two Latin parts, one its
-family name in any reading and the other no Chinese given name in any romanisation (no run of one or two
-Chinese syllables, nor of as many as the given name has characters), is that family name and a Western given name (Andrew Wan = 尹兆堅, Annette Lu = 呂秀蓮): the
-two given names weigh 0.45 together, unpaired, and the name scores 0.66 (`partial`) — a hit with the same
-birth date, none by names alone. Cyrillic and Greek are transliterated by rigour.
+(Macao), Tan Kah Kee = 陳嘉庚 (`phonetic`, 0.95). Cyrillic and Greek are transliterated by rigour.
 
 A birth date agreeing exactly raises a name score that is already 0.6 or more, a partial agreement
 (same year with day and month swapped or one of them different, or a less precise date) raises it
@@ -616,6 +612,8 @@ def main() -> None:
     from fedeval.matching_greek import RESULT as GREEK_RESULT
     from fedeval.matching_greek import report_greek, run_greek
     from fedeval.matching_real import report_real, run_real
+    from fedeval.matching_romanised import RESULT as ROMANISED_RESULT
+    from fedeval.matching_romanised import report_romanised, run_romanised
     from fedeval.matching_structures import NAME_STRUCTURES
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -631,13 +629,14 @@ def main() -> None:
     if args.slice is None:
         result["real_world"] = real = run_real()
         greek = run_greek()
+        romanised = run_romanised()
         notes = text.index("## How fedgate matches names")
-        text = (
-            text[:notes] + report_real(real) + "\n" + report_greek(greek) + "\n" + NAME_STRUCTURES + "\n" + text[notes:]
-        )
+        reports = (report_real(real), report_greek(greek), report_romanised(romanised), NAME_STRUCTURES)
+        text = text[:notes] + "\n".join(reports) + "\n" + text[notes:]
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "matching.json").write_text(json.dumps(result, indent=2) + "\n")
         GREEK_RESULT.write_text(json.dumps(greek, indent=2, ensure_ascii=False) + "\n")
+        ROMANISED_RESULT.write_text(json.dumps(romanised, indent=2, ensure_ascii=False) + "\n")
         (DOCS / "matching.md").write_text(text)
     print(text)
 

@@ -1,6 +1,5 @@
 """Chinese names as Hong Kong, Macao, Singapore and Malaysia spell them: in Cantonese and Hokkien (and
-Teochew-like) readings, 陳大文 Chan Tai Man, 鄧家彪 Tang Ka-piu, 陳嘉庚 Tan Kah Kee, 許文輝 Koh Boon Hwee; and a
-Western given name beside a family name so read, 尹兆堅 Andrew Wan.
+Teochew-like) readings, 陳大文 Chan Tai Man, 鄧家彪 Tang Ka-piu, 陳嘉庚 Tan Kah Kee, 許文輝 Koh Boon Hwee.
 
 Chinese people there carry the romanisation of their family's tongue, not pinyin: 陳 is Chen in pinyin, Chan in
 Cantonese and Tan in Hokkien. Each character's Hokkien readings come from taibun (MIT; its data, the
@@ -14,11 +13,6 @@ for dang, Piu for biu), and with Macao's Portuguese spellings (Ieong Yeung, Chio
 characters pairs with as many Latin parts, one syllable a character, the family name first or last, each
 character read in either tongue (Lee Bee Wah mixes them).
 
-A name in characters beside two Latin parts, one its family name in any reading (Wan, Chen, Chiang) and the other
-no Chinese given name in any romanisation (Andrew, Felix; not Alan, a-lan), is that family name and a Western
-given name: the two given names say
-nothing of each other. The name then counts its family name and weighs the given names little
-(`western_given_weight`), so that it is no hit by names alone and is one with the same birth date.
 """
 
 from __future__ import annotations
@@ -38,7 +32,6 @@ from rigour.text.translit import ascii_text
 
 from node.matching.residue import PartScore, part_ascii
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.wadegiles import syllable_readings
 
 # One Hokkien sound, spelt several ways (longest first, in order): Tâi-lô's and POJ's, and the English spellings
 # of Singapore and Malaysia. Aspiration is left unwritten (Singapore's Keng for khìng), as are a final glottal h
@@ -60,13 +53,6 @@ CANTONESE_SPELLINGS = (
     (re.compile(r"ee"), "i"), (re.compile(r"oo"), "u"), (re.compile(r"ow$|ao$"), "au"), (re.compile(r"oy$"), "oi"),
     (re.compile(r"io$"), "iu"), (re.compile(r"ou$"), "o"), (re.compile(r"(?<=[aeiou])[hr]$"), ""),
 )  # fmt: skip
-# A syllable a Chinese name could be spelt with, in any of the romanisations above or pinyin: an initial, vowels
-# (a glide after them: Chow, Yew), an ending; or pinyin er, or a syllabic nasal (吳 Ng). A Latin part that no run of
-# one or two of these spells is no Chinese given name (Andrew, Felix, Kenneth), whatever its sounds.
-CHINESE_SYLLABLE = re.compile(
-    r"(?:(?:chh|tsh|ch|sh|zh|ts|tz|hs|ss|sz|kh|ph|th|ng|kw|gw|hw|[bcdfghjklmnpqrstvwxyz])?[aeiouü]+[yw]?"
-    r"(?:ng|n|m|p|t|k|h|rh)?|er|ng|hng|m)"
-)
 # Spellings of one name in characters that the index keeps (one key each), per tongue.
 MAX_KEYED_SPELLINGS = 8
 # How many Latin parts (syllables) a name in characters may have.
@@ -141,11 +127,6 @@ def cantonese_keys(character: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(filter(None, (cantonese_key(form) for form in found))))
 
 
-@lru_cache(maxsize=16_384)
-def _pinyin(character: str) -> str:
-    return ascii_text(character).lower()
-
-
 def load_readings() -> None:
     """Loads the readings once, at start (node.server.warm_up), so that no search pays for it."""
     _readings()
@@ -180,8 +161,7 @@ def _orders(run: Sequence[str]) -> tuple[Sequence[str], ...]:
 
 def dialect_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores: list[PartScore]) -> None:
     """A part in Chinese characters on one side pairs with as many Latin parts on the other, in a row, that read
-    as its characters in Hokkien or Cantonese; each Latin syllable counts as one part paired. Failing that, with
-    a family name and a Western given name."""
+    as its characters in Hokkien or Cantonese; each Latin syllable counts as one part paired."""
     for han_rest, latin_rest in ((record_rest, query_rest), (query_rest, record_rest)):
         _pair_han_parts(han_rest, latin_rest, scores)
 
@@ -202,49 +182,6 @@ def _pair_han_parts(han_rest: list[NamePart], latin_rest: list[NamePart], scores
                     latin_rest.remove(part)
                 scores.append((float(count), TUNABLES.dialect_score, MatchKind.PHONETIC))
                 break
-    if len(han_rest) == 1 and len(latin_rest) == 2 and all(part.form.isascii() for part in latin_rest):
-        _western_given_name(han_rest, latin_rest, scores)
-
-
-def _western_given_name(han_rest: list[NamePart], latin_rest: list[NamePart], scores: list[PartScore]) -> None:
-    """尹兆堅 and Andrew Wan: a family name and, beside it, a given name that is no Chinese name's."""
-    characters = _characters(han_rest[0].form)
-    if characters is None or len(characters) < 2:
-        return
-    for family, given in (latin_rest, latin_rest[::-1]):
-        if _is_family_name(characters[0], part_ascii(family)) and is_western(part_ascii(given), len(characters) - 1):
-            han_rest.clear()
-            latin_rest.clear()
-            scores.append((1.0, TUNABLES.dialect_score, MatchKind.PHONETIC))
-            scores.append((TUNABLES.western_given_weight, 0.0, MatchKind.PARTIAL))
-            return
-
-
-def _is_family_name(character: str, spelling: str) -> bool:
-    """Whether a Latin part spells a family name character in Hokkien, Cantonese, pinyin or Wade-Giles."""
-    if _reads(character, spelling):
-        return True
-    pinyin, written = _pinyin(character), spelling.lower()
-    return written == pinyin or pinyin in syllable_readings(written)
-
-
-@lru_cache(maxsize=16_384)
-def is_western(spelling: str, syllables: int) -> bool:
-    """A Latin name part that spells no Chinese given name, in any romanisation: none of one or two syllables,
-    nor of as many as the given name in characters has. For a given name of two characters Andrew, Angela,
-    Horace (ho-ra-ce); not Alan (a-lan), Tanya (tan-ya) or Zhitao, which might be one, nor Roy (one syllable)."""
-    written = spelling.lower()
-    return len(written) > 1 and written.isalpha() and _syllable_counts(written).isdisjoint({1, 2, syllables})
-
-
-def _syllable_counts(written: str) -> set[int]:
-    """How many Chinese syllables the letters may split into."""
-    counts: list[set[int]] = [{0}] + [set() for _ in written]
-    for end in range(1, len(written) + 1):
-        for start in range(max(0, end - 6), end):
-            if counts[start] and CHINESE_SYLLABLE.fullmatch(written, start, end):
-                counts[end].update(count + 1 for count in counts[start])
-    return counts[-1]
 
 
 def dialect_index_keys(form: str) -> set[str]:

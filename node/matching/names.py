@@ -358,6 +358,5 @@ def compare_names(
                 break
     if best_scores is None:
         return 0.0, MatchKind.FUZZY
-    # A part left unpaired on purpose (a Western given name beside a Chinese one) makes the evidence partial.
-    kinds = [_kind(how) for _, score, how in best_scores if score > 0 or how is MatchKind.PARTIAL]
+    kinds = [_kind(how) for _, score, how in best_scores if score > 0]
     return best_score, max(kinds, key=attrgetter("weakness"), default=MatchKind.FUZZY)

@@ -65,10 +65,6 @@ class Tunables:
     # A name in Chinese characters whose Hokkien or Cantonese readings a run of Latin syllables spells
     # (node.matching.dialects).
     dialect_score: float = 0.95
-    # A Western given name beside a Chinese family name (Andrew Wan, 尹兆堅) and the given name in characters weigh
-    # this much together, unpaired, beside the family name: the name scores 0.95 / 1.45 = 0.66, above the name
-    # floor (a hit with the same birth date), below the default threshold (none by names alone).
-    western_given_weight: float = 0.45
     # Beside an abjad, two known names that rigour's symbols do not pair are kept apart when one of them is known
     # under this many items (a common name, whose spellings the symbols cover).
     sound_common_name: int = 3

@@ -75,11 +75,6 @@ def _syllable(syllable: str) -> list[str]:
     return list(dict.fromkeys(reading + rest for reading in readings))
 
 
-def syllable_readings(syllable: str) -> list[str]:
-    """Pinyin readings of one syllable written in Wade-Giles; [] when it is no Wade-Giles syllable."""
-    return _syllable(syllable) if SYLLABLE.match(syllable) else []
-
-
 def pinyin_variants(name: str) -> list[str]:
     """Pinyin readings of a name written in Wade-Giles; [] when it does not read as Wade-Giles."""
     text = unicodedata.normalize("NFC", name.strip().lower()).replace("’", "'").replace("‘", "'")
