@@ -524,11 +524,12 @@ this order:
    Romanised Chinese parts are syllables: only (near) exact syllables pair.
 
 Chinese records are also indexed and compared in pinyin, and a Latin query is also read as Wade–Giles
-(`node/matching/wadegiles.py`): Hsiao-ming = 晓明. Names in characters are also read in Cantonese and
-Hokkien (`node/matching/dialects.py`; each character's readings from cantonese-romanisation, MIT, and
-taibun, whose data is CC BY-SA 4.0), one Latin part a character, each character in either tongue, the
-family name first or last, and indexed under those readings: Tang Ka-piu = 鄧家彪, Ieong Chi Kin = 楊志堅
-(Macao), Tan Kah Kee = 陳嘉庚 (`phonetic`, 0.95). Cyrillic and Greek are transliterated by rigour.
+(`node/matching/wadegiles.py`): Hsiao-ming = 晓明, Tzu-yung = 慈庸 (tz and ss are written only before ŭ).
+Names in characters are also read in Cantonese and Hokkien (`node/matching/dialects.py`; each character's
+readings from cantonese-romanisation, MIT, and taibun, whose data is CC BY-SA 4.0), one Latin part a
+character, each character in either tongue or in Mandarin (Hsiao Bi-khim = 蕭美琴, Wade–Giles and Hokkien),
+the family name first or last, and indexed under the Cantonese and Hokkien readings: Tang Ka-piu = 鄧家彪,
+Ieong Chi Kin = 楊志堅 (Macao), Tan Kah Kee = 陳嘉庚 (`phonetic`, 0.95). Cyrillic and Greek are transliterated by rigour.
 
 A birth date agreeing exactly raises a name score that is already 0.6 or more, a partial agreement
 (same year with day and month swapped or one of them different, or a less precise date) raises it

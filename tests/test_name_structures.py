@@ -50,6 +50,8 @@ WADE_GILES = [
     ("Ma Ying-jeou", "馬英九"),
     ("Tsai Ing-wen", "蔡英文"),
     ("Wang Hsiao-ming", "王晓明"),
+    ("Lin Tzu-yung", "林慈庸"),  # tz and ss only before a ŭ, its breve dropped: tzu is zi or ci, ssu si
+    ("Hsu Szu-ping", "許四平"),
 ]
 
 
@@ -116,6 +118,14 @@ CANTONESE_READINGS = [
 def test_chinese_names_read_in_cantonese_character_by_character(latin: str, han: str) -> None:
     assert_same_person(latin, han)
     assert score(latin, han, born=None) >= THRESHOLD
+
+
+@pytest.mark.parametrize(("latin", "han"), [("Hsiao Bi-lian", "蕭美蓮"), ("Tin Mei Ling", "陳美玲")])
+def test_each_character_read_in_its_own_tongue_mandarin_included(latin: str, han: str) -> None:
+    """A family name in Wade-Giles beside a given name in Hokkien (Taiwan), a family name in Teochew beside a given
+    name in pinyin (Singapore)."""
+    assert_same_person(latin, han)
+    assert score(latin.replace("Mei", "Hui").replace("lian", "hua"), han) < TUNABLES.name_floor
 
 
 def test_a_cantonese_reading_of_another_name_is_not_the_name() -> None:

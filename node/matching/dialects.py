@@ -11,8 +11,8 @@ nasal marks or aspiration, and with the English spellings those names took (ee f
 o: Kee ki, Boon bun, Koh kho); Cantonese without the aspiration the Hong Kong spelling leaves unwritten (Tang
 for dang, Piu for biu), and with Macao's Portuguese spellings (Ieong Yeung, Chio Chiu, Vong Wong). A name in
 characters pairs with as many Latin parts, one syllable a character, the family name first or last, each
-character read in either tongue (Lee Bee Wah mixes them).
-
+character read in any of the tongues or in Mandarin, pinyin or Wade-Giles (蕭美琴 Hsiao Bi-khim is Wade-Giles and
+Hokkien, 陳佩玲 Tin Pei Ling Teochew and pinyin).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from rigour.text.translit import ascii_text
 
 from node.matching.residue import PartScore, part_ascii
 from node.matching.settings import TUNABLES, MatchKind
+from node.matching.wadegiles import syllable_readings
 
 # One Hokkien sound, spelt several ways (longest first, in order): Tâi-lô's and POJ's, and the English spellings
 # of Singapore and Malaysia. Aspiration is left unwritten (Singapore's Keng for khìng), as are a final glottal h
@@ -146,8 +147,18 @@ def _characters(form: str) -> tuple[str, ...] | None:
 
 
 def _reads(character: str, spelling: str) -> bool:
-    """Whether a Latin syllable spells the character in Hokkien or Cantonese."""
-    return syllable_key(spelling) in hokkien_keys(character) or cantonese_key(spelling) in cantonese_keys(character)
+    """Whether a Latin syllable spells the character in Hokkien, Cantonese or Mandarin (pinyin or Wade-Giles)."""
+    return (
+        syllable_key(spelling) in hokkien_keys(character)
+        or cantonese_key(spelling) in cantonese_keys(character)
+        or _mandarin(character, spelling.lower())
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _mandarin(character: str, written: str) -> bool:
+    pinyin = ascii_text(character).lower()
+    return written == pinyin or pinyin in syllable_readings(written)
 
 
 def _reads_as(characters: Sequence[str], syllables: Sequence[str]) -> bool:
@@ -161,7 +172,8 @@ def _orders(run: Sequence[str]) -> tuple[Sequence[str], ...]:
 
 def dialect_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores: list[PartScore]) -> None:
     """A part in Chinese characters on one side pairs with as many Latin parts on the other, in a row, that read
-    as its characters in Hokkien or Cantonese; each Latin syllable counts as one part paired."""
+    as its characters in Hokkien, Cantonese or Mandarin, each its own way (陳佩玲 Tin Pei Ling: Teochew and pinyin);
+    each Latin syllable counts as one part paired."""
     for han_rest, latin_rest in ((record_rest, query_rest), (query_rest, record_rest)):
         _pair_han_parts(han_rest, latin_rest, scores)
 

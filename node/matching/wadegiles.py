@@ -72,7 +72,14 @@ def _syllable(syllable: str) -> list[str]:
         readings = INITIALS[initial][1] + INITIALS[initial][0]
     else:
         readings = INITIALS[initial][0 if palatal else 1]
+    if rest == "u" and initial in ("tz", "tz'", "ss", "sz"):
+        rest = "i"  # Wade-Giles writes tz and ss only before ŭ: tzu, tz'u, ssu are zi, ci, si (子, 慈, 四)
     return list(dict.fromkeys(reading + rest for reading in readings))
+
+
+def syllable_readings(syllable: str) -> list[str]:
+    """Pinyin readings of one syllable written in Wade-Giles; [] when it is no Wade-Giles syllable."""
+    return _syllable(syllable) if SYLLABLE.match(syllable) else []
 
 
 def pinyin_variants(name: str) -> list[str]:
