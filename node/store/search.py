@@ -253,8 +253,10 @@ class Store:
             return []
         if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
             shortlist = heapq.nlargest(max(TUNABLES.shortlist, max_candidates + 1), totals.items(), key=itemgetter(1))
-            # Only when the weight past the cut is close to the best: the keys cannot pick the best.
-            if shortlist[max_candidates][1] >= TUNABLES.close_weight_share * shortlist[0][1]:
+            # Only when the weight past the cut is close to the best: the keys cannot pick the best. Closer with a
+            # birth date, whose records (found apart) are the candidates that count most.
+            share = TUNABLES.close_weight_share_dated if keys.date_keys else TUNABLES.close_weight_share
+            if shortlist[max_candidates][1] >= share * shortlist[0][1]:
                 first = _read_records(connection, shortlist[: max_candidates + 1])
                 likeness = {record.rid: tie_breaker(record) for record in first}
                 if all(value >= 1.0 for value in likeness.values()):
