@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fedeval.matching_real_set import _write_jsonl_gz, sha256_of
+from fedeval.matching_real_set import FILES as FILES  # the files the set is made of, as the real-world set
 from fedeval.matching_real_set import load as load_checked
+from fedeval.matching_real_set import write as write_set
 
 ROMANISED_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "matching_romanised"
 EXTRACT_DIR = ROMANISED_DIR / "extract"
@@ -81,7 +82,6 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff
 # "黄志明（新加坡）": Wikipedia's disambiguator is no part of the name.
 DISAMBIGUATOR = re.compile(r"[（(][^）)]*[）)]")
 SEED = 18
-FILES = ("pool.jsonl.gz", "cases.jsonl.gz")
 
 
 @dataclass(frozen=True)
@@ -285,11 +285,8 @@ def build(directory: Path = EXTRACT_DIR) -> tuple[list[dict[str, Any]], list[dic
 
 
 def write(pool: list[dict[str, Any]], cases: list[dict[str, Any]], directory: Path = ROMANISED_DIR) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    _write_jsonl_gz(directory / "pool.jsonl.gz", pool)
-    _write_jsonl_gz(directory / "cases.jsonl.gz", cases)
-    sums = "".join(f"{sha256_of(directory / name)}  {name}\n" for name in FILES)
-    (directory / "SHA256SUMS").write_text(sums)
+    """The set's files and their SHA256SUMS, written as the real-world set's are."""
+    write_set(pool, cases, directory)
 
 
 def load(directory: Path = ROMANISED_DIR) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
