@@ -217,16 +217,36 @@ def _abjad_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores
                 parts.remove(part)
 
 
+# Letters an abjad writes at a word's end for a vowel after a consonant: Hebrew and Arabic he, the ta marbuta.
+FINAL_VOWEL_LETTERS = frozenset("\u05d4\u0647\u0629")
+
+
 def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
     """The sounds a part may be read as: an Arabic part with its article also without it (الورتاني is
     Ouertani as often as Al-Ouertani). None for a romanised part read as pinyin."""
     if reading == "pinyin" and part.form.isascii():
         return ()  # romanised already, its syllables run together: read from the characters only
-    spelled = sounds(part_ascii(part).lower(), reading)
-    if reading == "abjad" and has_article(part.form):
-        bare = sounds(ascii_text(strip_article(part.form)).lower(), reading)
-        return (spelled, bare) if bare and bare != spelled else (spelled,)
-    return (spelled,) if spelled else ()
+    spelling = part_ascii(part).lower()
+    if reading != "abjad":
+        spelled = sounds(spelling, reading)
+        return (spelled,) if spelled else ()
+    spellings = [spelling]
+    if has_article(part.form):
+        spellings.append(ascii_text(strip_article(part.form)).lower())
+    if _ends_in_vowel_letter(part.form, spelling):
+        spellings += [spelled[:-1] for spelled in spellings]
+    return tuple(dict.fromkeys(heard for heard in (sounds(spelled, reading) for spelled in spellings) if heard))
+
+
+def _ends_in_vowel_letter(form: str, spelling: str) -> bool:
+    """Whether an abjad part ends in a letter that may write a vowel after a consonant: a final he (שרה srh is
+    Sara or Sarah, קריארה qry'rh Carriera; not the h of Allah), a ta marbuta (حمزة hmzt: Hamza)."""
+    return (
+        form[-1:] in FINAL_VOWEL_LETTERS
+        and len(spelling) > 2
+        and spelling[-2] not in "aeiouwy'"
+        and not spelling.endswith("llh")
+    )
 
 
 def _known_names(name: Name) -> dict[NamePart, set[Symbol]]:

@@ -74,6 +74,9 @@ OPTIONAL_LIQUID = "Q"
 DOUBLED_N = re.compile(r"NN+")
 # A y that no vowel follows is one (Delany, Konstantsy, fyfyan).
 VOWEL_Y = re.compile(r"y(?![aeiou])")
+# A w (an abjad's و or ו; a Latin aw, ow) after a letter and before no vowel is one, or half a diphthong: شوكت
+# shwkt is Shaukat, האוזגר h'wzgr Hausegger, Bowman بومان. Not a name's first letter, nor a doubled w (וו: v).
+VOWEL_W = re.compile(r"(?<=[a-z'])(?<!w)w(?![aeiouw])")
 SILENT_GH = re.compile(r"(?<=[aeiou])gh")
 
 # Pinyin: a syllable's initial, its final, and what a foreign name's transcription means by each.
@@ -115,7 +118,7 @@ ABJAD_DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"
 
 
 def _abjad_letters(text: str) -> str:
-    text = GERESH.sub("j", text.lower()).replace("'", "")
+    text = VOWEL_W.sub("u", GERESH.sub("j", text.lower())).replace("'", "")
     text = VOWEL_Y.sub("i", text)
     for spelled, sound in ABJAD_DIGRAPHS:
         text = text.replace(spelled, sound)
@@ -173,7 +176,9 @@ def sounds(spelling: str, reading: Reading) -> str:
         return SOUNDED_H + classed[1:] if spelling.startswith("h") and classed.startswith("H") else classed
     if reading == "heard_in_pinyin":
         return _heard_in_pinyin(spelling, FRENCH_ENDINGS)
-    return _classed(_letters(spelling), vowels=reading == "letters")
+    if reading == "consonants":
+        return _classed(VOWEL_W.sub("u", _letters(spelling)), vowels=False)
+    return _classed(_letters(spelling), vowels=True)
 
 
 def _heard_in_pinyin(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:
