@@ -102,6 +102,15 @@ def test_a_sibling_by_sound_is_no_hit() -> None:
     assert by_sound({"name": ["Denis Thatcher"], "birthDate": ["1925-10-13"]}, record) < THRESHOLD
 
 
+def test_pinyin_hu_before_a_vowel_is_also_a_foreign_w_or_v() -> None:
+    # 華 huá writes the wa of Washington 華盛頓 and Howard 霍華德, the var of Shavar 沙華; 胡 hú stays an h.
+    assert alike("Washington", "華盛頓", "pinyin") == 1.0
+    assert alike("Howard", "霍華德", "pinyin") >= TUNABLES.sound_sure_similarity
+    assert alike("Shavar", "沙華", "pinyin") >= TUNABLES.sound_min_similarity
+    assert alike("Hooker", "胡克", "pinyin") >= TUNABLES.sound_sure_similarity
+    assert sounds("hu ke", "pinyin") == "HK"
+
+
 def test_chinese_writes_a_syllable_s_final_n_and_the_next_initial_n_once() -> None:
     # 難陀 nán tuó: Nanda heard as n-d, as Tynan is 泰南 tài nán.
     assert alike("Nanda", "難陀", "pinyin") >= TUNABLES.sound_sure_similarity

@@ -93,17 +93,20 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - pinyin r: an r or l, but also the French or Portuguese j (儒 rú: Jouhaux);
 # - pinyin y starting a syllable: nothing, or a foreign y, or the j German and Dutch say as one (揚 yáng: Jannick);
 # - pinyin wu: a foreign u or o (烏 wū: Ulrich), or a w or v before it (伍 wǔ: Woodroffe);
+# - pinyin hu before a vowel: an h, or a foreign w or v (華 huá: Washington 華盛頓, Edward 愛德華, Shavar 沙華);
 # - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman);
 # - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
 #   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים).
 # Blocking keys hear each as its base class (COARSE), as they did before these were told apart.
-PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, HEARD_TH, LATIN_CH = "Ç", "Ř", "Ÿ", "Ŵ", "Ŧ", "Ĉ"
+PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ"
+HEARD_TH, LATIN_CH = "Ŧ", "Ĉ"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_X: ("S", {"H": 0.2}),
     PINYIN_R: ("R", {"J": 0.3}),
     PINYIN_Y: ("", {"Y": 0.0, "J": 0.5}),
     PINYIN_WU: ("", {"W": 0.0, "B": 0.45}),
+    PINYIN_HU: ("H", {"W": 0.0, "B": 0.45}),
     HEARD_TH: ("T", {"S": 0.3}),
     LATIN_CH: ("S", {"K": 0.2, "G": 0.45, "H": 0.3, SOUNDED_H: 0.3}),
 }
@@ -153,6 +156,8 @@ def _syllable(syllable: str) -> str:
     if syllable == "er":
         return "R"
     initial = ""
+    if syllable.startswith("hu") and syllable[2:3] in VOWELS:
+        return PINYIN_HU + ("N" if syllable.endswith(("n", "ng")) else "")
     for spelled, sound in PINYIN_INITIALS:
         if syllable.startswith(spelled):
             initial, syllable = sound, syllable[len(spelled) :]
@@ -316,7 +321,7 @@ ALIKE_ONSETS = frozenset((first, second) for first in SYMBOLS for second in SYMB
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
 COARSE = str.maketrans(
     {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
-    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, PINYIN_WU: None, HEARD_TH: "T", LATIN_CH: "S"}
+    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, PINYIN_WU: None, PINYIN_HU: None, HEARD_TH: "T", LATIN_CH: "S"}
 )
 UNHEARD = str.maketrans({"Q": None})
 REPEATS = re.compile(r"(.)\1+")
