@@ -30,7 +30,7 @@ from node.matching.abjad import has_article, is_abjad, spells, strip_article
 from node.matching.dialects import dialect_pairs
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
+from node.matching.sounds import Reading, french_spelling, same_onset, sound_similarity, sounds
 from node.matching.wadegiles import pinyin_variants
 
 Properties = Mapping[str, list[str]]
@@ -228,8 +228,10 @@ def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
         return ()  # romanised already, its syllables run together: read from the characters only
     spelling = part_ascii(part).lower()
     if reading != "abjad":
-        spelled = sounds(spelling, reading)
-        return (spelled,) if spelled else ()
+        # A part written in Latin letters (with or without marks: François) is also heard as French says it.
+        french = french_spelling(spelling) if all(ord(letter) < 0x250 for letter in part.form) else None
+        heard = (sounds(spelling, reading), sounds(french, reading) if french else "")
+        return tuple(dict.fromkeys(sound for sound in heard if sound))
     spellings = [spelling]
     if has_article(part.form):
         spellings.append(ascii_text(strip_article(part.form)).lower())
@@ -240,7 +242,7 @@ def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
 
 def _ends_in_vowel_letter(form: str, spelling: str) -> bool:
     """Whether an abjad part ends in a letter that may write a vowel after a consonant: a final he (שרה srh is
-    Sara or Sarah, קריארה qry'rh Carriera; not the h of Allah), a ta marbuta (حمزة hmzt: Hamza)."""
+    Sara or Sarah, פריירה pryyrh Ferreira; not the h of Allah), a ta marbuta (حمزة hmzt: Hamza)."""
     return (
         form[-1:] in FINAL_VOWEL_LETTERS
         and len(spelling) > 2

@@ -74,8 +74,8 @@ OPTIONAL_LIQUID = "Q"
 DOUBLED_N = re.compile(r"NN+")
 # A y that no vowel follows is one (Delany, Konstantsy, fyfyan).
 VOWEL_Y = re.compile(r"y(?![aeiou])")
-# A w (an abjad's و or ו; a Latin aw, ow) after a letter and before no vowel is one, or half a diphthong: شوكت
-# shwkt is Shaukat, האוזגר h'wzgr Hausegger, Bowman بومان. Not a name's first letter, nor a doubled w (וו: v).
+# A w (an abjad's و or ו; a Latin aw, ow) after a letter and before no vowel is one, or half a diphthong: بول
+# bwl is Paul, פאוסט p'wst Faust, Bowman بومان. Not a name's first letter, nor a doubled w (וו: v).
 VOWEL_W = re.compile(r"(?<=[a-z'])(?<!w)w(?![aeiouw])")
 SILENT_GH = re.compile(r"(?<=[aeiou])gh")
 
@@ -93,7 +93,7 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - pinyin r: an r or l, but also the French or Portuguese j (儒 rú: Jouhaux);
 # - pinyin y starting a syllable: nothing, or a foreign y, or the j German and Dutch say as one (揚 yáng: Jannick);
 # - pinyin wu: a foreign u or o (烏 wū: Ulrich), or a w or v before it (伍 wǔ: Woodroffe);
-# - pinyin hu before a vowel: an h, or a foreign w or v (華 huá: Washington 華盛頓, Edward 愛德華, Shavar 沙華);
+# - pinyin hu before a vowel: an h, or a foreign w or v (華 huá: Washington 華盛頓, Edward 愛德華, Oliva 奧利華);
 # - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman);
 # - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
 #   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים).
@@ -118,6 +118,27 @@ SILENT_ALONE = "".join(sound for sound, (base, _) in AMBIGUOUS.items() if not ba
 # ث th, ذ dh, غ gh) and the two a Latin spelling writes as one sound (ng, ts); no other Latin digraph is read
 # across two of its letters (רוזה rwzh is r-w-z-h).
 ABJAD_DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ng", "n"), ("ts", "s"))
+
+
+# A Latin name as French says it, which other scripts often write by ear (Dubois Дюбуа and 杜布瓦, Langlois
+# Ланглуа, Rousseau Руссо, Boyau בואיו, Montesquieu 孟德斯鸠): heard beside its spelling as written.
+FRENCH_SPELLINGS = tuple(
+    (re.compile(pattern), sound)
+    for pattern, sound in (
+        (r"eaux?|aux?", "o"), (r"oy(?=[aeiou])", "way"), (r"oi", "wa"), (r"eux$|eu", "e"), (r"ou", "u"),
+        (r"gn", "ny"), (r"ch", "sh"), (r"(?<=[aeiou])(?:s|x|t|d)$", ""), (r"(?<=[aeiou])(tt|ss)e$", r"\1"),
+    )
+)  # fmt: skip
+FRENCH_LOOK = re.compile(r"oi|oy[aeiou]|eau|au|eux|gn")
+
+
+def french_spelling(spelling: str) -> str | None:
+    """The spelling as French is heard, when it has a French look (lower-case ASCII), else None."""
+    if not FRENCH_LOOK.search(spelling):
+        return None
+    for pattern, sound in FRENCH_SPELLINGS:
+        spelling = pattern.sub(sound, spelling)
+    return spelling
 
 
 def _abjad_letters(text: str) -> str:
