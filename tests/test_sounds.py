@@ -18,6 +18,7 @@ from node.matching.settings import TUNABLES
 from node.matching.sounds import (
     AMBIGUOUS,
     COARSE,
+    OPTIONAL_LIQUID,
     Reading,
     french_spelling,
     readings,
@@ -121,6 +122,13 @@ def test_pinyin_hu_before_a_vowel_is_also_a_foreign_w_or_v() -> None:
     assert sounds("hu ke", "pinyin") == "HK"
 
 
+def test_an_unheard_liquid_does_not_begin_a_name_s_sounds() -> None:
+    # Alward 艾伟德 ài wěi dé: Chinese leaves its l out, and its w is the onset both sides share.
+    assert sounds("alward", "heard_in_pinyin").startswith(OPTIONAL_LIQUID)
+    assert same_onset(sounds("alward", "heard_in_pinyin"), sounds("ai wei de", "pinyin"))
+    assert not same_onset(sounds("alward", "heard_in_pinyin"), sounds("ai de", "pinyin"))
+
+
 def test_a_latin_name_is_also_heard_as_french_says_it() -> None:
     """Other scripts write French names by ear: Dubois 杜布瓦 dù bù wǎ, Langlois Ланглуа, Boyau בואיו."""
     (analysed,) = names.analyse_names(PERSON, {"name": ["Langlois"]}, side="query")
@@ -130,6 +138,7 @@ def test_a_latin_name_is_also_heard_as_french_says_it() -> None:
     assert french_spelling("dubois") == "dubwa"
     assert french_spelling("boyau") == "bwayo"
     assert french_spelling("darrieux") == "darrie"
+    assert french_spelling("jouhaud") == "juo"  # its h unheard, its final consonant too
     assert french_spelling("miller") is None  # no French look: heard as spelled only
     query = {"name": ["Luc Dubois"], "birthDate": ["1971-02-03"]}
     assert by_sound(query, {"name": ["吕克·杜布瓦"], "birthDate": ["1971-02-03"]}) >= THRESHOLD

@@ -127,11 +127,13 @@ FRENCH_SPELLINGS = tuple(
     for pattern, sound in (
         (r"eaux?|aux?", "o"), (r"oy(?=[aeiou])", "way"), (r"oi", "wa"), (r"eux$|eu", "e"), (r"ou", "u"),
         (r"gn", "ny"), (r"ch", "sh"), (r"(?<=[aeiou])(?:s|x|t|d)$", ""), (r"(?<=[aeiou])(tt|ss)e$", r"\1"),
+        (r"(?<![cpst])h", ""),
     )
 )  # fmt: skip
 FRENCH_LOOK = re.compile(r"oi|oy[aeiou]|eau|au|eux|gn")
 
 
+@lru_cache(maxsize=65_536)
 def french_spelling(spelling: str) -> str | None:
     """The spelling as French is heard, when it has a French look (lower-case ASCII), else None."""
     if not FRENCH_LOOK.search(spelling):
@@ -322,7 +324,8 @@ def same_onset(first: str, second: str) -> bool:
     transliteration keeps best, so parts only loosely alike must at least share it."""
     if first and second and (first[0], second[0]) in ALIKE_ONSETS:
         return True  # or one heard as the other (揚 yáng: Jannick)
-    first, second = first.lstrip(SILENT_ALONE), second.lstrip(SILENT_ALONE)
+    # Nor a sound that may stand for nothing, or an unheard liquid (Aylward 艾伟德 ài wěi dé: its l).
+    first, second = first.lstrip(SILENT_ALONE + OPTIONAL_LIQUID), second.lstrip(SILENT_ALONE + OPTIONAL_LIQUID)
     return bool(first and second) and (first[0], second[0]) in ALIKE_ONSETS
 
 
