@@ -30,7 +30,8 @@ from node.matching.abjad import has_article, is_abjad, spells, strip_article
 from node.matching.dialects import dialect_pairs
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, french_spelling, same_onset, sound_similarity, sounds
+from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
+from node.matching.spoken import other_spellings
 from node.matching.wadegiles import pinyin_variants
 
 Properties = Mapping[str, list[str]]
@@ -223,20 +224,21 @@ FINAL_VOWEL_LETTERS = frozenset("\u05d4\u0647\u0629")
 
 def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
     """The sounds a part may be read as: an Arabic part with its article also without it (الورتاني is
-    Ouertani as often as Al-Ouertani). None for a romanised part read as pinyin."""
+    Ouertani as often as Al-Ouertani), a Latin one as other tongues say it (node.matching.spoken).
+    None for a romanised part read as pinyin."""
     if reading == "pinyin" and part.form.isascii():
         return ()  # romanised already, its syllables run together: read from the characters only
     spelling = part_ascii(part).lower()
-    if reading != "abjad":
-        # A part written in Latin letters (with or without marks: François) is also heard as French says it.
-        french = french_spelling(spelling) if all(ord(letter) < 0x250 for letter in part.form) else None
-        heard = (sounds(spelling, reading), sounds(french, reading) if french else "")
-        return tuple(dict.fromkeys(sound for sound in heard if sound))
     spellings = [spelling]
-    if has_article(part.form):
-        spellings.append(ascii_text(strip_article(part.form)).lower())
-    if _ends_in_vowel_letter(part.form, spelling):
-        spellings += [spelled[:-1] for spelled in spellings]
+    if reading != "abjad":
+        # A part written in Latin letters (with or without marks: François) is also heard as French says it…
+        if all(ord(letter) < 0x250 for letter in part.form):
+            spellings += other_spellings(spelling, reading)
+    else:
+        if has_article(part.form):
+            spellings.append(ascii_text(strip_article(part.form)).lower())
+        if _ends_in_vowel_letter(part.form, spelling):
+            spellings += [spelled[:-1] for spelled in spellings]
     return tuple(dict.fromkeys(heard for heard in (sounds(spelled, reading) for spelled in spellings) if heard))
 
 

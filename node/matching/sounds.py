@@ -120,29 +120,6 @@ SILENT_ALONE = "".join(sound for sound, (base, _) in AMBIGUOUS.items() if not ba
 ABJAD_DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ng", "n"), ("ts", "s"))
 
 
-# A Latin name as French says it, which other scripts often write by ear (Dubois Дюбуа and 杜布瓦, Langlois
-# Ланглуа, Rousseau Руссо, Boyau בואיו, Montesquieu 孟德斯鸠): heard beside its spelling as written.
-FRENCH_SPELLINGS = tuple(
-    (re.compile(pattern), sound)
-    for pattern, sound in (
-        (r"eaux?|aux?", "o"), (r"oy(?=[aeiou])", "way"), (r"oi", "wa"), (r"eux$|eu", "e"), (r"ou", "u"),
-        (r"gn", "ny"), (r"ch", "sh"), (r"(?<=[aeiou])(?:s|x|t|d)$", ""), (r"(?<=[aeiou])(tt|ss)e$", r"\1"),
-        (r"(?<![cpst])h", ""),
-    )
-)  # fmt: skip
-FRENCH_LOOK = re.compile(r"oi|oy[aeiou]|eau|au|eux|gn")
-
-
-@lru_cache(maxsize=65_536)
-def french_spelling(spelling: str) -> str | None:
-    """The spelling as French is heard, when it has a French look (lower-case ASCII), else None."""
-    if not FRENCH_LOOK.search(spelling):
-        return None
-    for pattern, sound in FRENCH_SPELLINGS:
-        spelling = pattern.sub(sound, spelling)
-    return spelling
-
-
 def _abjad_letters(text: str) -> str:
     text = VOWEL_W.sub("u", GERESH.sub("j", text.lower())).replace("'", "")
     text = VOWEL_Y.sub("i", text)
