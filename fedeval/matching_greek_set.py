@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fedeval.matching_real_set import _write_jsonl_gz, held_out, sha256_of
+from fedeval.matching_real_set import FILES as FILES  # the same two files as the real-world set's
+from fedeval.matching_real_set import held_out
 from fedeval.matching_real_set import load as load_checked
+from fedeval.matching_real_set import write as write_set
 
 GREEK_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "matching_greek"
 SOURCE_REPOSITORY = "everypolitician/everypolitician-data"
@@ -39,7 +41,6 @@ CYRILLIC = re.compile(r"^[\u0400-\u04ff .'-]+$")
 SEED = 18
 LATIN_RECORD_SHARE = 0.25  # persons whose pool record is their English label (`greek_to_latin`)
 CYRILLIC_RECORD_SHARE = 0.25  # of those with a Cyrillic label: their pool record is in Cyrillic
-FILES = ("pool.jsonl.gz", "cases.jsonl.gz")
 
 
 @dataclass(frozen=True)
@@ -185,11 +186,8 @@ def _siblings(targets: list[Person], persons: list[Person], rng: random.Random) 
 
 
 def write(pool: list[dict[str, Any]], cases: list[dict[str, Any]], directory: Path = GREEK_DIR) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    _write_jsonl_gz(directory / "pool.jsonl.gz", pool)
-    _write_jsonl_gz(directory / "cases.jsonl.gz", cases)
-    sums = "".join(f"{sha256_of(directory / name)}  {name}\n" for name in FILES)
-    (directory / "SHA256SUMS").write_text(sums)
+    """The set's files and their SHA256SUMS, written as the real-world set's are."""
+    write_set(pool, cases, directory)
 
 
 def load(directory: Path = GREEK_DIR) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
