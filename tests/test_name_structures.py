@@ -72,6 +72,9 @@ HOKKIEN = [
     ("Koh Boon Hwee", "许文辉"),  # in Simplified characters
     ("Ong Teng Cheong", "王鼎昌"),
     ("Kah Kee Tan", "陳嘉庚"),  # the family name last
+    ("Lim Cheow Bock", "林照木"),  # Singapore's ck, eow (tsiàu) and final ye (tsâi, thài)
+    ("Toh Kim Chye", "杜金才"),
+    ("Chia Ah Thye", "謝亞太"),
 ]
 
 

@@ -35,14 +35,16 @@ from node.matching.settings import TUNABLES, MatchKind
 from node.matching.wadegiles import syllable_readings
 
 # One Hokkien sound, spelt several ways (longest first, in order): Tâi-lô's and POJ's, and the English spellings
-# of Singapore and Malaysia. Aspiration is left unwritten (Singapore's Keng for khìng), as are a final glottal h
-# (Kah for ka) and nasality (Tâi-lô nn).
+# of Singapore and Malaysia (Bock for bok, Cheow for tsiàu, Chye for tsâi). Aspiration is left unwritten
+# (Singapore's Keng for khìng), as are a final glottal h (Kah for ka) and nasality (Tâi-lô nn).
 SPELLINGS = (
     ("tsh", "ch"), ("chh", "ch"), ("ts", "ch"), ("kh", "k"), ("ph", "p"), ("th", "t"), ("nn", ""),
-    ("ing", "eng"), ("ik", "ek"), ("ee", "i"), ("ea", "ia"), ("eo", "iu"), ("ew", "iu"), ("ow", "au"),
-    ("aw", "o"), ("ay", "e"), ("oo", "u"), ("w", "u"), ("y", "i"), ("u", "o"), ("ii", "i"),
+    ("ck", "k"), ("ing", "eng"), ("ik", "ek"), ("ee", "i"), ("ea", "ia"), ("eow", "iau"), ("eo", "iu"),
+    ("ew", "iu"), ("ow", "au"), ("aw", "o"), ("ay", "e"), ("oo", "u"), ("w", "u"), ("y", "i"),
+    ("u", "o"), ("ii", "i"),
 )  # fmt: skip
 FINAL_H = re.compile(r"(?<=[aeiou])h$")
+FINAL_YE = re.compile(r"(?<=[^aeiouy])ye$")  # Chye, Thye: tsâi, thài
 # One Cantonese sound, spelt several ways (in order): the Hong Kong Government's spelling writes b, d, g, z as p,
 # t, k, ch (Piu, Tang, Kwok, Cheung for biu, dang, gwok, zoeng); ts and sh are other spellings of ch and s (Tsang,
 # Shiu); Macao writes eong, io, ao, ou and an initial v and i (Leong, Chio, Lao, Lou, Vong, Ieong); a final h or r
@@ -63,7 +65,7 @@ MAX_SYLLABLES = 4
 @lru_cache(maxsize=65_536)
 def syllable_key(spelling: str) -> str:
     """One Hokkien syllable as a key both its Latin spellings and its Tâi-lô reading reach."""
-    plain = _letters(spelling)
+    plain = FINAL_YE.sub("ai", _letters(spelling))
     for spelled, written in SPELLINGS:
         plain = plain.replace(spelled, written)
     return FINAL_H.sub("", plain)
