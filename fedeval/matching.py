@@ -652,8 +652,11 @@ first time; from run to run on this machine they vary by about a tenth.
   the family name alone (Andrew Wan, 尹兆堅) is not matched: against a name in characters alone it is neither
   confirmed nor refuted, and a family name with a birth date identifies nobody (tried, with a birth date a hit:
   precision on the set's siblings fell from 0.99 to 0.80; not kept). Readings neither table gives (吳 Goh, 王
-  Heng in Teochew), spellings the rules do not reach (Bock, Chye), Hakka and Foochow names and Malaysia's
-  mixed spellings are the rest.
+  Heng in Teochew), spellings the rules do not reach (Macao's Veng and Seng for wing and sing, Yok for yuk:
+  a rule for them would change the keys built from the Cantonese table, a new store format), Hakka and
+  Foochow names and Malaysia's mixed spellings are the rest. Singapore's ck, eow and final ye (Bock, Cheow,
+  Chye) are read since 2026-12-06: with birth dates, Singapore 33 to 38 of 91 (tune), Malaysia 35 to 37 of
+  76 (held-out).
 - Translations and nicknames (Peter ↔ Pierre, Bill ↔ William) are not in the set: rigour knows some,
   fedgate does not add any.
 - Greek names in anglicised spellings (Economou for Οικονόμου) miss unless a typo away.
