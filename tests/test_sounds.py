@@ -175,7 +175,7 @@ def test_an_arabic_part_sounds_alike_with_or_without_its_article() -> None:
 
 
 def test_an_abjad_w_before_a_consonant_is_a_vowel() -> None:
-    """A waw or vav between letters and before no vowel writes a vowel or the second half of a diphthong (شوكت
+    """A waw or vav between letters and before no vowel writes a vowel or the second half of a diphthong (بول
     bwl: Paul; פאוסט p'wst: Faust), as a Latin w does there (Bowman); a first w is a consonant."""
     assert sounds("bwl", "abjad") == sounds("paul", "consonants") == "BL"
     assert sounds("p'wst", "abjad") == sounds("faust", "consonants") == "BST"

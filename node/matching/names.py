@@ -44,6 +44,7 @@ NAME_PART_ORDERS = (
 COMPARE_CONFIG = CompareConfig()
 SYLLABIC_SCRIPTS = frozenset({"Han", "Hangul", "Hiragana", "Katakana"})
 ARTICLES = frozenset({"al", "el", "ul"})
+LATIN = frozenset({"Latin"})
 
 
 def name_type(schema: Schema) -> NameTypeTag:
@@ -228,17 +229,21 @@ def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
     None for a romanised part read as pinyin."""
     if reading == "pinyin" and part.form.isascii():
         return ()  # romanised already, its syllables run together: read from the characters only
-    spelling = part_ascii(part).lower()
+    return _heard(part.form, part_ascii(part).lower(), reading)
+
+
+@lru_cache(maxsize=65_536)
+def _heard(form: str, spelling: str, reading: Reading) -> tuple[str, ...]:
+    """`_part_sounds` of a part written `form` and romanised `spelling`: once per part, not per comparison."""
     spellings = [spelling]
-    if reading != "abjad":
-        # A part written in Latin letters (with or without marks: François) is also heard as French says it…
-        if all(ord(letter) < 0x250 for letter in part.form):
-            spellings += other_spellings(spelling, reading)
-    else:
-        if has_article(part.form):
-            spellings.append(ascii_text(strip_article(part.form)).lower())
-        if _ends_in_vowel_letter(part.form, spelling):
+    if reading == "abjad":
+        if has_article(form):
+            spellings.append(ascii_text(strip_article(form)).lower())
+        if _ends_in_vowel_letter(form, spelling):
             spellings += [spelled[:-1] for spelled in spellings]
+    elif text_scripts(form) <= LATIN:
+        # A part written in Latin letters (with or without marks: François) is also heard as other tongues say it.
+        spellings += other_spellings(spelling, reading)
     return tuple(dict.fromkeys(heard for heard in (sounds(spelled, reading) for spelled in spellings) if heard))
 
 

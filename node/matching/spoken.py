@@ -36,7 +36,6 @@ def french_spelling(spelling: str) -> str | None:
 TR_AS_CH = re.compile(r"[td]r(?=[aeiouy])")
 
 
-@lru_cache(maxsize=65_536)
 def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     """Other ways a Latin part (lower-case ASCII) is said that another script may write by ear: as French says
     it, and for Chinese a tr or dr as ch."""
