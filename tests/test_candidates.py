@@ -13,12 +13,15 @@ from node.search import find_matches
 from node.store import Store, StoredRecord, import_lines
 from tests.pg import Engine
 
-SURNAMES = [f"{stem}{suffix}" for stem in ("Hahn", "Kraus", "Vogel", "Berger", "Lorenz") for suffix in "abcdefghijkl"]
+STEMS = ("Hahn", "Kraus", "Vogel", "Berger", "Lorenz")
+# Family names in S, as Schmitt's: a Jörg S. is no rarer than the rest.
+S_STEMS = ("Sauer", "Seidel", "Simon", "Sievers", "Sommer")
 
 
-def build(engine: Engine) -> Location:
+def build(engine: Engine, stems: tuple[str, ...] = STEMS) -> Location:
     """Sixty Jörgs with other family names, then Jörg Schmitt: every Jörg shares the query's given name."""
-    people = [f"Jörg {surname}" for surname in SURNAMES] + ["Jörg Schmitt", "Jörg Schmitt", "Jörg Schmitt"]
+    surnames = [f"{stem}{suffix}" for stem in stems for suffix in "abcdefghijkl"]
+    people = [f"Jörg {surname}" for surname in surnames] + ["Jörg Schmitt", "Jörg Schmitt", "Jörg Schmitt"]
     lines = (
         json.dumps({"id": f"p{index}", "schema": "Person", "properties": {"name": [name]}})
         for index, name in enumerate(people)
@@ -33,7 +36,7 @@ def names(records: list[StoredRecord]) -> list[str]:
 
 
 def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(engine: Engine) -> None:
-    store = Store(build(engine), workers=1)
+    store = Store(build(engine, S_STEMS), workers=1)
     try:
         query = validate_query("Person", {"name": ["Jörg Schdmittz"]})
         prepared = prepare_query(query)
@@ -96,7 +99,7 @@ def test_queries_spelt_like_every_tied_record_read_no_more_and_a_birth_date_chan
 def test_a_shortlist_with_no_record_past_the_first_read_is_read_on_both_engines(engine: Engine) -> None:
     """63 tied Jörgs and a cut of 62: the shortlist holds exactly one record past the cut, read with the first;
     the rest to read is empty (which PostgreSQL once refused as `IN ()`, failing the search)."""
-    store = Store(build(engine), workers=1)
+    store = Store(build(engine, S_STEMS), workers=1)
     try:
         query = validate_query("Person", {"name": ["Jörg Schdmittz"]})
         prepared = prepare_query(query)
@@ -158,5 +161,28 @@ def test_a_made_up_name_sharing_one_part_sound_reads_no_shortlist_and_no_arbitra
             if not shortlisted:  # every record found shares the sound of Schmitt, and nothing else
                 assert all(record.properties["name"][0].endswith(" Schmitt") for record in found.by_name)
             assert names(found.by_date) == (["Otto Brandt"] if born else [])
+    finally:
+        store.close()
+
+
+def test_an_initial_beside_a_common_family_name_finds_the_records_with_that_initial(engine: Engine) -> None:
+    """250 Brandts with given names in A, B, D, E and F, then Konrad and Karl Brandt: K. Brandt shares its family
+    name with all of them, and only its initial (the ti: key, K beside Brandt) singles out the two, however
+    many Brandts come first."""
+    givens = [f"{stem}{first}{second}" for stem in ("Anton", "Bernd", "Dieter", "Ernst", "Felix") for first in "aeiou"
+              for second in "lmnrstvxyz"]  # fmt: skip
+    people = [*(f"{given} Brandt" for given in givens), "Konrad Brandt", "Karl Brandt"]
+    lines = (
+        json.dumps({"id": f"b{index}", "schema": "Person", "properties": {"name": [name]}})
+        for index, name in enumerate(people)
+    )
+    path = engine.location()
+    import_lines(path, lines, skip_invalid=False)
+    store = Store(path, workers=1)
+    try:
+        query = validate_query("Person", {"name": ["K. Brandt"]})
+        assert "Person|ti:k|brandt" in query_keys(query).name_keys
+        _, matches = find_matches(store, query, 10, DEFAULT_MATCHING)
+        assert sorted(record.properties["name"][0] for record, _ in matches) == ["Karl Brandt", "Konrad Brandt"]
     finally:
         store.close()

@@ -75,6 +75,7 @@ HOKKIEN = [
     ("Lim Cheow Bock", "林照木"),  # Singapore's ck, eow (tsiàu) and final ye (tsâi, thài)
     ("Toh Kim Chye", "杜金才"),
     ("Chia Ah Thye", "謝亞太"),
+    ("Goh Boon Hwee", "吳文輝"),  # g for the ng before a vowel (ngôo)
 ]
 
 
@@ -114,6 +115,8 @@ CANTONESE_READINGS = [
     ("Ieong Chi Kin", "楊志堅"),  # Macao's Portuguese spellings: Ieong for Yeung, Vong for Wong, Sio for Siu
     ("Vong Hin Fai", "黃顯輝"),
     ("Lou Sio Man", "盧兆文"),
+    ("Chan Veng Kin", "陳永堅"),  # and e and o for an i or u before a final ng or k: Veng for Wing, Lok for Luk
+    ("Lok Chi Seng", "陸志成"),
 ]
 
 
@@ -142,6 +145,7 @@ def test_cantonese_keys_are_whole_names_on_both_sides() -> None:
     assert "c:tang|ka|piu" in dialect_query_keys(["Tang", "Ka", "Piu"])
     assert "c:tang|ka|piu" in dialect_query_keys(["Ka", "Piu", "Tang"])
     assert "c:yeung|chi|kin" in dialect_query_keys(["Ieong", "Chi", "Kin"])
+    assert "c:lok|chi|seng" in dialect_index_keys("陸志成") & dialect_query_keys(["Luk", "Chi", "Sing"])
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,8 @@ from node.matching.settings import TUNABLES, MatchKind
 from node.matching.wadegiles import syllable_readings
 
 # One Hokkien sound, spelt several ways (longest first, in order): Tâi-lô's and POJ's, and the English spellings
-# of Singapore and Malaysia (Bock for bok, Cheow for tsiàu, Chye for tsâi). Aspiration is left unwritten
-# (Singapore's Keng for khìng), as are a final glottal h (Kah for ka) and nasality (Tâi-lô nn).
+# of Singapore and Malaysia (Bock for bok, Cheow for tsiàu, Chye for tsâi, Goh for ngôo: NG_ONSET). Aspiration is
+# left unwritten (Singapore's Keng for khìng), as are a final glottal h (Kah for ka) and nasality (Tâi-lô nn).
 SPELLINGS = (
     ("tsh", "ch"), ("chh", "ch"), ("ts", "ch"), ("kh", "k"), ("ph", "p"), ("th", "t"), ("nn", ""),
     ("ck", "k"), ("ing", "eng"), ("ik", "ek"), ("ee", "i"), ("ea", "ia"), ("eow", "iau"), ("eo", "iu"),
@@ -44,17 +44,20 @@ SPELLINGS = (
     ("u", "o"), ("ii", "i"),
 )  # fmt: skip
 FINAL_H = re.compile(r"(?<=[aeiou])h$")
+NG_ONSET = re.compile(r"^ng(?=[aeiou])")  # not the syllabic ng (黃 n̂g: Ng)
 FINAL_YE = re.compile(r"(?<=[^aeiouy])ye$")  # Chye, Thye: tsâi, thài
 # One Cantonese sound, spelt several ways (in order): the Hong Kong Government's spelling writes b, d, g, z as p,
 # t, k, ch (Piu, Tang, Kwok, Cheung for biu, dang, gwok, zoeng); ts and sh are other spellings of ch and s (Tsang,
-# Shiu); Macao writes eong, io, ao, ou and an initial v and i (Leong, Chio, Lao, Lou, Vong, Ieong); a final h or r
-# after a vowel and a doubled vowel are spellings of the vowel (Wah, Kar, Lee, Foo).
+# Shiu); Macao writes eong, io, ao, ou, an initial v and i, and e and o for the i and u before a final ng or k
+# (Leong, Chio, Lao, Lou, Vong, Ieong; Seng for Sing, Lek for Lik, Lok for Luk); a final h or r after a vowel and
+# a doubled vowel are spellings of the vowel (Wah, Kar, Lee, Foo).
 CANTONESE_SPELLINGS = (
     (re.compile(r"^v"), "w"), (re.compile(r"^i(?=[aeiou])"), "y"), (re.compile(r"^[jz]|^t[sz]"), "ch"),
     (re.compile(r"^sh"), "s"), (re.compile(r"^g"), "k"), (re.compile(r"^b"), "p"), (re.compile(r"^d"), "t"),
     (re.compile(r"eong"), "eung"), (re.compile(r"(?<=[^aeiou])uo"), "wo"), (re.compile(r"ck"), "k"),
     (re.compile(r"ee"), "i"), (re.compile(r"oo"), "u"), (re.compile(r"ow$|ao$"), "au"), (re.compile(r"oy$"), "oi"),
     (re.compile(r"io$"), "iu"), (re.compile(r"ou$"), "o"), (re.compile(r"(?<=[aeiou])[hr]$"), ""),
+    (re.compile(r"i(?=ng$|k$)"), "e"), (re.compile(r"(?<=[^aeio])u(?=k$)"), "o"),
 )  # fmt: skip
 # Spellings of one name in characters that the index keeps (one key each), per tongue.
 MAX_KEYED_SPELLINGS = 8
@@ -65,7 +68,7 @@ MAX_SYLLABLES = 4
 @lru_cache(maxsize=65_536)
 def syllable_key(spelling: str) -> str:
     """One Hokkien syllable as a key both its Latin spellings and its Tâi-lô reading reach."""
-    plain = FINAL_YE.sub("ai", _letters(spelling))
+    plain = NG_ONSET.sub("g", FINAL_YE.sub("ai", _letters(spelling)))
     for spelled, written in SPELLINGS:
         plain = plain.replace(spelled, written)
     return FINAL_H.sub("", plain)

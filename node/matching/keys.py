@@ -17,12 +17,12 @@ from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
 from node.matching.dialects import dialect_index_keys, dialect_query_keys
-from node.matching.names import AnalysedName, Properties, analyse_names, name_texts
+from node.matching.names import SYLLABIC_SCRIPTS, AnalysedName, Properties, analyse_names, name_texts
 from node.matching.residue import part_ascii
 from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "6"
+STORE_FORMAT = "7"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -35,11 +35,14 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
     """Single-token keys (spelling, sound, name symbol) and token-pair keys.
 
     Pairs ("ivan|petrov") are what keeps candidate lists short in a large store, where a single
-    common given name or surname is shared by tens of thousands of records.
+    common given name or surname is shared by tens of thousands of records. A part's first letter beside
+    another part ("ti:i|petrov") does so where one part is an initial or misspelt (Ivna Petrov; I. Petrov):
+    among thousands of Petrovs, the few with a given name in I.
     """
     keys: set[str] = set()
     for analysed in names:
         tokens: set[str] = set()
+        spelled: list[str] = []
         sounds: set[str] = set()
         heard: list[frozenset[str]] = []
         for part in analysed.name.parts:
@@ -48,12 +51,16 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
             token = part_ascii(part).replace(" ", "")
             if len(token) >= 2:
                 tokens.add(token)
+            if token:
+                spelled.append(token)
             if part.metaphone:
                 sounds.add(part.metaphone)
             heard.append(sound_keys(part.form, part_ascii(part)))
         keys.update(f"t:{token}" for token in tokens)
         keys.update(f"m:{sound}" for sound in sounds)
         keys.update(f"tt:{first}|{second}" for first, second in itertools.combinations(sorted(tokens), 2))
+        if SYLLABIC_SCRIPTS.isdisjoint(analysed.scripts):  # a syllable's first letter says nothing
+            keys.update(f"ti:{one[0]}|{other}" for one, other in itertools.permutations(spelled, 2) if len(other) >= 2)
         keys.update(f"mm:{first}|{second}" for first, second in itertools.combinations(sorted(sounds), 2))
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
         # Sounds across scripts (node.matching.sounds): a part's alone when it says enough, and pairs of parts.
