@@ -77,6 +77,8 @@ class PreparedQuery:
     compared: dict[tuple[int, object, str, bool, bool, tuple[Reading, Reading] | None], tuple[float, MatchKind]] = (
         field(default_factory=dict)
     )
+    # How alike each record name already looked at is to the query's: namesakes are looked at once.
+    likeness: dict[str, float] = field(default_factory=dict)
 
 
 def prepare_query(query: EntityQuery) -> PreparedQuery:
@@ -159,8 +161,15 @@ def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Pro
     """How alike the record's names are to the query's (0 to 1), part by part, letter for letter or, written in
     different scripts, by sound: a cheap way to choose among the records the blocking keys find, before any
     is scored."""
-    heard = [_heard(text) for text in name_texts(schema, properties)]
-    return max((_likeness(mine, theirs) for mine in prepared.heard for theirs in heard), default=0.0)
+    known = prepared.likeness
+    best = 0.0
+    for text in name_texts(schema, properties):
+        likeness = known.get(text)
+        if likeness is None:
+            theirs = _heard(text)
+            likeness = known[text] = max((_likeness(mine, theirs) for mine in prepared.heard), default=0.0)
+        best = max(best, likeness)
+    return best
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:
