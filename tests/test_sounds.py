@@ -30,7 +30,7 @@ from node.matching.spoken import french_spelling, other_spellings
 
 PERSON = model["Person"]
 THRESHOLD = DEFAULT_MATCHING.min_score
-SOUND_SYMBOLS = "aeiouBKGSJTLRMNHWYQXÇŘŸŴŦĈ"
+SOUND_SYMBOLS = "aeiouBKGSJTLRMNHWYQXÇŘŸŴŦĈĆ"
 
 
 def alike(latin: str, other: str, reading: Reading) -> float:
@@ -303,6 +303,22 @@ def test_a_sound_alike_name_pairs_though_rigour_knows_two_names() -> None:
 )
 def test_a_latin_ch_is_heard_as_each_sound_it_spells(latin: str, other: str, reading: Reading) -> None:
     assert alike(latin, other, reading) >= TUNABLES.sound_sure_similarity
+
+
+@pytest.mark.parametrize(
+    ("latin", "other", "reading"),
+    [
+        ("Caecilia", "Цецилия", "letters"),  # Latin names said as with a c before e
+        ("Caecilia", "سيسيليا", "abjad"),
+        ("Caetano", "Каэтану", "letters"),  # but the k of Portuguese and Irish ones
+        ("Caelan", "קיילן", "abjad"),
+        ("Caesar", "قيصر", "abjad"),  # and of the older borrowing (Qaysar)
+    ],
+)
+def test_a_latin_c_before_ae_is_heard_as_k_or_s(latin: str, other: str, reading: Reading) -> None:
+    assert alike(latin, other, reading) >= TUNABLES.sound_sure_similarity
+    latin_reading: Reading = "consonants" if reading == "abjad" else "letters"
+    assert same_onset(sounds(latin.lower(), latin_reading), sounds(ascii_text(other).lower(), reading))
 
 
 def test_beside_an_abjad_a_rarer_known_name_that_sounds_the_same_pairs() -> None:

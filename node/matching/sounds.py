@@ -32,7 +32,7 @@ CLASSES = {
     "j": "J",
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
-    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ",
+    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ", "ć": "Ć",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
@@ -63,6 +63,7 @@ FRENCH_ENDINGS = ((re.compile(r"(eaux|eau|aux|ault|ot)$"), "o"),)
 ENDINGS = (*FRENCH_ENDINGS, (re.compile(r"ius$"), "i"), (re.compile(r"(?<=...)us$"), ""))
 GERESH = re.compile(r"[gz]'")
 SOFT_C = re.compile(r"c(?=[eiy])")
+LATIN_CAE = re.compile(r"c(?=ae)")
 SOFT_G = re.compile(r"g(?=[ei])")
 LATIN_X = re.compile(r"x")
 DOUBLED = re.compile(r"(.)\1+")
@@ -96,10 +97,12 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - pinyin hu before a vowel: an h, or a foreign w or v (華 huá: Washington 華盛頓, Edward 愛德華, Oliva 奧利華);
 # - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman);
 # - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
-#   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים).
+#   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים);
+# - a Latin c before ae: the k of Caetano (Каэтану), or the s of the Latin names said as c before e (Caecilia
+#   Цецилия).
 # Blocking keys hear each as its base class (COARSE), as they did before these were told apart.
 PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ"
-HEARD_TH, LATIN_CH = "Ŧ", "Ĉ"
+HEARD_TH, LATIN_CH, LATIN_C_AE = "Ŧ", "Ĉ", "Ć"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_X: ("S", {"H": 0.2}),
@@ -109,6 +112,7 @@ AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_HU: ("H", {"W": 0.0, "B": 0.45}),
     HEARD_TH: ("T", {"S": 0.3}),
     LATIN_CH: ("S", {"K": 0.2, "G": 0.45, "H": 0.3, SOUNDED_H: 0.3}),
+    LATIN_C_AE: ("K", {"S": 0.2}),
 }
 # Those that may stand for nothing: a part of them alone has no sound to compare.
 SILENT_ALONE = "".join(sound for sound, (base, _) in AMBIGUOUS.items() if not base)
@@ -134,7 +138,7 @@ def _letters(text: str, endings: tuple[tuple[re.Pattern[str], str], ...] = ENDIN
     text = GERESH.sub("j", text.lower()).replace("'", "")
     for ending, sound in endings:
         text = ending.sub(sound, text)
-    text = SOFT_C.sub("s", text)
+    text = SOFT_C.sub("s", LATIN_CAE.sub("ć", text))
     text = SOFT_G.sub("j", text)
     text = LATIN_X.sub("ks", text)
     text = SILENT_GH.sub("h", text)
@@ -322,7 +326,16 @@ ALIKE_ONSETS = frozenset((first, second) for first in SYMBOLS for second in SYMB
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
 COARSE = str.maketrans(
     {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
-    | {PINYIN_X: "S", PINYIN_R: "R", PINYIN_Y: None, PINYIN_WU: None, PINYIN_HU: None, HEARD_TH: "T", LATIN_CH: "S"}
+    | {
+        PINYIN_X: "S",
+        PINYIN_R: "R",
+        PINYIN_Y: None,
+        PINYIN_WU: None,
+        PINYIN_HU: None,
+        HEARD_TH: "T",
+        LATIN_CH: "S",
+        LATIN_C_AE: "K",
+    }
 )
 UNHEARD = str.maketrans({"Q": None})
 REPEATS = re.compile(r"(.)\1+")
