@@ -32,7 +32,7 @@ CLASSES = {
     "j": "J",
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
-    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ", "ć": "Ć",
+    "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ", "ć": "Ć", "ǩ": "Ǩ", "ħ": "Ħ",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
@@ -52,7 +52,7 @@ GLIDE_COST = 0.2
 
 # Spellings of one sound by several letters, replaced before the letters are classed (longest first).
 DIGRAPHS = (
-    ("shch", "s"), ("dzh", "j"), ("sch", "s"), ("tch", "s"), ("sh", "s"), ("ch", "ĉ"), ("zh", "j"),
+    ("tzh", "tsh"), ("shch", "s"), ("dzh", "j"), ("sch", "s"), ("tch", "s"), ("sh", "s"), ("ch", "ĉ"), ("zh", "j"),
     ("kh", "k"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("ts", "s"), ("tz", "s"), ("cz", "s"), ("sz", "s"),
     ("dj", "j"), ("ck", "k"), ("qu", "k"), ("ng", "n"),
 )  # fmt: skip
@@ -64,6 +64,10 @@ ENDINGS = (*FRENCH_ENDINGS, (re.compile(r"ius$"), "i"), (re.compile(r"(?<=...)us
 GERESH = re.compile(r"[gz]'")
 SOFT_C = re.compile(r"c(?=[eiy])")
 LATIN_CAE = re.compile(r"c(?=ae)")
+KN_ONSET = re.compile(r"^k(?=n)")
+# An h after a vowel and before no vowel: silent in German and English (Lehmann Леман, John Джон), heard in
+# Arabic, Turkish or Persian names (Ahmad Ахмад, Mehmet Мехмет), and by Chinese (John 约翰 yuē hàn).
+VOWEL_H = re.compile(r"(?<=[aeiou])h(?![aeiou])")
 SOFT_G = re.compile(r"g(?=[ei])")
 LATIN_X = re.compile(r"x")
 DOUBLED = re.compile(r"(.)\1+")
@@ -99,10 +103,12 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
 #   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים);
 # - a Latin c before ae: the k of Caetano (Каэтану), or the s of the Latin names said as c before e (Caecilia
-#   Цецилия).
+#   Цецилия);
+# - a Latin kn beginning a name: the English silent k (Knight Найт) or the German one (Knopf Кнопф);
+# - a Latin h after a vowel and before no vowel (VOWEL_H).
 # Blocking keys hear each as its base class (COARSE), as they did before these were told apart.
 PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ"
-HEARD_TH, LATIN_CH, LATIN_C_AE = "Ŧ", "Ĉ", "Ć"
+HEARD_TH, LATIN_CH, LATIN_C_AE, LATIN_KN_K, LATIN_VOWEL_H = "Ŧ", "Ĉ", "Ć", "Ǩ", "Ħ"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_X: ("S", {"H": 0.2}),
@@ -113,6 +119,8 @@ AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     HEARD_TH: ("T", {"S": 0.3}),
     LATIN_CH: ("S", {"K": 0.2, "G": 0.45, "H": 0.3, SOUNDED_H: 0.3}),
     LATIN_C_AE: ("K", {"S": 0.2}),
+    LATIN_KN_K: ("", {"K": 0.0}),
+    LATIN_VOWEL_H: ("", {"H": 0.0}),
 }
 # Those that may stand for nothing: a part of them alone has no sound to compare.
 SILENT_ALONE = "".join(sound for sound, (base, _) in AMBIGUOUS.items() if not base)
@@ -145,7 +153,7 @@ def _letters(text: str, endings: tuple[tuple[re.Pattern[str], str], ...] = ENDIN
     text = VOWEL_Y.sub("i", text)
     for spelled, sound in DIGRAPHS:
         text = text.replace(spelled, sound)
-    return DOUBLED.sub(r"\1", text)
+    return DOUBLED.sub(r"\1", VOWEL_H.sub("ħ", KN_ONSET.sub("ǩ", text)))
 
 
 def _classed(text: str, *, vowels: bool) -> str:
@@ -335,6 +343,8 @@ COARSE = str.maketrans(
         HEARD_TH: "T",
         LATIN_CH: "S",
         LATIN_C_AE: "K",
+        LATIN_KN_K: None,
+        LATIN_VOWEL_H: None,
     }
 )
 UNHEARD = str.maketrans({"Q": None})
