@@ -106,7 +106,8 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 #   Цецилия);
 # - a Latin kn beginning a name: the English silent k (Knight Найт) or the German one (Knopf Кнопф);
 # - a Latin h after a vowel and before no vowel (VOWEL_H).
-# Blocking keys hear each as its base class (COARSE), as they did before these were told apart.
+# Blocking keys hear each as its base class (COARSE), as they did before these were told apart; but for the k of a
+# kn, which they leave out since store format 7.
 PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ"
 HEARD_TH, LATIN_CH, LATIN_C_AE, LATIN_KN_K, LATIN_VOWEL_H = "Ŧ", "Ĉ", "Ć", "Ǩ", "Ħ"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
