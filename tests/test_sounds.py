@@ -13,6 +13,7 @@ from rigour.text.translit import ascii_text
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import names, prepare_query, score_record
+from node.matching.dialects import cantonese_as_pinyin
 from node.matching.score import spelled_alike
 from node.matching.settings import TUNABLES
 from node.matching.sounds import (
@@ -340,6 +341,23 @@ def test_a_latin_c_before_ae_is_heard_as_k_or_s(latin: str, other: str, reading:
 )
 def test_letters_that_may_be_silent_are_heard_with_or_without(latin: str, other: str, reading: Reading) -> None:
     assert alike(latin, other, reading) >= TUNABLES.sound_sure_similarity
+
+
+def test_a_foreign_name_as_hong_kong_writes_it_is_heard_in_cantonese() -> None:
+    """史葛 is Scott in Cantonese (si got), not in Mandarin (shǐ gě); a name in Simplified characters was written on
+    the mainland and is not read so."""
+    heard = cantonese_as_pinyin("史葛")
+    assert heard is not None
+    scott = sounds("scott", "heard_in_pinyin")
+    assert sound_similarity(sounds(heard, "pinyin"), scott) >= TUNABLES.sound_sure_similarity
+    assert sound_similarity(sounds(ascii_text("史葛").lower(), "pinyin"), scott) < TUNABLES.sound_min_similarity
+    # A part in characters is heard both ways when names are compared.
+    assert sounds(heard, "pinyin") in names._heard("史葛", ascii_text("史葛").lower(), "pinyin")
+    born = ["1979-05-02"]
+    assert (
+        by_sound({"name": ["Scott Dowd"], "birthDate": born}, {"name": ["史葛·陶德"], "birthDate": born}) >= THRESHOLD
+    )
+    assert cantonese_as_pinyin("凯纳斯") is None
 
 
 def test_beside_an_abjad_a_rarer_known_name_that_sounds_the_same_pairs() -> None:

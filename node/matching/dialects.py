@@ -133,6 +133,28 @@ def cantonese_keys(character: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(filter(None, (cantonese_key(form) for form in found))))
 
 
+# Hong Kong writes foreign names by their Cantonese sounds (碧咸 pik haam: Beckham; 朗拿度 long na dou: Ronaldo),
+# whose syllables end in a stop or an m that Mandarin has not: spelt as the syllable Mandarin writes for it (贝克汉姆
+# bèi kè hàn mǔ), the Cantonese reading is heard as pinyin is (node.matching.sounds).
+CANTONESE_FINALS = re.compile(r"(?<=[aeiou])(k|t|p|m)$")
+MANDARIN_FOR_FINAL = {"k": "ke", "t": "te", "p": "pu", "m": "mu"}
+
+
+@lru_cache(maxsize=65_536)
+def cantonese_as_pinyin(form: str) -> str | None:
+    """A name part in Chinese characters as Hong Kong would read a foreign name with them, spelt for the pinyin
+    reading: each character's first Cantonese spelling, a final stop or m as a syllable of its own."""
+    characters = _characters(form)
+    if characters is None or not all(cantonese_keys(character) for character in characters):
+        return None
+    if any(_traditional().get(character, character) != character for character in characters):
+        return None  # in Simplified characters: written on the mainland, in Mandarin
+    syllables = [cantonese_keys(character)[0] for character in characters]
+    return " ".join(
+        CANTONESE_FINALS.sub(lambda final: " " + MANDARIN_FOR_FINAL[final.group(1)], syllable) for syllable in syllables
+    )
+
+
 def load_readings() -> None:
     """Loads the readings once, at start (node.server.warm_up), so that no search pays for it."""
     _readings()

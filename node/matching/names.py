@@ -27,7 +27,7 @@ from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
 from node.matching.abjad import has_article, is_abjad, spells, strip_article
-from node.matching.dialects import dialect_pairs
+from node.matching.dialects import cantonese_as_pinyin, dialect_pairs
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
@@ -241,6 +241,8 @@ def _heard(form: str, spelling: str, reading: Reading) -> tuple[str, ...]:
             spellings.append(ascii_text(strip_article(form)).lower())
         if _ends_in_vowel_letter(form, spelling):
             spellings += [spelled[:-1] for spelled in spellings]
+    elif reading == "pinyin" and (cantonese := cantonese_as_pinyin(form)):
+        spellings.append(cantonese)  # a foreign name as Hong Kong writes it
     elif text_scripts(form) <= LATIN:
         # A part written in Latin letters (with or without marks: François) is also heard as other tongues say it.
         spellings += other_spellings(spelling, reading)
