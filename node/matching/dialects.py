@@ -133,7 +133,7 @@ def cantonese_keys(character: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(filter(None, (cantonese_key(form) for form in found))))
 
 
-# Hong Kong writes foreign names by their Cantonese sounds (碧咸 pik haam: Beckham; 朗拿度 long na dou: Ronaldo),
+# Hong Kong writes foreign names by their Cantonese sounds (史葛 si got: Scott; 費蘭度 fai laan dou: Fernando),
 # whose syllables end in a stop or an m that Mandarin has not: spelt as the syllable Mandarin writes for it (贝克汉姆
 # bèi kè hàn mǔ), the Cantonese reading is heard as pinyin is (node.matching.sounds).
 CANTONESE_FINALS = re.compile(r"(?<=[aeiou])(k|t|p|m)$")
@@ -145,13 +145,13 @@ def cantonese_as_pinyin(form: str) -> str | None:
     """A name part in Chinese characters as Hong Kong would read a foreign name with them, spelt for the pinyin
     reading: each character's first Cantonese spelling, a final stop or m as a syllable of its own."""
     characters = _characters(form)
-    if characters is None or not all(cantonese_keys(character) for character in characters):
+    if characters is None or any(character in _traditional() for character in characters):
+        return None  # or in Simplified characters: written on the mainland, in Mandarin
+    spellings = [cantonese_keys(character) for character in characters]
+    if not all(spellings):
         return None
-    if any(_traditional().get(character, character) != character for character in characters):
-        return None  # in Simplified characters: written on the mainland, in Mandarin
-    syllables = [cantonese_keys(character)[0] for character in characters]
     return " ".join(
-        CANTONESE_FINALS.sub(lambda final: " " + MANDARIN_FOR_FINAL[final.group(1)], syllable) for syllable in syllables
+        CANTONESE_FINALS.sub(lambda final: " " + MANDARIN_FOR_FINAL[final.group(1)], first) for first, *_ in spellings
     )
 
 

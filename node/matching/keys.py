@@ -41,21 +41,18 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
     """
     keys: set[str] = set()
     for analysed in names:
-        tokens: set[str] = set()
         spelled: list[str] = []
         sounds: set[str] = set()
         heard: list[frozenset[str]] = []
         for part in analysed.name.parts:
             if part.tag == NamePartTag.STOP:
                 continue
-            token = part_ascii(part).replace(" ", "")
-            if len(token) >= 2:
-                tokens.add(token)
-            if token:
+            if token := part_ascii(part).replace(" ", ""):
                 spelled.append(token)
             if part.metaphone:
                 sounds.add(part.metaphone)
             heard.append(sound_keys(part.form, part_ascii(part)))
+        tokens = {token for token in spelled if len(token) >= 2}
         keys.update(f"t:{token}" for token in tokens)
         keys.update(f"m:{sound}" for sound in sounds)
         keys.update(f"tt:{first}|{second}" for first, second in itertools.combinations(sorted(tokens), 2))
