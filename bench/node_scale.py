@@ -35,6 +35,7 @@ from followthemoney import model
 from fedcore.query import EntityQuery
 from fedeval.harness import machine, percentile, versions
 from node.config import DEFAULT_MATCHING
+from node.matching import STORE_FORMAT
 from node.pgsql import Location, PostgresDatabase, pg_connect
 from node.search import find_matches
 from node.store import Store, StoreError, connect, import_lines
@@ -336,6 +337,7 @@ def run(
         rounds = earlier.get("searches_measured_again", {}).get("changes_round", 0) + 1
         result: dict[str, Any] = {
             **{name: earlier[name] for name in ("engine", "records", "import", "store_bytes", "server_settings")},
+            "store_format": STORE_FORMAT,  # a node opens no store of another format: the kept one is of this
             "searches_measured_again": {
                 "on": date.today().isoformat(),
                 "store_bytes": store_bytes(location),
@@ -353,6 +355,7 @@ def run(
     result = {
         "engine": engine,
         "records": records,
+        "store_format": STORE_FORMAT,
         "import": {
             "seconds": round(seconds, 1),
             "records_per_second": round(records / seconds),
@@ -416,13 +419,14 @@ def markdown(runs: list[dict[str, Any]]) -> str:
         "",
         "## Import and size",
         "",
-        "| engine | records | checking processes | import s | records/s | load during import | store on disk |",
-        "|---|---:|---:|---:|---:|---|---:|",
+        "| engine | records | store format | checking processes | import s | records/s | load during import "
+        "| store on disk |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in runs:
         imp = r["import"]
         lines.append(
-            f"| {r['engine']} | {r['records']:,} | {imp.get('workers', 1)} | {imp['seconds']} | {imp['records_per_second']:,} | "
+            f"| {r['engine']} | {r['records']:,} | {r['store_format']} | {imp.get('workers', 1)} | {imp['seconds']} | {imp['records_per_second']:,} | "
             f"{imp['load_after']} | {r['store_bytes'] / 2**30:.2f} GiB |"
         )
     again = [r for r in runs if "searches_measured_again" in r]
