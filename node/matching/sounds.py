@@ -33,6 +33,7 @@ CLASSES = {
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
     "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ", "ć": "Ć", "ǩ": "Ǩ", "ħ": "Ħ",
+    "ď": "Ď",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
@@ -65,6 +66,7 @@ GERESH = re.compile(r"[gz]'")
 SOFT_C = re.compile(r"c(?=[eiy])")
 LATIN_CAE = re.compile(r"c(?=ae)")
 KN_ONSET = re.compile(r"^k(?=n)")
+D_BEFORE_T = re.compile(r"d(?=t)")
 # An h after a vowel and before no vowel: silent in German and English (Lehmann Леман, John Джон), heard in
 # Arabic, Turkish or Persian names (Ahmad Ахмад, Mehmet Мехмет), and by Chinese (John 约翰 yuē hàn).
 VOWEL_H = re.compile(r"(?<=[aeiou])h(?![aeiou])")
@@ -105,11 +107,12 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - a Latin c before ae: the k of Caetano (Каэтану), or the s of the Latin names said as c before e (Caecilia
 #   Цецилия);
 # - a Latin kn beginning a name: the English silent k (Knight Найт) or the German one (Knopf Кнопф);
-# - a Latin h after a vowel and before no vowel (VOWEL_H).
+# - a Latin h after a vowel and before no vowel (VOWEL_H);
+# - a d before t, which German does not say (Brandt Брандт, but 布兰特 bù lán tè, Eckhardt ايكارت).
 # Blocking keys hear each as its base class (COARSE), as they did before these were told apart; but for the k of a
 # kn, which they leave out since store format 7.
 PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ"
-HEARD_TH, LATIN_CH, LATIN_C_AE, LATIN_KN_K, LATIN_VOWEL_H = "Ŧ", "Ĉ", "Ć", "Ǩ", "Ħ"
+HEARD_TH, LATIN_CH, LATIN_C_AE, LATIN_KN_K, LATIN_VOWEL_H, LATIN_D_T = "Ŧ", "Ĉ", "Ć", "Ǩ", "Ħ", "Ď"
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_X: ("S", {"H": 0.2}),
@@ -122,6 +125,7 @@ AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     LATIN_C_AE: ("K", {"S": 0.2}),
     LATIN_KN_K: ("", {"K": 0.0}),
     LATIN_VOWEL_H: ("", {"H": 0.0}),
+    LATIN_D_T: ("", {"T": 0.0}),
 }
 # Those that may stand for nothing: a part of them alone has no sound to compare.
 SILENT_ALONE = "".join(sound for sound, (base, _) in AMBIGUOUS.items() if not base)
@@ -154,7 +158,7 @@ def _letters(text: str, endings: tuple[tuple[re.Pattern[str], str], ...] = ENDIN
     text = VOWEL_Y.sub("i", text)
     for spelled, sound in DIGRAPHS:
         text = text.replace(spelled, sound)
-    return DOUBLED.sub(r"\1", VOWEL_H.sub("ħ", KN_ONSET.sub("ǩ", text)))
+    return DOUBLED.sub(r"\1", D_BEFORE_T.sub("ď", VOWEL_H.sub("ħ", KN_ONSET.sub("ǩ", text))))
 
 
 def _classed(text: str, *, vowels: bool) -> str:
@@ -346,6 +350,7 @@ COARSE = str.maketrans(
         LATIN_C_AE: "K",
         LATIN_KN_K: None,
         LATIN_VOWEL_H: None,
+        LATIN_D_T: "T",  # then one with the t: as keyed before
     }
 )
 UNHEARD = str.maketrans({"Q": None})
