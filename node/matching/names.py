@@ -96,8 +96,12 @@ def name_strings(schema: Schema, properties: Properties) -> list[SourcedName]:
 
 def name_texts(schema: Schema, properties: Properties) -> list[str]:
     """The distinct full names of name_strings, without their sources (a name and the same name composed of
-    its parts are one): what a quick look at a record's names compares."""
-    return list(dict.fromkeys(sourced.text for sourced in name_strings(schema, properties)))
+    its parts are one): what a quick look at a record's names compares, at every candidate of a search."""
+    texts = [value for prop_name in name_properties(schema) for value in properties.get(prop_name, ())]
+    for order in part_orders(schema):
+        if present := [properties[name][0] for name in order if properties.get(name)]:
+            texts.append(" ".join(present))
+    return list(dict.fromkeys(texts))
 
 
 # Whose names are analysed: a query's, a record's for its blocking keys, or a record's to be scored.
