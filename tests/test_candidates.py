@@ -3,7 +3,10 @@ apart."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
+from pathlib import Path
 
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
@@ -186,3 +189,29 @@ def test_an_initial_beside_a_common_family_name_finds_the_records_with_that_init
         assert sorted(record.properties["name"][0] for record, _ in matches) == ["Karl Brandt", "Konrad Brandt"]
     finally:
         store.close()
+
+
+def test_counts_are_read_from_their_narrow_index_and_a_store_made_before_it_is_searched_alike(tmp_path: Path) -> None:
+    """SQLite: a search looks its keys' counts up in key_counts_n, not in the posting lists' own deep b-tree; a
+    store made before that index is searched the same, and the next import adds it."""
+    path = tmp_path / "records.sqlite"
+    import_lines(path, (json.dumps({"id": "p1", "schema": "Person", "properties": {"name": ["Jörg Schmitt"]}}),),
+                 skip_invalid=False)  # fmt: skip
+    query = validate_query("Person", {"name": ["Jörg Schmitt"]})
+
+    def found() -> tuple[str, list[str]]:
+        store = Store(path, workers=1)
+        try:
+            _, matches = find_matches(store, query, 10, DEFAULT_MATCHING)
+            return store._counts_from, [record.ref for record, _ in matches]
+        finally:
+            store.close()
+
+    source, refs = found()
+    assert source == "key_counts INDEXED BY key_counts_n"
+    assert len(refs) == 1
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("DROP INDEX key_counts_n")
+    assert found() == ("key_counts", refs)
+    import_lines(path, (), skip_invalid=False)
+    assert found() == (source, refs)

@@ -38,7 +38,12 @@ CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
 CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keys_rid ON keys (rid);
 CREATE TABLE IF NOT EXISTS key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL, postings TEXT NOT NULL) WITHOUT ROWID;
+-- Each key's count in a narrow row, where a search looks them up: a key_counts row holds its posting list, so
+-- that table's own b-tree holds few keys a page (ten million records: 15 million keys, 7 levels).
+CREATE INDEX IF NOT EXISTS key_counts_n ON key_counts (key, n);
 """
+# A search reads the counts from it when the store has it (a writer adds it to a store made before it).
+COUNTS_INDEX = "key_counts_n"
 
 # The same tables in PostgreSQL: record ids are an identity column; postings list record ids in order.
 PG_SCHEMA_SQL = """
