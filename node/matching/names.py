@@ -80,28 +80,23 @@ def part_orders(schema: Schema) -> tuple[tuple[str, ...], ...]:
 
 def name_strings(schema: Schema, properties: Properties) -> list[SourcedName]:
     """The full names an entity (or a query) carries: name-typed values and names composed of parts."""
-    found = [
-        SourcedName(value, (prop_name,))
-        for prop_name in name_properties(schema)
-        if prop_name in properties
-        for value in properties[prop_name]
-    ]
-    for order in part_orders(schema):
-        present = [name for name in order if properties.get(name)]
-        if present:
-            text = " ".join(properties[name][0] for name in present)
-            found.append(SourcedName(text, tuple(present)))
-    return found
+    return [SourcedName(text, sources) for text, sources in _full_names(schema, properties)]
 
 
 def name_texts(schema: Schema, properties: Properties) -> list[str]:
     """The distinct full names of name_strings, without their sources (a name and the same name composed of
     its parts are one): what a quick look at a record's names compares, at every candidate of a search."""
-    texts = [value for prop_name in name_properties(schema) for value in properties.get(prop_name, ())]
+    return list(dict.fromkeys(text for text, _ in _full_names(schema, properties)))
+
+
+def _full_names(schema: Schema, properties: Properties) -> list[tuple[str, tuple[str, ...]]]:
+    found: list[tuple[str, tuple[str, ...]]] = [
+        (value, (prop_name,)) for prop_name in name_properties(schema) for value in properties.get(prop_name, ())
+    ]
     for order in part_orders(schema):
-        if present := [properties[name][0] for name in order if properties.get(name)]:
-            texts.append(" ".join(present))
-    return list(dict.fromkeys(texts))
+        if present := tuple(name for name in order if properties.get(name)):
+            found.append((" ".join(properties[name][0] for name in present), present))
+    return found
 
 
 # Whose names are analysed: a query's, a record's for its blocking keys, or a record's to be scored.
