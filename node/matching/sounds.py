@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import product
 from typing import Literal
 
+from fedmatch import SoundTable
 from rigour.text.scripts import text_scripts
 
 # How a part's romanised spelling is read: the letters of an alphabet with their vowels, their consonants
@@ -261,32 +263,18 @@ COSTS = {sound: _cost(sound) for sound in SYMBOLS}
 SUBSTITUTIONS = {(first, second): _substitution(first, second) for first in SYMBOLS for second in SYMBOLS}
 
 
+# The dynamic programme over these costs is compiled (native/: a search runs it thousands of times).
+SOUND_TABLE = SoundTable(
+    "".join(SYMBOLS), [COSTS[sound] for sound in SYMBOLS], [SUBSTITUTIONS[pair] for pair in product(SYMBOLS, SYMBOLS)]
+)
+
+
 @lru_cache(maxsize=262_144)
 def sound_similarity(first: str, second: str) -> float:
-    """1 minus the weighted edit distance of two sound strings over the larger one's weight (0 to 1)."""
-    if not first or not second:
-        return 0.0
-    costs, substitutions = COSTS, SUBSTITUTIONS
-    second_costs = [costs[sound] for sound in second]
-    previous = [0.0]
-    for cost in second_costs:
-        previous.append(previous[-1] + cost)
-    for mine in first:
-        mine_cost = costs[mine]
-        current = [previous[0] + mine_cost]
-        for index, theirs in enumerate(second):
-            current.append(
-                min(
-                    previous[index + 1] + mine_cost,
-                    current[index] + second_costs[index],
-                    previous[index] + substitutions[mine, theirs],
-                )
-            )
-        previous = current
-    weight = max(sum(costs[sound] for sound in first), sum(second_costs))
-    if not weight:
-        return 1.0 if previous[-1] == 0 else 0.0  # sounds a name may have or not (pinyin y) alone
-    return max(0.0, 1.0 - previous[-1] / weight)
+    """1 minus the weighted edit distance of two sound strings over the larger one's weight (0 to 1): each sound
+    added or dropped at its COSTS, written as another at its SUBSTITUTIONS. A string with no weight at all
+    (pinyin y alone) is as alike as its distance is nothing."""
+    return SOUND_TABLE.similarity(first, second)
 
 
 ALPHABETS = frozenset({"Latin", "Cyrillic", "Greek"})

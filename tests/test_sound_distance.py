@@ -1,0 +1,70 @@
+"""The compiled sound distance (native/, the fedmatch module) against the textbook weighted edit distance over the
+same costs: the same number for every pair of sound strings, and a clear error for what is no sound."""
+
+from __future__ import annotations
+
+import pytest
+from fedmatch import SoundTable
+from hypothesis import given
+from hypothesis import strategies as st
+
+from node.matching.sounds import COSTS, SOUND_TABLE, SUBSTITUTIONS, SYMBOLS, sounds
+
+SOUNDS = "".join(SYMBOLS)
+
+
+def textbook_similarity(first: str, second: str) -> float:
+    """Wagner-Fischer over the whole matrix, written out plainly."""
+    if not first or not second:
+        return 0.0
+    rows, columns = len(first) + 1, len(second) + 1
+    distance = [[0.0] * columns for _ in range(rows)]
+    for row in range(1, rows):
+        distance[row][0] = distance[row - 1][0] + COSTS[first[row - 1]]
+    for column in range(1, columns):
+        distance[0][column] = distance[0][column - 1] + COSTS[second[column - 1]]
+    for row in range(1, rows):
+        for column in range(1, columns):
+            mine, theirs = first[row - 1], second[column - 1]
+            distance[row][column] = min(
+                distance[row - 1][column] + COSTS[mine],
+                distance[row][column - 1] + COSTS[theirs],
+                distance[row - 1][column - 1] + SUBSTITUTIONS[mine, theirs],
+            )
+    weight = max(sum(COSTS[sound] for sound in first), sum(COSTS[sound] for sound in second))
+    if not weight:
+        return 1.0 if distance[-1][-1] == 0 else 0.0
+    return max(0.0, 1.0 - distance[-1][-1] / weight)
+
+
+@given(st.text(SOUNDS, max_size=16), st.text(SOUNDS, max_size=16))
+def test_compiled_distance_is_the_textbook_one(first: str, second: str) -> None:
+    assert SOUND_TABLE.similarity(first, second) == textbook_similarity(first, second)
+
+
+def test_names_heard_alike_are_alike() -> None:
+    # Dunleavy as Cyrillic writes it (Данливи): a vowel written as another costs a little.
+    latin, cyrillic = sounds("dunleavy", "letters"), sounds("danlivi", "letters")
+    assert 0.8 < SOUND_TABLE.similarity(latin, cyrillic) == textbook_similarity(latin, cyrillic) < 1.0
+    assert SOUND_TABLE.similarity(latin, latin) == 1.0
+    assert SOUND_TABLE.similarity("", latin) == 0.0
+
+
+def test_a_character_that_is_no_sound_is_named() -> None:
+    with pytest.raises(ValueError, match="'!' in \"Ta!\" is no sound class"):
+        SOUND_TABLE.similarity("Ta!", "Ta")
+
+
+@pytest.mark.parametrize(
+    ("symbols", "costs", "substitutions", "problem"),
+    [
+        ("", [], [], "1 to 254 symbols, not 0"),
+        ("ab", [1.0], [0.0] * 4, "2 symbols need 2 costs, not 1"),
+        ("ab", [1.0, 1.0], [0.0] * 3, "2 symbols need 4 substitution costs, not 3"),
+        ("ab", [1.0, -1.0], [0.0] * 4, "a finite number of 0 or more, not -1"),
+        ("aa", [1.0, 1.0], [0.0] * 4, "the symbol 'a' is in the table twice"),
+    ],
+)
+def test_a_bad_table_is_refused(symbols: str, costs: list[float], substitutions: list[float], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        SoundTable(symbols, costs, substitutions)
