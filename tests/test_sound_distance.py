@@ -1,12 +1,16 @@
-"""The compiled sound distance (native/, the fedmatch module) against the textbook weighted edit distance over the
-same costs: the same number for every pair of sound strings, and a clear error for what is no sound."""
+"""The compiled kernels (native/, the fedmatch module) against the textbook computations they replace: the weighted
+edit distance over the sound costs and names' likeness part by part, the same number for every input; and a clear
+error for what is no sound."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from fedmatch import SoundTable
+from fedmatch import SoundTable, letters_likeness
 from hypothesis import given
 from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
 
 from node.matching.sounds import COSTS, SOUND_TABLE, SUBSTITUTIONS, SYMBOLS, sounds
 
@@ -68,3 +72,44 @@ def test_a_character_that_is_no_sound_is_named() -> None:
 def test_a_bad_table_is_refused(symbols: str, costs: list[float], substitutions: list[float], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         SoundTable(symbols, costs, substitutions)
+
+
+def textbook_likeness(mine: list[str], theirs: list[str], alike: Callable[[str, str], float], floor: float) -> float:
+    if not mine or not theirs:
+        return 0.0
+    total = 0.0
+    for part in mine:
+        best = max(alike(part, other) for other in theirs)
+        total += best if best >= floor else 0.0
+    return total / max(len(mine), len(theirs))
+
+
+PARTS = st.lists(st.text(SOUNDS, max_size=8), max_size=4)
+SPELLINGS = st.lists(st.text("abcdeh ", min_size=1, max_size=8), max_size=4)
+FLOORS = st.floats(0.0, 1.0)
+
+
+@given(PARTS, PARTS, FLOORS)
+def test_compiled_sound_likeness_pairs_each_part_with_its_best(
+    mine: list[str], theirs: list[str], floor: float
+) -> None:
+    expected = textbook_likeness(mine, theirs, textbook_similarity, floor)
+    assert SOUND_TABLE.part_likeness(mine, theirs, floor) == expected
+
+
+@given(SPELLINGS, SPELLINGS, FLOORS, FLOORS)
+def test_compiled_letter_likeness_is_rapidfuzz_levenshtein(
+    mine: list[str], theirs: list[str], floor: float, initial_score: float
+) -> None:
+    def alike(first: str, second: str) -> float:
+        if len(first) == 1 or len(second) == 1:
+            return initial_score if first[0] == second[0] else 0.0
+        return Levenshtein.normalized_similarity(first, second)
+
+    expected = textbook_likeness(mine, theirs, alike, floor)
+    assert letters_likeness(mine, theirs, floor, initial_score) == expected
+
+
+def test_an_initial_is_as_alike_as_asked() -> None:
+    assert letters_likeness(["j", "smith"], ["john", "smith"], 0.5, 0.8) == (0.8 + 1.0) / 2
+    assert letters_likeness(["k", "smith"], ["john", "smith"], 0.5, 0.8) == 1.0 / 2

@@ -1,9 +1,11 @@
 //! fedgate's compiled matching kernels, called from `node.matching`: the weighted edit distance between two
-//! names' sounds, which a search computes thousands of times. The costs stay defined in Python
-//! (`node.matching.sounds`); this module only runs the dynamic programme over them.
+//! names' sounds, and how alike two names are part by part, which a search works out for hundreds of records.
+//! The costs and thresholds stay defined in Python (`node.matching.sounds`, `TUNABLES`); this module only
+//! runs the loops over them.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 
 const UNKNOWN: u8 = u8::MAX;
 
@@ -65,6 +67,76 @@ impl SoundTable {
         let theirs = self.indices(second)?;
         Ok(self.similarity_of(&mine, &theirs))
     }
+
+    /// Each of my parts' sounds beside the most alike of theirs, a part less alike than `floor` to every one
+    /// counting nothing, over the larger number of parts (0 to 1; 0 when either has no part).
+    fn part_likeness(&self, mine: Vec<PyBackedStr>, theirs: Vec<PyBackedStr>, floor: f64) -> PyResult<f64> {
+        if mine.is_empty() || theirs.is_empty() {
+            return Ok(0.0);
+        }
+        let their_sounds = theirs.iter().map(|part| self.indices(part)).collect::<PyResult<Vec<_>>>()?;
+        let mut total = 0.0;
+        for part in &mine {
+            let sounds = self.indices(part)?;
+            let best = their_sounds
+                .iter()
+                .map(|other| if sounds.is_empty() || other.is_empty() { 0.0 } else { self.similarity_of(&sounds, other) })
+                .fold(f64::NEG_INFINITY, f64::max);
+            if best >= floor {
+                total += best;
+            }
+        }
+        Ok(total / mine.len().max(theirs.len()) as f64)
+    }
+}
+
+/// Each of my parts beside the most alike of theirs, letter for letter (Levenshtein over the longer part; one
+/// letter, an initial, is `initial_score` alike to a part it begins), a part less alike than `floor` to every one
+/// counting nothing, over the larger number of parts (0 to 1; 0 when either has no part).
+#[pyfunction]
+fn letters_likeness(mine: Vec<PyBackedStr>, theirs: Vec<PyBackedStr>, floor: f64, initial_score: f64) -> f64 {
+    if mine.is_empty() || theirs.is_empty() {
+        return 0.0;
+    }
+    let their_letters: Vec<Vec<char>> = theirs.iter().map(|part| part.chars().collect()).collect();
+    let mut total = 0.0;
+    for part in &mine {
+        let letters: Vec<char> = part.chars().collect();
+        let best = their_letters
+            .iter()
+            .map(|other| letters_alike(&letters, other, initial_score))
+            .fold(f64::NEG_INFINITY, f64::max);
+        if best >= floor {
+            total += best;
+        }
+    }
+    total / mine.len().max(theirs.len()) as f64
+}
+
+fn letters_alike(mine: &[char], theirs: &[char], initial_score: f64) -> f64 {
+    if mine.is_empty() || theirs.is_empty() {
+        return 0.0;
+    }
+    if mine.len() == 1 || theirs.len() == 1 {
+        return if mine[0] == theirs[0] { initial_score } else { 0.0 };
+    }
+    // As rapidfuzz's Levenshtein.normalized_similarity computes it, to the last bit.
+    let longer = mine.len().max(theirs.len());
+    1.0 - levenshtein(mine, theirs) as f64 / longer as f64
+}
+
+fn levenshtein(mine: &[char], theirs: &[char]) -> usize {
+    let mut previous: Vec<usize> = (0..=theirs.len()).collect();
+    let mut current = vec![0; theirs.len() + 1];
+    for (row, letter) in mine.iter().enumerate() {
+        current[0] = row + 1;
+        for (column, other) in theirs.iter().enumerate() {
+            let written = previous[column] + usize::from(letter != other);
+            current[column + 1] = written.min(previous[column + 1] + 1).min(current[column] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[theirs.len()]
 }
 
 impl SoundTable {
@@ -114,5 +186,6 @@ impl SoundTable {
 #[pymodule]
 fn fedmatch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<SoundTable>()?;
+    module.add_function(wrap_pyfunction!(letters_likeness, module)?)?;
     Ok(())
 }

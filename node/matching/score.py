@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from fedmatch import letters_likeness
 from followthemoney.schema import Schema
-from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import token_sort_ratio
 from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
@@ -30,7 +30,7 @@ from node.matching.names import (
 )
 from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, readings, sound_similarity, sounds
+from node.matching.sounds import SOUND_TABLE, Reading, readings, sound_similarity, sounds
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
@@ -129,32 +129,20 @@ def _likeness(query: tuple[frozenset[str], tuple[str, ...]], record: tuple[froze
     if not mine_parts or not their_parts:
         return 0.0
     read = readings(query[0], record[0])
-    if read is None:
-        mine, theirs, alike = mine_parts, their_parts, _letters_alike
-    else:
-        mine = tuple(sounds(part, read[0]) for part in mine_parts)
-        theirs = tuple(sounds(part, read[1]) for part in their_parts)
-        alike = sound_similarity
     floor = TUNABLES.likeness_floor
-    total = 0.0
-    for part in mine:
-        best = max(alike(part, other) for other in theirs)
-        total += best if best >= floor else 0.0
-    likeness = total / max(len(mine), len(theirs))
-    if len(mine) == len(theirs):
+    if read is None:
+        likeness = letters_likeness(mine_parts, their_parts, floor, TUNABLES.initial_score)
+    else:
+        mine = [sounds(part, read[0]) for part in mine_parts]
+        theirs = [sounds(part, read[1]) for part in their_parts]
+        likeness = SOUND_TABLE.part_likeness(mine, theirs, floor)
+    if len(mine_parts) == len(their_parts):
         return likeness
     if read is None:
         whole = token_sort_ratio(" ".join(mine_parts), " ".join(their_parts)) / 100
     else:
         whole = sound_similarity(sounds(" ".join(mine_parts), read[0]), sounds(" ".join(their_parts), read[1]))
     return max(likeness, whole)
-
-
-def _letters_alike(mine: str, theirs: str) -> float:
-    """Two name parts in one script, letter for letter; an initial is as alike as scoring takes it to be."""
-    if len(mine) == 1 or len(theirs) == 1:
-        return TUNABLES.initial_score if mine[0] == theirs[0] else 0.0
-    return Levenshtein.normalized_similarity(mine, theirs)
 
 
 def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Properties) -> float:
