@@ -70,9 +70,9 @@ def find_candidates(
     prepared = prepare_query(query)
     core = restrict(prepared, anchors(query))
 
-    def similarity(record: StoredRecord) -> float:
+    def similarity(names: list[str]) -> float:
         check()
-        return spelling_similarity(prepared, record.schema, record.properties)
+        return spelling_similarity(prepared, names)
 
     check()
     found = store.candidates(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
-from node.matching import prepare_query, query_keys, spelling_similarity
+from node.matching import PreparedQuery, prepare_query, query_keys, spelling_similarity
 from node.pgsql import Location
 from node.search import find_matches
 from node.store import Store, StoredRecord, import_lines
@@ -55,13 +55,38 @@ def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(
             keys,
             max_candidates=settings.max_candidates,
             max_postings=settings.max_postings,
-            tie_breaker=lambda record: spelling_similarity(prepared, record.schema, record.properties),
+            tie_breaker=lambda names: spelling_similarity(prepared, names),
         ).by_name
         assert names(chosen)[:3] == ["Jörg Schmitt"] * 3
         # And the node's matching path finds them, scored as the fuzzy matches they are.
         _, matches = find_matches(store, query, 10, settings)
         assert [record.properties["name"] for record, _ in matches] == [["Jörg Schmitt"]] * 3
         assert {match.matched["name"].kind for _, match in matches} == {"fuzzy"}
+    finally:
+        store.close()
+
+
+def test_the_shortlist_reads_a_replaced_record_by_its_new_names(engine: Engine) -> None:
+    """The shortlist compares the names stored beside each record (store format 8): a record replaced by an
+    import is chosen by its new names, never by the ones it had."""
+    path = build(engine, S_STEMS)
+    renamed = [
+        {"id": f"p{index}", "schema": "Person", "properties": {"name": [name]}}
+        for index, name in ((0, "Jörg Schmitt"), (61, "Jörg Sommerfeld"))  # p0 a Jörg Sauer, p61 a Schmitt
+    ]
+    import_lines(path, (json.dumps(entity) for entity in renamed), skip_invalid=False)
+    store = Store(path, workers=1)
+    try:
+        query = validate_query("Person", {"name": ["Jörg Schdmittz"]})
+        prepared = prepare_query(query)
+        chosen = store.candidates(
+            query_keys(query),
+            max_candidates=DEFAULT_MATCHING.max_candidates,
+            max_postings=DEFAULT_MATCHING.max_postings,
+            tie_breaker=lambda texts: spelling_similarity(prepared, texts),
+        ).by_name
+        # p61 would rank among them by the names it had.
+        assert names(chosen)[:3] == ["Jörg Schmitt"] * 3
     finally:
         store.close()
 
@@ -75,9 +100,9 @@ def test_queries_spelt_like_every_tied_record_read_no_more_and_a_birth_date_chan
         prepared = prepare_query(exact)
         seen: list[str] = []
 
-        def similarity(record: object) -> float:
-            seen.append(record.properties["name"][0])  # type: ignore[attr-defined]
-            return spelling_similarity(prepared, record.schema, record.properties)  # type: ignore[attr-defined]
+        def similarity(names: list[str]) -> float:
+            seen.extend(names)
+            return spelling_similarity(prepared, names)
 
         found = store.candidates(query_keys(exact), max_candidates=2, max_postings=1000, tie_breaker=similarity)
         # Three namesakes share the best weight beyond a cut of two; all spelt as asked, so nothing else is read.
@@ -110,7 +135,7 @@ def test_a_shortlist_with_no_record_past_the_first_read_is_read_on_both_engines(
             query_keys(query),
             max_candidates=62,
             max_postings=1000,
-            tie_breaker=lambda record: spelling_similarity(prepared, record.schema, record.properties),
+            tie_breaker=lambda names: spelling_similarity(prepared, names),
         )
         assert len(found.by_name) == 62
         assert names(found.by_name)[:3] == ["Jörg Schmitt"] * 3
@@ -152,9 +177,9 @@ def test_a_made_up_name_sharing_one_part_sound_reads_no_shortlist_and_no_arbitra
             prepared = prepare_query(query)
             seen: list[str] = []
 
-            def similarity(record: StoredRecord, prepared: object = prepared, seen: list[str] = seen) -> float:
-                seen.append(record.ref)
-                return spelling_similarity(prepared, record.schema, record.properties)  # type: ignore[arg-type]
+            def similarity(names: list[str], prepared: PreparedQuery = prepared, seen: list[str] = seen) -> float:
+                seen.extend(names)
+                return spelling_similarity(prepared, names)
 
             found = store.candidates(
                 query_keys(query), max_candidates=max_candidates, max_postings=1000, tie_breaker=similarity

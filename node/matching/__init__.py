@@ -2,7 +2,7 @@
 
 from node.matching.dialects import load_readings
 from node.matching.keys import STORE_FORMAT, QueryKeys, key_weight, name_keys, query_keys, record_keys
-from node.matching.names import analyse_names, compare_names
+from node.matching.names import analyse_names, compare_names, name_texts
 from node.matching.score import (
     Evidence,
     MatchResult,
@@ -30,6 +30,7 @@ __all__ = [
     "key_weight",
     "load_readings",
     "name_keys",
+    "name_texts",
     "prepare_query",
     "query_keys",
     "record_keys",

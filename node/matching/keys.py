@@ -22,7 +22,7 @@ from node.matching.residue import part_ascii
 from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "7"
+STORE_FORMAT = "8"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 

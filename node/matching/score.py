@@ -145,13 +145,13 @@ def _likeness(query: tuple[frozenset[str], tuple[str, ...]], record: tuple[froze
     return max(likeness, whole)
 
 
-def spelling_similarity(prepared: PreparedQuery, schema: Schema, properties: Properties) -> float:
-    """How alike the record's names are to the query's (0 to 1), part by part, letter for letter or, written in
-    different scripts, by sound: a cheap way to choose among the records the blocking keys find, before any
-    is scored."""
+def spelling_similarity(prepared: PreparedQuery, names: Iterable[str]) -> float:
+    """How alike a record's full names (name_texts) are to the query's (0 to 1), part by part, letter for letter
+    or, written in different scripts, by sound: a cheap way to choose among the records the blocking keys find,
+    before any is scored."""
     known = prepared.likeness
     best = 0.0
-    for text in name_texts(schema, properties):
+    for text in names:
         likeness = known.get(text)
         if likeness is None:
             theirs = _heard(text)

@@ -23,7 +23,7 @@ from followthemoney.types import registry
 from followthemoney.types.common import PropertyType
 
 from fedcore.vocabulary import RECORD_FLAGS
-from node.matching import record_keys
+from node.matching import name_texts, record_keys
 
 MAX_ENTITY_ID_LENGTH = 512
 MAX_VALUE_LENGTH = 10_000
@@ -59,6 +59,8 @@ class CheckedLine:
     flags: str = "[]"
     expires: str | None = None
     keys: tuple[str, ...] = ()
+    # Its full names, as stored (a JSON list).
+    names: str = "[]"
 
 
 def entity_expiry(data: dict[str, Any]) -> str | None:
@@ -107,6 +109,7 @@ def check_line(line: str) -> CheckedLine:
         json.dumps(flags),
         entity_expiry(data),
         tuple(sorted(record_keys(schema, properties))),
+        json.dumps(name_texts(schema, properties), ensure_ascii=False),
     )
 
 

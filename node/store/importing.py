@@ -158,7 +158,7 @@ def _write(connection: Connection, batch: list[CheckedLine], report: ImportRepor
             touched.update(key for (key,) in connection.execute(f"SELECT key FROM keys WHERE rid IN ({marks})", rids))
         connection.execute(f"DELETE FROM keys WHERE rid IN ({marks})", rids)
     gone: list[int] = []
-    replaced: list[tuple[str | None, str, str, str | None, int]] = []
+    replaced: list[tuple[str | None, str, str, str | None, str, int]] = []
     added: list[CheckedLine] = []
     for line in batch:
         old = held.get(line.entity_id)
@@ -171,22 +171,30 @@ def _write(connection: Connection, batch: list[CheckedLine], report: ImportRepor
         elif old is None:
             added.append(line)
         else:
-            replaced.append((line.schema, line.properties, line.flags, line.expires, old[0]))
+            replaced.append((line.schema, line.properties, line.flags, line.expires, line.names, old[0]))
     for rids in chunked(gone):
         connection.execute(f"DELETE FROM records WHERE rid IN ({','.join('?' * len(rids))})", rids)
     if replaced:
         connection.executemany(
-            "UPDATE records SET schema = ?, properties = ?, flags = ?, expires = ? WHERE rid = ?", replaced
+            "UPDATE records SET schema = ?, properties = ?, flags = ?, expires = ?, names = ? WHERE rid = ?", replaced
         )
     rid_of = {entity_id: rid for entity_id, (rid, _) in held.items()}
     for lines in _insert_batches(added):
-        rows = ",".join(["(?, ?, ?, ?, ?, ?)"] * len(lines))
+        rows = ",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(lines))
         values = [
             value
             for line in lines
-            for value in (line.entity_id, secrets.token_hex(12), line.schema, line.properties, line.flags, line.expires)
+            for value in (
+                line.entity_id,
+                secrets.token_hex(12),
+                line.schema,
+                line.properties,
+                line.flags,
+                line.expires,
+                line.names,
+            )
         ]
-        columns = "entity_id, ref, schema, properties, flags, expires"
+        columns = "entity_id, ref, schema, properties, flags, expires, names"
         query = f"INSERT INTO records ({columns}) VALUES {rows} RETURNING entity_id, rid"
         rid_of.update(connection.execute(query, values).fetchall())
     keys = sorted((key, rid_of[line.entity_id]) for line in batch if line.schema is not None for key in line.keys)
@@ -219,14 +227,14 @@ def purge_expired(path: Location, today: str, before_commit: Callable[[list[str]
 
 
 def _insert_batches(added: list[CheckedLine]) -> Iterator[list[CheckedLine]]:
-    """New records, at most 500 and CHUNK_BYTES of properties per INSERT (PostgreSQL refuses a message of 1 GB)."""
+    """New records, at most 500 and CHUNK_BYTES of properties and names per INSERT (PostgreSQL refuses 1 GB)."""
     batch: list[CheckedLine] = []
     size = 0
     for line in added:
-        if batch and (len(batch) == 500 or size + len(line.properties) > CHUNK_BYTES):
+        if batch and (len(batch) == 500 or size + len(line.properties) + len(line.names) > CHUNK_BYTES):
             yield batch
             batch, size = [], 0
         batch.append(line)
-        size += len(line.properties)
+        size += len(line.properties) + len(line.names)
     if batch:
         yield batch

@@ -32,7 +32,10 @@ CREATE TABLE IF NOT EXISTS records (
     schema TEXT NOT NULL,
     properties TEXT NOT NULL,
     flags TEXT NOT NULL,
-    expires TEXT
+    expires TEXT,
+    -- Its full names (a JSON list, node.matching.name_texts): what a search's shortlist compares, never parsing
+    -- the properties of records it will not keep.
+    names TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
 CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
@@ -55,7 +58,8 @@ CREATE TABLE IF NOT EXISTS records (
     schema TEXT NOT NULL,
     properties TEXT NOT NULL,
     flags TEXT NOT NULL,
-    expires TEXT
+    expires TEXT,
+    names TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_schema ON records (schema);
 CREATE INDEX IF NOT EXISTS records_expires ON records (expires) WHERE expires IS NOT NULL;

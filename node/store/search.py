@@ -13,6 +13,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TypeVar
 
+import orjson
+
 from node.matching import TUNABLES, QueryKeys, key_weight
 from node.pgsql import DATABASE_ERRORS, Location, PgConnection
 from node.store.records import (
@@ -155,7 +157,7 @@ class Store:
         *,
         max_candidates: int,
         max_postings: int,
-        tie_breaker: Callable[[StoredRecord], float] | None = None,
+        tie_breaker: Callable[[list[str]], float] | None = None,
     ) -> Candidates:
         """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store.
 
@@ -164,11 +166,11 @@ class Store:
         `by_date` are the further records born on one of the query's full dates: the node keeps them only
         where the policy lets the requester match on the date.
 
-        `tie_breaker` (a similarity in [0, 1] to the query's names) chooses among records the keys cannot
-        tell apart: when a query has no identifier and the record past the first `max_candidates` shares
+        `tie_breaker` (a similarity in [0, 1] of a record's full names to the query's) chooses among records the
+        keys cannot tell apart: when a query has no identifier and the record past the first `max_candidates` shares
         TUNABLES.close_weight_share of the best key weight or more (a misspelt family name beside a common
         given name; a name in another script, which shares only coarse keys by sound), up to
-        TUNABLES.shortlist records are read and the most alike kept; unless the query shares no more than
+        TUNABLES.shortlist records' names are read and the most alike records kept; unless the query shares no more than
         single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where
         more records than `max_candidates` tie on the best weight, no record by name at all.
         """
@@ -182,7 +184,7 @@ class Store:
         keys: QueryKeys,
         max_candidates: int,
         max_postings: int,
-        tie_breaker: Callable[[StoredRecord], float] | None = None,
+        tie_breaker: Callable[[list[str]], float] | None = None,
     ) -> Candidates:
         # Every key read adds its weight to the records it lists. Records with the query's identifier come
         # first, then the records with the most (and rarest) name keys in common.
@@ -254,7 +256,7 @@ class Store:
         keys: QueryKeys,
         totals: dict[str, float],
         max_candidates: int,
-        tie_breaker: Callable[[StoredRecord], float] | None,
+        tie_breaker: Callable[[list[str]], float] | None,
     ) -> list[StoredRecord]:
         if not totals:
             return []
@@ -264,15 +266,18 @@ class Store:
             # birth date, whose records (found apart) are the candidates that count most.
             share = TUNABLES.close_weight_share_dated if keys.date_keys else TUNABLES.close_weight_share
             if shortlist[max_candidates][1] >= share * shortlist[0][1]:
-                first = _read_records(connection, shortlist[: max_candidates + 1])
-                likeness = {record.rid: tie_breaker(record) for record in first}
+                # The shortlisted records' names alone are read to choose; only the chosen records whole.
+                first = shortlist[: max_candidates + 1]
+                likeness = _names_likeness(connection, first, tie_breaker)
                 if all(value >= 1.0 for value in likeness.values()):
-                    return first[:max_candidates]  # namesakes, all spelt as asked: any of them will do
-                records = first + _read_records(connection, shortlist[max_candidates + 1 :])
-                likeness.update((record.rid, tie_breaker(record)) for record in records[len(first) :])
+                    # Namesakes, all spelt as asked: any of them will do.
+                    return _read_records(connection, first[:max_candidates])
+                likeness.update(_names_likeness(connection, shortlist[max_candidates + 1 :], tie_breaker))
                 top = shortlist[0][1] or 1.0
-                records.sort(key=lambda r: -(likeness[r.rid] + TUNABLES.tie_key_share * r.name_key_weight / top))
-                return records[:max_candidates]
+                share_of_keys = TUNABLES.tie_key_share / top
+                alike = [item for item in shortlist if item[0] in likeness]
+                alike.sort(key=lambda item: -(likeness[item[0]] + share_of_keys * _name_weight(item[1])))
+                return _read_records(connection, alike[:max_candidates])
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
 
 
@@ -341,11 +346,28 @@ def _in_one_snapshot(connection: Connection, work: Callable[[], T]) -> T:
         connection.execute("COMMIT")
 
 
+def _names_likeness(
+    connection: Connection, ranked: list[tuple[str, float]], tie_breaker: Callable[[list[str]], float]
+) -> dict[str, float]:
+    """How alike each record of (rid, key weight) pairs is to the query (`tie_breaker`), by its stored names."""
+    if not ranked:  # `IN ()` is SQLite's, not PostgreSQL's: a shortlist of exactly max_candidates + 1 has no rest
+        return {}
+    rids = [int(rid_text) for rid_text, _ in ranked]
+    marks = ",".join("?" * len(rids))
+    rows = connection.execute(f"SELECT rid, names FROM records WHERE rid IN ({marks})", rids).fetchall()
+    return {str(rid): tie_breaker(orjson.loads(names)) for rid, names in rows}
+
+
+def _name_weight(total: float) -> float:
+    """The weight of a record's name keys, of the total its keys add up to (an identifier key weighs far more)."""
+    return math.fmod(total, IDENTIFIER_WEIGHT)
+
+
 def _read_records(connection: Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
     """The records of (rid, key weight) pairs, in that order."""
-    if not ranked:  # `IN ()` is SQLite's, not PostgreSQL's: a shortlist of exactly max_candidates + 1 has no rest
+    if not ranked:
         return []
-    best = [(int(rid_text), math.fmod(total, IDENTIFIER_WEIGHT)) for rid_text, total in ranked]
+    best = [(int(rid_text), _name_weight(total)) for rid_text, total in ranked]
     name_weights = dict(best)
     rids = [rid for rid, _ in best]
     marks = ",".join("?" * len(rids))
