@@ -44,18 +44,30 @@ impl SoundTable {
                 substitutions.len()
             )));
         }
-        if let Some(bad) = costs.iter().chain(&substitutions).find(|cost| !cost.is_finite() || **cost < 0.0) {
-            return Err(PyValueError::new_err(format!("a cost is a finite number of 0 or more, not {bad}")));
+        if let Some(bad) = costs
+            .iter()
+            .chain(&substitutions)
+            .find(|cost| !cost.is_finite() || **cost < 0.0)
+        {
+            return Err(PyValueError::new_err(format!(
+                "a cost is a finite number of 0 or more, not {bad}"
+            )));
         }
         let highest = symbols.iter().map(|symbol| *symbol as usize).max().unwrap_or(0);
         let mut index = vec![UNKNOWN; highest + 1];
         for (position, symbol) in symbols.iter().enumerate() {
             if index[*symbol as usize] != UNKNOWN {
-                return Err(PyValueError::new_err(format!("the symbol {symbol:?} is in the table twice")));
+                return Err(PyValueError::new_err(format!(
+                    "the symbol {symbol:?} is in the table twice"
+                )));
             }
             index[*symbol as usize] = position as u8;
         }
-        Ok(SoundTable { index, costs, substitutions })
+        Ok(SoundTable {
+            index,
+            costs,
+            substitutions,
+        })
     }
 
     /// 1 minus the weighted edit distance of two sound strings over the larger one's weight (0 to 1).
@@ -74,13 +86,22 @@ impl SoundTable {
         if mine.is_empty() || theirs.is_empty() {
             return Ok(0.0);
         }
-        let their_sounds = theirs.iter().map(|part| self.indices(part)).collect::<PyResult<Vec<_>>>()?;
+        let their_sounds = theirs
+            .iter()
+            .map(|part| self.indices(part))
+            .collect::<PyResult<Vec<_>>>()?;
         let mut total = 0.0;
         for part in &mine {
             let sounds = self.indices(part)?;
             let best = their_sounds
                 .iter()
-                .map(|other| if sounds.is_empty() || other.is_empty() { 0.0 } else { self.similarity_of(&sounds, other) })
+                .map(|other| {
+                    if sounds.is_empty() || other.is_empty() {
+                        0.0
+                    } else {
+                        self.similarity_of(&sounds, other)
+                    }
+                })
                 .fold(f64::NEG_INFINITY, f64::max);
             if best >= floor {
                 total += best;
@@ -144,7 +165,9 @@ impl SoundTable {
         text.chars()
             .map(|symbol| match self.index.get(symbol as usize) {
                 Some(&position) if position != UNKNOWN => Ok(position),
-                _ => Err(PyValueError::new_err(format!("{symbol:?} in {text:?} is no sound class"))),
+                _ => Err(PyValueError::new_err(format!(
+                    "{symbol:?} in {text:?} is no sound class"
+                ))),
             })
             .collect()
     }
@@ -172,7 +195,9 @@ impl SoundTable {
             std::mem::swap(&mut previous, &mut current);
         }
         let distance = previous[theirs.len()];
-        let my_weight = mine.iter().fold(0.0, |total, &sound| total + self.costs[sound as usize]);
+        let my_weight = mine
+            .iter()
+            .fold(0.0, |total, &sound| total + self.costs[sound as usize]);
         let their_weight = their_costs.iter().fold(0.0, |total, cost| total + cost);
         let weight = my_weight.max(their_weight);
         if weight == 0.0 {
