@@ -6,14 +6,18 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
-from node.matching import PreparedQuery, prepare_query, query_keys, spelling_similarity
+from node.matching import TUNABLES, PreparedQuery, prepare_query, query_keys, spelling_similarity
 from node.pgsql import Location
 from node.search import find_matches
 from node.store import Store, StoredRecord, import_lines
+from node.store import search as store_search
 from tests.pg import Engine
 
 STEMS = ("Hahn", "Kraus", "Vogel", "Berger", "Lorenz")
@@ -87,6 +91,32 @@ def test_the_shortlist_reads_a_replaced_record_by_its_new_names(engine: Engine) 
         ).by_name
         # p61 would rank among them by the names it had.
         assert names(chosen)[:3] == ["Jörg Schmitt"] * 3
+    finally:
+        store.close()
+
+
+def test_a_query_spelt_as_a_record_is_chosen_by_its_keys_unless_they_tie_closely(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most searches are for a name as stored: when one of the first records is spelt as asked, the shortlist is
+    read only where the record past the cut weighs close_weight_share_spelt of the best or more."""
+    store = Store(build(engine), workers=1)
+    try:
+        query = validate_query("Person", {"name": ["Jörg Schmitt"]})
+        prepared = prepare_query(query)
+        for spelt_share, read_on in ((1.01, False), (0.0, True)):
+            tunables = replace(TUNABLES, close_weight_share=0.0, close_weight_share_spelt=spelt_share)
+            monkeypatch.setattr(store_search, "TUNABLES", tunables)
+            seen: list[str] = []
+
+            def similarity(texts: list[str], seen: list[str] = seen) -> float:
+                seen.extend(texts)
+                return spelling_similarity(prepared, texts)
+
+            found = store.candidates(query_keys(query), max_candidates=5, max_postings=1000, tie_breaker=similarity)
+            assert names(found.by_name)[:3] == ["Jörg Schmitt"] * 3
+            # The first six records' names are always read: three Schmitts beside other Jörgs.
+            assert (len(seen) > 6) == read_on, spelt_share
     finally:
         store.close()
 

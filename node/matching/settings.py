@@ -99,6 +99,9 @@ class Tunables:
     # names-alone misses more on every set, at no queries per second measurably fewer once the shortlist read
     # records' names alone (store format 8).
     close_weight_share: float = 0.1
+    # But when a record among the first is spelt exactly as asked, only from this share on (most searches are for
+    # a name as stored: reading the shortlist for them too cost their hits half as much time again).
+    close_weight_share_spelt: float = 0.2
     close_weight_share_dated: float = 0.3
     tie_key_share: float = 0.5
     # A query part less alike than this to every part of a record's name counts nothing in that choice.

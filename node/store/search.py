@@ -272,6 +272,10 @@ class Store:
                 if all(value >= 1.0 for value in likeness.values()):
                     # Namesakes, all spelt as asked: any of them will do.
                     return _read_records(connection, first[:max_candidates])
+                spelt = any(value >= 1.0 for value in likeness.values())
+                if spelt and shortlist[max_candidates][1] < TUNABLES.close_weight_share_spelt * shortlist[0][1]:
+                    # A record is spelt as asked, and the keys set the rest apart enough: they choose.
+                    return _read_records(connection, first[:max_candidates])
                 likeness.update(_names_likeness(connection, shortlist[max_candidates + 1 :], tie_breaker))
                 top = shortlist[0][1] or 1.0
                 share_of_keys = TUNABLES.tie_key_share / top
