@@ -579,7 +579,8 @@ first time; from run to run on this machine they vary by about a tenth.
   name lists far more records than `max_candidates`, all sharing the query's keys alike ("Jörg
   Schdmitt": the target Jörg Schmitt ties with every Jörg). The store then reads up to 200 of the
   records the keys rank alike (since issue 18: whenever the record past the cut has 0.1 of the best key
-  weight or more; 0.3 with a full birth date, and until 2026-12-05; 0.2 until 2026-12-06) and keeps those spelt most like the query (rapidfuzz token-sort ratio on ASCII
+  weight or more, 0.2 when one of the first is spelt as asked; 0.3 with a full birth date, and until
+  2026-12-05; 0.2 until 2026-12-06) and keeps those spelt most like the query (rapidfuzz token-sort ratio on ASCII
   spellings) or, in another script, sounding most like it (each part's coarse sounds, Levenshtein),
   which took names-alone recall@10 from 0.66 to 0.73 and names-only queries from about 560 to 370 per
   second on the own set (measured 2026-11-28). On the real-world set a name written in Arabic, Hebrew
@@ -684,9 +685,12 @@ first time; from run to run on this machine they vary by about a tenth.
   properties (store format 8), and the shortlist reads those alone, reading whole only the records it keeps.
   Names-only queries per second on the own pool, one core, queries not met before: about 137 to about 200
   (alternating runs); the same candidates in the same order, every figure unchanged. With the shortlist
-  cheaper, it is now read whenever the record past the cut weighs 0.1 of the best (was 0.2): names alone
-  0.9188 to 0.9241 (tune) and 0.9003 to 0.9057 (held-out) on the real-world set, 0.8292 to 0.8349 on the own
-  set (0.8926 to 0.895 without the large namesake groups), at no queries per second measurably fewer. Reading
+  cheaper, it is now read whenever the record past the cut weighs 0.1 of the best (was 0.2), but for a query
+  spelt exactly as one of the first records (0.2 there: most searches are for a name as stored, and reading
+  the shortlist for them too made bench node_search's hits at 100,000 records half as slow again on SQLite,
+  twice as slow on PostgreSQL). Names alone 0.9188 to 0.9236 (tune) and 0.9003 to 0.9057 (held-out) on the
+  real-world set, 0.8292 to 0.8302 on the own set (0.8926 without the large namesake groups, unchanged; 0.1
+  for every query too: 0.8349 and 0.895), at no queries per second measurably fewer. Reading
   up to 400 records instead of 200 took tune to 0.9321 (600 or 1,000: 0.9347), at about 120 instead of 200
   names-only queries per second on the own pool: not kept. What costs a search now is the Python around the
   kernels (each record name's ASCII spelling and sounds, the scoring of the candidates with rigour's name
