@@ -1,7 +1,5 @@
 """fedgate's compiled matching kernels (Rust, PyO3)."""
 
-from collections.abc import Sequence
-
 class SoundTable:
     """The costs of the sound classes: each one's cost to add or drop, and each pair's cost to write one as the
     other (`substitutions[first * len(symbols) + second]`)."""
@@ -10,11 +8,15 @@ class SoundTable:
     def similarity(self, first: str, second: str) -> float:
         """1 minus the weighted edit distance of two sound strings over the larger one's weight (0 to 1);
         ValueError for a character that is no symbol of the table."""
-    def part_likeness(self, mine: Sequence[str], theirs: Sequence[str], floor: float) -> float:
+    def part_likeness(
+        self, mine: list[str] | tuple[str, ...], theirs: list[str] | tuple[str, ...], floor: float
+    ) -> float:
         """Each of my parts' sounds beside the most alike of theirs, a part less alike than `floor` to every one
         counting nothing, over the larger number of parts (0 to 1; 0 when either has no part)."""
 
-def letters_likeness(mine: Sequence[str], theirs: Sequence[str], floor: float, initial_score: float) -> float:
+def letters_likeness(
+    mine: list[str] | tuple[str, ...], theirs: list[str] | tuple[str, ...], floor: float, initial_score: float
+) -> float:
     """Each of my parts beside the most alike of theirs, letter for letter (Levenshtein over the longer part; an
     initial is `initial_score` alike to a part it begins), a part less alike than `floor` to every one counting
     nothing, over the larger number of parts (0 to 1; 0 when either has no part)."""

@@ -272,15 +272,15 @@ class Store:
                 if all(value >= 1.0 for value in likeness.values()):
                     # Namesakes, all spelt as asked: any of them will do.
                     return _read_records(connection, first[:max_candidates])
-                spelt = any(value >= 1.0 for value in likeness.values())
+                spelt = any(likeness.get(rid_text, 0.0) >= 1.0 for rid_text, _ in first[:max_candidates])
                 if spelt and shortlist[max_candidates][1] < TUNABLES.close_weight_share_spelt * shortlist[0][1]:
                     # A record is spelt as asked, and the keys set the rest apart enough: they choose.
                     return _read_records(connection, first[:max_candidates])
                 likeness.update(_names_likeness(connection, shortlist[max_candidates + 1 :], tie_breaker))
                 top = shortlist[0][1] or 1.0
-                share_of_keys = TUNABLES.tie_key_share / top
+                key_share = TUNABLES.tie_key_share
                 alike = [item for item in shortlist if item[0] in likeness]
-                alike.sort(key=lambda item: -(likeness[item[0]] + share_of_keys * _name_weight(item[1])))
+                alike.sort(key=lambda item: -(likeness[item[0]] + key_share * _name_weight(item[1]) / top))
                 return _read_records(connection, alike[:max_candidates])
         return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
 
