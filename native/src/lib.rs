@@ -6,6 +6,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
+use rapidfuzz::distance::levenshtein;
 
 const UNKNOWN: u8 = u8::MAX;
 
@@ -86,29 +87,40 @@ impl SoundTable {
         if mine.is_empty() || theirs.is_empty() {
             return Ok(0.0);
         }
-        let their_sounds = theirs
-            .iter()
-            .map(|part| self.indices(part))
-            .collect::<PyResult<Vec<_>>>()?;
-        let mut total = 0.0;
-        for part in &mine {
-            let sounds = self.indices(part)?;
-            let best = their_sounds
+        let indices = |parts: &[PyBackedStr]| {
+            parts
                 .iter()
-                .map(|other| {
-                    if sounds.is_empty() || other.is_empty() {
-                        0.0
-                    } else {
-                        self.similarity_of(&sounds, other)
-                    }
-                })
-                .fold(f64::NEG_INFINITY, f64::max);
-            if best >= floor {
-                total += best;
+                .map(|part| self.indices(part))
+                .collect::<PyResult<Vec<_>>>()
+        };
+        let (my_sounds, their_sounds) = (indices(&mine)?, indices(&theirs)?);
+        Ok(paired_likeness(&my_sounds, &their_sounds, floor, |sounds, other| {
+            if sounds.is_empty() || other.is_empty() {
+                0.0
+            } else {
+                self.similarity_of(sounds, other)
             }
-        }
-        Ok(total / mine.len().max(theirs.len()) as f64)
+        }))
     }
+}
+
+/// Each of my parts beside the most alike of theirs (`alike`), a part less alike than `floor` to every one
+/// counting nothing, over the larger number of parts (0 when either has no part).
+fn paired_likeness<T>(mine: &[T], theirs: &[T], floor: f64, alike: impl Fn(&T, &T) -> f64) -> f64 {
+    if mine.is_empty() || theirs.is_empty() {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for part in mine {
+        let best = theirs
+            .iter()
+            .map(|other| alike(part, other))
+            .fold(f64::NEG_INFINITY, f64::max);
+        if best >= floor {
+            total += best;
+        }
+    }
+    total / mine.len().max(theirs.len()) as f64
 }
 
 /// Each of my parts beside the most alike of theirs, letter for letter (Levenshtein over the longer part; one
@@ -116,22 +128,15 @@ impl SoundTable {
 /// counting nothing, over the larger number of parts (0 to 1; 0 when either has no part).
 #[pyfunction]
 fn letters_likeness(mine: Vec<PyBackedStr>, theirs: Vec<PyBackedStr>, floor: f64, initial_score: f64) -> f64 {
-    if mine.is_empty() || theirs.is_empty() {
-        return 0.0;
-    }
-    let their_letters: Vec<Vec<char>> = theirs.iter().map(|part| part.chars().collect()).collect();
-    let mut total = 0.0;
-    for part in &mine {
-        let letters: Vec<char> = part.chars().collect();
-        let best = their_letters
+    let letters = |parts: &[PyBackedStr]| {
+        parts
             .iter()
-            .map(|other| letters_alike(&letters, other, initial_score))
-            .fold(f64::NEG_INFINITY, f64::max);
-        if best >= floor {
-            total += best;
-        }
-    }
-    total / mine.len().max(theirs.len()) as f64
+            .map(|part| part.chars().collect())
+            .collect::<Vec<Vec<char>>>()
+    };
+    paired_likeness(&letters(&mine), &letters(&theirs), floor, |part, other| {
+        letters_alike(part, other, initial_score)
+    })
 }
 
 fn letters_alike(mine: &[char], theirs: &[char], initial_score: f64) -> f64 {
@@ -143,21 +148,7 @@ fn letters_alike(mine: &[char], theirs: &[char], initial_score: f64) -> f64 {
     }
     // As rapidfuzz's Levenshtein.normalized_similarity computes it, to the last bit.
     let longer = mine.len().max(theirs.len());
-    1.0 - levenshtein(mine, theirs) as f64 / longer as f64
-}
-
-fn levenshtein(mine: &[char], theirs: &[char]) -> usize {
-    let mut previous: Vec<usize> = (0..=theirs.len()).collect();
-    let mut current = vec![0; theirs.len() + 1];
-    for (row, letter) in mine.iter().enumerate() {
-        current[0] = row + 1;
-        for (column, other) in theirs.iter().enumerate() {
-            let written = previous[column] + usize::from(letter != other);
-            current[column + 1] = written.min(previous[column + 1] + 1).min(current[column] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[theirs.len()]
+    1.0 - levenshtein::distance(mine.iter().copied(), theirs.iter().copied()) as f64 / longer as f64
 }
 
 impl SoundTable {

@@ -167,12 +167,13 @@ class Store:
         where the policy lets the requester match on the date.
 
         `tie_breaker` (a similarity in [0, 1] of a record's full names to the query's) chooses among records the
-        keys cannot tell apart: when a query has no identifier and the record past the first `max_candidates` shares
-        TUNABLES.close_weight_share of the best key weight or more (a misspelt family name beside a common
-        given name; a name in another script, which shares only coarse keys by sound), up to
-        TUNABLES.shortlist records' names are read and the most alike records kept; unless the query shares no more than
-        single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where
-        more records than `max_candidates` tie on the best weight, no record by name at all.
+        keys cannot tell apart: when a query has no identifier and the record past the first `max_candidates`
+        shares TUNABLES.close_weight_share of the best key weight or more (a misspelt family name beside a common
+        given name; a name in another script, which shares only coarse keys by sound; close_weight_share_spelt
+        when one of the first is spelt as asked), up to TUNABLES.shortlist records' names are read and the most
+        alike records kept; unless the query shares no more than single parts' coarse sounds with any record
+        (SINGLE_SOUND_KEY): then no shortlist is read, and where more records than `max_candidates` tie on the
+        best weight, no record by name at all.
         """
         return self._read(
             lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
@@ -269,12 +270,12 @@ class Store:
                 # The shortlisted records' names alone are read to choose; only the chosen records whole.
                 first = shortlist[: max_candidates + 1]
                 likeness = _names_likeness(connection, first, tie_breaker)
-                if all(value >= 1.0 for value in likeness.values()):
-                    # Namesakes, all spelt as asked: any of them will do.
-                    return _read_records(connection, first[:max_candidates])
+                # Namesakes, all spelt as asked: any of them will do. Or one of them is spelt as asked, and the keys
+                # set the rest apart enough: they choose.
+                namesakes = all(value >= 1.0 for value in likeness.values())
                 spelt = any(likeness.get(rid_text, 0.0) >= 1.0 for rid_text, _ in first[:max_candidates])
-                if spelt and shortlist[max_candidates][1] < TUNABLES.close_weight_share_spelt * shortlist[0][1]:
-                    # A record is spelt as asked, and the keys set the rest apart enough: they choose.
+                apart = shortlist[max_candidates][1] < TUNABLES.close_weight_share_spelt * shortlist[0][1]
+                if namesakes or (spelt and apart):
                     return _read_records(connection, first[:max_candidates])
                 likeness.update(_names_likeness(connection, shortlist[max_candidates + 1 :], tie_breaker))
                 top = shortlist[0][1] or 1.0
