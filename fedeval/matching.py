@@ -688,7 +688,7 @@ first time; from run to run on this machine they vary by about a tenth.
   cheaper, it is now read whenever the record past the cut weighs 0.1 of the best (was 0.2), but for a query
   spelt exactly as one of the first records (0.2 there: most searches are for a name as stored, and reading
   the shortlist for them too made bench node_search's hits at 100,000 records half as slow again on SQLite,
-  twice as slow on PostgreSQL). Names alone 0.9188 to 0.9236 (tune) and 0.9003 to 0.9057 (held-out) on the
+  twice as slow on PostgreSQL). Names alone 0.9188 to 0.9241 (tune) and 0.9003 to 0.9057 (held-out) on the
   real-world set, 0.8292 to 0.8302 on the own set (0.8926 without the large namesake groups, unchanged; 0.1
   for every query too: 0.8349 and 0.895), at no queries per second measurably fewer. Reading
   up to 400 records instead of 200 took tune to 0.9321 (600 or 1,000: 0.9347), at about 120 instead of 200
