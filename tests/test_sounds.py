@@ -12,7 +12,7 @@ from rigour.text.translit import ascii_text
 
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
-from node.matching import names, prepare_query, score_record
+from node.matching import names, prepare_query, score_record, spoken
 from node.matching.dialects import cantonese_as_pinyin
 from node.matching.score import spelled_alike
 from node.matching.settings import TUNABLES
@@ -28,7 +28,7 @@ from node.matching.sounds import (
     sound_similarity,
     sounds,
 )
-from node.matching.spoken import french_spelling, other_spellings
+from node.matching.spoken import french_spelling, other_spellings, tongue_spellings
 
 PERSON = model["Person"]
 THRESHOLD = DEFAULT_MATCHING.min_score
@@ -413,3 +413,42 @@ def test_sounds_heard_as_several_are_keyed_as_their_own_class() -> None:
     assert sound_keys("Brandt", "Brandt") == sound_keys("Brant", "Brant")
     # The Latin nominative Chinese writes out is heard in scoring, not keyed: Julius keys as Juli.
     assert sound_keys("Julius", "Julius") == sound_keys("Juli", "Juli")
+
+
+@pytest.mark.parametrize(
+    ("query", "record"),
+    [
+        ("Otto Jaenisch", "אוטו יניש"),  # German: j as y
+        ("Csaba Szabo", "恰巴·萨博"),  # Hungarian: cs as ch (恰 qià), sz as s
+        ("Jose Jaramillo", "חוסה חרמיו"),  # Spanish: j as h, ll as y
+        ("Marco Gnocchi", "马可·尼奥基"),  # Italian: gn as ny, ch as k
+    ],
+)
+def test_a_latin_name_is_also_heard_as_the_tongue_of_its_spelling_says_it(
+    query: str, record: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other scripts write a name by ear as its own tongue says it, which its Latin spelling alone does not tell."""
+    dated = {"name": [query], "birthDate": ["1971-02-03"]}
+    assert by_sound(dated, {"name": [record], "birthDate": ["1971-02-03"]}) >= THRESHOLD
+    monkeypatch.setattr(spoken, "TONGUES", ())
+    spoken.tongue_spellings.cache_clear()
+    names._heard.cache_clear()
+    try:
+        assert by_sound(dated, {"name": [record], "birthDate": ["1971-02-03"]}) < THRESHOLD
+    finally:
+        spoken.tongue_spellings.cache_clear()
+        names._heard.cache_clear()
+
+
+def test_each_tongue_reads_only_the_names_that_look_like_its_own() -> None:
+    assert tongue_spellings("jaenisch") == ("yaenisch", "haenisch")  # German and Spanish looks
+    assert tongue_spellings("csaba") == ("chaba",)
+    assert tongue_spellings("zsolt") == ("zholt",)
+    assert tongue_spellings("kertesz") == ("kertesh", "kertes")  # Polish sz as sh, Hungarian sz as s
+    assert tongue_spellings("przemyslaw") == ("pzhemyslav",)
+    assert tongue_spellings("gnocchi") == ("nyocki",)
+    assert tongue_spellings("juan") == ("yuan", "huan")
+    # No tongue's look: heard as spelled only (an English w is no Polish or German v: Walter, Weston).
+    assert tongue_spellings("smith") == ()
+    assert tongue_spellings("walter") == ()
+    assert other_spellings("csaba", "letters") == ("chaba",)
