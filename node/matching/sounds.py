@@ -280,15 +280,17 @@ def sound_similarity(first: str, second: str) -> float:
 ALPHABETS = frozenset({"Latin", "Cyrillic", "Greek"})
 ABJADS = frozenset({"Arabic", "Hebrew"})
 SYLLABARIES = frozenset({"Han"})
+READ_SCRIPTS = ALPHABETS | ABJADS | SYLLABARIES
 
 
+# Few pairs of script sets occur; a search asks for them for every record name it looks at.
+@lru_cache(maxsize=1_024)
 def readings(query_scripts: frozenset[str], record_scripts: frozenset[str]) -> tuple[Reading, Reading] | None:
     """How a query's and a record's name parts are read to compare their sounds: None when both are written
     in the same script (their spellings compare directly) or either in a script not read here."""
     if query_scripts == record_scripts or not query_scripts or not record_scripts:
         return None
-    known = ALPHABETS | ABJADS | SYLLABARIES
-    if not (query_scripts | record_scripts) <= known:
+    if not (query_scripts | record_scripts) <= READ_SCRIPTS:
         return None
     if query_scripts & SYLLABARIES and not record_scripts & SYLLABARIES:
         return "pinyin", "heard_in_pinyin"
