@@ -33,37 +33,35 @@ def french_spelling(spelling: str) -> str | None:
 
 # Latin names as the tongue whose spelling they have says them (each tongue's orthography, as its grammars
 # describe it), which other scripts write by ear: a name with a tongue's look is also heard as that tongue reads
-# its letters. German: Jaenisch יניש, Loewe Лёве, Neuer Нойер. Polish: Przemyslaw Пшемыслав, Szczepan Щепан.
-# Hungarian: Csaba Чаба 恰巴, Szabo Сабо, Zsolt Жолт, Kodaly Кодай. Spanish: Jaramillo Харамильо חרמיו, Jose חוסה.
-# Italian: Gnocchi Ньокки 尼奥基, Scirea Ширеа, Pazzi Паццы. Not an English w as a German or Polish v (Weston,
-# Walker): the looks are letters only the tongue writes so.
+# its letters. German: Jaenisch יניש, Loewe Лёве, Neuer Нойер. Polish: Przemyslaw Пшемыслав. Hungarian: Csaba Чаба
+# 恰巴, Zsolt Жолт. Spanish: Jaramillo Харамильо חרמיו. Italian: Gnocchi Ньокки 尼奥基. A look is letters only the
+# tongue writes so, not letters English names have too: read as Spanish, Hall would be heard as Ali; as Hungarian,
+# Emily as Amy; as German, Julie as Юлий (a first j alone, a final ll or ly, an ie, an English tch say nothing).
+# Spellings the sound classes already hear alike (sz, sh and s; zz and ts) are not rewritten.
 TONGUES = tuple(
     (re.compile(look), tuple((re.compile(pattern), sound) for pattern, sound in rules))
     for look, rules in (
         (  # German
-            r"sch|tz|ei|ie|eu|äu|oe|ue|ck|^j(?=[aeiou])|pf|dt$|mann$",
-            ((r"^j", "y"), (r"tz|z", "ts"), (r"ei|ey", "ai"), (r"ie", "i"), (r"eu|äu", "oi"),
-             (r"oe", "yo"), (r"ue", "yu"), (r"^s(?=[tp])", "sh")),
+            r"sch|tz|ei|eu|(?<![aeiougqy])[ou]e|ck|pf|dt$|mann$",
+            ((r"^j", "y"), (r"ei|ey", "ai"), (r"(?<![ae])ie", "i"), (r"eu", "oi"), (r"(?<![aeiougqy])oe", "yo"),
+             (r"(?<![aeiougqy])ue", "yu")),
         ),
         (  # Polish
-            r"sz|cz|rz|wicz|ws?k[ia]$",
-            ((r"ch", "kh"), (r"szcz", "shch"), (r"sz", "sh"), (r"cz", "ch"), (r"rz", "zh"), (r"w", "v"),
-             (r"j", "y"), (r"c(?![hz])", "ts"), (r"ie", "ye")),
+            r"sz|cz|rz[eioy]|wicz|ws?k[ia]$",
+            ((r"ch", "kh"), (r"cz", "ch"), (r"rz", "zh"), (r"w", "v"), (r"j", "y"), (r"c(?![hz])", "ts"),
+             (r"ie", "ye")),
         ),
         (  # Hungarian
-            r"cs|zs|gy|ly$|sz",
-            ((r"cs", "ch"), (r"zs", "zh"), (r"s(?![hz])", "sh"), (r"sz", "s"), (r"cz|c(?![hs])", "ts"),
-             (r"gy", "dy"), (r"ly", "y"), (r"j", "y")),
+            r"cs|zs|gy|sz",
+            ((r"cs", "ch"), (r"zs", "zh"), (r"cz|c(?![hs])", "ts"), (r"gy", "dy"), (r"ly", "y"), (r"j", "y")),
         ),
         (  # Spanish
-            r"ll|^j[aeiou]|[aeiou]j[aeiou]|gu[ei]|qu|ez$|^x",
-            ((r"^h", ""), (r"j", "h"), (r"ll", "ly"), (r"gu(?=[ei])", "g"), (r"qu", "k"), (r"z", "s"),
-             (r"^x", "h")),
+            r"^(?=.*(?:[aeiou]|[aeo]s)$).*(?:ll|[aeiou]j)[aeiou]|gu[ei]|ez$",
+            ((r"j", "h"), (r"ll", "ly"), (r"qu", "k"), (r"z", "s")),
         ),
-        (  # Italian
-            r"gli|gn|sc[ei]|zz|ch[ei]|gh[ei]",
-            ((r"ch", "k"), (r"gh(?=[ei])", "g"), (r"gli", "ly"), (r"gn", "ny"), (r"sc(?=[ei])", "sh"),
-             (r"zz", "ts")),
+        (  # Italian: names ending in a vowel
+            r"^(?=.*[aeiou]$).*(?:gli|gn|sc[ei]|(?<!t)ch[ei]|gh[ei])",
+            ((r"(?<!t)ch", "k"), (r"gli", "ly"), (r"gn", "ny")),
         ),
     )
 )  # fmt: skip
