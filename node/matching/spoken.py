@@ -8,27 +8,40 @@ from functools import lru_cache
 
 from node.matching.sounds import Reading
 
+# How a tongue says a Latin name: its look (letters only it writes so), and its spellings rewritten in turn.
+Tongue = tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]
+
+
+def _tongue(look: str, rules: tuple[tuple[str, str], ...]) -> Tongue:
+    return re.compile(look), tuple((re.compile(pattern), sound) for pattern, sound in rules)
+
+
+def _said(tongue: Tongue, spelling: str) -> str | None:
+    """The spelling as the tongue says it, when it has the tongue's look, else None."""
+    look, rules = tongue
+    if not look.search(spelling):
+        return None
+    for pattern, sound in rules:
+        spelling = pattern.sub(sound, spelling)
+    return spelling
+
+
 # A Latin name as French says it, which other scripts often write by ear (Dubois Дюбуа and 杜布瓦, Langlois
 # Ланглуа, Rousseau Руссо, Boyau בואיו, Montesquieu 孟德斯鸠): heard beside its spelling as written.
-FRENCH_SPELLINGS = tuple(
-    (re.compile(pattern), sound)
-    for pattern, sound in (
+FRENCH = _tongue(
+    r"oi|oy[aeiou]|eau|au|eux|gn",
+    (
         (r"eaux?|aux?", "o"), (r"oy(?=[aeiou])", "way"), (r"oi", "wa"), (r"eux$|eu", "e"), (r"ou", "u"),
         (r"gn", "ny"), (r"ch", "sh"), (r"(?<=[aeiou])(?:s|x|t|d)$", ""), (r"(?<=[aeiou])(tt|ss)e$", r"\1"),
         (r"(?<![cpst])h", ""),
-    )
+    ),
 )  # fmt: skip
-FRENCH_LOOK = re.compile(r"oi|oy[aeiou]|eau|au|eux|gn")
 
 
 @lru_cache(maxsize=65_536)
 def french_spelling(spelling: str) -> str | None:
     """The spelling as French is heard, when it has a French look (lower-case ASCII), else None."""
-    if not FRENCH_LOOK.search(spelling):
-        return None
-    for pattern, sound in FRENCH_SPELLINGS:
-        spelling = pattern.sub(sound, spelling)
-    return spelling
+    return _said(FRENCH, spelling)
 
 
 # Latin names as the tongue whose spelling they have says them (each tongue's orthography, as its grammars
@@ -37,9 +50,9 @@ def french_spelling(spelling: str) -> str | None:
 # 恰巴, Zsolt Жолт. Spanish: Jaramillo Харамильо חרמיו. Italian: Gnocchi Ньокки 尼奥基. A look is letters only the
 # tongue writes so, not letters English names have too: read as Spanish, Hall would be heard as Ali; as Hungarian,
 # Emily as Amy; as German, Julie as Юлий (a first j alone, a final ll or ly, an ie, an English tch say nothing).
-# Spellings the sound classes already hear alike (sz, sh and s; zz and ts) are not rewritten.
+# Spellings the sound classes already hear alike (sz, sh, z and s; zz and ts; qu and k) are not rewritten.
 TONGUES = tuple(
-    (re.compile(look), tuple((re.compile(pattern), sound) for pattern, sound in rules))
+    _tongue(look, rules)
     for look, rules in (
         (  # German
             r"sch|tz|ei|eu|(?<![aeiougqy])[ou]e|ck|pf|dt$|mann$",
@@ -57,7 +70,7 @@ TONGUES = tuple(
         ),
         (  # Spanish
             r"^(?=.*(?:[aeiou]|[aeo]s)$).*(?:ll|[aeiou]j)[aeiou]|gu[ei]|ez$",
-            ((r"j", "h"), (r"ll", "ly"), (r"qu", "k"), (r"z", "s")),
+            ((r"j", "h"), (r"ll", "ly")),
         ),
         (  # Italian: names ending in a vowel
             r"^(?=.*[aeiou]$).*(?:gli|gn|sc[ei]|(?<!t)ch[ei]|gh[ei])",
@@ -70,15 +83,8 @@ TONGUES = tuple(
 @lru_cache(maxsize=65_536)
 def tongue_spellings(spelling: str) -> tuple[str, ...]:
     """The spelling as each tongue whose look it has says it (lower-case ASCII), when that differs."""
-    heard = []
-    for look, rules in TONGUES:
-        if look.search(spelling):
-            said = spelling
-            for pattern, sound in rules:
-                said = pattern.sub(sound, said)
-            if said != spelling:
-                heard.append(said)
-    return tuple(dict.fromkeys(heard))
+    heard = (_said(tongue, spelling) for tongue in TONGUES)
+    return tuple(dict.fromkeys(said for said in heard if said is not None and said != spelling))
 
 
 # Chinese writes a tr or dr before a vowel as one sound as often as as two (Tracy 崔西 cuī xī, Trevor 崔佛; Trump
