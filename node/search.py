@@ -24,7 +24,7 @@ from node.matching import (
     score_bound,
     score_record,
     spelled_alike,
-    spelling_similarity,
+    spelling_similarities,
 )
 from node.request import ValidSearch
 from node.store import Store, StoredRecord
@@ -70,9 +70,9 @@ def find_candidates(
     prepared = prepare_query(query)
     core = restrict(prepared, anchors(query))
 
-    def similarity(names: list[str]) -> float:
+    def similarity(records: list[list[str]]) -> list[float]:
         check()
-        return spelling_similarity(prepared, names)
+        return spelling_similarities(prepared, records)
 
     check()
     found = store.candidates(

@@ -13,7 +13,7 @@ import pytest
 
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
-from node.matching import TUNABLES, PreparedQuery, prepare_query, query_keys, spelling_similarity
+from node.matching import TUNABLES, PreparedQuery, prepare_query, query_keys, spelling_similarities
 from node.pgsql import Location
 from node.search import find_matches
 from node.store import Store, StoredRecord, import_lines
@@ -59,7 +59,7 @@ def test_a_misspelt_family_name_beside_a_common_given_name_is_still_a_candidate(
             keys,
             max_candidates=settings.max_candidates,
             max_postings=settings.max_postings,
-            tie_breaker=lambda names: spelling_similarity(prepared, names),
+            tie_breaker=lambda records: spelling_similarities(prepared, records),
         ).by_name
         assert names(chosen)[:3] == ["Jörg Schmitt"] * 3
         # And the node's matching path finds them, scored as the fuzzy matches they are.
@@ -87,7 +87,7 @@ def test_the_shortlist_reads_a_replaced_record_by_its_new_names(engine: Engine) 
             query_keys(query),
             max_candidates=DEFAULT_MATCHING.max_candidates,
             max_postings=DEFAULT_MATCHING.max_postings,
-            tie_breaker=lambda texts: spelling_similarity(prepared, texts),
+            tie_breaker=lambda records: spelling_similarities(prepared, records),
         ).by_name
         # p61 would rank among them by the names it had.
         assert names(chosen)[:3] == ["Jörg Schmitt"] * 3
@@ -109,9 +109,9 @@ def test_a_query_spelt_as_a_record_is_chosen_by_its_keys_unless_they_tie_closely
             monkeypatch.setattr(store_search, "TUNABLES", tunables)
             seen: list[str] = []
 
-            def similarity(texts: list[str], seen: list[str] = seen) -> float:
-                seen.extend(texts)
-                return spelling_similarity(prepared, texts)
+            def similarity(records: list[list[str]], seen: list[str] = seen) -> list[float]:
+                seen.extend(text for texts in records for text in texts)
+                return spelling_similarities(prepared, records)
 
             found = store.candidates(query_keys(query), max_candidates=5, max_postings=1000, tie_breaker=similarity)
             assert names(found.by_name)[:3] == ["Jörg Schmitt"] * 3
@@ -130,9 +130,9 @@ def test_queries_spelt_like_every_tied_record_read_no_more_and_a_birth_date_chan
         prepared = prepare_query(exact)
         seen: list[str] = []
 
-        def similarity(names: list[str]) -> float:
-            seen.extend(names)
-            return spelling_similarity(prepared, names)
+        def similarity(records: list[list[str]]) -> list[float]:
+            seen.extend(name for names in records for name in names)
+            return spelling_similarities(prepared, records)
 
         found = store.candidates(query_keys(exact), max_candidates=2, max_postings=1000, tie_breaker=similarity)
         # Three namesakes share the best weight beyond a cut of two; all spelt as asked, so nothing else is read.
@@ -165,7 +165,7 @@ def test_a_shortlist_with_no_record_past_the_first_read_is_read_on_both_engines(
             query_keys(query),
             max_candidates=62,
             max_postings=1000,
-            tie_breaker=lambda names: spelling_similarity(prepared, names),
+            tie_breaker=lambda records: spelling_similarities(prepared, records),
         )
         assert len(found.by_name) == 62
         assert names(found.by_name)[:3] == ["Jörg Schmitt"] * 3
@@ -207,9 +207,11 @@ def test_a_made_up_name_sharing_one_part_sound_reads_no_shortlist_and_no_arbitra
             prepared = prepare_query(query)
             seen: list[str] = []
 
-            def similarity(names: list[str], prepared: PreparedQuery = prepared, seen: list[str] = seen) -> float:
-                seen.extend(names)
-                return spelling_similarity(prepared, names)
+            def similarity(
+                records: list[list[str]], prepared: PreparedQuery = prepared, seen: list[str] = seen
+            ) -> list[float]:
+                seen.extend(name for names in records for name in names)
+                return spelling_similarities(prepared, records)
 
             found = store.candidates(
                 query_keys(query), max_candidates=max_candidates, max_postings=1000, tie_breaker=similarity

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import pytest
-from fedmatch import SoundTable, letters_likeness
+from fedmatch import SoundTable, letters_likeness, letters_likeness_many
 from hypothesis import given
 from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import token_sort_ratio
 
 from node.matching.sounds import COSTS, SOUND_TABLE, SUBSTITUTIONS, SYMBOLS, sounds
 
@@ -116,6 +117,36 @@ def test_compiled_letter_likeness_is_rapidfuzz_levenshtein(
 
     expected = textbook_likeness(mine, theirs, alike, floor)
     assert letters_likeness(mine, theirs, floor, initial_score) == expected
+
+
+@given(PARTS, st.lists(PARTS, max_size=5), FLOORS)
+def test_compiled_sound_likeness_of_many_names_is_each_ones_or_the_whole_names(
+    mine: list[str], names: list[list[str]], floor: float
+) -> None:
+    """A shortlist's names in one call: each as part_likeness has it, and where the numbers of parts differ, the
+    whole names' similarity when that is better (the whole sounds of a name are only read then)."""
+    wholes = ["".join(parts) for parts in names]
+    theirs = [(parts, whole if len(parts) != len(mine) else "") for parts, whole in zip(names, wholes, strict=True)]
+    expected = []
+    for parts, whole in zip(names, wholes, strict=True):
+        likeness = SOUND_TABLE.part_likeness(mine, parts, floor)
+        if mine and parts and len(parts) != len(mine):
+            likeness = max(likeness, textbook_similarity("".join(mine), whole))
+        expected.append(likeness if mine and parts else 0.0)
+    assert SOUND_TABLE.likeness_many(mine, "".join(mine), theirs, floor) == expected
+
+
+@given(SPELLINGS, st.lists(SPELLINGS, max_size=5), FLOORS, FLOORS)
+def test_compiled_letter_likeness_of_many_names_is_each_ones_or_rapidfuzz_token_sort(
+    mine: list[str], names: list[list[str]], floor: float, initial_score: float
+) -> None:
+    expected = []
+    for parts in names:
+        likeness = letters_likeness(mine, parts, floor, initial_score)
+        if mine and parts and len(parts) != len(mine):
+            likeness = max(likeness, token_sort_ratio(" ".join(mine), " ".join(parts)) / 100)
+        expected.append(likeness)
+    assert letters_likeness_many(mine, names, floor, initial_score) == expected
 
 
 def test_an_initial_is_as_alike_as_asked() -> None:

@@ -7,6 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use rapidfuzz::distance::levenshtein;
+use rapidfuzz::fuzz;
 
 const UNKNOWN: u8 = u8::MAX;
 
@@ -94,13 +95,48 @@ impl SoundTable {
                 .collect::<PyResult<Vec<_>>>()
         };
         let (my_sounds, their_sounds) = (indices(&mine)?, indices(&theirs)?);
-        Ok(paired_likeness(&my_sounds, &their_sounds, floor, |sounds, other| {
-            if sounds.is_empty() || other.is_empty() {
-                0.0
-            } else {
-                self.similarity_of(sounds, other)
-            }
-        }))
+        Ok(self.paired_sounds(&my_sounds, &their_sounds, floor))
+    }
+
+    /// How alike my name is to each of theirs by sound, all in one call (a search's shortlist has hundreds):
+    /// part by part (`part_likeness`), and where a name has another number of parts than mine, the better of
+    /// that and the likeness of the whole names' sounds (`mine_whole`, and the second of each of theirs; only
+    /// read then). 0 for a name with no part, or when mine has none.
+    fn likeness_many(
+        &self,
+        mine: Vec<PyBackedStr>,
+        mine_whole: &str,
+        theirs: Vec<(Vec<PyBackedStr>, PyBackedStr)>,
+        floor: f64,
+    ) -> PyResult<Vec<f64>> {
+        let my_sounds = mine
+            .iter()
+            .map(|part| self.indices(part))
+            .collect::<PyResult<Vec<_>>>()?;
+        let my_whole = self.indices(mine_whole)?;
+        theirs
+            .iter()
+            .map(|(parts, whole)| {
+                if my_sounds.is_empty() || parts.is_empty() {
+                    return Ok(0.0);
+                }
+                let their_sounds = parts
+                    .iter()
+                    .map(|part| self.indices(part))
+                    .collect::<PyResult<Vec<_>>>()?;
+                let likeness = self.paired_sounds(&my_sounds, &their_sounds, floor);
+                if parts.len() == my_sounds.len() {
+                    return Ok(likeness);
+                }
+                let their_whole = self.indices(whole)?;
+                let whole = if my_whole.is_empty() || their_whole.is_empty() {
+                    0.0
+                } else {
+                    self.similarity_of(&my_whole, &their_whole)
+                };
+                Ok(likeness.max(whole))
+            })
+            .collect()
     }
 }
 
@@ -139,6 +175,47 @@ fn letters_likeness(mine: Vec<PyBackedStr>, theirs: Vec<PyBackedStr>, floor: f64
     })
 }
 
+/// How alike my name is to each of theirs letter for letter, all in one call (a search's shortlist has
+/// hundreds): part by part (`letters_likeness`), and where a name has another number of parts than mine, the
+/// better of that and the whole names' likeness as rapidfuzz's token_sort_ratio (over 100) has it. 0 for a name
+/// with no part, or when mine has none.
+#[pyfunction]
+fn letters_likeness_many(
+    mine: Vec<PyBackedStr>,
+    theirs: Vec<Vec<PyBackedStr>>,
+    floor: f64,
+    initial_score: f64,
+) -> Vec<f64> {
+    let my_letters: Vec<Vec<char>> = mine.iter().map(|part| part.chars().collect()).collect();
+    let my_sorted = sorted_tokens(&mine);
+    theirs
+        .iter()
+        .map(|parts| {
+            if my_letters.is_empty() || parts.is_empty() {
+                return 0.0;
+            }
+            let their_letters: Vec<Vec<char>> = parts.iter().map(|part| part.chars().collect()).collect();
+            let likeness = paired_likeness(&my_letters, &their_letters, floor, |part, other| {
+                letters_alike(part, other, initial_score)
+            });
+            if parts.len() == my_letters.len() {
+                return likeness;
+            }
+            // As Python's rapidfuzz returns it (a percentage) and the caller divides it, to the last bit.
+            let whole = fuzz::ratio(my_sorted.chars(), sorted_tokens(parts).chars()) * 100.0 / 100.0;
+            likeness.max(whole)
+        })
+        .collect()
+}
+
+/// The parts joined by spaces, then split at white space and sorted: rapidfuzz's token sort.
+fn sorted_tokens(parts: &[PyBackedStr]) -> String {
+    let joined = parts.iter().map(|part| &**part).collect::<Vec<&str>>().join(" ");
+    let mut tokens: Vec<&str> = joined.split_whitespace().collect();
+    tokens.sort_unstable();
+    tokens.join(" ")
+}
+
 fn letters_alike(mine: &[char], theirs: &[char], initial_score: f64) -> f64 {
     if mine.is_empty() || theirs.is_empty() {
         return 0.0;
@@ -152,6 +229,16 @@ fn letters_alike(mine: &[char], theirs: &[char], initial_score: f64) -> f64 {
 }
 
 impl SoundTable {
+    fn paired_sounds(&self, mine: &[Vec<u8>], theirs: &[Vec<u8>], floor: f64) -> f64 {
+        paired_likeness(mine, theirs, floor, |sounds, other| {
+            if sounds.is_empty() || other.is_empty() {
+                0.0
+            } else {
+                self.similarity_of(sounds, other)
+            }
+        })
+    }
+
     fn indices(&self, text: &str) -> PyResult<Vec<u8>> {
         text.chars()
             .map(|symbol| match self.index.get(symbol as usize) {
@@ -203,5 +290,6 @@ impl SoundTable {
 fn fedmatch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<SoundTable>()?;
     module.add_function(wrap_pyfunction!(letters_likeness, module)?)?;
+    module.add_function(wrap_pyfunction!(letters_likeness_many, module)?)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ from node.matching.score import (
     score_bound,
     score_record,
     spelled_alike,
+    spelling_similarities,
     spelling_similarity,
 )
 from node.matching.settings import TUNABLES, MatchKind, Tunables
@@ -38,5 +39,6 @@ __all__ = [
     "score_bound",
     "score_record",
     "spelled_alike",
+    "spelling_similarities",
     "spelling_similarity",
 ]

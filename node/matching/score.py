@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from fedmatch import letters_likeness
+from fedmatch import letters_likeness_many
 from followthemoney.schema import Schema
 from rapidfuzz.fuzz import token_sort_ratio
 from rigour.text.scripts import text_scripts
@@ -30,7 +30,7 @@ from node.matching.names import (
 )
 from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import SOUND_TABLE, Reading, readings, sound_similarity, sounds
+from node.matching.sounds import SOUND_TABLE, Reading, readings, sounds
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
@@ -119,44 +119,57 @@ def _heard(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(text_scripts(text)), parts
 
 
-def _likeness(query: tuple[frozenset[str], tuple[str, ...]], record: tuple[frozenset[str], tuple[str, ...]]) -> float:
-    """How alike two names look or sound (0 to 1): each query part beside the record part most like it, over the
-    larger number of parts, where a part less alike than TUNABLES.likeness_floor to every record part counts
-    nothing (scoring would leave it unpaired); and when the two have different numbers of parts (陈大文 and
-    Chen Da Wen, initials, joined names), the whole names too. Letter for letter in the same script; across
-    scripts, by sound (node.matching.sounds). Cruder than the comparison of scoring, and far cheaper."""
-    mine_parts, their_parts = query[1], record[1]
-    if not mine_parts or not their_parts:
-        return 0.0
-    read = readings(query[0], record[0])
-    floor = TUNABLES.likeness_floor
-    if read is None:
-        likeness = letters_likeness(mine_parts, their_parts, floor, TUNABLES.initial_score)
-    else:
-        mine = [sounds(part, read[0]) for part in mine_parts]
-        theirs = [sounds(part, read[1]) for part in their_parts]
-        likeness = SOUND_TABLE.part_likeness(mine, theirs, floor)
-    if len(mine_parts) == len(their_parts):
-        return likeness
-    if read is None:
-        whole = token_sort_ratio(" ".join(mine_parts), " ".join(their_parts)) / 100
-    else:
-        whole = sound_similarity(sounds(" ".join(mine_parts), read[0]), sounds(" ".join(their_parts), read[1]))
-    return max(likeness, whole)
-
-
 def spelling_similarity(prepared: PreparedQuery, names: Iterable[str]) -> float:
-    """How alike a record's full names (name_texts) are to the query's (0 to 1), part by part, letter for letter
-    or, written in different scripts, by sound: a cheap way to choose among the records the blocking keys find,
-    before any is scored."""
+    """How alike a record's full names (name_texts) are to the query's (0 to 1): spelling_similarities of one."""
+    return spelling_similarities(prepared, [list(names)])[0]
+
+
+def spelling_similarities(prepared: PreparedQuery, records: list[list[str]]) -> list[float]:
+    """How alike each record's full names (name_texts) are to the query's (0 to 1), the best of its names: a cheap
+    way to choose among the records the blocking keys find, before any is scored.
+
+    Each query name's parts beside the record name part most like them, over the larger number of parts, where a
+    part less alike than TUNABLES.likeness_floor to every record part counts nothing (scoring would leave it
+    unpaired); and when the two have different numbers of parts (陈大文 and Chen Da Wen, initials, joined names),
+    the whole names too. Letter for letter in the same script; across scripts, by sound (node.matching.sounds).
+    Cruder than the comparison of scoring, and far cheaper: the names are grouped by their scripts and each group
+    compared in one compiled call (native/), each record name once per query (namesakes are many)."""
     known = prepared.likeness
-    best = 0.0
-    for text in names:
-        likeness = known.get(text)
-        if likeness is None:
-            theirs = _heard(text)
-            likeness = known[text] = max((_likeness(mine, theirs) for mine in prepared.heard), default=0.0)
-        best = max(best, likeness)
+    new = {text for names in records for text in names if text not in known}
+    if new:
+        known.update(_likeness(prepared.heard, new))
+    return [max((known[text] for text in names), default=0.0) for names in records]
+
+
+def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: set[str]) -> dict[str, float]:
+    by_scripts: dict[frozenset[str], list[tuple[str, tuple[str, ...]]]] = {}
+    for text in texts:
+        scripts, parts = _heard(text)
+        by_scripts.setdefault(scripts, []).append((text, parts))
+    best = dict.fromkeys(texts, 0.0)
+    floor = TUNABLES.likeness_floor
+    for my_scripts, my_parts in mine:
+        if not my_parts:
+            continue
+        for scripts, names in by_scripts.items():
+            read = readings(my_scripts, scripts)
+            if read is None:
+                values = letters_likeness_many(my_parts, [parts for _, parts in names], floor, TUNABLES.initial_score)
+            else:
+                mine_read, theirs_read = read
+                theirs = [
+                    (
+                        [sounds(part, theirs_read) for part in parts],
+                        # The whole name's sounds only where the numbers of parts differ (only read then).
+                        sounds(" ".join(parts), theirs_read) if len(parts) != len(my_parts) else "",
+                    )
+                    for _, parts in names
+                ]
+                my_sounds = [sounds(part, mine_read) for part in my_parts]
+                values = SOUND_TABLE.likeness_many(my_sounds, sounds(" ".join(my_parts), mine_read), theirs, floor)
+            for (text, _), value in zip(names, values, strict=True):
+                if value > best[text]:
+                    best[text] = value
     return best
 
 

@@ -157,7 +157,7 @@ class Store:
         *,
         max_candidates: int,
         max_postings: int,
-        tie_breaker: Callable[[list[str]], float] | None = None,
+        tie_breaker: Callable[[list[list[str]]], list[float]] | None = None,
     ) -> Candidates:
         """Records sharing the most (and rarest) blocking keys with the query, never a scan of the store.
 
@@ -166,7 +166,8 @@ class Store:
         `by_date` are the further records born on one of the query's full dates: the node keeps them only
         where the policy lets the requester match on the date.
 
-        `tie_breaker` (a similarity in [0, 1] of a record's full names to the query's) chooses among records the
+        `tie_breaker` (a similarity in [0, 1] of each record's full names to the query's, for many records at
+        once) chooses among records the
         keys cannot tell apart: when a query has no identifier and the record past the first `max_candidates`
         shares TUNABLES.close_weight_share of the best key weight or more (a misspelt family name beside a common
         given name; a name in another script, which shares only coarse keys by sound; close_weight_share_spelt
@@ -185,7 +186,7 @@ class Store:
         keys: QueryKeys,
         max_candidates: int,
         max_postings: int,
-        tie_breaker: Callable[[list[str]], float] | None = None,
+        tie_breaker: Callable[[list[list[str]]], list[float]] | None = None,
     ) -> Candidates:
         # Every key read adds its weight to the records it lists. Records with the query's identifier come
         # first, then the records with the most (and rarest) name keys in common.
@@ -257,7 +258,7 @@ class Store:
         keys: QueryKeys,
         totals: dict[str, float],
         max_candidates: int,
-        tie_breaker: Callable[[list[str]], float] | None,
+        tie_breaker: Callable[[list[list[str]]], list[float]] | None,
     ) -> list[StoredRecord]:
         if not totals:
             return []
@@ -352,7 +353,7 @@ def _in_one_snapshot(connection: Connection, work: Callable[[], T]) -> T:
 
 
 def _names_likeness(
-    connection: Connection, ranked: list[tuple[str, float]], tie_breaker: Callable[[list[str]], float]
+    connection: Connection, ranked: list[tuple[str, float]], tie_breaker: Callable[[list[list[str]]], list[float]]
 ) -> dict[str, float]:
     """How alike each record of (rid, key weight) pairs is to the query (`tie_breaker`), by its stored names."""
     if not ranked:  # `IN ()` is SQLite's, not PostgreSQL's: a shortlist of exactly max_candidates + 1 has no rest
@@ -360,7 +361,8 @@ def _names_likeness(
     rids = [int(rid_text) for rid_text, _ in ranked]
     marks = ",".join("?" * len(rids))
     rows = connection.execute(f"SELECT rid, names FROM records WHERE rid IN ({marks})", rids).fetchall()
-    return {str(rid): tie_breaker(orjson.loads(names)) for rid, names in rows}
+    likeness = tie_breaker([orjson.loads(names) for _, names in rows])
+    return {str(rid): value for (rid, _), value in zip(rows, likeness, strict=True)}
 
 
 def _name_weight(total: float) -> float:
