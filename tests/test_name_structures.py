@@ -347,3 +347,32 @@ def test_each_structure_is_found_in_a_store_and_a_sibling_is_not(engine: Engine)
             assert [record.properties["name"][0] for record, _ in matches] == found_alone, query_name
     finally:
         store.close()
+
+
+TITLED = [
+    ("Carlos IV", "كارلوس الرابع"),  # a regnal number, a Roman numeral beside the Arabic ordinal
+    ("Ramses II", "רעמסס השני"),  # and beside the Hebrew one
+    ("Pavel I", "Павел Первый"),  # the Russian one
+    ("Prince Rainier", "הנסיך רנייה"),  # a title before the name, in the other tongue
+    ("King Faisal", "الملك فيصل"),
+    ("Princess Grace", "Принцесса Грейс"),
+]
+
+
+@pytest.mark.parametrize(("latin", "other"), TITLED)
+def test_titles_and_regnal_numbers_pair_with_their_translations(latin: str, other: str) -> None:
+    assert_same_person(latin, other)
+
+
+@pytest.mark.parametrize(
+    ("latin", "other"),
+    [
+        ("Carlos IV", "كارلوس الخامس"),  # another number: the fifth
+        ("Ramses II", "רעמסס השלישי"),  # the third
+        ("King Faisal", "الملك خالد"),  # the same title, another name
+        ("Stephen King", "Стивен Король"),  # a family name, not a title (Korol is one too)
+    ],
+)
+def test_a_title_or_number_alone_makes_no_hit(latin: str, other: str) -> None:
+    assert score(latin, other) < THRESHOLD, (latin, other)
+    assert score(other, latin) < THRESHOLD, (other, latin)

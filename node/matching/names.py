@@ -32,6 +32,7 @@ from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
 from node.matching.spoken import other_spellings
+from node.matching.titles import tag_titles
 from node.matching.wadegiles import pinyin_variants
 
 Properties = Mapping[str, list[str]]
@@ -105,7 +106,9 @@ Side = Literal["query", "index", "record"]
 
 @lru_cache(maxsize=65_536)
 def _analyse(tag: NameTypeTag, text: str, side: Side) -> tuple[Name, ...]:
-    return tuple(analyze_names(tag, name_variants(text, side), infer_initials=side == "query"))
+    names = analyze_names(tag, name_variants(text, side), infer_initials=side == "query")
+    # Titles and ordinals in other tongues as compared (node.matching.titles), not as a store's keys.
+    return tuple(names if side == "index" else map(tag_titles, names))
 
 
 def name_variants(text: str, side: Side) -> list[str]:
