@@ -124,6 +124,18 @@ def test_pinyin_hu_before_a_vowel_is_also_a_foreign_w_or_v() -> None:
     assert sounds("hu ke", "pinyin") == "HK"
 
 
+def test_a_latin_v_before_a_vowel_is_the_chinese_w_or_the_spanish_b() -> None:
+    # 维 wéi writes the vi of Savinova (萨维诺娃) and Corvino (科尔维诺), 娃 wá its va; Spanish writes Valdez 巴尔德斯
+    # bā; a v before no vowel stays an f (弗 fú: Vladimir).
+    assert sounds("savinova", "heard_in_pinyin") == "SṾNṾ"
+    assert alike("Savinova", "萨维诺娃", "pinyin") == 1.0
+    assert alike("Corvino", "科尔维诺", "pinyin") == 1.0
+    assert alike("Valdez", "巴尔德斯", "pinyin") == 1.0
+    assert sounds("vladimir", "heard_in_pinyin").startswith("B")
+    # Keyed as before (a store's keys stay those of its format).
+    assert sound_keys("Savinova", "savinova") == {"SBNB"}
+
+
 def test_chinese_may_write_a_tr_or_dr_as_one_sound() -> None:
     # Tracy 崔西 cuī xī, Trevor 崔佛 cuī fó, Drew 朱 zhū; and as two: Trump 特朗普.
     assert other_spellings("tracy", "heard_in_pinyin") == ("chacy",)

@@ -35,7 +35,7 @@ CLASSES = {
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
     "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ", "ć": "Ć", "ǩ": "Ǩ", "ħ": "Ħ",
-    "ď": "Ď",
+    "ď": "Ď", "ṿ": "Ṿ",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.
@@ -115,6 +115,10 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # kn, which they leave out since store format 7.
 PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ"
 HEARD_TH, LATIN_CH, LATIN_C_AE, LATIN_KN_K, LATIN_VOWEL_H, LATIN_D_T = "Ŧ", "Ĉ", "Ć", "Ǩ", "Ħ", "Ď"
+# - a Latin v before a vowel as Chinese writes it: a w (维 wéi: Victor 维克托, Vera 薇拉, Ivan 伊万), or the b of
+#   Spanish (Vázquez 巴斯克斯); a v before no vowel stays an f or b (Vladimir 弗拉基米尔).
+HEARD_V = "Ṿ"
+HEARD_V_SPELLING = re.compile(r"v(?=[aeiou])")
 HEARD_TH_SPELLING = re.compile(r"th(?![sz])")  # not t-s, t-z: the s a Latin ts, tz is
 AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_X: ("S", {"H": 0.2}),
@@ -128,6 +132,7 @@ AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     LATIN_KN_K: ("", {"K": 0.0}),
     LATIN_VOWEL_H: ("", {"H": 0.0}),
     LATIN_D_T: ("", {"T": 0.0}),
+    HEARD_V: ("B", {"W": 0.0}),
 }
 # Those that may stand for nothing: a part of them alone has no sound to compare.
 SILENT_ALONE = "".join(sound for sound, (base, _) in AMBIGUOUS.items() if not base)
@@ -207,7 +212,7 @@ def sounds(spelling: str, reading: Reading) -> str:
 
 def _heard_in_pinyin(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     """Latin letters as Chinese writes them (see above): Nanda is 南达 nán dá, heard as n-d."""
-    letters = _letters(HEARD_TH_SPELLING.sub("θ", spelling), endings)
+    letters = HEARD_V_SPELLING.sub("ṿ", _letters(HEARD_TH_SPELLING.sub("θ", spelling), endings))
     return DOUBLED_N.sub("N", _classed(UNHEARD_LIQUID.sub("Q", letters), vowels=False).replace("L", "R"))
 
 
@@ -341,6 +346,7 @@ COARSE = str.maketrans(
         LATIN_KN_K: None,
         LATIN_VOWEL_H: None,
         LATIN_D_T: "T",  # then one with the t: as keyed before
+        HEARD_V: "B",
     }
 )
 UNHEARD = str.maketrans({"Q": None})
