@@ -28,6 +28,7 @@ from rigour.text.translit import ascii_text
 
 from node.matching.abjad import has_article, is_abjad, spells, strip_article
 from node.matching.dialects import cantonese_as_pinyin, dialect_pairs
+from node.matching.pairing import best_pairing
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
@@ -277,13 +278,13 @@ def _sound_pairs(
     scores: list[PartScore],
     readings: tuple[Reading, Reading],
 ) -> None:
-    """Parts written in different scripts that sound alike (Hurwicz, гурвич; Cousteau, 庫斯托) pair, the
-    most alike first. Not parts spelled alike in ASCII (left to rigour); nor two parts rigour knows as
-    different names: beside an alphabet unless they sound the same (Oksana is not Ксения; but Wikidata keeps
-    an item per spelling, and Majid is Маджид); beside an abjad (which writes few vowels) when one is a common
-    name known under `sound_common_name` items or more, whose spellings its symbols already pair (Mahmoud is
-    not محمد, Muhammad; Hila is not יעל, Yael), unless the other is rarer and they sound the same (its data
-    links few Hebrew spellings to Latin ones: Lindsay is לינדזי)."""
+    """Parts written in different scripts that sound alike (Hurwicz, гурвич; Cousteau, 庫斯托) pair, those most alike
+    together (node.matching.pairing). Not parts spelled alike in ASCII (left to rigour); nor two parts rigour knows
+    as different names: beside an alphabet unless they sound the same (Oksana is not Ксения; but Wikidata keeps an
+    item per spelling, and Majid is Маджид); beside an abjad (which writes few vowels) when one is a common name
+    known under `sound_common_name` items or more, whose spellings its symbols already pair (Mahmoud is not محمد,
+    Muhammad; Hila is not יעל, Yael), unless the other is rarer and they sound the same (its data links few Hebrew
+    spellings to Latin ones: Lindsay is לינדזי)."""
     query_rest, record_rest = rests
     # How many items a known name needs before its disjointness counts: any beside an alphabet (rigour knows
     # Cyrillic and Greek forms well), sound_common_name beside an abjad, never beside Chinese (few forms known).
@@ -316,7 +317,7 @@ def _sound_pairs(
             if similarity >= TUNABLES.sound_min_similarity:
                 candidates.append((similarity, query_part, record_part))
     strong = TUNABLES.sound_sure_similarity * TUNABLES.sound_score
-    for similarity, query_part, record_part in sorted(candidates, key=lambda item: -item[0]):
+    for similarity, query_part, record_part in sorted(best_pairing(candidates), key=lambda item: -item[0]):
         if similarity < TUNABLES.sound_sure_similarity and not any(
             weight == 1.0 and score >= strong for weight, score, _ in scores
         ):
