@@ -291,6 +291,8 @@ def _sound_pairs(
     gate = 1 if "letters" in readings else TUNABLES.sound_common_name if "abjad" in readings else 0
     query_known, record_known = known_names if gate else ({}, {})
     candidates = []
+    # A part spelled alike in ASCII on both sides (left to rigour, after these) pairs surely too.
+    spelled_alike = False
     record_sides = [(part, part_ascii(part).lower(), _part_sounds(part, readings[1])) for part in record_rest]
     for query_part in query_rest:
         query_sounds = _part_sounds(query_part, readings[0])
@@ -299,6 +301,7 @@ def _sound_pairs(
         query_spelling = part_ascii(query_part).lower()
         for record_part, record_spelling, record_sounds in record_sides:
             if query_spelling == record_spelling or not record_sounds:
+                spelled_alike = spelled_alike or (query_spelling == record_spelling and len(query_spelling) > 1)
                 continue
             similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
             known = query_known.get(query_part, set()), record_known.get(record_part, set())
@@ -318,8 +321,8 @@ def _sound_pairs(
                 candidates.append((similarity, query_part, record_part))
     strong = TUNABLES.sound_sure_similarity * TUNABLES.sound_score
     for similarity, query_part, record_part in sorted(best_pairing(candidates), key=lambda item: -item[0]):
-        if similarity < TUNABLES.sound_sure_similarity and not any(
-            weight == 1.0 and score >= strong for weight, score, _ in scores
+        if similarity < TUNABLES.sound_sure_similarity and not (
+            spelled_alike or any(weight == 1.0 and score >= strong for weight, score, _ in scores)
         ):
             continue  # loosely alike parts only beside a part that pairs surely: not a name of loose likenesses
         if query_part in query_rest and record_part in record_rest:

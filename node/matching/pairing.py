@@ -18,6 +18,9 @@ def best_pairing(candidates: list[tuple[float, Part, Part]]) -> list[tuple[float
     of them is tried."""
     if len(candidates) > MAX_PAIRING_CANDIDATES:
         return candidates
+    mine, theirs = {id(part) for _, part, _ in candidates}, {id(part) for _, _, part in candidates}
+    if len(mine) == len(theirs) == len(candidates):
+        return candidates  # no two share a part (the most usual): all pair
     best: tuple[float, list[tuple[float, Part, Part]]] = (0.0, [])
 
     def pick(start: int, chosen: list[tuple[float, Part, Part]], total: float) -> None:
