@@ -356,6 +356,7 @@ TITLED = [
     ("Prince Rainier", "הנסיך רנייה"),  # a title before the name, in the other tongue
     ("King Faisal", "الملك فيصل"),
     ("Princess Grace", "Принцесса Грейс"),
+    ("Hassan II", "الحسن الثانى"),  # the final ya written without its dots
 ]
 
 
@@ -370,7 +371,12 @@ def test_titles_and_regnal_numbers_pair_with_their_translations(latin: str, othe
         ("Carlos IV", "كارلوس الخامس"),  # another number: the fifth
         ("Ramses II", "רעמסס השלישי"),  # the third
         ("King Faisal", "الملك خالد"),  # the same title, another name
+        ("Prince Faisal", "الأمير فهد"),  # nor does a title vouch for a name only loosely alike
+        ("Carlos IV", "كارلوس الرابع عشر"),  # the fourteenth, not the fourth
+        ("Stephen King", "Stewart King"),
         ("Stephen King", "Стивен Король"),  # a family name, not a title (Korol is one too)
+        ("Rey Alvarado", "King Alvarado"),  # two title words that are given names too
+        ("Королева Анна", "Reina Anna"),  # a Russian family name and a Spanish given name
     ],
 )
 def test_a_title_or_number_alone_makes_no_hit(latin: str, other: str) -> None:

@@ -165,3 +165,18 @@ def spells(abjad: str, latin: str) -> bool:
         if not positions:
             return False
     return end in positions
+
+
+# Letters an abjad writes at a word's end for a vowel after a consonant: Hebrew and Arabic he, the ta marbuta.
+FINAL_VOWEL_LETTERS = frozenset("\u05d4\u0647\u0629")
+
+
+def ends_in_vowel_letter(form: str, spelling: str) -> bool:
+    """Whether an abjad part ends in a letter that may write a vowel after a consonant: a final he (שרה srh is
+    Sara or Sarah, פריירה pryyrh Ferreira; not the h of Allah), a ta marbuta (حمزة hmzt: Hamza)."""
+    return (
+        form[-1:] in FINAL_VOWEL_LETTERS
+        and len(spelling) > 2
+        and spelling[-2] not in "aeiouwy'"
+        and not spelling.endswith("llh")
+    )

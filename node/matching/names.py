@@ -26,14 +26,14 @@ from rigour.names.compare import CompareConfig
 from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
-from node.matching.abjad import has_article, is_abjad, spells, strip_article
+from node.matching.abjad import ends_in_vowel_letter, has_article, is_abjad, spells, strip_article
 from node.matching.dialects import cantonese_as_pinyin, dialect_pairs
 from node.matching.pairing import best_pairing
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
 from node.matching.spoken import other_spellings
-from node.matching.titles import tag_titles
+from node.matching.titles import tag_titles, title_weight
 from node.matching.wadegiles import pinyin_variants
 
 Properties = Mapping[str, list[str]]
@@ -222,10 +222,6 @@ def _abjad_pairs(query_rest: list[NamePart], record_rest: list[NamePart], scores
                 parts.remove(part)
 
 
-# Letters an abjad writes at a word's end for a vowel after a consonant: Hebrew and Arabic he, the ta marbuta.
-FINAL_VOWEL_LETTERS = frozenset("\u05d4\u0647\u0629")
-
-
 def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
     """The sounds a part may be read as: an Arabic part with its article also without it (الورتاني is
     Ouertani as often as Al-Ouertani), a Latin one as other tongues say it (node.matching.spoken).
@@ -242,7 +238,7 @@ def _heard(form: str, spelling: str, reading: Reading) -> tuple[str, ...]:
     if reading == "abjad":
         if has_article(form):
             spellings.append(ascii_text(strip_article(form)).lower())
-        if _ends_in_vowel_letter(form, spelling):
+        if ends_in_vowel_letter(form, spelling):
             spellings += [spelled[:-1] for spelled in spellings]
     elif reading == "pinyin" and (cantonese := cantonese_as_pinyin(form)):
         spellings.append(cantonese)  # a foreign name as Hong Kong writes it
@@ -250,17 +246,6 @@ def _heard(form: str, spelling: str, reading: Reading) -> tuple[str, ...]:
         # A part written in Latin letters (with or without marks: François) is also heard as other tongues say it.
         spellings += other_spellings(spelling, reading)
     return tuple(dict.fromkeys(heard for heard in (sounds(spelled, reading) for spelled in spellings) if heard))
-
-
-def _ends_in_vowel_letter(form: str, spelling: str) -> bool:
-    """Whether an abjad part ends in a letter that may write a vowel after a consonant: a final he (שרה srh is
-    Sara or Sarah, פריירה pryyrh Ferreira; not the h of Allah), a ta marbuta (حمزة hmzt: Hamza)."""
-    return (
-        form[-1:] in FINAL_VOWEL_LETTERS
-        and len(spelling) > 2
-        and spelling[-2] not in "aeiouwy'"
-        and not spelling.endswith("llh")
-    )
 
 
 def _known_names(name: Name) -> dict[NamePart, set[Symbol]]:
@@ -360,9 +345,11 @@ def compare_names(
         used_query: set[NamePart] = set()
         used_record: set[NamePart] = set()
         for edge in edges:
+            if (weight := title_weight(edge, query, record)) is None:
+                continue  # two known names, not two titles (node.matching.titles)
             used_query.update(edge.qps)
             used_record.update(edge.rps)
-            scores.append((TUNABLES.stopword_weight if is_stop(edge) else 1.0, 1.0, edge))
+            scores.append((TUNABLES.stopword_weight if is_stop(edge) else weight, 1.0, edge))
         query_rest = [part for part in query.parts if part not in used_query]
         record_rest = [part for part in record.parts if part not in used_record]
         if query_rest and record_rest:

@@ -1,21 +1,26 @@
-"""Titles and regnal numbers as the same symbol in every script: a name part rigour reads as a name, or not at all,
-that is the word for "prince" or "the eighth" in another tongue (الأميرة, הנסיכה, принцесса; השמיני, الثامن,
-восьмой beside VIII).
+"""Titles and regnal numbers as the same symbol in every script: a name part that is the word for "prince" or "the
+eighth" in another tongue (الأمير, הנסיך, принц; الثامن, השמיני, восьмой beside VIII).
 
-rigour already knows Roman numerals (VIII: NUMERIC 8) and the Latin saint (St, Saint: SYMBOL SAINT); the words
-below carry the same symbols, so that its pairing of symbols pairs a title or number with its translation the
-way it pairs a known name with its transliteration. Only words that are no given or family name as well: the
-Arabic titles with their article (أمير, Amir, is a given name; الأمير is the prince), the Hebrew ones with theirs
-(מלכה, Malka, is a given name; המלכה is the queen), no Latin Amir, Sultan or Regina. Written from the
-languages' grammars (the ordinals one to ten, both genders; Russian to twelve), not from any evaluation set.
-Only names as compared are tagged, not a store's blocking keys: the store format stays.
+rigour already knows Roman numerals (VIII: NUMERIC 8) and the Latin saint (St, Saint: SYMBOL SAINT); the words below
+carry the same symbols, so that its pairing of symbols pairs a title or number with its translation the way it pairs
+a known name with its transliteration. A title is tagged only before the name it stands in front of, a number only
+after a name (Stephen King is no king), and a pair of them weighs nothing in a name's score (`title_weight`): it
+takes a translated title or number out of the parts left unpaired, never makes two names one. Many title words are
+names too (King, Rey, Prinz, Королева, Korol's feminine): two of them rigour knows as names never pair as titles.
+Arabic and Hebrew titles only with their article (أمير, Amir, is a given name; الأمير is the prince). Written from
+the languages' grammars (the ordinals one to ten, both genders; Russian to twelve), not from any evaluation set.
+Names are tagged as compared, not as a store indexes them: the store format stays (a query also looks up the symbols
+its titles and numbers carry, which the index holds where rigour tagged them: VIII, St).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
-from rigour.names import Name, Symbol
+from rigour.names import Alignment, Name, NamePart, Symbol
+
+from node.matching.abjad import is_abjad
 
 PRINCE = Symbol(Symbol.Category.SYMBOL, "PRINCE")
 PRINCESS = Symbol(Symbol.Category.SYMBOL, "PRINCESS")
@@ -25,13 +30,13 @@ SAINT = Symbol(Symbol.Category.SYMBOL, "SAINT")  # rigour's own for St and Saint
 SHEIKH = Symbol(Symbol.Category.SYMBOL, "SHEIKH")
 
 _TITLES = {
-    PRINCE: "prince prinz principe príncipe принц князь πρίγκιπας الأمير נסיך הנסיך",
-    PRINCESS: "princess princesse prinzessin principessa princesa принцесса княгиня княжна πριγκίπισσα الأميرة "
-    "נסיכה הנסיכה",
-    KING: "king könig roi rey король царь βασιλιάς الملك המלך",
-    QUEEN: "queen königin reine reina королева царица الملكة המלכה",
+    PRINCE: "prince prinz principe príncipe принц князь πρίγκιπας الأمير הנסיך",
+    PRINCESS: "princess princesse prinzessin principessa princesa принцесса княгиня княжна πριγκίπισσα الأميرة הנסיכה",
+    KING: "king könig koenig roi rey король царь βασιλιάς βασιλεύς الملك המלך",
+    # (rigour takes a Latin Queen for a salutation and leaves it out)
+    QUEEN: "königin koenigin reine reina королева царица βασίλισσα الملكة המלכה",
     SAINT: "sankt санкт святой святая άγιος αγία القديس القديسة הקדוש הקדושה",
-    SHEIKH: "sheikh sheik shaikh shaykh cheikh scheich шейх σεΐχης الشيخ השייח' שייח'",
+    SHEIKH: "sheikh sheik shaikh shaykh cheikh scheich шейх σεΐχης الشيخ השייח' השיח'",
 }
 _ORDINALS = (
     # Arabic, masculine and feminine, with the article.
@@ -49,9 +54,15 @@ _ORDINALS = (
 )
 
 
+# Letters written for one another: the Arabic final ya without dots and the Persian ya, the Persian kaf, a ta
+# marbuta written as a ha.
+LETTERS = str.maketrans({"ى": "ي", "ی": "ي", "ک": "ك", "ة": "ه"})
+
+
 def _key(form: str) -> str:
-    """A part's form without case, marks (hamza on an alef, accents, ё) or a geresh: as the tables are looked up."""
-    decomposed = unicodedata.normalize("NFKD", form.casefold())
+    """A part's form without case, marks (hamza on an alef, accents, ё) or a geresh, its letters written one way: as
+    the tables are looked up."""
+    decomposed = unicodedata.normalize("NFKD", form.casefold()).translate(LETTERS)
     return "".join(char for char in decomposed if not unicodedata.combining(char) and char not in "'\u05f3’")
 
 
@@ -60,16 +71,47 @@ SYMBOLS: dict[str, Symbol] = {_key(word): symbol for symbol, words in _TITLES.it
     for words in _ORDINALS
     for number, word in enumerate(words.split(), start=1)
 }
+TITLES = frozenset(_TITLES)
+# An ordinal is not tagged after these (الرابع عشر, δέκατος τέταρτος: eleven to nineteen, not its unit; عبد الأول,
+# Abdul Awal: a given name) nor before these (the Arabic and Hebrew ten of eleven to nineteen).
+NOT_AFTER = frozenset(map(_key, ("δέκατος", "δέκατη", "عبد")))
+NOT_BEFORE = frozenset(map(_key, ("عشر", "عشرة", "עשר", "עשרה")))
 
 
 def tag_titles(name: Name) -> Name:
     """The name with each part that is a title or an ordinal word tagged with its symbol (rigour's pairing then
     pairs it with the same title or number written otherwise)."""
-    parts = name.parts
-    for index, part in enumerate(parts):
-        symbol = SYMBOLS.get(_key(part.form))
-        # A title before the name it stands in front of (Stephen King is no king, nor Король: a family name), a
-        # number after it.
-        if symbol is not None and len(parts) > 1 and (index == 0) == (symbol.category == Symbol.Category.SYMBOL):
-            name.apply_part(part, symbol)
+    keys = [_key(part.form) for part in name.parts]
+    for index, (part, key) in enumerate(zip(name.parts, keys, strict=True)):
+        symbol = SYMBOLS.get(key)
+        if symbol is None or len(keys) < 2:
+            continue
+        if symbol in TITLES:
+            # Before the name it stands in front of (Stephen King is no king, nor Король: a family name).
+            if index == 0:
+                name.apply_part(part, symbol)
+        elif (
+            index > 0 and keys[index - 1] not in NOT_AFTER and not NOT_BEFORE.intersection(keys[index + 1 : index + 2])
+        ):
+            name.apply_part(part, symbol)  # after a name
     return name
+
+
+def title_weight(alignment: Alignment, query: Name, record: Name) -> float | None:
+    """How much two parts rigour paired by a symbol weigh in a name's score: a title or number nothing (it is no
+    longer a part left unpaired, but neither raises a name's score nor vouches for a loosely alike part: Prince
+    Salman is not الأمير سلطان); other symbols (the same known name) fully.
+    None for two parts in alphabets that are both known names (King and Rey, Королева and Reina): not paired as
+    titles. (An Arabic or Hebrew title has its article: الأمير, which rigour knows as the family name Al-Amir, is
+    the prince before a name.)"""
+    symbol = alignment.symbol
+    if symbol in TITLES and _known_in_alphabet(query, alignment.qps) and _known_in_alphabet(record, alignment.rps):
+        return None
+    if symbol is not None and (symbol in TITLES or symbol.category == Symbol.Category.NUMERIC):
+        return 0.0
+    return 1.0
+
+
+def _known_in_alphabet(name: Name, parts: Iterable[NamePart]) -> bool:
+    known = {part for span in name.spans if span.symbol.category == Symbol.Category.NAME for part in span.parts}
+    return all(part in known and not is_abjad(part.form) for part in parts)
