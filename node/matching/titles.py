@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from rigour.names import Alignment, Name, NamePart, Symbol
 
@@ -59,6 +60,7 @@ _ORDINALS = (
 LETTERS = str.maketrans({"ى": "ي", "ی": "ي", "ک": "ك", "ة": "ه"})
 
 
+@lru_cache(maxsize=65_536)  # every part of every name compared: given and family names repeat
 def _key(form: str) -> str:
     """A part's form without case, marks (hamza on an alef, accents, ё) or a geresh, its letters written one way: as
     the tables are looked up."""
@@ -81,10 +83,13 @@ NOT_BEFORE = frozenset(map(_key, ("عشر", "عشرة", "עשר", "עשרה")))
 def tag_titles(name: Name) -> Name:
     """The name with each part that is a title or an ordinal word tagged with its symbol (rigour's pairing then
     pairs it with the same title or number written otherwise)."""
-    keys = [_key(part.form) for part in name.parts]
-    for index, (part, key) in enumerate(zip(name.parts, keys, strict=True)):
+    parts = name.parts
+    keys = [_key(part.form) for part in parts]
+    if len(keys) < 2 or SYMBOLS.keys().isdisjoint(keys):
+        return name
+    for index, (part, key) in enumerate(zip(parts, keys, strict=True)):
         symbol = SYMBOLS.get(key)
-        if symbol is None or len(keys) < 2:
+        if symbol is None:
             continue
         if symbol in TITLES:
             # Before the name it stands in front of (Stephen King is no king, nor Король: a family name).
