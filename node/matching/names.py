@@ -276,8 +276,9 @@ def _sound_pairs(
     gate = 1 if "letters" in readings else TUNABLES.sound_common_name if "abjad" in readings else 0
     query_known, record_known = known_names if gate else ({}, {})
     candidates = []
-    # A part spelled alike in ASCII on both sides (left to rigour, after these) pairs surely too.
-    spelled_alike = False
+    # A part spelled alike in ASCII on both sides (left to rigour, after these) pairs surely too; unless one side
+    # has more parts (rigour may join two: Kara Giousouf, Karagiousouf).
+    spelled_alike, same_count = False, len(query_rest) == len(record_rest)
     record_sides = [(part, part_ascii(part).lower(), _part_sounds(part, readings[1])) for part in record_rest]
     for query_part in query_rest:
         query_sounds = _part_sounds(query_part, readings[0])
@@ -286,7 +287,7 @@ def _sound_pairs(
         query_spelling = part_ascii(query_part).lower()
         for record_part, record_spelling, record_sounds in record_sides:
             if query_spelling == record_spelling or not record_sounds:
-                spelled_alike = spelled_alike or (query_spelling == record_spelling and len(query_spelling) > 1)
+                spelled_alike |= same_count and query_spelling == record_spelling and len(query_spelling) > 1
                 continue
             similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
             known = query_known.get(query_part, set()), record_known.get(record_part, set())
