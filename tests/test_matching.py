@@ -8,7 +8,7 @@ from followthemoney import model
 from fedcore.query import validate_query
 from fedcore.vocabulary import MATCH_KINDS
 from node.config import DEFAULT_MATCHING
-from node.matching import MatchKind, MatchResult, prepare_query, score_record, spelling_similarity
+from node.matching import MatchKind, MatchResult, prepare_query, score_record, spelling_similarities
 from node.matching.abjad import spells
 
 PERSON = model["Person"]
@@ -133,4 +133,4 @@ def test_a_name_part_with_no_ascii_spelling_is_no_part_to_the_likeness() -> None
     """A sign in a record's name (☃) has no ASCII spelling: the choice among candidates passes over it (an initial
     in the query was once set beside its empty spelling, and the search failed) and still sees the rest."""
     prepared = prepare_query(validate_query("Person", {"name": ["J Smith"]}))
-    assert spelling_similarity(prepared, ["☃ Smith"]) > 0.5
+    assert spelling_similarities(prepared, [["☃ Smith"]])[0] > 0.5

@@ -13,7 +13,6 @@ from node.matching.score import (
     score_record,
     spelled_alike,
     spelling_similarities,
-    spelling_similarity,
 )
 from node.matching.settings import TUNABLES, MatchKind, Tunables
 
@@ -40,5 +39,4 @@ __all__ = [
     "score_record",
     "spelled_alike",
     "spelling_similarities",
-    "spelling_similarity",
 ]

@@ -286,8 +286,10 @@ def _sound_pairs(
             continue
         query_spelling = part_ascii(query_part).lower()
         for record_part, record_spelling, record_sounds in record_sides:
-            if query_spelling == record_spelling or not record_sounds:
-                spelled_alike |= same_count and query_spelling == record_spelling and len(query_spelling) > 1
+            if query_spelling == record_spelling:
+                spelled_alike |= same_count and len(query_spelling) > 1
+                continue
+            if not record_sounds:
                 continue
             similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
             known = query_known.get(query_part, set()), record_known.get(record_part, set())

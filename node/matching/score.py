@@ -119,11 +119,6 @@ def _heard(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(text_scripts(text)), parts
 
 
-def spelling_similarity(prepared: PreparedQuery, names: Iterable[str]) -> float:
-    """How alike a record's full names (name_texts) are to the query's (0 to 1): spelling_similarities of one."""
-    return spelling_similarities(prepared, [list(names)])[0]
-
-
 def spelling_similarities(prepared: PreparedQuery, records: list[list[str]]) -> list[float]:
     """How alike each record's full names (name_texts) are to the query's (0 to 1), the best of its names: a cheap
     way to choose among the records the blocking keys find, before any is scored.
