@@ -184,11 +184,15 @@ SEED_NAME = "Seed Record"  # the one record a France node starts with
 
 def sound_key(word: str) -> str:
     """The phonetic blocking key of one name part."""
-    return min(key for key in name_keys(analyse_names(PERSON, {"name": [word]}, side="query")) if key.startswith("m:"))
+    return min(
+        key
+        for key in name_keys(analyse_names(PERSON, {"name": [word]}, side="query"), side="query")
+        if key.startswith("m:")
+    )
 
 
 def index_keys(names: list[str]) -> set[str]:
-    return name_keys(analyse_names(PERSON, {"name": names}, side="index"))
+    return name_keys(analyse_names(PERSON, {"name": names}, side="index"), side="index")
 
 
 class Namesakes:

@@ -13,18 +13,19 @@ from rigour.text.translit import ascii_text
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import names, prepare_query, score_record, spoken
+from node.matching.coarse import COARSE, chinese_written_keys, sound_keys
 from node.matching.dialects import cantonese_as_pinyin
+from node.matching.keys import name_keys
+from node.matching.names import Side, analyse_names
 from node.matching.score import spelled_alike
 from node.matching.settings import TUNABLES
 from node.matching.sounds import (
     AMBIGUOUS,
-    COARSE,
     LATIN_D_T,
     OPTIONAL_LIQUID,
     Reading,
     readings,
     same_onset,
-    sound_keys,
     sound_similarity,
     sounds,
 )
@@ -132,8 +133,56 @@ def test_a_latin_v_before_a_vowel_is_the_chinese_w_or_the_spanish_b() -> None:
     assert alike("Corvino", "科尔维诺", "pinyin") == 1.0
     assert alike("Valdez", "巴尔德斯", "pinyin") == 1.0
     assert sounds("vladimir", "heard_in_pinyin").startswith("B")
-    # Keyed as before (a store's keys stay those of its format).
+    # Keyed as before; and as Chinese writes it (store format 9), apart.
     assert sound_keys("Savinova", "savinova") == {"SBNB"}
+    assert chinese_written_keys("Savinova", "savinova") == sound_keys("萨维诺娃", ascii_text("萨维诺娃")) == {"SN"}
+
+
+@pytest.mark.parametrize(
+    ("latin", "written"),
+    [
+        ("Silvio", "西爾維奧"),  # a v before a vowel as the Chinese w (維 wéi), which keys leave out
+        ("Elvira", "埃爾維拉"),
+        ("Thelma", "塞爾瑪"),  # a th as the Chinese s (塞 sài)
+        ("Gavino", "加維諾"),  # a g as the pinyin j that writes it (加 jiā), and the v
+        ("Latifa", "لطيفة"),  # a final ta marbuta as the a it is said
+        ("Nabila", "نبيلة"),
+    ],
+)
+def test_blocking_keys_hear_sounds_as_the_other_script_writes_them(latin: str, written: str) -> None:
+    # Store format 9: before it, each pair here shared no key by sound, so a search by name alone found the other
+    # only through a rarer second part, or not at all.
+    mine = sound_keys(latin, ascii_text(latin)) | chinese_written_keys(latin, ascii_text(latin))
+    assert mine & sound_keys(written, ascii_text(written))
+
+
+def sound_index_keys(name: str, side: Side) -> set[str]:
+    return {key for key in name_keys(analyse_names(PERSON, {"name": [name]}, side=side), side=side) if "h" in key}
+
+
+def test_a_latin_name_as_chinese_writes_it_is_looked_up_only_by_a_query_in_chinese() -> None:
+    # Elvira Silvio and 埃爾維拉·西爾維奧 meet by the sounds Chinese writes, either way round.
+    assert sound_index_keys("Elvira Silvio", "query") & sound_index_keys("埃爾維拉·西爾維奧", "index")
+    assert sound_index_keys("埃爾維拉·西爾維奧", "query") & sound_index_keys("Elvira Silvio", "index")
+    # A Latin record's Chinese-written sounds are kept apart: Pavlovich, whose v Chinese would leave out, is heard
+    # as Boris there, and a query for Boris Kern must not read every Pavlovich Kern by it.
+    record = sound_index_keys("Pavlovich Kern", "index")
+    assert "ch:BRS" in record
+    assert not {key for key in sound_index_keys("Boris Kern", "query") & record if key.startswith("c")}
+
+
+def test_a_hebrew_geresh_is_kept_for_the_keys_of_its_part() -> None:
+    # rigour's part forms leave the geresh out, and a ג without it is a g: ג'קומו is Giacomo, גקומו would not be.
+    def keys(name: str) -> set[str]:
+        return {
+            key
+            for key in name_keys(analyse_names(PERSON, {"name": [name]}, side="index"), side="index")
+            if key.startswith("h:")
+        }
+
+    assert keys("ג'קומו") == keys("Giacomo") == {"h:SKN"}
+    assert keys("גקומו") == set()  # KN: too short to be a key alone
+    assert keys("ג׳קומו") == keys("ג'קומו")  # the geresh itself, as the apostrophe most write for it
 
 
 def test_chinese_may_write_a_tr_or_dr_as_one_sound() -> None:

@@ -16,13 +16,13 @@ from rigour.names import NamePartTag
 from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
+from node.matching.coarse import chinese_written_keys, sound_keys
 from node.matching.dialects import dialect_index_keys, dialect_query_keys
-from node.matching.names import SYLLABIC_SCRIPTS, AnalysedName, Properties, analyse_names, name_texts
+from node.matching.names import SYLLABIC_SCRIPTS, AnalysedName, Properties, Side, analyse_names, name_texts
 from node.matching.residue import part_ascii
-from node.matching.sounds import sound_keys
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "8"
+STORE_FORMAT = "9"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -31,19 +31,24 @@ def normalise_identifier(value: str) -> str:
     return NON_ALNUM.sub("", ascii_text(value)).upper()
 
 
-def name_keys(names: Iterable[AnalysedName]) -> set[str]:
+def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
     """Single-token keys (spelling, sound, name symbol) and token-pair keys.
 
     Pairs ("ivan|petrov") are what keeps candidate lists short in a large store, where a single
     common given name or surname is shared by tens of thousands of records. A part's first letter beside
     another part ("ti:i|petrov") does so where one part is an initial or misspelt (Ivna Petrov; I. Petrov):
     among thousands of Petrovs, the few with a given name in I.
+
+    A Latin name's sounds as Chinese writes them (`chinese_written_keys`) are a query's sounds like any; but a
+    record's are kept apart ("hc:"), which only a query in Chinese looks up (as it does its own sounds).
     """
     keys: set[str] = set()
     for analysed in names:
         spelled: list[str] = []
         sounds: set[str] = set()
         heard: list[frozenset[str]] = []
+        written: list[frozenset[str]] = []
+        geresh = _with_geresh(analysed.name.form)
         for part in analysed.name.parts:
             if part.tag == NamePartTag.STOP:
                 continue
@@ -51,7 +56,10 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
                 spelled.append(token)
             if part.metaphone:
                 sounds.add(part.metaphone)
-            heard.append(sound_keys(part.form, part_ascii(part)))
+            with_geresh = geresh.get(part.form)
+            form, spelling = (with_geresh, ascii_text(with_geresh)) if with_geresh else (part.form, part_ascii(part))
+            heard.append(sound_keys(form, spelling))
+            written.append(chinese_written_keys(form, spelling))
         tokens = {token for token in spelled if len(token) >= 2}
         keys.update(f"t:{token}" for token in tokens)
         keys.update(f"m:{sound}" for sound in sounds)
@@ -60,11 +68,32 @@ def name_keys(names: Iterable[AnalysedName]) -> set[str]:
             keys.update(f"ti:{one[0]}|{other}" for one, other in itertools.permutations(spelled, 2) if len(other) >= 2)
         keys.update(f"mm:{first}|{second}" for first, second in itertools.combinations(sorted(sounds), 2))
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
-        # Sounds across scripts (node.matching.sounds): a part's alone when it says enough, and pairs of parts.
-        keys.update(f"h:{sound}" for part_sounds in heard for sound in part_sounds if len(sound) >= 3)
-        for first, second in itertools.combinations(heard, 2):
-            keys.update(sound_pair_keys(first, second))
+        keys.update(_sound_keys(heard))
+        if any(written):
+            both = [mine | theirs for mine, theirs in zip(heard, written, strict=True)]
+            if side == "query":
+                keys.update(_sound_keys(both))
+            else:
+                keys.update(f"c{key}" for key in _sound_keys(both) - _sound_keys(heard))
+        elif side == "query" and not SYLLABIC_SCRIPTS.isdisjoint(analysed.scripts):
+            keys.update(f"c{key}" for key in _sound_keys(heard))
     return keys
+
+
+def _sound_keys(heard: list[frozenset[str]]) -> set[str]:
+    """Sounds across scripts (node.matching.sounds): a part's alone when it says enough, and pairs of parts."""
+    keys = {f"h:{sound}" for part_sounds in heard for sound in part_sounds if len(sound) >= 3}
+    for first, second in itertools.combinations(heard, 2):
+        keys.update(sound_pair_keys(first, second))
+    return keys
+
+
+def _with_geresh(form: str) -> dict[str, str]:
+    """A Hebrew name's words that carry a geresh (ג'ונה Jonah: a ג with it is a j, a g without), by the form of the
+    part rigour makes of each, which leaves the mark out (store format 9)."""
+    if "'" not in form:
+        return {}
+    return {word.replace("'", ""): word for word in form.split() if "'" in word and not word.isascii()}
 
 
 def sound_pair_keys(first: frozenset[str], second: frozenset[str]) -> set[str]:
@@ -126,7 +155,7 @@ def record_keys(schema: Schema, properties: Properties) -> set[str]:
     Stores hold these keys: a change to what they are is a new STORE_FORMAT.
     """
     names = analyse_names(schema, properties, side="index")
-    keys = name_keys(names)
+    keys = name_keys(names, side="index")
     # Names in Chinese characters also under their Hokkien and Cantonese readings (node.matching.dialects).
     keys.update(key for analysed in names for part in analysed.name.parts for key in dialect_index_keys(part.form))
     keys |= date_keys(schema, properties, swapped=False)
@@ -153,7 +182,7 @@ class QueryKeys:
 
 def query_keys(query: EntityQuery) -> QueryKeys:
     analysed = analyse_names(query.schema, query.properties, side="query")
-    names = name_keys(analysed)
+    names = name_keys(analysed, side="query")
     # Latin names whose parts may spell a name in Chinese characters in Hokkien or Cantonese (Tan Kah Kee, 陳嘉庚;
     # Tang Ka-piu, 鄧家彪): as written,
     # not their other readings (Wade-Giles read as pinyin).

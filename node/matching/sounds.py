@@ -19,7 +19,6 @@ from itertools import product
 from typing import Literal
 
 from fedmatch import SoundTable
-from rigour.text.scripts import text_scripts
 
 # How a part's romanised spelling is read: the letters of an alphabet with their vowels, their consonants
 # alone (beside an abjad), an abjad's letters, pinyin syllables, or Latin letters as Chinese hears them.
@@ -204,13 +203,13 @@ def sounds(spelling: str, reading: Reading) -> str:
         # An abjad writes a name's first vowel with its own carrier (א, أ, ع): a first h (ה, ه, ح) is heard.
         return SOUNDED_H + classed[1:] if spelling.startswith("h") and classed.startswith("H") else classed
     if reading == "heard_in_pinyin":
-        return _heard_in_pinyin(spelling, FRENCH_ENDINGS)
+        return heard_in_pinyin(spelling, FRENCH_ENDINGS)
     if reading == "consonants":
         return _classed(VOWEL_W.sub("u", _letters(spelling)), vowels=False)
     return _classed(_letters(spelling), vowels=True)
 
 
-def _heard_in_pinyin(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+def heard_in_pinyin(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     """Latin letters as Chinese writes them (see above): Nanda is 南达 nán dá, heard as n-d."""
     letters = HEARD_V_SPELLING.sub("ṿ", _letters(HEARD_TH_SPELLING.sub("θ", spelling), endings))
     return DOUBLED_N.sub("N", _classed(UNHEARD_LIQUID.sub("Q", letters), vowels=False).replace("L", "R"))
@@ -328,59 +327,3 @@ def _onsets_alike(first: str, second: str) -> bool:
 
 
 ALIKE_ONSETS = frozenset((first, second) for first in SYMBOLS for second in SYMBOLS if _onsets_alike(first, second))
-
-
-# Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
-# merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
-COARSE = str.maketrans(
-    {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
-    | {
-        PINYIN_X: "S",
-        PINYIN_R: "R",
-        PINYIN_Y: None,
-        PINYIN_WU: None,
-        PINYIN_HU: None,
-        HEARD_TH: "T",
-        LATIN_CH: "S",
-        LATIN_C_AE: "K",
-        LATIN_KN_K: None,
-        LATIN_VOWEL_H: None,
-        LATIN_D_T: "T",  # then one with the t: as keyed before
-        HEARD_V: "B",
-    }
-)
-UNHEARD = str.maketrans({"Q": None})
-REPEATS = re.compile(r"(.)\1+")
-
-
-def _part_reading(form: str) -> Reading:
-    scripts = text_scripts(form)
-    if scripts & SYLLABARIES:
-        return "pinyin"
-    return "abjad" if scripts & ABJADS else "consonants"
-
-
-def sound_keys(form: str, spelling: str) -> frozenset[str]:
-    """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
-    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription). Cached for parts of
-    a usual length: a country's records repeat the same given and family names over and over."""
-    if len(form) + len(spelling) <= MAX_CACHED_PART:
-        return _cached_sound_keys(form, spelling)
-    return _sound_keys(form, spelling)
-
-
-MAX_CACHED_PART = 128
-
-
-@lru_cache(maxsize=65_536)
-def _cached_sound_keys(form: str, spelling: str) -> frozenset[str]:
-    return _sound_keys(form, spelling)
-
-
-def _sound_keys(form: str, spelling: str) -> frozenset[str]:
-    reading = _part_reading(form)
-    heard = [sounds(spelling.lower(), reading)]
-    if reading == "consonants":
-        # Keyed as before Chinese kept the Latin nominative (a store's keys stay those of its format).
-        heard.append(_heard_in_pinyin(spelling.lower(), ENDINGS).translate(UNHEARD))
-    return frozenset(REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard) - {""}

@@ -1,0 +1,115 @@
+"""Blocking keys by sound: each name part's sounds (node.matching.sounds) in coarser classes, which the index
+holds and a query looks up (node.matching.keys). What they are is part of the store's format."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rigour.text.scripts import text_scripts
+
+from node.matching.sounds import (
+    ABJADS,
+    ENDINGS,
+    HEARD_TH,
+    HEARD_V,
+    LATIN_C_AE,
+    LATIN_CH,
+    LATIN_D_T,
+    LATIN_KN_K,
+    LATIN_VOWEL_H,
+    PINYIN_HU,
+    PINYIN_R,
+    PINYIN_WU,
+    PINYIN_X,
+    PINYIN_Y,
+    SYLLABARIES,
+    Reading,
+    heard_in_pinyin,
+    sounds,
+)
+
+# Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
+# merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
+COARSE = str.maketrans(
+    {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
+    | {
+        PINYIN_X: "S",
+        PINYIN_R: "R",
+        PINYIN_Y: None,
+        PINYIN_WU: None,
+        PINYIN_HU: None,
+        HEARD_TH: "T",
+        LATIN_CH: "S",
+        LATIN_C_AE: "K",
+        LATIN_KN_K: None,
+        LATIN_VOWEL_H: None,
+        LATIN_D_T: "T",  # then one with the t: as keyed before
+        HEARD_V: "B",
+    }
+)
+UNHEARD = str.maketrans({"Q": None})
+REPEATS = re.compile(r"(.)\1+")
+
+
+def _part_reading(form: str) -> Reading:
+    scripts = text_scripts(form)
+    if scripts & SYLLABARIES:
+        return "pinyin"
+    return "abjad" if scripts & ABJADS else "consonants"
+
+
+def sound_keys(form: str, spelling: str) -> frozenset[str]:
+    """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
+    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription). Cached for parts of
+    a usual length: a country's records repeat the same given and family names over and over."""
+    if len(form) + len(spelling) <= MAX_CACHED_PART:
+        return _cached_sound_keys(form, spelling)
+    return _sound_keys(form, spelling)
+
+
+MAX_CACHED_PART = 128
+
+
+@lru_cache(maxsize=65_536)
+def _cached_sound_keys(form: str, spelling: str) -> frozenset[str]:
+    return _sound_keys(form, spelling)
+
+
+# Since store format 9, a part is also keyed as the other side writes sounds the coarse classes part: a Chinese
+# part's j and q as the k or g they write (加 jiā: Gad 賈德; 基 jī: Kirilenko 基里连科); an Arabic part's final ta
+# marbuta as the a it is said (Rawya راوية); and a Latin part as Chinese writes it (`chinese_written_keys`).
+AS_CHINESE_WRITES = str.maketrans({HEARD_V: None, HEARD_TH: "S"})
+PINYIN_J_AS_K = str.maketrans({"J": "K"})
+TA_MARBUTA = "\u0629"
+LATIN = frozenset({"Latin"})
+
+
+def _sound_keys(form: str, spelling: str) -> frozenset[str]:
+    reading = _part_reading(form)
+    spelling = spelling.lower()
+    heard = [sounds(spelling, reading)]
+    if reading == "consonants":
+        # Keyed as before Chinese kept the Latin nominative (a store's keys stay those of its format).
+        heard.append(heard_in_pinyin(spelling, ENDINGS).translate(UNHEARD))
+    elif reading == "pinyin":
+        heard.append(heard[0].translate(PINYIN_J_AS_K))
+    elif reading == "abjad" and form.endswith(TA_MARBUTA) and spelling.endswith("t"):
+        heard.append(sounds(spelling[:-1], reading))
+    return _coarse(heard)
+
+
+def _coarse(heard: list[str]) -> frozenset[str]:
+    return frozenset(REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard) - {""}
+
+
+@lru_cache(maxsize=65_536)
+def chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
+    """A Latin part's coarse sounds as Chinese writes them, where its `sound_keys` hear them otherwise (store
+    format 9): a v before a vowel as the w keys leave out (Ervin 埃爾文 ài ěr wén), a th as an s (Kathryn 凱瑟琳).
+    Kept apart from its other keys (node.matching.keys): Latin and Cyrillic names would share them by chance
+    (Pavlovich heard as Boris)."""
+    if not text_scripts(form) <= LATIN:
+        return frozenset()
+    as_written = heard_in_pinyin(spelling.lower(), ENDINGS).translate(AS_CHINESE_WRITES)
+    return _coarse([as_written, as_written.translate(UNHEARD)]) - sound_keys(form, spelling)
