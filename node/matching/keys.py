@@ -39,8 +39,9 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
     another part ("ti:i|petrov") does so where one part is an initial or misspelt (Ivna Petrov; I. Petrov):
     among thousands of Petrovs, the few with a given name in I.
 
-    A Latin name's sounds as Chinese writes them (`chinese_written_keys`) are a query's sounds like any; but a
-    record's are kept apart ("hc:"), which only a query in Chinese looks up (as it does its own sounds).
+    A Latin name's sounds as Chinese writes them (`chinese_written_keys`) are kept apart from its others, and meet
+    only a name in Chinese (whose sounds are also keyed apart for them): Latin and Cyrillic names would share
+    them by chance (Pavlovich, heard as Chinese writes it, as Boris).
     """
     keys: set[str] = set()
     for analysed in names:
@@ -68,15 +69,19 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
             keys.update(f"ti:{one[0]}|{other}" for one, other in itertools.permutations(spelled, 2) if len(other) >= 2)
         keys.update(f"mm:{first}|{second}" for first, second in itertools.combinations(sorted(sounds), 2))
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
-        keys.update(_sound_keys(heard))
+        own = _sound_keys(heard)
+        keys.update(own)
         if any(written):
+            # A Latin name's sounds as Chinese writes them: a record's for a query in Chinese to look up ("c"), a
+            # query's to look up a record in Chinese ("z").
+            kind = "z" if side == "query" else "c"
             both = [mine | theirs for mine, theirs in zip(heard, written, strict=True)]
-            if side == "query":
-                keys.update(_sound_keys(both))
-            else:
-                keys.update(f"c{key}" for key in _sound_keys(both) - _sound_keys(heard))
-        elif side == "query" and not SYLLABIC_SCRIPTS.isdisjoint(analysed.scripts):
-            keys.update(f"c{key}" for key in _sound_keys(heard))
+            keys.update(f"{kind}{key}" for key in _sound_keys(both) - own)
+        elif not SYLLABIC_SCRIPTS.isdisjoint(analysed.scripts):
+            # A name in Chinese: a query's sounds are also looked up where a Latin record keeps its sounds as
+            # Chinese writes them ("c"), a record's kept where a Latin query looks up its own ("z").
+            kind = "c" if side == "query" else "z"
+            keys.update(f"{kind}{key}" for key in own)
     return keys
 
 
