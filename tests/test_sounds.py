@@ -145,6 +145,7 @@ def test_a_latin_v_before_a_vowel_is_the_chinese_w_or_the_spanish_b() -> None:
         ("Elvira", "埃爾維拉"),
         ("Thelma", "塞爾瑪"),  # a th as the Chinese s (塞 sài)
         ("Gavino", "加維諾"),  # a g as the pinyin j that writes it (加 jiā), and the v
+        ("Vernois", "韋爾努瓦"),  # a French name as French says it (oi, its s unsaid), and the v
         ("Latifa", "لطيفة"),  # a final ta marbuta as the a it is said
         ("Nabila", "نبيلة"),
     ],

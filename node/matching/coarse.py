@@ -28,6 +28,7 @@ from node.matching.sounds import (
     heard_in_pinyin,
     sounds,
 )
+from node.matching.spoken import other_spellings
 
 # Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
@@ -106,10 +107,16 @@ def _coarse(heard: list[str]) -> frozenset[str]:
 @lru_cache(maxsize=65_536)
 def chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
     """A Latin part's coarse sounds as Chinese writes them, where its `sound_keys` hear them otherwise (store
-    format 9): a v before a vowel as the w keys leave out (Ervin 埃爾文 ài ěr wén), a th as an s (Kathryn 凱瑟琳).
+    format 9): a v before a vowel as the w keys leave out (Ervin 埃爾文 ài ěr wén), a th as an s (Kathryn 凱瑟琳);
+    and as the tongue whose look it has says it, as the comparison hears it too (Delacroix 德拉克洛瓦, as French).
     Kept apart from its other keys (node.matching.keys): Latin and Cyrillic names would share them by chance
     (Pavlovich heard as Boris)."""
     if not text_scripts(form) <= LATIN:
         return frozenset()
-    as_written = heard_in_pinyin(spelling.lower(), ENDINGS).translate(AS_CHINESE_WRITES)
-    return _coarse([as_written, as_written.translate(UNHEARD)]) - sound_keys(form, spelling)
+    heard = []
+    spelling = spelling.lower()
+    for spelled in (spelling, *other_spellings(spelling, "heard_in_pinyin")):
+        in_pinyin = heard_in_pinyin(spelled, ENDINGS)
+        as_written = in_pinyin.translate(AS_CHINESE_WRITES)
+        heard += [in_pinyin.translate(UNHEARD), as_written, as_written.translate(UNHEARD)]
+    return _coarse(heard) - sound_keys(form, spelling)
