@@ -174,6 +174,17 @@ def test_a_latin_name_as_chinese_writes_it_meets_only_a_name_in_chinese() -> Non
     latin = sound_index_keys("Elvira Silvio", "query") & sound_index_keys("Elvira Silvio", "index")
     assert latin
     assert not {key for key in latin if key[0] in "cz"}
+    # A name in Chinese has its sounds keyed apart only as itself: its pinyin twin, read as a Latin name, takes no
+    # part (gy of guangyao read as Hungarian, ch of chenxi as Italian, met other Chinese names by chance); nor do
+    # Korean or Japanese names, which write a v as b.
+    assert {key[0] for key in sound_index_keys("李光耀", "query") if key[0] in "cz"} == {"c"}
+    assert {key[0] for key in sound_index_keys("王晨曦", "index") if key[0] in "cz"} == {"z"}
+    assert not {key for key in sound_index_keys("김민준", "query") if key[0] in "cz"}
+
+
+def test_a_pinyin_j_or_q_is_also_keyed_as_the_k_it_writes_but_not_a_zh() -> None:
+    assert sound_keys("加維諾", ascii_text("加維諾")) == {"SN", "KN"}
+    assert sound_keys("张", ascii_text("张")) == {"SN"}  # Zhang writes no foreign k
 
 
 def test_a_hebrew_geresh_is_kept_for_the_keys_of_its_part() -> None:
@@ -188,6 +199,13 @@ def test_a_hebrew_geresh_is_kept_for_the_keys_of_its_part() -> None:
     assert keys("ג'קומו") == keys("Giacomo") == {"h:SKN"}
     assert keys("גקומו") == set()  # KN: too short to be a key alone
     assert keys("ג׳קומו") == keys("ג'קומו")  # the geresh itself, as the apostrophe most write for it
+    assert keys("ג’קומו") == keys("ג'קומו")  # or a typographic one
+    assert keys("גִ'קוֹמוֹ") == keys("ג'קומו")  # with niqqud, which rigour's part forms leave out
+    assert keys("ג'קומו-גקומו") == keys("ג'קומו")  # joined by a hyphen, each word as written
+    # An apostrophe in a Cyrillic name is no geresh: Мар'яна Григор'єва keeps its keys as rigour reads it, and
+    # with them its pairs of parts with Mariana Hryhorieva.
+    shared = sound_index_keys("Мар'яна Григор'єва", "index") & sound_index_keys("Mariana Hryhorieva", "query")
+    assert {key for key in shared if key.startswith("hh:")}
 
 
 def test_chinese_may_write_a_tr_or_dr_as_one_sound() -> None:

@@ -81,7 +81,7 @@ def _cached_sound_keys(form: str, spelling: str) -> frozenset[str]:
 # part's j and q as the k or g they write (加 jiā: Gad 賈德; 基 jī: Kirilenko 基里连科); an Arabic part's final ta
 # marbuta as the a it is said (Rawya راوية); and a Latin part as Chinese writes it (`chinese_written_keys`).
 AS_CHINESE_WRITES = str.maketrans({HEARD_V: None, HEARD_TH: "S"})
-PINYIN_J_AS_K = str.maketrans({"J": "K"})
+PINYIN_J = re.compile(r"\b[jq]")  # not zh, which writes no foreign k (张 Zhang)
 TA_MARBUTA = "\u0629"
 LATIN = frozenset({"Latin"})
 
@@ -94,7 +94,7 @@ def _sound_keys(form: str, spelling: str) -> frozenset[str]:
         # Keyed as before Chinese kept the Latin nominative (a store's keys stay those of its format).
         heard.append(heard_in_pinyin(spelling, ENDINGS).translate(UNHEARD))
     elif reading == "pinyin":
-        heard.append(heard[0].translate(PINYIN_J_AS_K))
+        heard.append(sounds(PINYIN_J.sub("k", spelling), reading))
     elif reading == "abjad" and form.endswith(TA_MARBUTA) and spelling.endswith("t"):
         heard.append(sounds(spelling[:-1], reading))
     return _coarse(heard)
@@ -104,13 +104,23 @@ def _coarse(heard: list[str]) -> frozenset[str]:
     return frozenset(REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard) - {""}
 
 
-@lru_cache(maxsize=65_536)
 def chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
     """A Latin part's coarse sounds as Chinese writes them, where its `sound_keys` hear them otherwise (store
     format 9): a v before a vowel as the w keys leave out (Ervin 埃爾文 ài ěr wén), a th as an s (Kathryn 凱瑟琳);
     and as the tongue whose look it has says it, as the comparison hears it too (Delacroix 德拉克洛瓦, as French).
     Kept apart from its other keys (node.matching.keys): Latin and Cyrillic names would share them by chance
     (Pavlovich heard as Boris)."""
+    if len(form) + len(spelling) <= MAX_CACHED_PART:
+        return _cached_chinese_written_keys(form, spelling)
+    return _chinese_written_keys(form, spelling)
+
+
+@lru_cache(maxsize=65_536)
+def _cached_chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
+    return _chinese_written_keys(form, spelling)
+
+
+def _chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
     if not text_scripts(form) <= LATIN:
         return frozenset()
     heard = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -24,6 +25,15 @@ from node.matching.residue import part_ascii
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
 STORE_FORMAT = "9"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+# A ג, ז or צ with a geresh, as the apostrophe most write for it (or a typographic one); the breaks rigour splits
+# a name's words at.
+HEBREW_GERESH = re.compile("[\u05d2\u05d6\u05e6\u05da\u05e5]['\u2019\u02bc]")
+APOSTROPHES = re.compile("(?<=[\u05d0-\u05ea])[\u2019\u02bc]")
+WORD_BREAKS = re.compile("[^\\w\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7'\u2019\u02bc]+")
+# Written in Chinese characters; and a Latin name of more parts than this is keyed as Chinese writes it no more
+# (its pairs of parts, each heard two to five ways, would make thousands of keys).
+CHINESE = frozenset({"Han"})
+MAX_WRITTEN_PARTS = 6
 
 
 def normalise_identifier(value: str) -> str:
@@ -71,15 +81,17 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
         own = _sound_keys(heard)
         keys.update(own)
-        if any(written):
-            # A Latin name's sounds as Chinese writes them: a record's for a query in Chinese to look up ("c"), a
-            # query's to look up a record in Chinese ("z").
-            kind = "z" if side == "query" else "c"
-            both = [mine | theirs for mine, theirs in zip(heard, written, strict=True)]
-            keys.update(f"{kind}{key}" for key in _sound_keys(both) - own)
-        elif not SYLLABIC_SCRIPTS.isdisjoint(analysed.scripts):
-            # A name in Chinese: a query's sounds are also looked up where a Latin record keeps its sounds as
-            # Chinese writes them ("c"), a record's kept where a Latin query looks up its own ("z").
+        if CHINESE.isdisjoint(analysed.scripts):
+            if any(written) and len(written) <= MAX_WRITTEN_PARTS:
+                # A Latin name's sounds as Chinese writes them: a record's for a query in Chinese to look up ("c"),
+                # a query's to look up a record in Chinese ("z").
+                kind = "z" if side == "query" else "c"
+                both = [mine | theirs for mine, theirs in zip(heard, written, strict=True)]
+                keys.update(f"{kind}{key}" for key in _sound_keys(both) - own)
+        elif not analysed.name.form.isascii():
+            # A name in Chinese characters (not its pinyin twin): a query's sounds are also looked up where a Latin
+            # record keeps its sounds as Chinese writes them ("c"), a record's kept where a Latin query looks up
+            # its own ("z").
             kind = "c" if side == "query" else "z"
             keys.update(f"{kind}{key}" for key in own)
     return keys
@@ -96,9 +108,15 @@ def _sound_keys(heard: list[frozenset[str]]) -> set[str]:
 def _with_geresh(form: str) -> dict[str, str]:
     """A Hebrew name's words that carry a geresh (ג'ונה Jonah: a ג with it is a j, a g without), by the form of the
     part rigour makes of each, which leaves the mark out (store format 9)."""
-    if "'" not in form:
+    if not HEBREW_GERESH.search(form):
         return {}
-    return {word.replace("'", ""): word for word in form.split() if "'" in word and not word.isascii()}
+    words = (APOSTROPHES.sub("'", word) for word in WORD_BREAKS.split(form))
+    return {_part_form(word): word for word in words if HEBREW_GERESH.search(word)}
+
+
+def _part_form(word: str) -> str:
+    """A word as rigour forms its part: without apostrophes or marks (niqqud)."""
+    return "".join(char for char in word if char != "'" and not unicodedata.combining(char))
 
 
 def sound_pair_keys(first: frozenset[str], second: frozenset[str]) -> set[str]:
