@@ -544,3 +544,12 @@ def test_each_tongue_reads_only_the_names_that_look_like_its_own() -> None:
     for english in ("hall", "miller", "emily", "julie", "jill", "fischer", "mitchell", "wagner", "bauer", "jacques"):
         assert tongue_spellings(english) == (), english
     assert other_spellings("csaba", "letters") == ("chaba",)
+
+
+def test_an_english_final_ey_is_also_heard_as_the_i_other_scripts_write() -> None:
+    # Dempsey Демпси, Courtney Кортни; not a name of one syllable (Frey Фрей).
+    assert other_spellings("dempsey", "letters") == ("dempsi",)
+    assert other_spellings("frey", "letters") == ()
+    assert alike("Dempsey", "Демпси", "letters") < 1.0
+    written = sounds(ascii_text("Демпси").lower(), "letters")
+    assert max(sound_similarity(heard, written) for heard in names._heard("Dempsey", "dempsey", "letters")) == 1.0

@@ -87,6 +87,10 @@ def tongue_spellings(spelling: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(said for said in heard if said is not None and said != spelling))
 
 
+# English says a final ey after a consonant, past a name's first syllable, as an i, which Russian and Chinese write
+# so (Harvey Харви, Stanley Стэнли 斯坦利); not in a name of one syllable (Frey Фрей, Rey).
+ENGLISH_EY = re.compile(r"[aeiouy][^aeiouy]+ey$")
+
 # Chinese writes a tr or dr before a vowel as one sound as often as as two (Tracy 崔西 cuī xī, Trevor 崔佛; Trump
 # 特朗普 tè lǎng pǔ).
 TR_AS_CH = re.compile(r"[td]r(?=[aeiouy])")
@@ -97,6 +101,8 @@ def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     tongues of TONGUES say it, and for Chinese a tr or dr as ch."""
     others = [french] if (french := french_spelling(spelling)) else []
     others += tongue_spellings(spelling)
+    if ENGLISH_EY.search(spelling):
+        others.append(spelling[:-2] + "i")
     if reading == "heard_in_pinyin":
         others += [TR_AS_CH.sub("ch", spelled) for spelled in (spelling, *others) if TR_AS_CH.search(spelled)]
     return tuple(others)
