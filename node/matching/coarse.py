@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from rigour.text.scripts import text_scripts
 
+from node.matching.names import LATIN
 from node.matching.sounds import (
     ABJADS,
     ENDINGS,
@@ -83,7 +84,6 @@ def _cached_sound_keys(form: str, spelling: str) -> frozenset[str]:
 AS_CHINESE_WRITES = str.maketrans({HEARD_V: None, HEARD_TH: "S"})
 PINYIN_J = re.compile(r"\b[jq]")  # not zh, which writes no foreign k (张 Zhang)
 TA_MARBUTA = "\u0629"
-LATIN = frozenset({"Latin"})
 
 
 def _sound_keys(form: str, spelling: str) -> frozenset[str]:

@@ -21,18 +21,18 @@ from node.matching.coarse import chinese_written_keys, sound_keys
 from node.matching.dialects import dialect_index_keys, dialect_query_keys
 from node.matching.names import SYLLABIC_SCRIPTS, AnalysedName, Properties, Side, analyse_names, name_texts
 from node.matching.residue import part_ascii
+from node.matching.sounds import SYLLABARIES
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
 STORE_FORMAT = "9"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 # A ג, ז or צ with a geresh, as the apostrophe most write for it (or a typographic one); the breaks rigour splits
 # a name's words at.
-HEBREW_GERESH = re.compile("[\u05d2\u05d6\u05e6\u05da\u05e5]['\u2019\u02bc]")
+HEBREW_GERESH = re.compile("[\u05d2\u05d6\u05e6\u05e5]['\u2019\u02bc]")
 APOSTROPHES = re.compile("(?<=[\u05d0-\u05ea])[\u2019\u02bc]")
 WORD_BREAKS = re.compile("[^\\w\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7'\u2019\u02bc]+")
-# Written in Chinese characters; and a Latin name of more parts than this is keyed as Chinese writes it no more
-# (its pairs of parts, each heard two to five ways, would make thousands of keys).
-CHINESE = frozenset({"Han"})
+# A Latin name of more parts than this is keyed as Chinese writes it no more (its pairs of parts, each heard two
+# to five ways, would make thousands of keys).
 MAX_WRITTEN_PARTS = 6
 
 
@@ -81,7 +81,7 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
         own = _sound_keys(heard)
         keys.update(own)
-        if CHINESE.isdisjoint(analysed.scripts):
+        if SYLLABARIES.isdisjoint(analysed.scripts):  # not written in Chinese characters
             if any(written) and len(written) <= MAX_WRITTEN_PARTS:
                 # A Latin name's sounds as Chinese writes them: a record's for a query in Chinese to look up ("c"),
                 # a query's to look up a record in Chinese ("z").
