@@ -25,10 +25,8 @@ STEMS = ("Hahn", "Kraus", "Vogel", "Berger", "Lorenz")
 S_STEMS = ("Sauer", "Seidel", "Simon", "Sievers", "Sommer")
 
 
-def build(engine: Engine, stems: tuple[str, ...] = STEMS) -> Location:
-    """Sixty Jörgs with other family names, then Jörg Schmitt: every Jörg shares the query's given name."""
-    surnames = [f"{stem}{suffix}" for stem in stems for suffix in "abcdefghijkl"]
-    people = [f"Jörg {surname}" for surname in surnames] + ["Jörg Schmitt", "Jörg Schmitt", "Jörg Schmitt"]
+def import_people(engine: Engine, people: list[str]) -> Location:
+    """A store of Persons with these names, p0, p1… in their order."""
     lines = (
         json.dumps({"id": f"p{index}", "schema": "Person", "properties": {"name": [name]}})
         for index, name in enumerate(people)
@@ -36,6 +34,12 @@ def build(engine: Engine, stems: tuple[str, ...] = STEMS) -> Location:
     path = engine.location()
     import_lines(path, lines, skip_invalid=False)
     return path
+
+
+def build(engine: Engine, stems: tuple[str, ...] = STEMS) -> Location:
+    """Sixty Jörgs with other family names, then Jörg Schmitt: every Jörg shares the query's given name."""
+    surnames = [f"{stem}{suffix}" for stem in stems for suffix in "abcdefghijkl"]
+    return import_people(engine, [f"Jörg {surname}" for surname in surnames] + ["Jörg Schmitt"] * 3)
 
 
 def names(records: list[StoredRecord]) -> list[str]:
@@ -231,14 +235,9 @@ def test_an_initial_beside_a_common_family_name_finds_the_records_with_that_init
     many Brandts come first."""
     givens = [f"{stem}{first}{second}" for stem in ("Anton", "Bernd", "Dieter", "Ernst", "Felix") for first in "aeiou"
               for second in "lmnrstvxyz"]  # fmt: skip
-    people = [*(f"{given} Brandt" for given in givens), "Konrad Brandt", "Karl Brandt"]
-    lines = (
-        json.dumps({"id": f"b{index}", "schema": "Person", "properties": {"name": [name]}})
-        for index, name in enumerate(people)
+    store = Store(
+        import_people(engine, [*(f"{given} Brandt" for given in givens), "Konrad Brandt", "Karl Brandt"]), workers=1
     )
-    path = engine.location()
-    import_lines(path, lines, skip_invalid=False)
-    store = Store(path, workers=1)
     try:
         query = validate_query("Person", {"name": ["K. Brandt"]})
         assert "Person|ti:k|brandt" in query_keys(query).name_keys
@@ -272,3 +271,32 @@ def test_counts_are_read_from_their_narrow_index_and_a_store_made_before_it_is_s
     assert found() == ("key_counts", refs)
     import_lines(path, (), skip_invalid=False)
     assert found() == (source, refs)
+
+
+def test_a_record_sharing_only_a_rare_key_is_shortlisted_beside_records_sharing_many_common_ones(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jorge Smitt shares two keys with Jörg Szmitt: the sound of Smitt (as common here as Jörg) and the pair of
+    both parts' sounds (his alone). Sixty Jörg S…s share six of Jörg's keys each and outweigh him, so a shortlist
+    of twenty by weight leaves him out; as the record of the query's rarest key he is read beside it, and is one of the
+    five kept."""
+    surnames = [f"{stem}{suffix}" for stem in S_STEMS for suffix in "abcdefghijkl"]
+    people = [f"Jörg {surname}" for surname in surnames] + [f"Anna Smitt{suffix}" for suffix in "ab"] * 25
+    store = Store(import_people(engine, [*people, "Jorge Smitt"]), workers=1)
+    try:
+        query = validate_query("Person", {"name": ["Jörg Szmitt"]})
+        prepared = prepare_query(query)
+        chosen: dict[int, list[str]] = {}
+        for rare in (0, 400):
+            monkeypatch.setattr(store_search, "TUNABLES", replace(TUNABLES, shortlist=20, rare_key_records=rare))
+            found = store.candidates(
+                query_keys(query),
+                max_candidates=5,
+                max_postings=1000,
+                tie_breaker=lambda records: spelling_similarities(prepared, records),
+            )
+            chosen[rare] = names(found.by_name)
+        assert "Jorge Smitt" not in chosen[0]
+        assert "Jorge Smitt" in chosen[400]
+    finally:
+        store.close()

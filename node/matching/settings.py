@@ -92,6 +92,10 @@ class Tunables:
     # Names-only queries whose best records tie on their keys: how many are read to choose among them, and
     # how much the shared keys still count beside the spelling's likeness.
     shortlist: int = 200
+    # Besides, the records listed under the query's rarest name keys, up to this many together, whatever they weigh:
+    # a name in another script may share a single rare key with its record (a pair of parts' sounds) where other
+    # records share several common ones (a given name's, in every spelling). 0 reads none.
+    rare_key_records: int = 400
     # The shortlist is read when the weight of the first record past max_candidates is this share of the best's
     # or more (1.0: only when they tie); for a query with a full birth date, whose records born that day are
     # candidates besides, the dated share (reading more of it there found no more targets and cost a sixth of

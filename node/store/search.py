@@ -17,6 +17,7 @@ import orjson
 
 from node.matching import TUNABLES, QueryKeys, key_weight
 from node.pgsql import DATABASE_ERRORS, Location, PgConnection
+from node.store.postings import other_records, rarest_keys, tied_past_cut, weigh
 from node.store.records import (
     COUNTS_INDEX,
     RECORD_COLUMNS,
@@ -167,14 +168,15 @@ class Store:
         where the policy lets the requester match on the date.
 
         `tie_breaker` (a similarity in [0, 1] of each record's full names to the query's, for many records at
-        once) chooses among records the
-        keys cannot tell apart: when a query has no identifier and the record past the first `max_candidates`
-        shares TUNABLES.close_weight_share of the best key weight or more (a misspelt family name beside a common
-        given name; a name in another script, which shares only coarse keys by sound; close_weight_share_spelt
-        when one of the first is spelt as asked), up to TUNABLES.shortlist records' names are read and the most
-        alike records kept; unless the query shares no more than single parts' coarse sounds with any record
-        (SINGLE_SOUND_KEY): then no shortlist is read, and where more records than `max_candidates` tie on the
-        best weight, no record by name at all.
+        once) chooses among records the keys cannot tell apart: when a query has no identifier and the record past
+        the first `max_candidates` shares TUNABLES.close_weight_share of the best key weight or more (a misspelt
+        family name beside a common given name; a name in another script, which shares only coarse keys by sound;
+        close_weight_share_spelt when one of the first is spelt as asked), up to TUNABLES.shortlist records' names
+        are read and the most alike records kept; with them the records of the query's rarest keys, up to
+        TUNABLES.rare_key_records together, whatever they weigh (one rare key may be all a name in another script
+        shares with its record, beside records sharing several common ones). Unless the query shares no more than
+        single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where more
+        records than `max_candidates` tie on the best weight, no record by name at all.
         """
         return self._read(
             lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
@@ -191,6 +193,7 @@ class Store:
         # Every key read adds its weight to the records it lists. Records with the query's identifier come
         # first, then the records with the most (and rarest) name keys in common.
         weights: dict[str, float] = {key: IDENTIFIER_WEIGHT for key in keys.identifier_keys}
+        rarest: set[str] = set()  # keys
         if keys.name_keys:
             total_row = connection.execute("SELECT value FROM meta WHERE name = 'records'").fetchone()
             total = int(total_row[0]) if total_row else 1
@@ -220,9 +223,10 @@ class Store:
                 weights[key] = key_weight(postings, total)
             for postings, group in tied.items():
                 if len(group) > 1:
-                    for key in _other_records(connection, group):
+                    for key in other_records(connection, group):
                         weights[key] = key_weight(postings, total)
-        totals = _weigh(connection, weights, max_postings)
+            rarest = rarest_keys(counts, weights, TUNABLES.rare_key_records)
+        totals, rare = weigh(connection, weights, max_postings, rarest)
         # Every key read is a single part's coarse sound: no record they list is known to share a second part
         # with the query to pair by names alone (records born on the query's date come below all the same).
         single_sounds = all(SINGLE_SOUND_KEY.search(key) for key in weights)
@@ -231,18 +235,20 @@ class Store:
         expired = _expired(connection)
         for rid_text in expired:
             totals.pop(rid_text, None)
-        if single_sounds and _tied_past_cut(totals, max_candidates):
+        if single_sounds and tied_past_cut(totals, max_candidates):
             # And more records than the candidates share the best weight (one part's sound, often thousands in a
             # national store): which of them would be read is arbitrary (the oldest), so none is
             # (docs/matching.md).
             by_name: list[StoredRecord] = []
         else:
-            by_name = self._by_name(connection, keys, totals, max_candidates, None if single_sounds else tie_breaker)
+            by_name = self._by_name(
+                connection, keys, totals, rare, max_candidates, None if single_sounds else tie_breaker
+            )
         by_date: list[StoredRecord] = []
         if keys.date_keys:
             # Born on a query's date (a handful of records per day), ranked by the name keys they share.
             found = {record.rid for record in by_name}
-            dated = _weigh(connection, dict.fromkeys(keys.date_keys, 0.0), max_postings)
+            dated, _ = weigh(connection, dict.fromkeys(keys.date_keys, 0.0), max_postings)
             extra = [
                 (rid_text, totals.get(rid_text, 0.0))
                 for rid_text in dated
@@ -257,6 +263,7 @@ class Store:
         connection: Connection,
         keys: QueryKeys,
         totals: dict[str, float],
+        rare: set[str],
         max_candidates: int,
         tie_breaker: Callable[[list[list[str]]], list[float]] | None,
     ) -> list[StoredRecord]:
@@ -264,6 +271,8 @@ class Store:
             return []
         if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
             shortlist = heapq.nlargest(max(TUNABLES.shortlist, max_candidates + 1), totals.items(), key=itemgetter(1))
+            listed = {rid_text for rid_text, _ in shortlist}
+            shortlist.extend((rid_text, totals[rid_text]) for rid_text in rare - listed if rid_text in totals)
             # Only when the weight past the cut is close to the best: the keys cannot pick the best. Closer with a
             # birth date, whose records (found apart) are the candidates that count most.
             share = TUNABLES.close_weight_share_dated if keys.date_keys else TUNABLES.close_weight_share
@@ -297,46 +306,10 @@ def _counts_from(connection: Connection) -> str:
     return f"key_counts INDEXED BY {COUNTS_INDEX}" if found.fetchone() else "key_counts"
 
 
-def _tied_past_cut(totals: dict[str, float], max_candidates: int) -> bool:
-    """Whether the record past the first `max_candidates` weighs as much as the best: the keys cannot choose."""
-    if len(totals) <= max_candidates:
-        return False
-    best = heapq.nlargest(max_candidates + 1, totals.values())
-    return best[-1] >= best[0]
-
-
 def _expired(connection: Connection) -> set[str]:
     """The ids (as text, like postings) of records past their expiry day: none, mostly (the purge removes them)."""
     rows = connection.execute("SELECT rid FROM records WHERE expires IS NOT NULL AND expires < ?", (today(),))
     return {str(rid) for (rid,) in rows}
-
-
-def _other_records(connection: Connection, keys: list[str]) -> list[str]:
-    """Of keys listing as many records as the first, those that list other records than every key before."""
-    marks = ",".join("?" * len(keys))
-    listed = dict(connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", keys))
-    seen = {listed.get(keys[0])}
-    others: list[str] = []
-    for key in keys[1:]:
-        postings = listed.get(key)
-        if postings not in seen:
-            seen.add(postings)
-            others.append(key)
-    return others
-
-
-def _weigh(connection: Connection, weights: dict[str, float], max_postings: int) -> dict[str, float]:
-    """Each record listed under the keys, with the sum of the weights of the keys that list it."""
-    totals: dict[str, float] = {}
-    add = totals.get
-    for chunk in chunked(list(weights)):
-        marks = ",".join("?" * len(chunk))
-        for key, postings in connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", chunk):
-            weight = weights[key]
-            # Record ids stay text here: only the best few are ever turned into numbers.
-            for rid_text in postings.split(",", max_postings)[:max_postings]:
-                totals[rid_text] = add(rid_text, 0.0) + weight
-    return totals
 
 
 def _in_one_snapshot(connection: Connection, work: Callable[[], T]) -> T:
