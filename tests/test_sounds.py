@@ -157,6 +157,14 @@ def test_blocking_keys_hear_sounds_as_the_other_script_writes_them(latin: str, w
     assert mine & sound_keys(written, ascii_text(written))
 
 
+def test_a_g_before_e_or_i_is_keyed_soft_and_hard() -> None:
+    # Store format 10: before it, Shigeru was keyed as SR alone and shared no key by sound with شيغيرو.
+    assert sound_keys("Shigeru", "Shigeru") == {"SR", "SKR"}
+    assert sound_keys("Shigeru", "Shigeru") & sound_keys("شيغيرو", ascii_text("شيغيرو")) == {"SKR"}
+    assert sound_keys("Гена", ascii_text("Гена")) == {"KN", "SN"}  # Cyrillic г is hard; its spelling does not say
+    assert sound_keys("Gustav", "Gustav") == {"KSTB"}  # a g before other letters: hard, keyed once as ever
+
+
 def sound_index_keys(name: str, side: Side) -> set[str]:
     return {key for key in name_keys(analyse_names(PERSON, {"name": [name]}, side=side), side=side) if "h" in key}
 

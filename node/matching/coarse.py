@@ -84,6 +84,10 @@ def _cached_sound_keys(form: str, spelling: str) -> frozenset[str]:
 AS_CHINESE_WRITES = str.maketrans({HEARD_V: None, HEARD_TH: "S"})
 PINYIN_J = re.compile(r"\b[jq]")  # not zh, which writes no foreign k (张 Zhang)
 TA_MARBUTA = "\u0629"
+# Since store format 10: a g before e, i or y is soft in English and the Romance tongues but hard in German,
+# Japanese or any name in Cyrillic (Гена), and an abjad writes it hard (Shigeru شيغيرو): a part with one is also
+# keyed with it hard.
+SOFT_G = re.compile(r"g(?=[eiy])")
 
 
 def _sound_keys(form: str, spelling: str) -> frozenset[str]:
@@ -93,6 +97,8 @@ def _sound_keys(form: str, spelling: str) -> frozenset[str]:
     if reading == "consonants":
         # Keyed as before Chinese kept the Latin nominative (a store's keys stay those of its format).
         heard.append(heard_in_pinyin(spelling, ENDINGS).translate(UNHEARD))
+        if SOFT_G.search(spelling):
+            heard.append(sounds(SOFT_G.sub("k", spelling), reading))
     elif reading == "pinyin":
         heard.append(sounds(PINYIN_J.sub("k", spelling), reading))
     elif reading == "abjad" and form.endswith(TA_MARBUTA) and spelling.endswith("t"):
