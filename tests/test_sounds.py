@@ -163,6 +163,8 @@ def test_a_g_before_e_or_i_is_keyed_soft_and_hard() -> None:
     assert sound_keys("Shigeru", "Shigeru") & sound_keys("شيغيرو", ascii_text("شيغيرو")) == {"SKR"}
     assert sound_keys("Гена", ascii_text("Гена")) == {"KN", "SN"}  # Cyrillic г is hard; its spelling does not say
     assert sound_keys("Gustav", "Gustav") == {"KSTB"}  # a g before other letters: hard, keyed once as ever
+    assert sound_keys("Mingyu", "Mingyu") == {"N"}  # a pinyin ng before a y says no g (nor Mike by NK)
+    assert sound_keys("Γιώργος", ascii_text("Γιώργος")) == {"SRKS", "SKS"}  # a Greek γ before ι is a y
 
 
 def sound_index_keys(name: str, side: Side) -> set[str]:

@@ -63,7 +63,8 @@ def _part_reading(form: str) -> Reading:
 
 def sound_keys(form: str, spelling: str) -> frozenset[str]:
     """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
-    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription). Cached for parts of
+    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription), three with a soft g (also
+    heard hard). Cached for parts of
     a usual length: a country's records repeat the same given and family names over and over."""
     if len(form) + len(spelling) <= MAX_CACHED_PART:
         return _cached_sound_keys(form, spelling)
@@ -85,9 +86,10 @@ AS_CHINESE_WRITES = str.maketrans({HEARD_V: None, HEARD_TH: "S"})
 PINYIN_J = re.compile(r"\b[jq]")  # not zh, which writes no foreign k (张 Zhang)
 TA_MARBUTA = "\u0629"
 # Since store format 10: a g before e, i or y is soft in English and the Romance tongues but hard in German,
-# Japanese or any name in Cyrillic (Гена), and an abjad writes it hard (Shigeru شيغيرو): a part with one is also
-# keyed with it hard.
-SOFT_G = re.compile(r"g(?=[eiy])")
+# Japanese or any name in Cyrillic (Гена), and an abjad writes it hard (Shigeru شيغيرو): a Latin or Cyrillic part
+# with one is also keyed with it hard. Not the ng of a pinyin syllable before a y (Mingyu), which says no g.
+SOFT_G = re.compile(r"g(?=[ei])|(?<!n)g(?=y)")
+HARD_G_SCRIPTS = frozenset({"Latin", "Cyrillic"})  # Greek γ before ε or ι is a y
 
 
 def _sound_keys(form: str, spelling: str) -> frozenset[str]:
@@ -97,7 +99,7 @@ def _sound_keys(form: str, spelling: str) -> frozenset[str]:
     if reading == "consonants":
         # Keyed as before Chinese kept the Latin nominative (a store's keys stay those of its format).
         heard.append(heard_in_pinyin(spelling, ENDINGS).translate(UNHEARD))
-        if SOFT_G.search(spelling):
+        if SOFT_G.search(spelling) and text_scripts(form) <= HARD_G_SCRIPTS:
             heard.append(sounds(SOFT_G.sub("k", spelling), reading))
     elif reading == "pinyin":
         heard.append(sounds(PINYIN_J.sub("k", spelling), reading))
