@@ -751,13 +751,14 @@ first time; from run to run on this machine they vary by about a tenth.
   writes hard, Shugi شوغي; a particle on one side only; regnal numbers before the name; translated names, and
   Wikidata labels of two different people), and 20 whose shared keys are too common or past the budget.
 - **A soft g also keyed hard (store format 10), since 2026-12-06.** A Latin g before e, i or y is soft in English
-  and the Romance tongues, hard in German and Japanese and in every name in Cyrillic (Гена), and an abjad writes
-  it hard (Shigeru شيغيرو, with its ghain): a part with one is now also keyed with it hard. Keys only; scoring
-  and the figures with birth dates are unchanged. Real-world tune names alone 0.9443 to 0.9464, held-out
-  0.9239 to 0.925; own set names alone 0.8321 to 0.833, wrong best hits unchanged (13). Tried beside it and not kept: a
-  Latin w also keyed as v (Iwatora иватора; tune 0.9469 with the article below, but one more wrong best hit with
-  birth dates on the own set, 14), and an Arabic part with its article joined also keyed without it (اليعقوبي,
-  Yacoubi: nothing gained on tune, one query lost on the own set).
+  and the Romance tongues, hard in German and Japanese and in every name in Cyrillic (Гена), and an abjad writes it
+  hard (Shigeru شيغيرو, with its ghain): a Latin or Cyrillic part with one is now also keyed with it hard (not a
+  pinyin ng before a y, Mingyu, which a review found sharing a key with Mike; nor a Greek γ). Keys only; scoring and
+  the figures with birth dates are unchanged. Real-world tune names alone 0.9443 to 0.9464, held-out 0.9239 to
+  0.925; own set names alone 0.8321 to 0.834 (0.8926 to 0.895 without the large namesake groups), wrong best hits
+  unchanged (13). Tried beside it and not kept: a Latin w also keyed as v (Iwatora иватора; tune 0.9469 with the
+  article below, but one more wrong best hit with birth dates on the own set, 14), and an Arabic part with its
+  article joined also keyed without it (اليعقوبي, Yacoubi: nothing gained on tune, one query lost on the own set).
 - **Titles, regnal numbers and the pairing of parts, since 2026-12-06.** A part that is the word for prince,
   princess, king, queen, saint or sheikh (Latin languages, Russian, Greek; Arabic and Hebrew with their
   article), or an ordinal word (Arabic, Hebrew, Greek one to ten; Russian to twelve), carries rigour's symbol
