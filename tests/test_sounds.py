@@ -563,3 +563,32 @@ def test_an_english_final_ey_is_also_heard_as_the_i_other_scripts_write() -> Non
     assert alike("Dempsey", "Демпси", "letters") < 1.0
     written = sounds(ascii_text("Демпси").lower(), "letters")
     assert max(sound_similarity(heard, written) for heard in names._heard("Dempsey", "dempsey", "letters")) == 1.0
+
+
+def test_a_part_spelled_alike_in_ascii_pairs_with_its_twin_only() -> None:
+    # томоэ and томэ are spelled tomoe and tome: each pairs with its twin, not with the other by sound.
+    assert by_sound({"name": ["Tomoe Tome"]}, {"name": ["томоэ томэ"]}) == 1.0
+
+
+def test_a_japanese_name_is_also_heard_as_russian_writes_it() -> None:
+    # Polivanov's system: Chiaki Тиаки, Junko Дзюнко, Kawashima Кавасима, Yuzuru Юдзуру (as rigour spells them).
+    assert spoken.polivanov_spelling("chiaki") == "tiaki"
+    assert spoken.polivanov_spelling("junko") == "dzyunko"
+    assert spoken.polivanov_spelling("kawashima") == "kavasima"
+    assert spoken.polivanov_spelling("yuzuru") == "yudzuru"
+    # Not a name with a letter no Hepburn syllable has, nor one with no letter Polivanov writes otherwise.
+    for other in ("jackson", "schmidt", "marina", "kaori"):
+        assert spoken.polivanov_spelling(other) is None, other
+    assert "tiaki" not in other_spellings("chiaki", "heard_in_pinyin")  # only beside Cyrillic and Greek
+    dated = {"birthDate": ["1968-04-21"]}
+    assert by_sound({"name": ["Chiaki Kawashima"], **dated}, {"name": ["Тиаки Кавасима"], **dated}) >= THRESHOLD
+    assert by_sound({"name": ["Тиаки Кавасима"], **dated}, {"name": ["Chiaki Kawashima"], **dated}) >= THRESHOLD
+
+
+def test_a_latin_au_is_also_the_av_and_a_first_j_the_y_of_cyrillic() -> None:
+    assert "avgustinus" in other_spellings("augustinus", "letters")
+    assert "yaakko" in other_spellings("jaakko", "letters")
+    assert other_spellings("john", "heard_in_pinyin") == ()
+    dated = {"birthDate": ["1952-11-30"]}
+    assert by_sound({"name": ["Augustinus Kawashima"], **dated}, {"name": ["Августин Кавасима"], **dated}) >= THRESHOLD
+    assert by_sound({"name": ["Jaakko Kawashima"], **dated}, {"name": ["Яакко Кавасима"], **dated}) >= THRESHOLD

@@ -280,16 +280,19 @@ def _sound_pairs(
     # has more parts (rigour may join two: Kara Giousouf, Karagiousouf).
     spelled_alike, same_count = False, len(query_rest) == len(record_rest)
     record_sides = [(part, part_ascii(part).lower(), _part_sounds(part, readings[1])) for part in record_rest]
-    for query_part in query_rest:
+    query_sides = [(part, part_ascii(part).lower()) for part in query_rest]
+    # Nor is either of such twins paired with another part by sound (Tomoe Tome, томоэ томэ: Tome is томэ, never
+    # томоэ).
+    twins = {spelled for _, spelled in query_sides if len(spelled) > 1} & {spelled for _, spelled, _ in record_sides}
+    for query_part, query_spelling in query_sides:
         query_sounds = _part_sounds(query_part, readings[0])
         if not query_sounds or query_part.tag == NamePartTag.STOP:
             continue
-        query_spelling = part_ascii(query_part).lower()
         for record_part, record_spelling, record_sounds in record_sides:
             if query_spelling == record_spelling:
                 spelled_alike |= same_count and len(query_spelling) > 1
                 continue
-            if not record_sounds:
+            if not record_sounds or query_spelling in twins or record_spelling in twins:
                 continue
             similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
             known = query_known.get(query_part, set()), record_known.get(record_part, set())

@@ -96,13 +96,51 @@ ENGLISH_EY = re.compile(r"[aeiouy][^aeiouy]+ey$")
 TR_AS_CH = re.compile(r"[td]r(?=[aeiouy])")
 
 
+# A Japanese name in Hepburn's romanisation (every letter in its syllables, kana by kana) as Russian writes it, by
+# Polivanov's system, and rigour spells that Cyrillic in Latin letters: Kawashima Кавасима kavasima, Chiaki Тиаки
+# tiaki, Junko Дзюнко dzyunko, Yuzuru Юдзуру yudzuru. Only names all of Hepburn's syllables and
+# with a letter Polivanov writes otherwise (sh, ch, j, z, w).
+HEPBURN = re.compile(r"^(?:(?:[kgsztdnhbpmr]y?|sh|ch|j|ts|f|w|y|kk|ss|tt|pp|tch|ssh)?[aeiou]|n(?![aeiouy]))+$")
+POLIVANOV_LOOK = re.compile(r"sh|ch|j|z|w")
+POLIVANOV = tuple(
+    (re.compile(pattern), sound)
+    for pattern, sound in (
+        (r"tch", "tt"), (r"sh(?=i)", "s"), (r"sh", "sy"), (r"ch(?=i)", "t"), (r"ch", "ty"), (r"z", "dz"),
+        (r"j(?=i)", "dz"), (r"j", "dzy"), (r"w", "v"),
+    )
+)  # fmt: skip
+
+
+@lru_cache(maxsize=65_536)
+def polivanov_spelling(spelling: str) -> str | None:
+    """A Hepburn spelling (lower-case ASCII) as Russian writes the name, romanised again; None for other names."""
+    if not POLIVANOV_LOOK.search(spelling) or not HEPBURN.match(spelling):
+        return None
+    for pattern, sound in POLIVANOV:
+        spelling = pattern.sub(sound, spelling)
+    return spelling
+
+
+# Cyrillic and Greek write a Latin au before a consonant as av, as Greek said αυ (Augustinus Августин); and a first
+# j before a vowel as most tongues but English and Spanish say it, a y (Jaakko Яакко).
+LATIN_AU = re.compile(r"au(?=[^aeiou])")
+FIRST_J = re.compile(r"^j(?=[aeiou])")
+
+
 def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     """Other ways a Latin part (lower-case ASCII) is said that another script may write by ear: as French and the
-    tongues of TONGUES say it, and for Chinese a tr or dr as ch."""
+    tongues of TONGUES say it, a Japanese name as Russian writes it, and for Chinese a tr or dr as ch."""
     others = [french] if (french := french_spelling(spelling)) else []
     others += tongue_spellings(spelling)
     if ENGLISH_EY.search(spelling):
         others.append(spelling[:-2] + "i")
+    if reading == "letters":
+        if japanese := polivanov_spelling(spelling):
+            others.append(japanese)
+        if LATIN_AU.search(spelling):
+            others.append(LATIN_AU.sub("av", spelling))
+        if FIRST_J.search(spelling):
+            others.append(FIRST_J.sub("y", spelling))
     if reading == "heard_in_pinyin":
         others += [TR_AS_CH.sub("ch", spelled) for spelled in (spelling, *others) if TR_AS_CH.search(spelled)]
     return tuple(others)
