@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -532,6 +533,7 @@ def test_a_latin_name_is_also_heard_as_the_tongue_of_its_spelling_says_it(
     dated = {"name": [query], "birthDate": ["1971-02-03"]}
     assert by_sound(dated, {"name": [record], "birthDate": ["1971-02-03"]}) >= THRESHOLD
     monkeypatch.setattr(spoken, "TONGUES", ())
+    monkeypatch.setattr(spoken, "FIRST_J", re.compile(r"(?!)"))  # which hears any first j as a y too
     spoken.tongue_spellings.cache_clear()
     names._heard.cache_clear()
     try:
@@ -592,3 +594,36 @@ def test_a_latin_au_is_also_the_av_and_a_first_j_the_y_of_cyrillic() -> None:
     dated = {"birthDate": ["1952-11-30"]}
     assert by_sound({"name": ["Augustinus Kawashima"], **dated}, {"name": ["Августин Кавасима"], **dated}) >= THRESHOLD
     assert by_sound({"name": ["Jaakko Kawashima"], **dated}, {"name": ["Яакко Кавасима"], **dated}) >= THRESHOLD
+
+
+def test_a_chinese_name_in_pinyin_is_also_heard_as_cyrillic_and_abjads_write_it() -> None:
+    # Palladius's system, as rigour spells the Cyrillic: Xiaodong Сяодун, Qingyun Цинъюнь, Zhiqiang Чжицян.
+    for pinyin, cyrillic in (("xiaodong", "Сяодун"), ("qingyun", "Цинъюнь"), ("zhiqiang", "Чжицян")):
+        assert spoken.pinyin_spelling(pinyin, "letters") == ascii_text(cyrillic).lower()
+    assert spoken.pinyin_spelling("xuelian", "consonants") == "shuelian"  # x an sh, beside Arabic and Hebrew
+    # Not a Western name with an x (Alexei, Maxim), nor a pinyin name without q, x or zh, nor beside Chinese.
+    for other in ("alexei", "maxim", "xenia", "wang"):
+        assert spoken.pinyin_spelling(other, "letters") is None, other
+    assert spoken.pinyin_spelling("xiaodong", "heard_in_pinyin") is None
+    dated = {"birthDate": ["1979-06-02"]}
+    assert by_sound({"name": ["Xiaodong Kawashima"], **dated}, {"name": ["Сяодун Кавасима"], **dated}) >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("latin", "written"),
+    [
+        ("Hegel", "黑格尔"),  # a hard g before e (格 gé), which the Latin letters read soft
+        ("Whitlock", "威特洛克"),  # an English wh: a w
+        ("Mireille", "米雷耶"),  # a French ill: a y (耶 yē)
+    ],
+)
+def test_ways_of_saying_a_name_heard_in_scoring_only(latin: str, written: str) -> None:
+    theirs = sounds(ascii_text(written).lower(), "pinyin")
+    spelled = sound_similarity(sounds(latin.lower(), "heard_in_pinyin"), theirs)
+    heard = max(sound_similarity(mine, theirs) for mine in names._heard(latin, latin.lower(), "heard_in_pinyin"))
+    assert spelled < 0.95
+    assert heard == 1.0
+    # Not keyed: the Chinese-written keys hear only the other spellings, as the store's format keys them.
+    assert set(spoken.heard_spellings(latin.lower(), "heard_in_pinyin")) > set(
+        other_spellings(latin.lower(), "heard_in_pinyin")
+    )

@@ -32,7 +32,7 @@ from node.matching.pairing import best_pairing
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
-from node.matching.spoken import other_spellings
+from node.matching.spoken import heard_spellings
 from node.matching.titles import tag_titles, title_weight
 from node.matching.wadegiles import pinyin_variants
 
@@ -244,7 +244,7 @@ def _heard(form: str, spelling: str, reading: Reading) -> tuple[str, ...]:
         spellings.append(cantonese)  # a foreign name as Hong Kong writes it
     elif text_scripts(form) <= LATIN:
         # A part written in Latin letters (with or without marks: François) is also heard as other tongues say it.
-        spellings += other_spellings(spelling, reading)
+        spellings += heard_spellings(spelling, reading)
     return tuple(dict.fromkeys(heard for heard in (sounds(spelled, reading) for spelled in spellings) if heard))
 
 

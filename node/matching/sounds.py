@@ -34,7 +34,7 @@ CLASSES = {
     "t": "T", "d": "T",
     "l": "L", "r": "R", "m": "M", "n": "N",
     "h": "H", "w": "W", "y": "Y", "'": "H", "Q": "Q", "θ": "Ŧ", "ĉ": "Ĉ", "ć": "Ć", "ǩ": "Ǩ", "ħ": "Ħ",
-    "ď": "Ď", "ṿ": "Ṿ",
+    "ď": "Ď", "ṿ": "Ṿ", "ɡ": "G",
 }  # fmt: skip
 WEAK = frozenset("HWY")
 # Classes one script's ear hears as another's: a substitution between them costs NEAR_COST.

@@ -121,6 +121,40 @@ def polivanov_spelling(spelling: str) -> str | None:
     return spelling
 
 
+# A Chinese name in pinyin as other scripts write it by sound: Russian by Palladius's system (Xiaodong Сяодун
+# syaodun, Qingyun Цинъюнь tsinyun, Zhiqiang Чжицян chzhitsyan, Xuelian Сюэлянь syuelyan), Arabic and Hebrew with
+# the sounds of pinyin's letters (x an sh, q a ch, c a ts). Only names all of pinyin's syllables and with a letter
+# read otherwise than in Western names (q, x, zh).
+PINYIN = re.compile(
+    r"^(?:[jqx](?:iang|iong|iao|ian|ing|ie|iu|in|ia|i|uan|ue|un|u)|(?:zh|ch|sh|[bpmfdtnlgkhrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|iao|ian|uai|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u))+$"
+)
+PINYIN_LOOK = re.compile(r"[qx]|zh")
+PALLADIUS = tuple(
+    (re.compile(pattern), sound)
+    for pattern, sound in (
+        (r"(?<=[jqx])u", "yu"), (r"zh", "ƶ"), (r"(?<![cs])h(?=[aeiou])", "kh"), (r"j|z", "tsz"), (r"q|c(?!h)", "ts"),
+        (r"x", "s"), (r"(?:^|(?<=[aeiou]))r(?=[aeiou])", "zh"), (r"ƶ", "chzh"), (r"ong", "un"), (r"ng", "n"),
+        (r"iu", "yu"), (r"ie", "e"), (r"(?<=[^aeiou])i(?=[aeou])", "y"), (r"you", "yu"), (r"yi", "i"), (r"wu", "u"),
+        (r"w", "v"),
+    )
+)  # fmt: skip
+PINYIN_HEARD = tuple(
+    (re.compile(pattern), sound) for pattern, sound in ((r"x", "sh"), (r"q", "ch"), (r"c(?!h)", "ts"), (r"ui", "wei"))
+)
+
+
+@lru_cache(maxsize=65_536)
+def pinyin_spelling(spelling: str, reading: Reading) -> str | None:
+    """A pinyin spelling (lower-case ASCII) as Cyrillic (`letters`) or an abjad (`consonants`) writes the name,
+    romanised again; None for other names and readings."""
+    if reading not in ("letters", "consonants") or not PINYIN_LOOK.search(spelling) or not PINYIN.match(spelling):
+        return None
+    for pattern, sound in PALLADIUS if reading == "letters" else PINYIN_HEARD:
+        spelling = pattern.sub(sound, spelling)
+    return spelling
+
+
 # Cyrillic and Greek write a Latin au before a consonant as av, as Greek said αυ (Augustinus Августин); and a first
 # j before a vowel as most tongues but English and Spanish say it, a y (Jaakko Яакко).
 LATIN_AU = re.compile(r"au(?=[^aeiou])")
@@ -129,18 +163,44 @@ FIRST_J = re.compile(r"^j(?=[aeiou])")
 
 def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     """Other ways a Latin part (lower-case ASCII) is said that another script may write by ear: as French and the
-    tongues of TONGUES say it, a Japanese name as Russian writes it, and for Chinese a tr or dr as ch."""
+    tongues of TONGUES say it, a Japanese or Chinese name as Russian (and a Chinese one as an abjad) writes it, and
+    for Chinese a tr or dr as ch."""
     others = [french] if (french := french_spelling(spelling)) else []
     others += tongue_spellings(spelling)
     if ENGLISH_EY.search(spelling):
         others.append(spelling[:-2] + "i")
+    if chinese := pinyin_spelling(spelling, reading):
+        others.append(chinese)
     if reading == "letters":
         if japanese := polivanov_spelling(spelling):
             others.append(japanese)
         if LATIN_AU.search(spelling):
             others.append(LATIN_AU.sub("av", spelling))
-        if FIRST_J.search(spelling):
-            others.append(FIRST_J.sub("y", spelling))
+    if reading in ("letters", "consonants") and FIRST_J.search(spelling):
+        others.append(FIRST_J.sub("y", spelling))
     if reading == "heard_in_pinyin":
         others += [TR_AS_CH.sub("ch", spelled) for spelled in (spelling, *others) if TR_AS_CH.search(spelled)]
     return tuple(others)
+
+
+# Heard in scoring only, not keyed (a store's keys stay those of its format; docs/matching.md):
+# - a g before e or i as the hard g of German or English names (Hegel 黑格尔 hēi gé ěr), which an abjad writes غ or
+#   ג; the Latin letters read it soft (`node.matching.sounds`). Written as the IPA letter ɡ, which nothing rewrites;
+# - an English wh that begins a name as a w (Whitlock 威特洛克 wēi tè luò kè);
+# - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей).
+SOFT_G = re.compile(r"g(?=[ei])")
+FIRST_WH = re.compile(r"^wh")
+FRENCH_ILL = re.compile(r"(?<=[aeu])ill(?=[aeiouy])")
+
+
+def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
+    """The `other_spellings` of a Latin part (lower-case ASCII) and the ways of saying it heard in scoring only."""
+    others = list(other_spellings(spelling, reading))
+    spellings = (spelling, *others)
+    if reading in ("heard_in_pinyin", "consonants"):
+        others += [SOFT_G.sub("ɡ", spelled) for spelled in spellings if SOFT_G.search(spelled)]
+    if FIRST_WH.search(spelling):
+        others += [FIRST_WH.sub("w", spelled) for spelled in spellings if FIRST_WH.search(spelled)]
+    if FRENCH_ILL.search(spelling):
+        others.append(FRENCH_ILL.sub("y", spelling))
+    return tuple(dict.fromkeys(others))
