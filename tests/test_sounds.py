@@ -346,6 +346,16 @@ def test_a_query_written_in_chinese_looks_at_latin_records_born_that_day() -> No
     assert not spelled_alike(latin, PERSON, {"name": ["Walter Brown"]})
 
 
+def test_a_record_born_that_day_is_looked_at_when_its_letters_are_as_cyrillic_writes_the_query() -> None:
+    """A Japanese or Chinese name in Latin letters shares few with its Cyrillic spelling (Chiaki Kawashima, Тиаки
+    Кавасима, tiaki kavasima), either way round; as Cyrillic writes it, many."""
+    dated = {"birthDate": ["1968-04-21"]}
+    for query, record in (("Chiaki Kawashima", "Тиаки Кавасима"), ("Сяодун Чжоу", "Xiaodong Zhou")):
+        prepared = prepare_query(validate_query("Person", {"name": [query], **dated}))
+        assert spelled_alike(prepared, PERSON, {"name": [record]}), query
+        assert not spelled_alike(prepared, PERSON, {"name": ["Пётр Иванов"]}), query
+
+
 @pytest.mark.parametrize(
     ("latin", "other", "reading"),
     [("Peter", "Пол", "letters"), ("Lincoln", "华盛顿", "pinyin"), ("Newton", "狄更斯", "pinyin")],

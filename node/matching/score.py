@@ -31,6 +31,7 @@ from node.matching.names import (
 from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import SOUND_TABLE, Reading, readings, sounds
+from node.matching.spoken import respelled
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
@@ -85,7 +86,9 @@ def prepare_query(query: EntityQuery) -> PreparedQuery:
     names = name_strings(query.schema, query.properties)
     return PreparedQuery(
         query=query,
-        spellings=tuple(_spelling(sourced.text) for sourced in names),
+        spellings=tuple(
+            heard for sourced in names for heard in (_spelling(sourced.text), *respelled(_spelling(sourced.text)))
+        ),
         spelled_in_letters=all(LETTER_SCRIPTS.issuperset(text_scripts(sourced.text)) for sourced in names),
         heard=tuple(_heard(sourced.text) for sourced in names),
         names=analyse_names(query.schema, query.properties, side="query"),
@@ -105,11 +108,10 @@ def _spelling(text: str) -> str:
 
 
 def _spelling_ratio(prepared: PreparedQuery, texts: Iterable[str]) -> float:
-    """The best rapidfuzz token-sort ratio (0 to 100) between the query's and the names' ASCII spellings."""
-    return max(
-        (token_sort_ratio(query, _spelling(text)) for text in texts for query in prepared.spellings),
-        default=0.0,
-    )
+    """The best rapidfuzz token-sort ratio (0 to 100) between the query's and the names' ASCII spellings, each also
+    as Cyrillic writes a Japanese or Chinese name (Chiaki Тиаки, Xiaodong Сяодун: `respelled`)."""
+    spelled = [heard for text in texts for heard in (_spelling(text), *respelled(_spelling(text)))]
+    return max((token_sort_ratio(query, theirs) for theirs in spelled for query in prepared.spellings), default=0.0)
 
 
 @lru_cache(maxsize=65_536)

@@ -183,6 +183,16 @@ def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     return tuple(others)
 
 
+@lru_cache(maxsize=65_536)
+def respelled(spelling: str) -> tuple[str, ...]:
+    """A whole name in lower-case ASCII with its Japanese and Chinese parts as Cyrillic writes them, romanised again
+    (Chiaki Kawashima: tiaki kavasima); none when it has no such part. For the cheap look at the letters of
+    records that share no key with the query (`node.matching.score.spelled_alike`)."""
+    parts = spelling.split()
+    heard = [polivanov_spelling(part) or pinyin_spelling(part, "letters") or part for part in parts]
+    return (" ".join(heard),) if heard != parts else ()
+
+
 # Heard in scoring only, not keyed (a store's keys stay those of its format; docs/matching.md):
 # - a g before e or i as the hard g of German or English names (Hegel 黑格尔 hēi gé ěr), which an abjad writes غ or
 #   ג; the Latin letters read it soft (`node.matching.sounds`). Written as the IPA letter ɡ, which nothing rewrites;
