@@ -130,10 +130,11 @@ def spelling_similarities(prepared: PreparedQuery, records: list[list[str]]) -> 
     Cruder than the comparison of scoring, and far cheaper: the names are grouped by their scripts and each group
     compared in one compiled call (native/), each record name once per query (namesakes are many)."""
     known = prepared.likeness
-    new = {text for names in records for text in names if text not in known}
+    new = set(itertools.chain.from_iterable(records)).difference(known)
     if new:
         known.update(_likeness(prepared.heard, new))
-    return [max((known[text] for text in names), default=0.0) for names in records]
+    look_up = known.__getitem__
+    return [max(map(look_up, names), default=0.0) for names in records]
 
 
 def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: set[str]) -> dict[str, float]:
