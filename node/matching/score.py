@@ -155,18 +155,29 @@ def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: s
                 mine_read, theirs_read = read
                 theirs = [
                     (
-                        [sounds(part, theirs_read) for part in parts],
+                        list(_parts_sounds(parts, theirs_read)),
                         # The whole name's sounds only where the numbers of parts differ (only read then).
-                        sounds(" ".join(parts), theirs_read) if len(parts) != len(my_parts) else "",
+                        _whole_sounds(parts, theirs_read) if len(parts) != len(my_parts) else "",
                     )
                     for _, parts in names
                 ]
-                my_sounds = [sounds(part, mine_read) for part in my_parts]
+                my_sounds = list(_parts_sounds(my_parts, mine_read))
                 values = SOUND_TABLE.likeness_many(my_sounds, sounds(" ".join(my_parts), mine_read), theirs, floor)
             for (text, _), value in zip(names, values, strict=True):
                 if value > best[text]:
                     best[text] = value
     return best
+
+
+@lru_cache(maxsize=65_536)
+def _parts_sounds(parts: tuple[str, ...], reading: Reading) -> tuple[str, ...]:
+    """Each part's sounds: a record name of a shortlist is looked at by many searches."""
+    return tuple(sounds(part, reading) for part in parts)
+
+
+@lru_cache(maxsize=65_536)
+def _whole_sounds(parts: tuple[str, ...], reading: Reading) -> str:
+    return sounds(" ".join(parts), reading)
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:
@@ -224,10 +235,7 @@ def _name_score(prepared: PreparedQuery, schema: Schema, properties: Properties,
     name_score = 0.0
     for record_name in analyse_names(schema, properties, side="record"):
         for index, query_name in enumerate(prepared.names):
-            scripts = query_name.scripts | record_name.scripts
-            syllabic = not SYLLABIC_SCRIPTS.isdisjoint(scripts)
-            abjad = not ABJAD_SCRIPTS.isdisjoint(query_name.scripts ^ record_name.scripts)
-            read = readings(query_name.scripts, record_name.scripts)
+            syllabic, abjad, read = _pair_scripts(query_name.scripts, record_name.scripts)
             key = (index, record_name.name.tag, record_name.name.original, syllabic, abjad, read)
             compared = prepared.compared.get(key)
             if compared is None:
@@ -245,6 +253,16 @@ def _name_score(prepared: PreparedQuery, schema: Schema, properties: Properties,
             if score >= 1.0:
                 break
     return name_score
+
+
+@lru_cache(maxsize=4096)
+def _pair_scripts(
+    query_scripts: frozenset[str], record_scripts: frozenset[str]
+) -> tuple[bool, bool, tuple[Reading, Reading] | None]:
+    """How two names in these scripts are compared (compare_names): syllabic, abjad, readings."""
+    syllabic = not SYLLABIC_SCRIPTS.isdisjoint(query_scripts | record_scripts)
+    abjad = not ABJAD_SCRIPTS.isdisjoint(query_scripts ^ record_scripts)
+    return syllabic, abjad, readings(query_scripts, record_scripts)
 
 
 def restrict(prepared: PreparedQuery, allowed: frozenset[str]) -> PreparedQuery:
