@@ -153,15 +153,16 @@ def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: s
                 values = letters_likeness_many(my_parts, [parts for _, parts in names], floor, TUNABLES.initial_score)
             else:
                 mine_read, theirs_read = read
+                count = len(my_parts)
                 theirs = [
                     (
-                        list(_parts_sounds(parts, theirs_read)),
+                        _parts_sounds(text, theirs_read),
                         # The whole name's sounds only where the numbers of parts differ (only read then).
-                        _whole_sounds(parts, theirs_read) if len(parts) != len(my_parts) else "",
+                        _whole_sounds(text, theirs_read) if len(parts) != count else "",
                     )
-                    for _, parts in names
+                    for text, parts in names
                 ]
-                my_sounds = list(_parts_sounds(my_parts, mine_read))
+                my_sounds = [sounds(part, mine_read) for part in my_parts]
                 values = SOUND_TABLE.likeness_many(my_sounds, sounds(" ".join(my_parts), mine_read), theirs, floor)
             for (text, _), value in zip(names, values, strict=True):
                 if value > best[text]:
@@ -170,14 +171,15 @@ def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: s
 
 
 @lru_cache(maxsize=65_536)
-def _parts_sounds(parts: tuple[str, ...], reading: Reading) -> tuple[str, ...]:
-    """Each part's sounds: a record name of a shortlist is looked at by many searches."""
-    return tuple(sounds(part, reading) for part in parts)
+def _parts_sounds(text: str, reading: Reading) -> list[str]:
+    """Each part's sounds of a name (_heard): a record name of a shortlist is looked at by many searches. Only
+    read, never changed (the compiled likeness_many takes a list)."""
+    return [sounds(part, reading) for part in _heard(text)[1]]
 
 
 @lru_cache(maxsize=65_536)
-def _whole_sounds(parts: tuple[str, ...], reading: Reading) -> str:
-    return sounds(" ".join(parts), reading)
+def _whole_sounds(text: str, reading: Reading) -> str:
+    return sounds(" ".join(_heard(text)[1]), reading)
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:
@@ -295,8 +297,9 @@ def score_bound(prepared: PreparedQuery, core: PreparedQuery, schema: Schema, pr
     result = score_record(core, schema, properties)
     if result is None:
         return 0.0
-    if result.score >= TUNABLES.name_floor or any(
-        name in result.matched for name in identifier_values(schema, properties)
+    # Only a query's identifiers note a record's (score_record): without them, no identifier is looked up.
+    if result.score >= TUNABLES.name_floor or (
+        core.identifiers and any(name in result.matched for name in identifier_values(schema, properties))
     ):
         return 1.0  # an agreeing date may add to it
     # Below the name floor dates add nothing; agreeing countries may add a little each.
