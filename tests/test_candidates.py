@@ -142,7 +142,8 @@ def test_queries_spelt_like_every_tied_record_read_no_more_and_a_birth_date_chan
         # Three namesakes share the best weight beyond a cut of two; all spelt as asked, so nothing else is read.
         assert names(found.by_name) == ["Jörg Schmitt", "Jörg Schmitt"]
         assert found.by_date == []
-        assert seen == ["Jörg Schmitt"] * 3
+        # Namesakes store the same names: those are compared once for the three.
+        assert seen == ["Jörg Schmitt"]
         # A birth date never changes which records the names find (a policy may not let it count); the
         # records born that day come apart, to be kept only where the policy lets the date be matched on.
         undated = validate_query("Person", {"name": ["Jörg Schdmittz"]})

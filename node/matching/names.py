@@ -49,6 +49,7 @@ ARTICLES = frozenset({"al", "el", "ul"})
 LATIN = frozenset({"Latin"})
 
 
+@cache
 def name_type(schema: Schema) -> NameTypeTag:
     if schema.is_a("Person") or schema.is_a("Identification"):
         return NameTypeTag.PER
@@ -145,10 +146,17 @@ class AnalysedName:
 def analyse_names(schema: Schema, properties: Properties, *, side: Side) -> list[AnalysedName]:
     tag = name_type(schema)
     return [
-        AnalysedName(name, sourced.sources, frozenset(text_scripts(sourced.text)))
-        for sourced in name_strings(schema, properties)
-        for name in _analyse(tag, sourced.text, side)
+        analysed
+        for text, sources in _full_names(schema, properties)
+        for analysed in _analysed(tag, text, sources, side)
     ]
+
+
+@lru_cache(maxsize=65_536)
+def _analysed(tag: NameTypeTag, text: str, sources: tuple[str, ...], side: Side) -> tuple[AnalysedName, ...]:
+    # Once per name and sources: a record's names are analysed at every search it is a candidate of.
+    scripts = frozenset(text_scripts(text))
+    return tuple(AnalysedName(name, sources, scripts) for name in _analyse(tag, text, side))
 
 
 def _same_script_kind(alignment: Alignment) -> MatchKind | None:

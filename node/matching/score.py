@@ -132,10 +132,11 @@ def spelling_similarities(prepared: PreparedQuery, records: list[list[str]]) -> 
     Cruder than the comparison of scoring, and far cheaper: the names are grouped by their scripts and each group
     compared in one compiled call (native/), each record name once per query (namesakes are many)."""
     known = prepared.likeness
-    new = {text for names in records for text in names if text not in known}
+    new = set(itertools.chain.from_iterable(records)).difference(known)
     if new:
         known.update(_likeness(prepared.heard, new))
-    return [max((known[text] for text in names), default=0.0) for names in records]
+    look_up = known.__getitem__
+    return [max(map(look_up, names), default=0.0) for names in records]
 
 
 def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: set[str]) -> dict[str, float]:
@@ -154,13 +155,14 @@ def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: s
                 values = letters_likeness_many(my_parts, [parts for _, parts in names], floor, TUNABLES.initial_score)
             else:
                 mine_read, theirs_read = read
+                count = len(my_parts)
                 theirs = [
                     (
-                        [sounds(part, theirs_read) for part in parts],
+                        _parts_sounds(text, theirs_read),
                         # The whole name's sounds only where the numbers of parts differ (only read then).
-                        sounds(" ".join(parts), theirs_read) if len(parts) != len(my_parts) else "",
+                        _whole_sounds(text, theirs_read) if len(parts) != count else "",
                     )
-                    for _, parts in names
+                    for text, parts in names
                 ]
                 my_sounds = [sounds(part, mine_read) for part in my_parts]
                 values = SOUND_TABLE.likeness_many(my_sounds, sounds(" ".join(my_parts), mine_read), theirs, floor)
@@ -168,6 +170,18 @@ def _likeness(mine: tuple[tuple[frozenset[str], tuple[str, ...]], ...], texts: s
                 if value > best[text]:
                     best[text] = value
     return best
+
+
+@lru_cache(maxsize=65_536)
+def _parts_sounds(text: str, reading: Reading) -> list[str]:
+    """Each part's sounds of a name (_heard): a record name of a shortlist is looked at by many searches. Only
+    read, never changed (the compiled likeness_many takes a list)."""
+    return [sounds(part, reading) for part in _heard(text)[1]]
+
+
+@lru_cache(maxsize=65_536)
+def _whole_sounds(text: str, reading: Reading) -> str:
+    return sounds(" ".join(_heard(text)[1]), reading)
 
 
 def spelled_alike(prepared: PreparedQuery, schema: Schema, properties: Properties) -> bool:
@@ -225,10 +239,7 @@ def _name_score(prepared: PreparedQuery, schema: Schema, properties: Properties,
     name_score = 0.0
     for record_name in analyse_names(schema, properties, side="record"):
         for index, query_name in enumerate(prepared.names):
-            scripts = query_name.scripts | record_name.scripts
-            syllabic = not SYLLABIC_SCRIPTS.isdisjoint(scripts)
-            abjad = not ABJAD_SCRIPTS.isdisjoint(query_name.scripts ^ record_name.scripts)
-            read = readings(query_name.scripts, record_name.scripts)
+            syllabic, abjad, read = _pair_scripts(query_name.scripts, record_name.scripts)
             key = (index, record_name.name.tag, record_name.name.original, syllabic, abjad, read)
             compared = prepared.compared.get(key)
             if compared is None:
@@ -246,6 +257,16 @@ def _name_score(prepared: PreparedQuery, schema: Schema, properties: Properties,
             if score >= 1.0:
                 break
     return name_score
+
+
+@lru_cache(maxsize=4096)
+def _pair_scripts(
+    query_scripts: frozenset[str], record_scripts: frozenset[str]
+) -> tuple[bool, bool, tuple[Reading, Reading] | None]:
+    """How two names in these scripts are compared (compare_names): syllabic, abjad, readings."""
+    syllabic = not SYLLABIC_SCRIPTS.isdisjoint(query_scripts | record_scripts)
+    abjad = not ABJAD_SCRIPTS.isdisjoint(query_scripts ^ record_scripts)
+    return syllabic, abjad, readings(query_scripts, record_scripts)
 
 
 def restrict(prepared: PreparedQuery, allowed: frozenset[str]) -> PreparedQuery:
@@ -278,8 +299,9 @@ def score_bound(prepared: PreparedQuery, core: PreparedQuery, schema: Schema, pr
     result = score_record(core, schema, properties)
     if result is None:
         return 0.0
-    if result.score >= TUNABLES.name_floor or any(
-        name in result.matched for name in identifier_values(schema, properties)
+    # Only a query's identifiers note a record's (score_record): without them, no identifier is looked up.
+    if result.score >= TUNABLES.name_floor or (
+        core.identifiers and any(name in result.matched for name in identifier_values(schema, properties))
     ):
         return 1.0  # an agreeing date may add to it
     # Below the name floor dates add nothing; agreeing countries may add a little each.

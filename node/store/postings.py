@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
+from itertools import repeat
+from operator import add
 
 from node.store.records import Connection, chunked
 
@@ -11,8 +12,8 @@ def tied_past_cut(totals: dict[str, float], max_candidates: int) -> bool:
     """Whether the record past the first `max_candidates` weighs as much as the best: the keys cannot choose."""
     if len(totals) <= max_candidates:
         return False
-    best = heapq.nlargest(max_candidates + 1, totals.values())
-    return best[-1] >= best[0]
+    best = sorted(totals.values(), reverse=True)
+    return best[max_candidates] >= best[0]
 
 
 def other_records(connection: Connection, keys: list[str]) -> list[str]:
@@ -50,15 +51,15 @@ def weigh(
     listed under the `rarest` of them."""
     totals: dict[str, float] = {}
     rare: set[str] = set()
-    add = totals.get
+    listed_weight = totals.get
     for chunk in chunked(list(weights)):
         marks = ",".join("?" * len(chunk))
         for key, postings in connection.execute(f"SELECT key, postings FROM key_counts WHERE key IN ({marks})", chunk):
             weight = weights[key]
             # Record ids stay text here: only the best few are ever turned into numbers.
             listed = postings.split(",", max_postings)[:max_postings]
-            for rid_text in listed:
-                totals[rid_text] = add(rid_text, 0.0) + weight
+            # One record at a time, as a loop would (a record listed twice adds twice), without the loop's cost.
+            totals.update(zip(listed, map(add, map(listed_weight, listed, repeat(0.0)), repeat(weight)), strict=True))
             if rarest and key in rarest:
                 rare.update(listed)
     return totals, rare

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import heapq
-import math
 import re
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from math import fmod
 from operator import itemgetter
 from pathlib import Path
 from typing import TypeVar
@@ -167,16 +166,16 @@ class Store:
         `by_date` are the further records born on one of the query's full dates: the node keeps them only
         where the policy lets the requester match on the date.
 
-        `tie_breaker` (a similarity in [0, 1] of each record's full names to the query's, for many records at
-        once) chooses among records the keys cannot tell apart: when a query has no identifier and the record past
-        the first `max_candidates` shares TUNABLES.close_weight_share of the best key weight or more (a misspelt
-        family name beside a common given name; a name in another script, which shares only coarse keys by sound;
-        close_weight_share_spelt when one of the first is spelt as asked), up to TUNABLES.shortlist records' names
-        are read and the most alike records kept; with them the records of the query's rarest keys, up to
-        TUNABLES.rare_key_records together, whatever they weigh (one rare key may be all a name in another script
-        shares with its record, beside records sharing several common ones). Unless the query shares no more than
-        single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where more
-        records than `max_candidates` tie on the best weight, no record by name at all.
+        `tie_breaker` (a similarity in [0, 1] of each record's full names to the query's, for many records at once;
+        namesakes' names are passed once) chooses among records the keys cannot tell apart: when a query has no
+        identifier and the record past the first `max_candidates` shares TUNABLES.close_weight_share of the best key
+        weight or more (a misspelt family name beside a common given name; a name in another script, which shares only
+        coarse keys by sound; close_weight_share_spelt when one of the first is spelt as asked), up to
+        TUNABLES.shortlist records' names are read and the most alike records kept; with them the records of the query's
+        rarest keys, up to TUNABLES.rare_key_records together, whatever they weigh (one rare key may be all a name in
+        another script shares with its record, beside records sharing several common ones). Unless the query shares no
+        more than single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where
+        more records than `max_candidates` tie on the best weight, no record by name at all.
         """
         return self._read(
             lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
@@ -255,7 +254,7 @@ class Store:
                 if int(rid_text) not in found and rid_text not in expired
             ]
             if extra:
-                by_date = _read_records(connection, heapq.nlargest(max_candidates, extra, key=itemgetter(1)))
+                by_date = _read_records(connection, _heaviest(extra, max_candidates))
         return Candidates(by_name, by_date)
 
     def _by_name(
@@ -270,7 +269,7 @@ class Store:
         if not totals:
             return []
         if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
-            shortlist = heapq.nlargest(max(TUNABLES.shortlist, max_candidates + 1), totals.items(), key=itemgetter(1))
+            shortlist = _heaviest(totals.items(), max(TUNABLES.shortlist, max_candidates + 1))
             listed = {rid_text for rid_text, _ in shortlist}
             shortlist.extend((rid_text, totals[rid_text]) for rid_text in rare - listed if rid_text in totals)
             # Only when the weight past the cut is close to the best: the keys cannot pick the best. Closer with a
@@ -291,9 +290,9 @@ class Store:
                 top = shortlist[0][1] or 1.0
                 key_share = TUNABLES.tie_key_share
                 alike = [item for item in shortlist if item[0] in likeness]
-                alike.sort(key=lambda item: -(likeness[item[0]] + key_share * _name_weight(item[1]) / top))
+                alike.sort(key=lambda item: -(likeness[item[0]] + key_share * fmod(item[1], IDENTIFIER_WEIGHT) / top))
                 return _read_records(connection, alike[:max_candidates])
-        return _read_records(connection, heapq.nlargest(max_candidates, totals.items(), key=itemgetter(1)))
+        return _read_records(connection, _heaviest(totals.items(), max_candidates))
 
 
 def _counts_from(connection: Connection) -> str:
@@ -334,13 +333,21 @@ def _names_likeness(
     rids = [int(rid_text) for rid_text, _ in ranked]
     marks = ",".join("?" * len(rids))
     rows = connection.execute(f"SELECT rid, names FROM records WHERE rid IN ({marks})", rids).fetchall()
-    likeness = tie_breaker([orjson.loads(names) for _, names in rows])
-    return {str(rid): value for (rid, _), value in zip(rows, likeness, strict=True)}
+    # Namesakes store the same names: each is read and compared once.
+    distinct = list(dict.fromkeys(names for _, names in rows))
+    alike = dict(zip(distinct, tie_breaker(list(map(orjson.loads, distinct))), strict=True))
+    return {str(rid): alike[names] for rid, names in rows}
 
 
 def _name_weight(total: float) -> float:
     """The weight of a record's name keys, of the total its keys add up to (an identifier key weighs far more)."""
-    return math.fmod(total, IDENTIFIER_WEIGHT)
+    return fmod(total, IDENTIFIER_WEIGHT)
+
+
+def _heaviest(ranked: Iterable[tuple[str, float]], count: int) -> list[tuple[str, float]]:
+    """The `count` heaviest (rid, key weight) pairs, the first listed first among equals (as heapq.nlargest has
+    them, which costs more at a shortlist's size)."""
+    return sorted(ranked, key=itemgetter(1), reverse=True)[:count]
 
 
 def _read_records(connection: Connection, ranked: list[tuple[str, float]]) -> list[StoredRecord]:
