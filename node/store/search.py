@@ -271,7 +271,10 @@ class Store:
         if tie_breaker is not None and not keys.identifier_keys and len(totals) > max_candidates:
             shortlist = _heaviest(totals.items(), max(TUNABLES.shortlist, max_candidates + 1))
             listed = {rid_text for rid_text, _ in shortlist}
-            shortlist.extend((rid_text, totals[rid_text]) for rid_text in rare - listed if rid_text in totals)
+            # In the order the records were stored (a set's order would vary from process to process, and so would
+            # which of equally alike records are kept).
+            rest = sorted(rare - listed, key=int)
+            shortlist.extend((rid_text, totals[rid_text]) for rid_text in rest if rid_text in totals)
             # Only when the weight past the cut is close to the best: the keys cannot pick the best. Closer with a
             # birth date, whose records (found apart) are the candidates that count most.
             share = TUNABLES.close_weight_share_dated if keys.date_keys else TUNABLES.close_weight_share
