@@ -600,6 +600,9 @@ def test_a_japanese_name_is_also_heard_as_russian_writes_it() -> None:
 def test_a_latin_au_is_also_the_av_and_a_first_j_the_y_of_cyrillic() -> None:
     assert "avgustinus" in other_spellings("augustinus", "letters")
     assert "yaakko" in other_spellings("jaakko", "letters")
+    # Not a pinyin j (Jun is not Юнь, Yun), nor beside an abjad (Jasir is not ياسر, Yasir).
+    assert "yun" not in other_spellings("jun", "letters")
+    assert other_spellings("jasir", "consonants") == ()
     assert other_spellings("john", "heard_in_pinyin") == ()
     dated = {"birthDate": ["1952-11-30"]}
     assert by_sound({"name": ["Augustinus Kawashima"], **dated}, {"name": ["Августин Кавасима"], **dated}) >= THRESHOLD
@@ -608,7 +611,13 @@ def test_a_latin_au_is_also_the_av_and_a_first_j_the_y_of_cyrillic() -> None:
 
 def test_a_chinese_name_in_pinyin_is_also_heard_as_cyrillic_and_abjads_write_it() -> None:
     # Palladius's system, as rigour spells the Cyrillic: Xiaodong Сяодун, Qingyun Цинъюнь, Zhiqiang Чжицян.
-    for pinyin, cyrillic in (("xiaodong", "Сяодун"), ("qingyun", "Цинъюнь"), ("zhiqiang", "Чжицян")):
+    for pinyin, cyrillic in (
+        ("xiaodong", "Сяодун"),
+        ("qingyun", "Цинъюнь"),
+        ("zhiqiang", "Чжицян"),
+        ("xiaohong", "Сяохун"),  # Х is h as rigour spells it
+        ("guoqiang", "Гоцян"),  # uo is о
+    ):
         assert spoken.pinyin_spelling(pinyin, "letters") == ascii_text(cyrillic).lower()
     assert spoken.pinyin_spelling("xuelian", "consonants") == "shuelian"  # x an sh, beside Arabic and Hebrew
     # Not a Western name with an x (Alexei, Maxim), nor a pinyin name without q, x or zh, nor beside Chinese.
@@ -637,3 +646,11 @@ def test_ways_of_saying_a_name_heard_in_scoring_only(latin: str, written: str) -
     assert set(spoken.heard_spellings(latin.lower(), "heard_in_pinyin")) > set(
         other_spellings(latin.lower(), "heard_in_pinyin")
     )
+
+
+def test_a_doubled_g_is_not_heard_hard_and_a_qu_or_gu_keeps_its_ill() -> None:
+    assert "heɡer" in spoken.heard_spellings("heger", "heard_in_pinyin")
+    assert sounds("heɡer", "consonants") == sounds("heger", "consonants").replace("J", "G")
+    assert not any("ɡ" in heard for heard in spoken.heard_spellings("hegger", "heard_in_pinyin"))  # Loggia
+    assert "aquya" not in spoken.heard_spellings("aquilla", "letters")
+    assert "mireye" in spoken.heard_spellings("mireille", "letters")

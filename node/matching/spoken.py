@@ -133,10 +133,10 @@ PINYIN_LOOK = re.compile(r"[qx]|zh")
 PALLADIUS = tuple(
     (re.compile(pattern), sound)
     for pattern, sound in (
-        (r"(?<=[jqx])u", "yu"), (r"zh", "ƶ"), (r"(?<![cs])h(?=[aeiou])", "kh"), (r"j|z", "tsz"), (r"q|c(?!h)", "ts"),
-        (r"x", "s"), (r"(?:^|(?<=[aeiou]))r(?=[aeiou])", "zh"), (r"ƶ", "chzh"), (r"ong", "un"), (r"ng", "n"),
-        (r"iu", "yu"), (r"ie", "e"), (r"(?<=[^aeiou])i(?=[aeou])", "y"), (r"you", "yu"), (r"yi", "i"), (r"wu", "u"),
-        (r"w", "v"),
+        (r"(?<=[jqx])u(?![aeioun])", "yui"), (r"(?<=[jqx])u", "yu"), (r"zh", "ƶ"), (r"(?<=[zcs])i", "y"),
+        (r"(?<=[^aeiouyw])uo", "o"), (r"j|z", "tsz"), (r"q|c(?!h)", "ts"), (r"x", "s"),
+        (r"(?:^|(?<=[aeiou]))r(?=[aeiou])", "zh"), (r"ƶ", "chzh"), (r"ong", "un"), (r"ng", "n"), (r"iu", "yu"),
+        (r"ie", "e"), (r"(?<=[^aeiou])i(?=[aeou])", "y"), (r"you", "yu"), (r"yi", "i"), (r"wu", "u"), (r"w", "v"),
     )
 )  # fmt: skip
 PINYIN_HEARD = tuple(
@@ -156,7 +156,7 @@ def pinyin_spelling(spelling: str, reading: Reading) -> str | None:
 
 
 # Cyrillic and Greek write a Latin au before a consonant as av, as Greek said αυ (Augustinus Августин); and a first
-# j before a vowel as most tongues but English and Spanish say it, a y (Jaakko Яакко).
+# j before a vowel as most tongues but English and Spanish say it, a y (Jaakko Яакко), beside Cyrillic and Greek.
 LATIN_AU = re.compile(r"au(?=[^aeiou])")
 FIRST_J = re.compile(r"^j(?=[aeiou])")
 
@@ -176,7 +176,8 @@ def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
             others.append(japanese)
         if LATIN_AU.search(spelling):
             others.append(LATIN_AU.sub("av", spelling))
-    if reading in ("letters", "consonants") and FIRST_J.search(spelling):
+    if reading == "letters" and FIRST_J.search(spelling) and not (chinese or PINYIN.match(spelling)):
+        # Not a pinyin or Japanese j (Jun Юнь is Yun), nor beside an abjad: Jasir is not ياسر, Yasir.
         others.append(FIRST_J.sub("y", spelling))
     if reading == "heard_in_pinyin":
         others += [TR_AS_CH.sub("ch", spelled) for spelled in (spelling, *others) if TR_AS_CH.search(spelled)]
@@ -198,9 +199,9 @@ def respelled(spelling: str) -> tuple[str, ...]:
 #   ג; the Latin letters read it soft (`node.matching.sounds`). Written as the IPA letter ɡ, which nothing rewrites;
 # - an English wh that begins a name as a w (Whitlock 威特洛克 wēi tè luò kè);
 # - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей).
-SOFT_G = re.compile(r"g(?=[ei])")
+SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian (Loggia) says it soft
 FIRST_WH = re.compile(r"^wh")
-FRENCH_ILL = re.compile(r"(?<=[aeu])ill(?=[aeiouy])")
+FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^qg]u))ill(?=[aeiouy])")  # not a qu or gu (Aquilla)
 
 
 def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
