@@ -176,7 +176,7 @@ def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
             others.append(japanese)
         if LATIN_AU.search(spelling):
             others.append(LATIN_AU.sub("av", spelling))
-    if reading == "letters" and FIRST_J.search(spelling) and not (chinese or PINYIN.match(spelling)):
+    if reading == "letters" and FIRST_J.search(spelling) and not PINYIN.match(spelling):
         # Not a pinyin or Japanese j (Jun Юнь is Yun), nor beside an abjad: Jasir is not ياسر, Yasir.
         others.append(FIRST_J.sub("y", spelling))
     if reading == "heard_in_pinyin":
