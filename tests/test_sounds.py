@@ -13,7 +13,7 @@ from rigour.text.translit import ascii_text
 
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
-from node.matching import names, prepare_query, score_record, spoken
+from node.matching import abjad, names, prepare_query, score_record, spoken
 from node.matching.coarse import COARSE, chinese_written_keys, sound_keys
 from node.matching.dialects import cantonese_as_pinyin
 from node.matching.keys import name_keys
@@ -654,3 +654,40 @@ def test_a_doubled_g_is_not_heard_hard_and_a_qu_or_gu_keeps_its_ill() -> None:
     assert not any("ɡ" in heard for heard in spoken.heard_spellings("hegger", "heard_in_pinyin"))  # Loggia
     assert "aquya" not in spoken.heard_spellings("aquilla", "letters")
     assert "mireye" in spoken.heard_spellings("mireille", "letters")
+
+
+@pytest.mark.parametrize(
+    ("query", "record", "before"),
+    [
+        ("Anna Kot", "安娜·科特", 0.85),  # a final ot said as written (科特 kē tè), not as French's silent t
+        ("Marc Guillot", "马克·吉约", 0.5),  # a French ill after gu: a y (吉约 jí yuē)
+        ("Xanthe Ali", "زانثي علي", 0.9),  # a first x: the z English says
+        ("Chawa Rosen", "חווה רוזן", 0.8),  # a final he after a doubled vav: a vowel's letter
+    ],
+)
+def test_more_ways_of_saying_a_name_heard_in_scoring(query: str, record: str, before: float) -> None:
+    # Each pair scored below `before` when the part was heard only as its spelling (or, for Kot, only as French).
+    assert by_sound({"name": [query]}, {"name": [record]}) > max(before, THRESHOLD)
+
+
+def test_french_endings_and_a_first_x_are_heard_only_where_they_may_be_said() -> None:
+    assert names._heard("Kot", "kot", "heard_in_pinyin") == ("K", "KT")
+    assert names._heard("Marot", "marot", "heard_in_pinyin")[0] == sounds("maro", "heard_in_pinyin")
+    assert "perrye" in spoken.heard_spellings("perrier", "letters")  # Перье
+    assert "leru" in spoken.heard_spellings("leroux", "letters")  # Леру
+    assert "zanthe" in spoken.heard_spellings("xanthe", "consonants")
+    assert "zanthe" not in spoken.heard_spellings("xanthe", "letters")  # Ксанфа: Cyrillic writes the ks
+    assert not any(heard.startswith("z") for heard in spoken.heard_spellings("xiaodong", "consonants"))  # pinyin's x
+    assert abjad.ends_in_vowel_letter("חווה", "hwwh")
+    assert not abjad.ends_in_vowel_letter("לוה", "lwh")
+
+
+def test_english_vowels_are_also_heard_as_cyrillic_writes_them_by_ear() -> None:
+    assert spoken.heard_spellings("treece", "letters") == ("trice",)  # Триз
+    assert "temmy" in spoken.heard_spellings("tammy", "letters")  # Тэмми
+    assert "deb" in spoken.heard_spellings("dab", "letters")
+    # Not an a of a longer name, nor one before two consonants, nor beside Chinese or an abjad.
+    assert not spoken.heard_spellings("dabel", "letters")
+    assert not spoken.heard_spellings("dalks", "letters")
+    assert "temmy" not in spoken.heard_spellings("tammy", "heard_in_pinyin")
+    assert by_sound({"name": ["Tammy Treece"]}, {"name": ["Тэмми Триз"]}) >= THRESHOLD

@@ -31,7 +31,7 @@ from node.matching.dialects import cantonese_as_pinyin, dialect_pairs
 from node.matching.pairing import best_pairing
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, same_onset, sound_similarity, sounds
+from node.matching.sounds import Reading, same_onset, sound_similarity, sounds_heard
 from node.matching.spoken import heard_spellings
 from node.matching.titles import tag_titles, title_weight
 from node.matching.wadegiles import pinyin_variants
@@ -253,7 +253,7 @@ def _heard(form: str, spelling: str, reading: Reading) -> tuple[str, ...]:
     elif text_scripts(form) <= LATIN:
         # A part written in Latin letters (with or without marks: François) is also heard as other tongues say it.
         spellings += heard_spellings(spelling, reading)
-    return tuple(dict.fromkeys(heard for heard in (sounds(spelled, reading) for spelled in spellings) if heard))
+    return tuple(dict.fromkeys(heard for spelled in spellings for heard in sounds_heard(spelled, reading) if heard))
 
 
 def _known_names(name: Name) -> dict[NamePart, set[Symbol]]:

@@ -198,10 +198,22 @@ def respelled(spelling: str) -> tuple[str, ...]:
 # - a g before e or i as the hard g of German or English names (Hegel 黑格尔 hēi gé ěr), which an abjad writes غ or
 #   ג; the Latin letters read it soft (`node.matching.sounds`). Written as the IPA letter ɡ, which nothing rewrites;
 # - an English wh that begins a name as a w (Whitlock 威特洛克 wēi tè luò kè);
-# - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей).
+# - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей; Guillot Гийо), and a French final
+#   ier or iers as ye (Perrier Перье, Lhuillier 吕利耶), a final oux as u (Leroux Леру, 勒鲁);
+# - a first x before a vowel as the z English says, beside an abjad or Chinese (Xanthe زانثي, Xerxes).
 SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian (Loggia) says it soft
 FIRST_WH = re.compile(r"^wh")
-FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^qg]u))ill(?=[aeiouy])")  # not a qu or gu (Aquilla)
+FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
+FRENCH_ENDS = tuple(
+    (re.compile(pattern), sound) for pattern, sound in ((r"(?<=[^aeiou])iers?$", "ye"), (r"(?<=[^aeiou])oux$", "u"))
+)
+FIRST_X = re.compile(r"^x(?=[aeiouy])")
+# - English vowels as Cyrillic and Greek write them by ear: an ea or ee as i (Treece Триз), and the a of a name's one
+#   closed syllable, or of one before a doubled consonant and a final y, as e (Tammy Тэмми).
+ENGLISH_VOWELS = tuple(
+    (re.compile(pattern), sound)
+    for pattern, sound in ((r"ea|ee", "i"), (r"^([^aeiou]*)a(?=([b-df-hj-np-tv-z])(?:\2(?:y|ie))?$)", r"\1e"))
+)
 
 
 def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
@@ -214,4 +226,9 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
         others += [FIRST_WH.sub("w", spelled) for spelled in spellings if FIRST_WH.search(spelled)]
     if FRENCH_ILL.search(spelling):
         others.append(FRENCH_ILL.sub("y", spelling))
+    others += [ending.sub(sound, spelling) for ending, sound in FRENCH_ENDS if ending.search(spelling)]
+    if reading == "letters":
+        others += [english for vowels, sound in ENGLISH_VOWELS if (english := vowels.sub(sound, spelling)) != spelling]
+    if reading in ("heard_in_pinyin", "consonants") and FIRST_X.search(spelling) and not PINYIN.match(spelling):
+        others.append(FIRST_X.sub("z", spelling))
     return tuple(dict.fromkeys(others))
