@@ -168,6 +168,34 @@ def test_a_g_before_e_or_i_is_keyed_soft_and_hard() -> None:
     assert sound_keys("Γιώργος", ascii_text("Γιώργος")) == {"SRKS", "SKS"}  # a Greek γ before ι is a y
 
 
+@pytest.mark.parametrize(
+    ("latin", "written"),
+    [
+        ("Wolny Kowalik", "Вольны Ковалик"),  # a w before a vowel: the v German and Polish say
+        ("Chiaki Jitsukawa", "Тиаки Дзицукава"),  # Hepburn as Polivanov writes it
+        ("Xiaodong Zhiqiang", "Сяодун Чжицян"),  # pinyin as Palladius writes it
+    ],
+)
+def test_a_latin_name_is_keyed_as_other_scripts_write_it_by_ear(latin: str, written: str) -> None:
+    # Store format 11: before it, each pair here shared no key by sound (each part one sound or more apart).
+    assert sound_index_keys(latin, "query") & sound_index_keys(written, "index")
+    assert sound_index_keys(written, "query") & sound_index_keys(latin, "index")
+    assert spoken.written_by_ear("wolny") == ("volny",)
+    assert not spoken.written_by_ear("bowker")  # a w before no vowel: English's, the glide Cyrillic writes у
+
+
+def test_keys_by_ear_meet_only_names_in_the_scripts_that_write_by_ear() -> None:
+    latin = sound_index_keys("Wolny Kowalik", "query")
+    assert {key for key in latin if key.startswith("y")}
+    # A Latin record keeps its own apart ("e"), which only a query in Cyrillic, Greek or Hebrew reads: two Latin
+    # names never meet by them.
+    assert not {key for key in latin & sound_index_keys("Wolny Kowalik", "index") if key[0] in "ey"}
+    assert {key for key in sound_index_keys("Вольны Ковалик", "query") if key.startswith("e")}
+    assert {key for key in sound_index_keys("וולני קובליק", "index") if key.startswith("y")}
+    # Arabic writes a Latin w as a w: its names take no part.
+    assert not {key for key in sound_index_keys("فولني كوفاليك", "index") if key[0] in "ey"}
+
+
 def sound_index_keys(name: str, side: Side) -> set[str]:
     return {key for key in name_keys(analyse_names(PERSON, {"name": [name]}, side=side), side=side) if "h" in key}
 
@@ -691,3 +719,12 @@ def test_english_vowels_are_also_heard_as_cyrillic_writes_them_by_ear() -> None:
     assert not spoken.heard_spellings("dalks", "letters")
     assert "temmy" not in spoken.heard_spellings("tammy", "heard_in_pinyin")
     assert by_sound({"name": ["Tammy Treece"]}, {"name": ["Тэмми Триз"]}) >= THRESHOLD
+
+
+def test_a_pinyin_x_is_heard_as_an_s_not_as_the_ks_of_western_names() -> None:
+    # Before, a pinyin name's x was also heard as ks (a Xie paired with a Hebrew Katz as k-s: a wrong best hit).
+    assert spoken.as_read("xun", "consonants") == "sun"
+    assert "KSN" not in names._heard("Xun", "xun", "consonants")
+    assert spoken.as_read("xun", "pinyin") == "xun"  # a Chinese name's own pinyin is read as pinyin
+    assert spoken.as_read("maxim", "consonants") == "maxim"  # not a pinyin name
+    assert spoken.as_read("alexie", "consonants") == "alexie"  # a Western name, if all pinyin's syllables

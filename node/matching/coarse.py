@@ -4,7 +4,8 @@ holds and a query looks up (node.matching.keys). What they are is part of the st
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 
 from rigour.text.scripts import text_scripts
 
@@ -29,7 +30,7 @@ from node.matching.sounds import (
     heard_in_pinyin,
     sounds,
 )
-from node.matching.spoken import other_spellings
+from node.matching.spoken import other_spellings, written_by_ear
 
 # Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
@@ -61,22 +62,20 @@ def _part_reading(form: str) -> Reading:
     return "abjad" if scripts & ABJADS else "consonants"
 
 
-def sound_keys(form: str, spelling: str) -> frozenset[str]:
-    """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
-    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription), three with a soft g (also
-    heard hard). Cached for parts of
-    a usual length: a country's records repeat the same given and family names over and over."""
-    if len(form) + len(spelling) <= MAX_CACHED_PART:
-        return _cached_sound_keys(form, spelling)
-    return _sound_keys(form, spelling)
-
-
 MAX_CACHED_PART = 128
+PartKeys = Callable[[str, str], frozenset[str]]
 
 
-@lru_cache(maxsize=65_536)
-def _cached_sound_keys(form: str, spelling: str) -> frozenset[str]:
-    return _sound_keys(form, spelling)
+def _per_part(keys: PartKeys) -> PartKeys:
+    """`keys` cached for parts of a usual length: a country's records repeat the same given and family names over
+    and over."""
+    cached = lru_cache(maxsize=65_536)(keys)
+
+    @wraps(keys)
+    def part_keys(form: str, spelling: str) -> frozenset[str]:
+        return cached(form, spelling) if len(form) + len(spelling) <= MAX_CACHED_PART else keys(form, spelling)
+
+    return part_keys
 
 
 # Since store format 9, a part is also keyed as the other side writes sounds the coarse classes part: a Chinese
@@ -92,7 +91,11 @@ SOFT_G = re.compile(r"g(?=[ei])|(?<!n)g(?=y)")
 HARD_G_SCRIPTS = frozenset({"Latin", "Cyrillic"})  # Greek γ before ε or ι is a y
 
 
-def _sound_keys(form: str, spelling: str) -> frozenset[str]:
+@_per_part
+def sound_keys(form: str, spelling: str) -> frozenset[str]:
+    """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
+    for an alphabet's part (as heard by an alphabet, and by a Chinese transcription), three with a soft g (also
+    heard hard)."""
     reading = _part_reading(form)
     spelling = spelling.lower()
     heard = [sounds(spelling, reading)]
@@ -112,23 +115,13 @@ def _coarse(heard: list[str]) -> frozenset[str]:
     return frozenset(REPEATS.sub(r"\1", sound.translate(COARSE)) for sound in heard) - {""}
 
 
+@_per_part
 def chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
     """A Latin part's coarse sounds as Chinese writes them, where its `sound_keys` hear them otherwise (store
     format 9): a v before a vowel as the w keys leave out (Ervin 埃爾文 ài ěr wén), a th as an s (Kathryn 凱瑟琳);
     and as the tongue whose look it has says it, as the comparison hears it too (Delacroix 德拉克洛瓦, as French).
     Kept apart from its other keys (node.matching.keys): Latin and Cyrillic names would share them by chance
     (Pavlovich heard as Boris)."""
-    if len(form) + len(spelling) <= MAX_CACHED_PART:
-        return _cached_chinese_written_keys(form, spelling)
-    return _chinese_written_keys(form, spelling)
-
-
-@lru_cache(maxsize=65_536)
-def _cached_chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
-    return _chinese_written_keys(form, spelling)
-
-
-def _chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
     if not text_scripts(form) <= LATIN:
         return frozenset()
     heard = []
@@ -138,3 +131,15 @@ def _chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
         as_written = in_pinyin.translate(AS_CHINESE_WRITES)
         heard += [in_pinyin.translate(UNHEARD), as_written, as_written.translate(UNHEARD)]
     return _coarse(heard) - sound_keys(form, spelling)
+
+
+@_per_part
+def by_ear_keys(form: str, spelling: str) -> frozenset[str]:
+    """A Latin part's coarse sounds as Cyrillic, Greek and Hebrew write it by ear, where its `sound_keys` hear
+    it otherwise (store format 11; node.matching.spoken.written_by_ear: Wolny Вольны, Kawashima Кавасима, Xiaodong
+    Сяодун). Kept apart from its other keys, as the Chinese-written ones are (node.matching.keys): Latin names
+    would share them by chance."""
+    if not text_scripts(form) <= LATIN:
+        return frozenset()
+    spelling = spelling.lower()
+    return _coarse([sounds(other, "consonants") for other in written_by_ear(spelling)]) - sound_keys(form, spelling)

@@ -17,14 +17,14 @@ from rigour.names import NamePartTag
 from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
-from node.matching.coarse import chinese_written_keys, sound_keys
+from node.matching.coarse import by_ear_keys, chinese_written_keys, sound_keys
 from node.matching.dialects import dialect_index_keys, dialect_query_keys
 from node.matching.names import SYLLABIC_SCRIPTS, AnalysedName, Properties, Side, analyse_names, name_texts
 from node.matching.residue import part_ascii
 from node.matching.sounds import SYLLABARIES
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "10"
+STORE_FORMAT = "11"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 # A ג, ז or צ with a geresh, as the apostrophe most write for it (or a typographic one); the breaks rigour splits
 # a name's words at.
@@ -34,6 +34,9 @@ WORD_BREAKS = re.compile("[^\\w\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7
 # A Latin name of more parts than this is keyed as Chinese writes it no more (its pairs of parts, each heard two
 # to five ways, would make thousands of keys).
 MAX_WRITTEN_PARTS = 6
+# The scripts that write a Latin name by ear as node.matching.spoken.written_by_ear hears it. Not Arabic, which
+# writes a Latin w as و, a w, where Hebrew writes a v (ו, וו).
+BY_EAR_SCRIPTS = frozenset({"Cyrillic", "Greek", "Hebrew"})
 
 
 def normalise_identifier(value: str) -> str:
@@ -59,6 +62,7 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
         sounds: set[str] = set()
         heard: list[frozenset[str]] = []
         written: list[frozenset[str]] = []
+        by_ear: list[frozenset[str]] = []
         geresh = _with_geresh(analysed.name.form)
         for part in analysed.name.parts:
             if part.tag == NamePartTag.STOP:
@@ -71,6 +75,7 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
             form, spelling = (with_geresh, ascii_text(with_geresh)) if with_geresh else (part.form, part_ascii(part))
             heard.append(sound_keys(form, spelling))
             written.append(chinese_written_keys(form, spelling))
+            by_ear.append(by_ear_keys(form, spelling))
         tokens = {token for token in spelled if len(token) >= 2}
         keys.update(f"t:{token}" for token in tokens)
         keys.update(f"m:{sound}" for sound in sounds)
@@ -81,6 +86,17 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
         keys.update(f"s:{symbol}" for symbol in analysed.name.symbols)
         own = _sound_keys(heard)
         keys.update(own)
+        if any(by_ear):
+            # A Latin name's sounds as Cyrillic, Greek and Hebrew write them by ear (store format 11): a query's to
+            # look up a record in those scripts ("y"), a record's for a query in them to look up ("e").
+            kind = "y" if side == "query" else "e"
+            both = [mine | theirs for mine, theirs in zip(heard, by_ear, strict=True)]
+            keys.update(f"{kind}{key}" for key in _sound_keys(both) - own)
+        elif analysed.scripts and analysed.scripts <= BY_EAR_SCRIPTS:
+            # And a name in those scripts: its sounds also where a Latin record keeps its own by ear ("e"), and
+            # where a Latin query looks up its own ("y").
+            kind = "e" if side == "query" else "y"
+            keys.update(f"{kind}{key}" for key in own)
         if SYLLABARIES.isdisjoint(analysed.scripts):  # not written in Chinese characters
             if any(written) and len(written) <= MAX_WRITTEN_PARTS:
                 # A Latin name's sounds as Chinese writes them: a record's for a query in Chinese to look up ("c"),

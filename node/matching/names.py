@@ -32,7 +32,7 @@ from node.matching.pairing import best_pairing
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, same_onset, sound_similarity, sounds_heard
-from node.matching.spoken import heard_spellings
+from node.matching.spoken import as_read, heard_spellings
 from node.matching.titles import tag_titles, title_weight
 from node.matching.wadegiles import pinyin_variants
 
@@ -242,7 +242,7 @@ def _part_sounds(part: NamePart, reading: Reading) -> tuple[str, ...]:
 @lru_cache(maxsize=65_536)
 def _heard(form: str, spelling: str, reading: Reading) -> tuple[str, ...]:
     """`_part_sounds` of a part written `form` and romanised `spelling`: once per part, not per comparison."""
-    spellings = [spelling]
+    spellings = [as_read(spelling, reading)]
     if reading == "abjad":
         if has_article(form):
             spellings.append(ascii_text(strip_article(form)).lower())

@@ -155,6 +155,15 @@ def pinyin_spelling(spelling: str, reading: Reading) -> str | None:
     return spelling
 
 
+def as_read(spelling: str, reading: Reading) -> str:
+    """A Latin part's spelling (lower-case ASCII) as its own letters are heard beside another script: the first x of
+    a pinyin name as an s, not as the ks of Western names (Xun is not Kasun). Only a first one: Alexie is as much
+    pinyin's syllables as Xiaoxia."""
+    if reading != "pinyin" and spelling.startswith("x") and PINYIN.match(spelling):
+        return spelling.replace("x", "s")
+    return spelling
+
+
 # Cyrillic and Greek write a Latin au before a consonant as av, as Greek said αυ (Augustinus Августин); and a first
 # j before a vowel as most tongues but English and Spanish say it, a y (Jaakko Яакко), beside Cyrillic and Greek.
 LATIN_AU = re.compile(r"au(?=[^aeiou])")
@@ -182,6 +191,27 @@ def other_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     if reading == "heard_in_pinyin":
         others += [TR_AS_CH.sub("ch", spelled) for spelled in (spelling, *others) if TR_AS_CH.search(spelled)]
     return tuple(others)
+
+
+# A Latin w before a vowel as the v that German, Polish and Dutch say and Cyrillic, Hebrew and Arabic write (Wolny
+# Вольны, Kowalik Ковалик; Hepburn's w as Polivanov writes it).
+W_AS_V = re.compile(r"w(?=[aeiouy])")
+
+
+def written_by_ear(spelling: str) -> tuple[str, ...]:
+    """The other spellings a Latin part (lower-case ASCII) is keyed under since store format 11 (node.matching.coarse):
+    a Japanese name as Cyrillic writes it by Polivanov's system, a Chinese one by Palladius's and as an abjad
+    writes pinyin's letters, and a w before a vowel as v. Not the readings of whole tongues (French, German…) nor a
+    Latin au as av, which scoring hears: as keys they found more records of other names than of the same."""
+    heard = (
+        polivanov_spelling(spelling),
+        pinyin_spelling(spelling, "letters"),
+        pinyin_spelling(spelling, "consonants"),
+    )
+    others = [other for other in heard if other]
+    if W_AS_V.search(spelling):
+        others.append(W_AS_V.sub("v", spelling))
+    return tuple(dict.fromkeys(other for other in others if other != spelling))
 
 
 @lru_cache(maxsize=65_536)
