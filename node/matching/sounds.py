@@ -213,9 +213,7 @@ def sounds_heard(spelling: str, reading: Reading) -> tuple[str, ...]:
     """The `sounds` of a part, and as Chinese writes it also without French's silent endings: a final ot, ault or
     aux is as often said (Kot 科特 kē tè, Noot 努特) as not (Marot 马罗 mǎ luó)."""
     heard = sounds(spelling, reading)
-    if reading == "heard_in_pinyin" and FRENCH_ENDINGS[0][0].search(spelling):
-        return heard, heard_in_pinyin(spelling, ())
-    return (heard,)
+    return (heard, heard_in_pinyin(spelling, ())) if reading == "heard_in_pinyin" else (heard,)
 
 
 def heard_in_pinyin(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:

@@ -200,7 +200,7 @@ W_AS_V = re.compile(r"w(?=[aeiouy])")
 
 def written_by_ear(spelling: str) -> tuple[str, ...]:
     """The other spellings a Latin part (lower-case ASCII) is keyed under since store format 11 (node.matching.coarse):
-    a Japanese name as Cyrillic writes it by Polivanov's system, a Chinese one by Palladius's and as an abjad
+    a Japanese name as Cyrillic writes it by Polivanov's system, a Chinese one by Palladius's and as Hebrew
     writes pinyin's letters, and a w before a vowel as v. Not the readings of whole tongues (French, German…) nor a
     Latin au as av, which scoring hears: as keys they found more records of other names than of the same."""
     heard = (

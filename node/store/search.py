@@ -36,7 +36,7 @@ T = TypeVar("T")
 IDENTIFIER_WEIGHT = 1e9
 SINGLE_TOKEN_KEY = re.compile(r"\|(t|m|s):")
 # A single name part's coarse sound (node.matching.keys): all a made-up name shares with thousands of records.
-SINGLE_SOUND_KEY = re.compile(r"\|[czey]?h:")  # and as Chinese or Cyrillic writes it (node.matching.keys)
+SINGLE_SOUND_KEY = re.compile(r"\|[czey]?h:")  # and as Chinese, or by ear, writes it (node.matching.keys)
 
 
 # Threads that search the store (and match); one requester may hold fewer than these (node.config).
