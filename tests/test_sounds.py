@@ -728,3 +728,49 @@ def test_a_pinyin_x_is_heard_as_an_s_not_as_the_ks_of_western_names() -> None:
     assert spoken.as_read("xun", "pinyin") == "xun"  # a Chinese name's own pinyin is read as pinyin
     assert spoken.as_read("maxim", "consonants") == "maxim"  # not a pinyin name
     assert spoken.as_read("alexie", "consonants") == "alexie"  # a Western name, if all pinyin's syllables
+
+
+@pytest.mark.parametrize(
+    ("spelling", "reading", "heard"),
+    [
+        ("duffy", "letters", "daffy"),  # Даффи: an English u before a doubled consonant
+        ("tucker", "heard_in_pinyin", "tacker"),  # 塔克
+        ("mcmanus", "letters", "makmanus"),  # Макманус
+        ("mcmanus", "heard_in_pinyin", "maikmanus"),  # 麦克马纳斯
+        ("turnbull", "letters", "tyornbull"),  # Тёрнбулл
+        ("turnbull", "heard_in_pinyin", "ternbull"),  # 特恩布尔
+        ("tyler", "consonants", "tailer"),  # تايلر
+        ("byron", "heard_in_pinyin", "bairon"),  # 拜伦
+        ("monet", "heard_in_pinyin", "mone"),  # 莫奈: a French final et
+        ("truong", "letters", "chuong"),  # Чыонг: a Vietnamese tr
+    ],
+)
+def test_english_french_and_vietnamese_spellings_heard_by_ear(spelling: str, reading: Reading, heard: str) -> None:
+    assert heard in spoken.heard_spellings(spelling, reading)
+    assert heard not in other_spellings(spelling, reading)  # scoring only: not keyed
+
+
+def test_by_ear_readings_keep_to_their_places() -> None:
+    assert not any(heard.startswith("qa") for heard in spoken.heard_spellings("quill", "letters"))  # a qu's u
+    assert "tyornbull" not in spoken.heard_spellings("turnbull", "heard_in_pinyin")  # ё is Cyrillic's
+    assert not any("ai" in heard for heard in spoken.heard_spellings("yvonne", "letters"))  # no consonant before y
+    assert not any("ai" in heard for heard in spoken.heard_spellings("myszka", "letters"))  # a closed syllable
+    assert "chanton" not in spoken.heard_spellings("tranton", "letters")  # not a Vietnamese syllable
+    assert not any(heard.startswith("ch") for heard in spoken.heard_spellings("truong", "consonants"))
+    assert abjad.ends_in_vowel_letter("סבוייה", "sbwyyh")  # a doubled yod: Hebrew's consonant y
+
+
+@pytest.mark.parametrize(
+    ("query", "record", "before"),
+    [
+        ("Wyeth Puckett", "Уайет Пакетт", 0.36),
+        ("Sturman Tuffnell", "Стёрман Таффнелл", 0.86),
+        ("Hyland Cabret", "Хайланд Кабре", 0.82),
+        ("Trung Cabret", "Чунг Кабре", 0.67),
+        ("Bizet Cabret", "比才·卡布雷", 0.68),
+        ("Savoia Cabret", "סבוייה קאבריי", 0.76),
+    ],
+)
+def test_names_heard_by_ear_pair(query: str, record: str, before: float) -> None:
+    # Each pair scored below `before` when its parts were heard only as spelled.
+    assert by_sound({"name": [query]}, {"name": [record]}) >= max(0.9, before)

@@ -174,10 +174,11 @@ FINAL_VOWEL_LETTERS = frozenset("\u05d4\u0647\u0629")
 def ends_in_vowel_letter(form: str, spelling: str) -> bool:
     """Whether an abjad part ends in a letter that may write a vowel after a consonant: a final he (שרה srh is
     Sara or Sarah, פריירה pryyrh Ferreira; not the h of Allah), a ta marbuta (حمزة hmzt: Hamza). A doubled vav is
-    Hebrew's consonant v or w (חווה hwwh: Chawa), not a vowel's."""
+    Hebrew's consonant v or w (חווה hwwh: Chawa), a doubled yod its consonant y (סבוייה sbwyyh: Savoia), not a
+    vowel's."""
     return (
         form[-1:] in FINAL_VOWEL_LETTERS
         and len(spelling) > 2
-        and (spelling[-2] not in "aeiouwy'" or spelling.endswith("wwh"))
+        and (spelling[-2] not in "aeiouwy'" or spelling.endswith(("wwh", "yyh")))
         and not spelling.endswith("llh")
     )

@@ -230,20 +230,41 @@ def respelled(spelling: str) -> tuple[str, ...]:
 # - an English wh that begins a name as a w (Whitlock 威特洛克 wēi tè luò kè);
 # - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей; Guillot Гийо), and a French final
 #   ier or iers as ye (Perrier Перье, Lhuillier 吕利耶), a final oux as u (Leroux Леру, 勒鲁);
-# - a first x before a vowel as the z English says, beside an abjad or Chinese (Xanthe زانثي, Xerxes).
+#   and a final et after a consonant as e (Monet Моне 莫奈, Bizet Бизе);
+# - a first x before a vowel as the z English says, beside an abjad or Chinese (Xanthe زانثي, Xerxes);
+# - a first y after consonants and before a vowel, or an open syllable, as the ai English says (Tyler Тайлер 泰勒
+#   تايلر, Byron Байрон 拜伦);
+# - a first tr of a Vietnamese syllable as the ch Cyrillic writes (Truong Чыонг, Trinh Чинь).
 SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian (Loggia) says it soft
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 FRENCH_ENDS = tuple(
-    (re.compile(pattern), sound) for pattern, sound in ((r"(?<=[^aeiou])iers?$", "ye"), (r"(?<=[^aeiou])oux$", "u"))
+    (re.compile(pattern), sound)
+    for pattern, sound in ((r"(?<=[^aeiou])iers?$", "ye"), (r"(?<=[^aeiou])oux$", "u"), (r"(?<=[^aeiou])et$", "e"))
 )
 FIRST_X = re.compile(r"^x(?=[aeiouy])")
 # - English vowels as Cyrillic and Greek write them by ear: an ea or ee as i (Treece Триз), and the a of a name's one
-#   closed syllable, or of one before a doubled consonant and a final y, as e (Tammy Тэмми).
-ENGLISH_VOWELS = tuple(
-    (re.compile(pattern), sound)
-    for pattern, sound in ((r"ea|ee", "i"), (r"^([^aeiou]*)a(?=([b-df-hj-np-tv-z])(?:\2(?:y|ie))?$)", r"\1e"))
-)
+#   closed syllable, or of one before a doubled consonant and a final y, as e (Tammy Тэмми); a u before a doubled
+#   consonant or ck as a (Duffy Даффи, Tucker Такер), a first Mc as Mak (McManus Макманус), and a u before r and a
+#   consonant as the ё Cyrillic writes (Turnbull Тёрнбулл).
+# - English vowels as Chinese writes them by ear: the u before a doubled consonant or ck as a (Tucker 塔克), a first Mc
+#   as mai ke (McManus 麦克马纳斯), a u before r and a consonant as e (Turnbull 特恩布尔).
+ENGLISH_U = r"(?<![qg])u(?=bb|ck|dd|ff|gg|ll|mm|nn|pp|ss|tt)"
+ENGLISH_VOWELS = {
+    reading: tuple((re.compile(pattern), sound) for pattern, sound in rules)
+    for reading, rules in (
+        (
+            "letters",
+            (
+                (r"ea|ee", "i"), (r"^([^aeiou]*)a(?=([b-df-hj-np-tv-z])(?:\2(?:y|ie))?$)", r"\1e"), (ENGLISH_U, "a"),
+                (r"^mc", "mak"), (r"(?<![qg])u(?=r[^aeiouy])", "yo"),
+            ),
+        ),
+        ("heard_in_pinyin", ((ENGLISH_U, "a"), (r"^mc", "maik"), (r"(?<![qg])u(?=r[^aeiouy])", "e"))),
+    )
+}  # fmt: skip
+ENGLISH_Y = re.compile(r"^([^aeiouy]+)y(?=[aeiou]|[^aeiouy](?:e$|[aeiou]))")
+VIETNAMESE_TR = re.compile(r"^tr(?=[aeiouy]+(?:n|ng|nh)?$)")
 
 
 def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
@@ -257,8 +278,13 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     if FRENCH_ILL.search(spelling):
         others.append(FRENCH_ILL.sub("y", spelling))
     others += [ending.sub(sound, spelling) for ending, sound in FRENCH_ENDS if ending.search(spelling)]
-    if reading == "letters":
-        others += [english for vowels, sound in ENGLISH_VOWELS if (english := vowels.sub(sound, spelling)) != spelling]
+    for vowels, sound in ENGLISH_VOWELS.get(reading, ()):
+        if (english := vowels.sub(sound, spelling)) != spelling:
+            others.append(english)
+    if ENGLISH_Y.search(spelling):
+        others.append(ENGLISH_Y.sub(r"\1ai", spelling))
+    if reading == "letters" and VIETNAMESE_TR.search(spelling):
+        others.append(VIETNAMESE_TR.sub("ch", spelling))
     if reading in ("heard_in_pinyin", "consonants") and FIRST_X.search(spelling) and not PINYIN.match(spelling):
         others.append(FIRST_X.sub("z", spelling))
     return tuple(dict.fromkeys(others))
