@@ -743,6 +743,9 @@ def test_a_pinyin_x_is_heard_as_an_s_not_as_the_ks_of_western_names() -> None:
         ("byron", "heard_in_pinyin", "bairon"),  # 拜伦
         ("monet", "heard_in_pinyin", "mone"),  # 莫奈: a French final et
         ("truong", "letters", "chuong"),  # Чыонг: a Vietnamese tr
+        ("calais", "letters", "cale"),  # Кале: a French final ais
+        ("zorica", "consonants", "zoritsa"),  # זוריצה: a Slavic final ica
+        ("gundijs", "letters", "gundiy"),  # Гундий: a Latvian final js
     ],
 )
 def test_english_french_and_vietnamese_spellings_heard_by_ear(spelling: str, reading: Reading, heard: str) -> None:
@@ -758,6 +761,8 @@ def test_by_ear_readings_keep_to_their_places() -> None:
     assert "chanton" not in spoken.heard_spellings("tranton", "letters")  # not a Vietnamese syllable
     assert not any(heard.startswith("ch") for heard in spoken.heard_spellings("truong", "consonants"))
     assert abjad.ends_in_vowel_letter("סבוייה", "sbwyyh")  # a doubled yod: Hebrew's consonant y
+    assert "jessitsa" not in spoken.heard_spellings("jessica", "letters")  # a doubled consonant before ica
+    assert "janiy" not in spoken.heard_spellings("janis", "letters")  # Latvian keeps an s after a consonant: Янис
 
 
 @pytest.mark.parametrize(
@@ -769,6 +774,9 @@ def test_by_ear_readings_keep_to_their_places() -> None:
         ("Trung Cabret", "Чунг Кабре", 0.67),
         ("Bizet Cabret", "比才·卡布雷", 0.68),
         ("Savoia Cabret", "סבוייה קאבריי", 0.76),
+        ("Zorica Cabret", "佐里察·卡布雷", 0.68),
+        ("Calais Cabret", "Кале Кабре", 0.65),
+        ("Gundijs Cabret", "Гундий Кабре", 0.68),
     ],
 )
 def test_names_heard_by_ear_pair(query: str, record: str, before: float) -> None:

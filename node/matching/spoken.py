@@ -230,7 +230,9 @@ def respelled(spelling: str) -> tuple[str, ...]:
 # - an English wh that begins a name as a w (Whitlock 威特洛克 wēi tè luò kè);
 # - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей; Guillot Гийо), and a French final
 #   ier or iers as ye (Perrier Перье, Lhuillier 吕利耶), a final oux as u (Leroux Леру, 勒鲁);
-#   and a final et after a consonant as e (Monet Моне 莫奈, Bizet Бизе);
+#   and a final et or ais after a consonant as e (Monet Моне 莫奈, Bizet Бизе, Calais Кале); Slavic names' final
+#   ica after a vowel and a consonant as itsa (Zorica Зорица 佐里察) and Latvian ones' final js after a vowel as
+#   the й Cyrillic writes (Valdis, but Gundijs Гундий);
 # - a first x before a vowel as the z English says, beside an abjad or Chinese (Xanthe زانثي, Xerxes);
 # - a first y after consonants and before a vowel, or an open syllable, as the ai English says (Tyler Тайлер 泰勒
 #   تايلر, Byron Байрон 拜伦);
@@ -238,10 +240,13 @@ def respelled(spelling: str) -> tuple[str, ...]:
 SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian (Loggia) says it soft
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
-FRENCH_ENDS = tuple(
+SPOKEN_ENDINGS = tuple(
     (re.compile(pattern), sound)
-    for pattern, sound in ((r"(?<=[^aeiou])iers?$", "ye"), (r"(?<=[^aeiou])oux$", "u"), (r"(?<=[^aeiou])et$", "e"))
-)
+    for pattern, sound in (
+        (r"(?<=[^aeiou])iers?$", "ye"), (r"(?<=[^aeiou])oux$", "u"), (r"(?<=[^aeiou])(?:et|ais)$", "e"),
+        (r"(?<=[aeiou][b-df-hj-np-tv-z])ica$", "itsa"), (r"(?<=[aeiou])js$", "y"),
+    )
+)  # fmt: skip
 FIRST_X = re.compile(r"^x(?=[aeiouy])")
 # - English vowels as Cyrillic and Greek write them by ear: an ea or ee as i (Treece Триз), and the a of a name's one
 #   closed syllable, or of one before a doubled consonant and a final y, as e (Tammy Тэмми); a u before a doubled
@@ -277,7 +282,7 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
         others += [FIRST_WH.sub("w", spelled) for spelled in spellings if FIRST_WH.search(spelled)]
     if FRENCH_ILL.search(spelling):
         others.append(FRENCH_ILL.sub("y", spelling))
-    others += [ending.sub(sound, spelling) for ending, sound in FRENCH_ENDS if ending.search(spelling)]
+    others += [ending.sub(sound, spelling) for ending, sound in SPOKEN_ENDINGS if ending.search(spelling)]
     for vowels, sound in ENGLISH_VOWELS.get(reading, ()):
         if (english := vowels.sub(sound, spelling)) != spelling:
             others.append(english)
