@@ -196,6 +196,19 @@ def test_keys_by_ear_meet_only_names_in_the_scripts_that_write_by_ear() -> None:
     assert not {key for key in sound_index_keys("فولني كوفاليك", "index") if key[0] in "ey"}
 
 
+def test_a_latin_ch_is_also_looked_up_as_the_k_other_scripts_write_for_it() -> None:
+    # Before, a Latin query's ch was keyed only as its own class (Charlotte's): Christoph shared no key by sound
+    # with כריסטוף or Кристоф.
+    for written in ("כריסטוף", "Кристоф"):
+        assert sound_index_keys("Christoph", "query") & sound_index_keys(written, "index")
+    assert sound_index_keys("Christoph Ohnesorg", "query") & {"yh:KRSTB"}
+    # Looked up only: a Latin record keeps the keys of store format 11, and two Latin names meet as before.
+    assert not {key for key in sound_index_keys("Christoph", "index") if "K" in key}
+    assert not {
+        key for key in sound_index_keys("Christoph", "query") & sound_index_keys("Kristof", "index") if "y" in key
+    }
+
+
 def sound_index_keys(name: str, side: Side) -> set[str]:
     return {key for key in name_keys(analyse_names(PERSON, {"name": [name]}, side=side), side=side) if "h" in key}
 

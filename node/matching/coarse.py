@@ -143,3 +143,22 @@ def by_ear_keys(form: str, spelling: str) -> frozenset[str]:
         return frozenset()
     spelling = spelling.lower()
     return _coarse([sounds(other, "consonants") for other in written_by_ear(spelling)]) - sound_keys(form, spelling)
+
+
+# A Latin ch is keyed as the sound of its class (as in Charlotte, Chaim, Sacha), but Cyrillic, Greek and Hebrew
+# write the k of Greek and German names for it too (Christoph Кристоф, Bloch בלוך). Looked up only: a query's by-ear
+# keys with it heard so (Michael's מיכאל had shared no key that lists few records); records keep format 11's keys.
+LATIN_CH_AS_K = re.compile(r"ch")
+
+
+@_per_part
+def looked_up_by_ear_keys(form: str, spelling: str) -> frozenset[str]:
+    """A Latin query part's `by_ear_keys`, and its sounds with each ch heard as k where its own keys hear it
+    otherwise."""
+    keys = by_ear_keys(form, spelling)
+    spelling = spelling.lower()
+    if not LATIN_CH_AS_K.search(spelling) or not text_scripts(form) <= LATIN:
+        return keys
+    as_k = LATIN_CH_AS_K.sub("k", spelling)
+    heard = [as_k, *written_by_ear(as_k)]
+    return keys | (_coarse([sounds(spelled, "consonants") for spelled in heard]) - sound_keys(form, spelling))
