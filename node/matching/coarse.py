@@ -30,7 +30,7 @@ from node.matching.sounds import (
     heard_in_pinyin,
     sounds,
 )
-from node.matching.spoken import other_spellings, written_by_ear
+from node.matching.spoken import HEPBURN, PINYIN, other_spellings, written_by_ear
 
 # Blocking keys by sound are coarser than the comparison: the classes one script's ear confuses with another's
 # merge, and weak sounds go. Both sides of any comparison above reach the same key for most real pairs.
@@ -148,7 +148,8 @@ def by_ear_keys(form: str, spelling: str) -> frozenset[str]:
 # A Latin ch is keyed as the sound of its class (as in Charlotte, Chaim, Sacha), but Cyrillic, Greek and Hebrew
 # write the k of Greek and German names for it too (Christoph Кристоф, Bloch בלוך). Looked up only: a query's by-ear
 # keys with it heard so (Michael's מיכאל had shared no key that lists few records); records keep format 11's keys.
-LATIN_CH_AS_K = re.compile(r"ch")
+# Not an sch or tsch (Schmidt), nor in a pinyin or Hepburn name (Chen, Chiaki), which say no k.
+LATIN_CH_AS_K = re.compile(r"(?<![st])ch")
 
 
 @_per_part
@@ -158,6 +159,8 @@ def looked_up_by_ear_keys(form: str, spelling: str) -> frozenset[str]:
     keys = by_ear_keys(form, spelling)
     spelling = spelling.lower()
     if not LATIN_CH_AS_K.search(spelling) or not text_scripts(form) <= LATIN:
+        return keys
+    if PINYIN.match(spelling) or HEPBURN.match(spelling):
         return keys
     as_k = LATIN_CH_AS_K.sub("k", spelling)
     heard = [as_k, *written_by_ear(as_k)]

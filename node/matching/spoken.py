@@ -224,19 +224,25 @@ def respelled(spelling: str) -> tuple[str, ...]:
     return (" ".join(heard),) if heard != parts else ()
 
 
-# Heard in scoring only, not keyed (a store's keys stay those of its format; docs/matching.md):
+# Heard in scoring only, not keyed (a store's keys stay those of its format; docs/matching.md). Each is another way
+# of saying a part, beside its spelling and never instead of it, so most are heard in any Latin name that has the
+# letters (Hamlet is also heard as hamle, Veronica as veronitsa): a reading that fits no name pairs with none.
 # - a g before e or i as the hard g of German or English names (Hegel 黑格尔 hēi gé ěr), which an abjad writes غ or
 #   ג; the Latin letters read it soft (`node.matching.sounds`). Written as the IPA letter ɡ, which nothing rewrites;
 # - an English wh that begins a name as a w (Whitlock 威特洛克 wēi tè luò kè);
 # - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей; Guillot Гийо), and a French final
 #   ier or iers as ye (Perrier Перье, Lhuillier 吕利耶), a final oux as u (Leroux Леру, 勒鲁);
-#   and a final et or ais after a consonant as e (Monet Моне 莫奈, Bizet Бизе, Calais Кале); Slavic names' final
-#   ica after a vowel and a consonant as itsa (Zorica Зорица 佐里察) and Latvian ones' final js after a vowel as
-#   the й Cyrillic writes (Valdis, but Gundijs Гундий);
+#   and a final et or ais after a consonant as e (Monet Моне 莫奈, Bizet Бизе, Calais Кале); a final ica after a
+#   vowel and a consonant as the itsa of Slavic names (Zorica Зорица 佐里察), and a final js after a vowel as the
+#   й Cyrillic writes for it in Latvian names (Gundijs Гундий; Valdis keeps its s);
 # - a first x before a vowel as the z English says, beside an abjad or Chinese (Xanthe زانثي, Xerxes);
-# - a first y after consonants and before a vowel, or an open syllable, as the ai English says (Tyler Тайлер 泰勒
-#   تايلر, Byron Байрон 拜伦);
-# - a first tr of a Vietnamese syllable as the ch Cyrillic writes (Truong Чыонг, Trinh Чинь).
+# - a first y after consonants and before a, e or i, or an open syllable, as the ai English says (Tyler Тайлер 泰勒
+#   تايلر, Byron Байрон 拜伦); not before o or u, where Slavic names write a glide (Lyubomir);
+# - a first tr of a Vietnamese syllable (not one ending in y, an English name's) as the ch Cyrillic writes
+#   (Truong Чыонг, Trinh Чинь, Tram Чам);
+# - a South Slavic name whose ić or vić is written ic (the look: six letters or more ending so) as Serbian and
+#   Croatian say it, which other scripts write: its ic as ich, another c as ts, a j before a vowel as y (Jovanovic
+#   Йованович 约万诺维奇, Cvijic Цвиич).
 SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian (Loggia) says it soft
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
@@ -254,7 +260,8 @@ FIRST_X = re.compile(r"^x(?=[aeiouy])")
 #   consonant as the ё Cyrillic writes (Turnbull Тёрнбулл).
 # - English vowels as Chinese writes them by ear: the u before a doubled consonant or ck as a (Tucker 塔克), a first Mc
 #   as mai ke (McManus 麦克马纳斯), a u before r and a consonant as e (Turnbull 特恩布尔).
-ENGLISH_U = r"(?<![qg])u(?=bb|ck|dd|ff|gg|ll|mm|nn|pp|ss|tt)"
+ENGLISH_U = r"(?<!q)u(?=bb|ck|dd|ff|gg|ll|mm|nn|pp|ss|tt)"  # not a qu's u (Quillan)
+ENGLISH_UR = r"(?<!q)u(?=r[^aeiouy])"
 ENGLISH_VOWELS = {
     reading: tuple((re.compile(pattern), sound) for pattern, sound in rules)
     for reading, rules in (
@@ -262,14 +269,18 @@ ENGLISH_VOWELS = {
             "letters",
             (
                 (r"ea|ee", "i"), (r"^([^aeiou]*)a(?=([b-df-hj-np-tv-z])(?:\2(?:y|ie))?$)", r"\1e"), (ENGLISH_U, "a"),
-                (r"^mc", "mak"), (r"(?<![qg])u(?=r[^aeiouy])", "yo"),
+                (r"^mc", "mak"), (ENGLISH_UR, "yo"),
             ),
         ),
-        ("heard_in_pinyin", ((ENGLISH_U, "a"), (r"^mc", "maik"), (r"(?<![qg])u(?=r[^aeiouy])", "e"))),
+        ("heard_in_pinyin", ((ENGLISH_U, "a"), (r"^mc", "maik"), (ENGLISH_UR, "e"))),
     )
 }  # fmt: skip
-ENGLISH_Y = re.compile(r"^([^aeiouy]+)y(?=[aeiou]|[^aeiouy](?:e$|[aeiou]))")
-VIETNAMESE_TR = re.compile(r"^tr(?=[aeiouy]+(?:n|ng|nh)?$)")
+ENGLISH_Y = re.compile(r"^([^aeiouy]+)y(?=[aei]|[^aeiouy](?:e$|[aeiou]))")
+VIETNAMESE_TR = re.compile(r"^tr(?=(?:[aeiou]|y(?!$))+(?:n|ng|nh|m|c|ch|p|t)?$)")
+SOUTH_SLAVIC = _tongue(
+    r"^(?=.{6,}$).*(?:[aeiou][b-df-hj-np-tv-z]|v)ic$",
+    ((r"c(?!$)", "ts"), (r"ic$", "ich"), (r"j(?=[aeiou])", "y")),
+)
 
 
 def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
@@ -288,6 +299,8 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
             others.append(english)
     if ENGLISH_Y.search(spelling):
         others.append(ENGLISH_Y.sub(r"\1ai", spelling))
+    if slavic := _said(SOUTH_SLAVIC, spelling):
+        others.append(slavic)
     if reading == "letters" and VIETNAMESE_TR.search(spelling):
         others.append(VIETNAMESE_TR.sub("ch", spelling))
     if reading in ("heard_in_pinyin", "consonants") and FIRST_X.search(spelling) and not PINYIN.match(spelling):
