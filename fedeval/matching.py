@@ -792,26 +792,27 @@ first time; from run to run on this machine they vary by about a tenth.
   on alternating runs, which the readings above about spend again), and which of equally alike records of
   the rarest keys are kept no longer depends on the process (a set's order had chosen; now the order they were
   stored in).
-- **More of a Latin name heard by ear, and a ch looked up as k, since 2026-12-07 (second change that day).** From the
-  diagnostic set's remaining misses, heard in scoring only: English vowels as Cyrillic and Chinese write them by
-  ear (a u before a doubled consonant or ck as a, Duffy Даффи; a first Mc as Mak, 麦克; a u before r and a
-  consonant as ё, or e beside Chinese, Turnbull Тёрнбулл; a first y of an open syllable as ai, Tyler Тайлер 泰勒);
-  a French final et or ais as e (Monet Моне, Calais Кале), a Slavic final ica as itsa (Zorica Зорица 佐里察), a
-  Latvian final js as y (Gundijs Гундий); a Vietnamese syllable's first tr as ch beside Cyrillic (Truong Чыонг);
-  a final he after a doubled yod as a vowel's letter (סבוייה, Savoia). Looked up, not stored (the store format
-  stays 11): a Latin query's ch also as the k Cyrillic, Greek and Hebrew write for it, under its by-ear keys
-  (Michael had shared no key listing few records with מיכאל: an own-set query found one of four namesakes, the
-  one with a Latin alias). Diagnostic set with birth dates 0.9571 to 0.9597 (Cyrillic 0.96 to 0.964, Hebrew
-  0.9747 to 0.9787, Arabic 0.9853 to 0.9867, simplified 0.9453 to 0.948, traditional 0.92 to 0.9213), wrong best
-  hits unchanged (19); names alone 0.9349 to 0.9368. Real-world tune unchanged (0.9655, names alone 0.948);
-  held-out 0.9459 to 0.9469 (Hebrew 0.9727 to 0.9754, Arabic 0.9633 to 0.9659; 12 wrong best hits, as before),
-  names alone 0.9282 to 0.9298. Greek and romanised sets unchanged. Own set names alone 0.834 to 0.8368 (Hebrew 0.629 to 0.686), with birth dates one wrong best hit more (14: Michal
-  Katzir found מיכל כץ, Katz, as loosely alike beside the same given name, 0.88, once the key made it a
-  candidate). Found and not changed: of the own set's names-alone misses, most tie with ten or more records at
-  the target's score (a Pavel Kozlov among every Павел …ович Козлов), and a record whose Latin alias is spelt as
-  asked lets the keys choose the other candidates without reading the shortlist, which drops the target's
-  namesakes in the other script (reading it then too: names alone 0.8425 with the ch keys, but a tenth fewer
-  names-only queries per second).
+- **More of a Latin name heard by ear, and a ch looked up as k, since 2026-12-07 (second change that day).** From
+  the diagnostic set's remaining misses, heard in scoring only, each beside the spelling: English vowels as Cyrillic
+  and Chinese write them by ear (a u before a doubled consonant or ck as a, Duffy Даффи; a first Mc as Mak, 麦克; a u
+  before r and a consonant as ё, or e beside Chinese, Turnbull Тёрнбулл; a first y of an open syllable as ai, Tyler
+  Тайлер 泰勒); a French final et or ais as e (Monet Моне, Calais Кале), a Slavic final ica as itsa (Zorica Зорица
+  佐里察), a Latvian final js as y (Gundijs Гундий); a South Slavic ić written ic as ich (Jovanovic Йованович); a
+  Vietnamese syllable's first tr as ch beside Cyrillic (Truong Чыонг); a final he after a doubled yod as a vowel's
+  letter (סבוייה, Savoia). Looked up, not stored (the store format stays 11): a Latin query's ch also as the k
+  Cyrillic, Greek and Hebrew write for it, under its by-ear keys (not an sch, nor in a pinyin or Hepburn name).
+  Michael had shared no key listing few records with מיכאל: an own-set query found one of four namesakes, the one
+  with a Latin alias. Diagnostic set with birth dates 0.9571 to 0.9597 (Cyrillic 0.96 to 0.964, Hebrew 0.9747 to
+  0.9787, Arabic 0.9853 to 0.9867, simplified 0.9453 to 0.948, traditional 0.92 to 0.9213), wrong best hits
+  unchanged (19); names alone 0.9349 to 0.9371. Real-world tune unchanged (0.9655, names alone 0.948); held-out
+  0.9459 to 0.9469 (Hebrew 0.9727 to 0.9754, Arabic 0.9633 to 0.9659; 12 wrong best hits, as before), names alone
+  0.9282 to 0.9298. Greek and romanised sets unchanged. Own set names alone 0.834 to 0.8368 (Hebrew 0.629 to 0.686),
+  with birth dates one wrong best hit more (14: Michal Katzir found מיכל כץ, Katz, as loosely alike beside the same
+  given name, 0.88, once the key made it a candidate). Found and not changed: of the own set's names-alone misses,
+  about half tie with ten or more records at the target's score (a Pavel Kozlov among every Павел …ович Козлов); and
+  a record whose Latin alias is spelt as asked lets the keys choose the other candidates without reading the
+  shortlist, which drops the target's namesakes written only in the other script (reading it then too: names alone
+  0.8425, but about a tenth fewer names-only queries per second).
 - **Names heard and keyed as the other script writes them (store format 11), since 2026-12-07.** From the
   diagnostic set's remaining misses again. Heard in scoring: a final ot, ault or aux also with its letters beside
   Chinese (Kot 科特 had been heard as k alone); a French ill after gu (Guillot 吉约), a final ier or iers as ye and
