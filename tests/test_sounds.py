@@ -761,6 +761,8 @@ def test_a_pinyin_x_is_heard_as_an_s_not_as_the_ks_of_western_names() -> None:
         ("gundijs", "letters", "gundiy"),  # Гундий: a Latvian final js
         ("jovanovic", "letters", "yovanovich"),  # Йованович: a South Slavic ić written ic
         ("gutteridge", "letters", "gatteridge"),  # Гаттеридж
+        ("tikhonov", "heard_in_pinyin", "jihonov"),  # 季霍诺夫: a Russian name by the Russian table
+        ("tereshkova", "heard_in_pinyin", "jereshkova"),  # 捷列什科娃
     ],
 )
 def test_english_french_and_vietnamese_spellings_heard_by_ear(spelling: str, reading: Reading, heard: str) -> None:
@@ -780,6 +782,8 @@ def test_by_ear_readings_keep_to_their_places() -> None:
     assert "arkadiy" in spoken.heard_spellings("arkadijs", "letters")  # Аркадий
     assert not any(heard.startswith("fai") for heard in spoken.heard_spellings("lyubomir", "letters"))  # a glide
     assert "chuc" in spoken.heard_spellings("truc", "letters")  # Чук
+    assert "jiana" not in spoken.heard_spellings("diana", "heard_in_pinyin")  # not a Russian name
+    assert "jihonov" not in spoken.heard_spellings("tikhonov", "letters")  # Chinese writes it so, not Cyrillic
 
 
 @pytest.mark.parametrize(
@@ -795,6 +799,8 @@ def test_by_ear_readings_keep_to_their_places() -> None:
         ("Calais Cabret", "Кале Кабре", 0.65),
         ("Gundijs Cabret", "Гундий Кабре", 0.68),
         ("Jovanovic Cabret", "Йованович Кабре", 0.81),
+        ("Tikhonov Cabret", "季霍诺夫·卡布雷", 0.4),
+        ("Demidov Cabret", "杰米多夫·卡布雷", 0.86),
     ],
 )
 def test_names_heard_by_ear_pair(query: str, record: str, before: float) -> None:

@@ -277,6 +277,13 @@ ENGLISH_VOWELS = {
 }  # fmt: skip
 ENGLISH_Y = re.compile(r"^([^aeiouy]+)y(?=[aei]|[^aeiouy](?:e$|[aeiou]))")
 VIETNAMESE_TR = re.compile(r"^tr(?=(?:[aeiou]|y(?!$))+(?:n|ng|nh|m|c|ch|p|t)?$)")
+# - a Russian name (the look: letters or endings only Russian names write so) as Chinese writes it by the Russian
+#   table: a t or d before a soft vowel as j (Tikhonov 季霍诺夫 jì huò nuò fū, Demidov 杰米多夫), a kh as h; not in
+#   other names, whose ti or di Chinese writes with a t (Diana 戴安娜 is not 吉安娜, Gianna).
+RUSSIAN_IN_CHINESE = _tongue(
+    r"kh|zh|shch|yo|yu|ya(?!$)|(?:[oe]v|ov[ny])a?$|sk(?:y|iy|aya)$|enko$|vich$",
+    ((r"(?<![std])[td](?=[ei]|y[aeiou])", "j"), (r"kh", "h")),
+)
 SOUTH_SLAVIC = _tongue(
     r"^(?=.{6,}$).*(?:[aeiou][b-df-hj-np-tv-z]|v)ic$",
     ((r"c(?!$)", "ts"), (r"ic$", "ich"), (r"j(?=[aeiou])", "y")),
@@ -303,6 +310,8 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
         others.append(slavic)
     if reading == "letters" and VIETNAMESE_TR.search(spelling):
         others.append(VIETNAMESE_TR.sub("ch", spelling))
+    if reading == "heard_in_pinyin" and (russian := _said(RUSSIAN_IN_CHINESE, spelling)) not in (None, spelling):
+        others.append(russian)
     if reading in ("heard_in_pinyin", "consonants") and FIRST_X.search(spelling) and not PINYIN.match(spelling):
         others.append(FIRST_X.sub("z", spelling))
     return tuple(dict.fromkeys(others))
