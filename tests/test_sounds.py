@@ -25,6 +25,7 @@ from node.matching.sounds import (
     LATIN_D_T,
     OPTIONAL_LIQUID,
     Reading,
+    onsets_agree,
     readings,
     same_onset,
     sound_similarity,
@@ -695,6 +696,19 @@ def test_a_doubled_g_is_not_heard_hard_and_a_qu_or_gu_keeps_its_ill() -> None:
     assert not any("ɡ" in heard for heard in spoken.heard_spellings("hegger", "heard_in_pinyin"))  # Loggia
     assert "aquya" not in spoken.heard_spellings("aquilla", "letters")
     assert "mireye" in spoken.heard_spellings("mireille", "letters")
+
+
+def test_a_chinese_bare_vowel_syllable_begins_only_a_name_that_begins_with_a_vowel() -> None:
+    # Viola and 阿帕爾 (Apar) have the same consonants; Tilly and 阿蒂莉 (Atili) too.
+    assert by_sound({"name": ["Tilly Dunmore"]}, {"name": ["阿蒂莉·頓莫爾"]}) < 0.6
+    assert not onsets_agree(("tilly", "adili"), ("heard_in_pinyin", "pinyin"))
+    assert not onsets_agree(("adili", "tilly"), ("pinyin", "heard_in_pinyin"))  # a Chinese query
+    assert onsets_agree(("hortense", "aoertangsi"), ("heard_in_pinyin", "pinyin"))  # an h French leaves unsaid
+    assert onsets_agree(("nkosi", "enkexi"), ("heard_in_pinyin", "pinyin"))  # an n before a consonant
+    assert onsets_agree(("tilly", "adili"), ("letters", "letters"))  # Chinese only
+    # A transcription may leave a first vowel out.
+    assert by_sound({"name": ["Iordache Dunmore"]}, {"name": ["洛达切·頓莫爾"]}) >= 0.85
+    assert by_sound({"name": ["Nkosi Dunmore"]}, {"name": ["恩科西·頓莫爾"]}) >= 0.95
 
 
 @pytest.mark.parametrize(

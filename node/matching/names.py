@@ -31,7 +31,7 @@ from node.matching.dialects import cantonese_as_pinyin, dialect_pairs
 from node.matching.pairing import best_pairing
 from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.sounds import Reading, same_onset, sound_similarity, sounds_heard
+from node.matching.sounds import Reading, onsets_agree, same_onset, sound_similarity, sounds_heard
 from node.matching.spoken import as_read, heard_spellings
 from node.matching.titles import tag_titles, title_weight
 from node.matching.wadegiles import pinyin_variants
@@ -145,11 +145,7 @@ class AnalysedName:
 
 def analyse_names(schema: Schema, properties: Properties, *, side: Side) -> list[AnalysedName]:
     tag = name_type(schema)
-    return [
-        analysed
-        for text, sources in _full_names(schema, properties)
-        for analysed in _analysed(tag, text, sources, side)
-    ]
+    return [one for text, sources in _full_names(schema, properties) for one in _analysed(tag, text, sources, side)]
 
 
 @lru_cache(maxsize=65_536)
@@ -300,7 +296,8 @@ def _sound_pairs(
             if query_spelling == record_spelling:
                 spelled_alike |= same_count and len(query_spelling) > 1
                 continue
-            if not record_sounds or query_spelling in twins or record_spelling in twins:
+            spellings = (query_spelling, record_spelling)
+            if not record_sounds or set(spellings) & twins or not onsets_agree(spellings, readings):
                 continue
             similarity = max(sound_similarity(mine, theirs) for mine in query_sounds for theirs in record_sounds)
             known = query_known.get(query_part, set()), record_known.get(record_part, set())

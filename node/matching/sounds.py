@@ -334,3 +334,19 @@ def _onsets_alike(first: str, second: str) -> bool:
 
 
 ALIKE_ONSETS = frozenset((first, second) for first in SYMBOLS for second in SYMBOLS if _onsets_alike(first, second))
+
+
+# A Chinese transcription begins with a bare vowel's syllable (阿 a, 艾 ài, 奧 ào, 厄 è, 歐 ōu) only for a foreign
+# name that begins with a vowel, or with a Latin h (Hortense 奧爾唐斯), w or y, or an m or n before a consonant (Nkosi
+# 恩科西): the consonant skeletons alone would pair Viola with 阿帕爾 ā pà ěr (Apar). Not the other way round: a
+# transcription may leave a first vowel out (Iordache 洛達切 luò dá qiē).
+LATIN_VOWEL_ONSET = re.compile(r"^(?:[aeiouhwy]|[mn][^aeiouy])")
+
+
+def onsets_agree(spellings: tuple[str, str], readings: tuple[Reading, Reading]) -> bool:
+    """Whether a Latin part and a Chinese one (their lower-case ASCII spellings, the Chinese one in pinyin) may
+    begin alike: not a bare vowel's syllable beside a consonant (`LATIN_VOWEL_ONSET`). True for other readings."""
+    if "pinyin" not in readings or not all(spellings):
+        return True
+    latin, pinyin = spellings if readings[1] == "pinyin" else spellings[::-1]
+    return pinyin[0] not in "aeo" or bool(LATIN_VOWEL_ONSET.match(latin))
