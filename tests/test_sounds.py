@@ -690,12 +690,21 @@ def test_ways_of_saying_a_name_heard_in_scoring_only(latin: str, written: str) -
     )
 
 
-def test_a_doubled_g_is_not_heard_hard_and_a_qu_or_gu_keeps_its_ill() -> None:
+def test_an_italian_doubled_g_is_not_heard_hard_and_a_qu_or_gu_keeps_its_ill() -> None:
     assert "heɡer" in spoken.heard_spellings("heger", "heard_in_pinyin")
     assert sounds("heɡer", "consonants") == sounds("heger", "consonants").replace("J", "G")
-    assert not any("ɡ" in heard for heard in spoken.heard_spellings("hegger", "heard_in_pinyin"))  # Loggia
+    assert not any("ɡ" in heard for heard in spoken.heard_spellings("heggia", "heard_in_pinyin"))  # a ggi
     assert "aquya" not in spoken.heard_spellings("aquilla", "letters")
     assert "mireye" in spoken.heard_spellings("mireille", "letters")
+
+
+def test_pinyin_j_is_also_the_g_transcriptions_write_with_it() -> None:
+    jiabo = sounds("jia bo", "pinyin")  # 加博: Gabo
+    assert sound_similarity("GB", jiabo) > sound_similarity("KB", jiabo) >= sound_similarity("TB", jiabo)
+    assert sound_similarity("GB", jiabo) >= 0.8
+    assert "jaɡer" in spoken.heard_spellings("jagger", "heard_in_pinyin")  # a doubled g as one hard g
+    assert not any("ɡ" in heard for heard in spoken.heard_spellings("loggia", "heard_in_pinyin"))  # Italian
+    assert "jaɡer" not in spoken.heard_spellings("jagger", "consonants")  # beside Chinese only
 
 
 def test_a_chinese_bare_vowel_syllable_begins_only_a_name_that_begins_with_a_vowel() -> None:
@@ -815,6 +824,7 @@ def test_by_ear_readings_keep_to_their_places() -> None:
         ("Jovanovic Cabret", "Йованович Кабре", 0.81),
         ("Tikhonov Cabret", "季霍诺夫·卡布雷", 0.4),
         ("Demidov Cabret", "杰米多夫·卡布雷", 0.86),
+        ("Jagger Dunmore", "賈格爾·頓莫爾", 0.81),
     ],
 )
 def test_names_heard_by_ear_pair(query: str, record: str, before: float) -> None:

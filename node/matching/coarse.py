@@ -21,6 +21,7 @@ from node.matching.sounds import (
     LATIN_KN_K,
     LATIN_VOWEL_H,
     PINYIN_HU,
+    PINYIN_J,
     PINYIN_R,
     PINYIN_WU,
     PINYIN_X,
@@ -38,6 +39,7 @@ COARSE = str.maketrans(
     {"G": "K", "J": "S", "L": "R", "Q": "R", "M": "N", "W": None, "H": None, "Y": None}
     | {
         PINYIN_X: "S",
+        PINYIN_J: "S",  # as the J it was keyed as before
         PINYIN_R: "R",
         PINYIN_Y: None,
         PINYIN_WU: None,

@@ -90,7 +90,7 @@ SILENT_GH = re.compile(r"(?<=[aeiou])gh")
 # Pinyin: a syllable's initial, its final, and what a foreign name's transcription means by each.
 PINYIN_INITIALS = (
     ("zh", "J"), ("ch", "S"), ("sh", "S"), ("b", "B"), ("p", "B"), ("f", "B"), ("m", "M"), ("d", "T"),
-    ("t", "T"), ("n", "N"), ("l", "L"), ("g", "G"), ("k", "K"), ("h", "H"), ("j", "J"), ("q", "J"),
+    ("t", "T"), ("n", "N"), ("l", "L"), ("g", "G"), ("k", "K"), ("h", "H"), ("j", "Ĵ"), ("q", "J"),
     ("x", "Ç"), ("r", "Ř"), ("z", "S"), ("c", "S"), ("s", "S"), ("y", "Ÿ"), ("wu", "Ŵ"), ("w", "W"),
 )  # fmt: skip
 PINYIN_SYLLABLE = re.compile(r"[a-z]+")
@@ -102,6 +102,7 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - pinyin y starting a syllable: nothing, or a foreign y, or the j German and Dutch say as one (揚 yáng: Jannick);
 # - pinyin wu: a foreign u or o (烏 wū: Ulrich), or a w or v before it (伍 wǔ: Woodroffe);
 # - pinyin hu before a vowel: an h, or a foreign w or v (華 huá: Washington 華盛頓, Edward 愛德華, Oliva 奧利華);
+# - pinyin j: a foreign j, or the g the transcription tables write with it (加 jiā: ga, 吉 jí: gi);
 # - a Latin th as Chinese hears it: a t (托 tuō: Thomas), or the English th as s (瑟 sè: Thurman);
 # - a Latin ch: the English and Spanish ch (Чарльз, Chalana تشالانا), the k of Greek and Italian names
 #   (Zachariah زكريا), the German ch (Averbuch авербух) or the Hebrew het (Chaim חיים);
@@ -112,7 +113,7 @@ PINYIN_SYLLABLE = re.compile(r"[a-z]+")
 # - a d before t, which German does not say (Brandt Брандт, but 布兰特 bù lán tè, Eckhardt ايكارت).
 # Blocking keys hear each as its base class (COARSE), as they did before these were told apart; but for the k of a
 # kn, which they leave out since store format 7.
-PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ"
+PINYIN_X, PINYIN_R, PINYIN_Y, PINYIN_WU, PINYIN_HU, PINYIN_J = "Ç", "Ř", "Ÿ", "Ŵ", "Ĥ", "Ĵ"
 HEARD_TH, LATIN_CH, LATIN_C_AE, LATIN_KN_K, LATIN_VOWEL_H, LATIN_D_T = "Ŧ", "Ĉ", "Ć", "Ǩ", "Ħ", "Ď"
 # - a Latin v before a vowel as Chinese writes it: a w (维 wéi: Victor 维克托, Vera 薇拉, Ivan 伊万), or the b of
 #   Spanish (Vázquez 巴斯克斯); a v before no vowel stays an f or b (Vladimir 弗拉基米尔).
@@ -125,6 +126,7 @@ AMBIGUOUS: dict[str, tuple[str, dict[str, float]]] = {
     PINYIN_Y: ("", {"Y": 0.0, "J": 0.5}),
     PINYIN_WU: ("", {"W": 0.0, "B": 0.45}),
     PINYIN_HU: ("H", {"W": 0.0, "B": 0.45}),
+    PINYIN_J: ("J", {"G": 0.2}),
     HEARD_TH: ("T", {"S": 0.3}),
     LATIN_CH: ("S", {"K": 0.2, "G": 0.45, "H": 0.3, SOUNDED_H: 0.3}),
     LATIN_C_AE: ("K", {"S": 0.2}),

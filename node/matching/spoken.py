@@ -228,7 +228,8 @@ def respelled(spelling: str) -> tuple[str, ...]:
 # of saying a part, beside its spelling and never instead of it, so most are heard in any Latin name that has the
 # letters (Hamlet is also heard as hamle, Veronica as veronitsa): a reading that fits no name pairs with none.
 # - a g before e or i as the hard g of German or English names (Hegel 黑格尔 hēi gé ěr), which an abjad writes غ or
-#   ג; the Latin letters read it soft (`node.matching.sounds`). Written as the IPA letter ɡ, which nothing rewrites;
+#   ג; the Latin letters read it soft (`node.matching.sounds`). Written as the IPA letter ɡ, which nothing rewrites.
+#   Beside Chinese a doubled one too, as one (Jagger 賈格爾 jiǎ gé ěr), but not an Italian ggi before a vowel;
 # - an English wh that begins a name as a w (Whitlock 威特洛克 wēi tè luò kè);
 # - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей; Guillot Гийо), and a French final
 #   ier or iers as ye (Perrier Перье, Lhuillier 吕利耶), a final oux as u (Leroux Леру, 勒鲁);
@@ -243,7 +244,8 @@ def respelled(spelling: str) -> tuple[str, ...]:
 # - a South Slavic name whose ić or vić is written ic (the look: six letters or more ending so) as Serbian and
 #   Croatian say it, which other scripts write: its ic as ich, another c as ts, a j before a vowel as y (Jovanovic
 #   Йованович 约万诺维奇, Cvijic Цвиич).
-SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian (Loggia) says it soft
+SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian says it soft
+DOUBLED_G = re.compile(r"gg(?=e|i(?![aeiou]))")
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(
@@ -296,6 +298,8 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     spellings = (spelling, *others)
     if reading in ("heard_in_pinyin", "consonants"):
         others += [SOFT_G.sub("ɡ", spelled) for spelled in spellings if SOFT_G.search(spelled)]
+    if reading == "heard_in_pinyin" and DOUBLED_G.search(spelling):
+        others.append(DOUBLED_G.sub("ɡ", spelling))
     if FIRST_WH.search(spelling):
         others += [FIRST_WH.sub("w", spelled) for spelled in spellings if FIRST_WH.search(spelled)]
     if FRENCH_ILL.search(spelling):
