@@ -84,7 +84,7 @@ def _per_part(keys: PartKeys) -> PartKeys:
 # part's j and q as the k or g they write (加 jiā: Gad 賈德; 基 jī: Kirilenko 基里连科); an Arabic part's final ta
 # marbuta as the a it is said (Rawya راوية); and a Latin part as Chinese writes it (`chinese_written_keys`).
 AS_CHINESE_WRITES = str.maketrans({HEARD_V: None, HEARD_TH: "S"})
-PINYIN_J = re.compile(r"\b[jq]")  # not zh, which writes no foreign k (张 Zhang)
+PINYIN_JQ = re.compile(r"\b[jq]")  # not zh, which writes no foreign k (张 Zhang)
 TA_MARBUTA = "\u0629"
 # Since store format 10: a g before e, i or y is soft in English and the Romance tongues but hard in German,
 # Japanese or any name in Cyrillic (Гена), and an abjad writes it hard (Shigeru شيغيرو): a Latin or Cyrillic part
@@ -107,7 +107,7 @@ def sound_keys(form: str, spelling: str) -> frozenset[str]:
         if SOFT_G.search(spelling) and text_scripts(form) <= HARD_G_SCRIPTS:
             heard.append(sounds(SOFT_G.sub("k", spelling), reading))
     elif reading == "pinyin":
-        heard.append(sounds(PINYIN_J.sub("k", spelling), reading))
+        heard.append(sounds(PINYIN_JQ.sub("k", spelling), reading))
     elif reading == "abjad" and form.endswith(TA_MARBUTA) and spelling.endswith("t"):
         heard.append(sounds(spelling[:-1], reading))
     return _coarse(heard)
