@@ -786,6 +786,7 @@ def test_a_pinyin_x_is_heard_as_an_s_not_as_the_ks_of_western_names() -> None:
         ("gutteridge", "letters", "gatteridge"),  # Гаттеридж
         ("tikhonov", "heard_in_pinyin", "jihonov"),  # 季霍诺夫: a Russian name by the Russian table
         ("tereshkova", "heard_in_pinyin", "jereshkova"),  # 捷列什科娃
+        ("kempf", "heard_in_pinyin", "kenpf"),  # 坎普夫: no Chinese syllable ends in m
     ],
 )
 def test_english_french_and_vietnamese_spellings_heard_by_ear(spelling: str, reading: Reading, heard: str) -> None:
@@ -807,6 +808,7 @@ def test_by_ear_readings_keep_to_their_places() -> None:
     assert "chuc" in spoken.heard_spellings("truc", "letters")  # Чук
     assert "jiana" not in spoken.heard_spellings("diana", "heard_in_pinyin")  # not a Russian name
     assert "jihonov" not in spoken.heard_spellings("tikhonov", "letters")  # Chinese writes it so, not Cyrillic
+    assert not any("n" in heard for heard in spoken.heard_spellings("emma", "heard_in_pinyin"))  # an m before a vowel
 
 
 @pytest.mark.parametrize(
@@ -825,6 +827,7 @@ def test_by_ear_readings_keep_to_their_places() -> None:
         ("Tikhonov Cabret", "季霍诺夫·卡布雷", 0.4),
         ("Demidov Cabret", "杰米多夫·卡布雷", 0.86),
         ("Jagger Dunmore", "賈格爾·頓莫爾", 0.81),
+        ("Kempf Dunmore", "坎普夫·頓莫爾", 0.9),
     ],
 )
 def test_names_heard_by_ear_pair(query: str, record: str, before: float) -> None:

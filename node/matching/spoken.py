@@ -246,6 +246,9 @@ def respelled(spelling: str) -> tuple[str, ...]:
 #   Йованович 约万诺维奇, Cvijic Цвиич).
 SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian says it soft
 DOUBLED_G = re.compile(r"gg(?=e|i(?![aeiou]))")
+# - beside Chinese, an m that closes a syllable as the n or ng Chinese closes one with (Simpson 辛普森 xīn pǔ sēn,
+#   Hampton 漢普頓 hàn pǔ dùn), beside the m it writes as a syllable of its own (姆 mǔ);
+CLOSING_M = re.compile(r"m(?![aeiouym])")
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(
@@ -300,6 +303,8 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
         others += [SOFT_G.sub("ɡ", spelled) for spelled in spellings if SOFT_G.search(spelled)]
     if reading == "heard_in_pinyin" and DOUBLED_G.search(spelling):
         others.append(DOUBLED_G.sub("ɡ", spelling))
+    if reading == "heard_in_pinyin" and CLOSING_M.search(spelling):
+        others.append(CLOSING_M.sub("n", spelling))
     if FIRST_WH.search(spelling):
         others += [FIRST_WH.sub("w", spelled) for spelled in spellings if FIRST_WH.search(spelled)]
     if FRENCH_ILL.search(spelling):
