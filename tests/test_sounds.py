@@ -707,6 +707,13 @@ def test_pinyin_j_is_also_the_g_transcriptions_write_with_it() -> None:
     assert "jaɡer" not in spoken.heard_spellings("jagger", "consonants")  # beside Chinese only
 
 
+def test_a_particle_pairs_a_part_it_surely_sounds_like() -> None:
+    # Del is a given name as much as a particle: 德爾 dé ěr is that name.
+    assert by_sound({"name": ["Del Dunmore"]}, {"name": ["德爾·頓莫爾"]}) >= 0.9
+    # Not a part it is only loosely like (布蘭登 bù lán dēng, Brandon).
+    assert by_sound({"name": ["Del Dunmore"]}, {"name": ["布蘭登·頓莫爾"]}) < 0.6
+
+
 def test_a_chinese_bare_vowel_syllable_begins_only_a_name_that_begins_with_a_vowel() -> None:
     # Viola and 阿帕爾 (Apar) have the same consonants; Tilly and 阿蒂莉 (Atili) too.
     assert by_sound({"name": ["Tilly Dunmore"]}, {"name": ["阿蒂莉·頓莫爾"]}) < 0.6

@@ -290,7 +290,10 @@ def _sound_pairs(
     twins = {spelled for _, spelled in query_sides if len(spelled) > 1} & {spelled for _, spelled, _ in record_sides}
     for query_part, query_spelling in query_sides:
         query_sounds = _part_sounds(query_part, readings[0])
-        if not query_sounds or query_part.tag == NamePartTag.STOP:
+        # A particle (Des, Al, Van) pairs only a part it surely sounds like: a given name (Des 德斯), or itself
+        # written apart (van 凡).
+        floor = TUNABLES.sound_sure_similarity if query_part.tag == NamePartTag.STOP else TUNABLES.sound_min_similarity
+        if not query_sounds:
             continue
         for record_part, record_spelling, record_sounds in record_sides:
             if query_spelling == record_spelling:
@@ -313,7 +316,7 @@ def _sound_pairs(
                 same_onset(mine, theirs) for mine in query_sounds for theirs in record_sounds
             ):
                 continue
-            if similarity >= TUNABLES.sound_min_similarity:
+            if similarity >= floor:
                 candidates.append((similarity, query_part, record_part))
     strong = TUNABLES.sound_sure_similarity * TUNABLES.sound_score
     for similarity, query_part, record_part in sorted(best_pairing(candidates), key=lambda item: -item[0]):
