@@ -290,14 +290,14 @@ def _sound_pairs(
     twins = {spelled for _, spelled in query_sides if len(spelled) > 1} & {spelled for _, spelled, _ in record_sides}
     for query_part, query_spelling in query_sides:
         query_sounds = _part_sounds(query_part, readings[0])
-        # A particle (Des, Al, Van) pairs only a part it surely sounds like: a given name (Des 德斯), or itself
-        # written apart (van 凡).
-        floor = TUNABLES.sound_sure_similarity if query_part.tag == NamePartTag.STOP else TUNABLES.sound_min_similarity
+        # A particle (Des, Al, Van) pairs only a part it surely sounds like: a given name (Des 德斯), or itself apart.
+        stop = query_part.tag == NamePartTag.STOP
+        floor = TUNABLES.sound_sure_similarity if stop else TUNABLES.sound_min_similarity
         if not query_sounds:
             continue
         for record_part, record_spelling, record_sounds in record_sides:
             if query_spelling == record_spelling:
-                spelled_alike |= same_count and len(query_spelling) > 1
+                spelled_alike |= same_count and len(query_spelling) > 1 and not stop  # not a particle
                 continue
             spellings = (query_spelling, record_spelling)
             if not record_sounds or set(spellings) & twins or not onsets_agree(spellings, readings):
