@@ -245,10 +245,10 @@ def respelled(spelling: str) -> tuple[str, ...]:
 #   Croatian say it, which other scripts write: its ic as ich, another c as ts, a j before a vowel as y (Jovanovic
 #   Йованович 约万诺维奇, Cvijic Цвиич).
 SOFT_G = re.compile(r"(?<!g)g(?=[ei])")  # not a doubled one: Italian says it soft
-DOUBLED_G = re.compile(r"gg(?=e|i(?![aeiou]))")
+DOUBLED_G = r"gg(?=e|i(?![aeiou]))"
 # - beside Chinese, an m that closes a syllable as the n or ng Chinese closes one with (Simpson 辛普森 xīn pǔ sēn,
 #   Hampton 漢普頓 hàn pǔ dùn), beside the m it writes as a syllable of its own (姆 mǔ);
-CLOSING_M = re.compile(r"m(?![aeiouym])")
+CLOSING_M = r"m(?![aeiouym])"
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(
@@ -267,21 +267,26 @@ FIRST_X = re.compile(r"^x(?=[aeiouy])")
 #   as mai ke (McManus 麦克马纳斯), a u before r and a consonant as e (Turnbull 特恩布尔).
 ENGLISH_U = r"(?<!q)u(?=bb|ck|dd|ff|gg|ll|mm|nn|pp|ss|tt)"  # not a qu's u (Quillan)
 ENGLISH_UR = r"(?<!q)u(?=r[^aeiouy])"
-ENGLISH_VOWELS = {
+ENGLISH_Y = re.compile(r"^([^aeiouy]+)y(?=[aei]|[^aeiouy](?:e$|[aeiou]))")
+VIETNAMESE_TR = r"^tr(?=(?:[aeiou]|y(?!$))+(?:n|ng|nh|m|c|ch|p|t)?$)"
+# The readings above heard beside one reading only, each a rewrite of its own: the English vowels, the Vietnamese tr
+# beside Cyrillic; the doubled g and the closing m beside Chinese.
+HEARD_APART = {
     reading: tuple((re.compile(pattern), sound) for pattern, sound in rules)
     for reading, rules in (
         (
             "letters",
             (
                 (r"ea|ee", "i"), (r"^([^aeiou]*)a(?=([b-df-hj-np-tv-z])(?:\2(?:y|ie))?$)", r"\1e"), (ENGLISH_U, "a"),
-                (r"^mc", "mak"), (ENGLISH_UR, "yo"),
+                (r"^mc", "mak"), (ENGLISH_UR, "yo"), (VIETNAMESE_TR, "ch"),
             ),
         ),
-        ("heard_in_pinyin", ((ENGLISH_U, "a"), (r"^mc", "maik"), (ENGLISH_UR, "e"))),
+        (
+            "heard_in_pinyin",
+            ((ENGLISH_U, "a"), (r"^mc", "maik"), (ENGLISH_UR, "e"), (DOUBLED_G, "ɡ"), (CLOSING_M, "n")),
+        ),
     )
 }  # fmt: skip
-ENGLISH_Y = re.compile(r"^([^aeiouy]+)y(?=[aei]|[^aeiouy](?:e$|[aeiou]))")
-VIETNAMESE_TR = re.compile(r"^tr(?=(?:[aeiou]|y(?!$))+(?:n|ng|nh|m|c|ch|p|t)?$)")
 # - a Russian name (the look: letters or endings only Russian names write so) as Chinese writes it by the Russian
 #   table: a t or d before a soft vowel as j (Tikhonov 季霍诺夫 jì huò nuò fū, Demidov 杰米多夫), a kh as h; not in
 #   other names, whose ti or di Chinese writes with a t (Diana 戴安娜 is not 吉安娜, Gianna).
@@ -301,24 +306,18 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
     spellings = (spelling, *others)
     if reading in ("heard_in_pinyin", "consonants"):
         others += [SOFT_G.sub("ɡ", spelled) for spelled in spellings if SOFT_G.search(spelled)]
-    if reading == "heard_in_pinyin" and DOUBLED_G.search(spelling):
-        others.append(DOUBLED_G.sub("ɡ", spelling))
-    if reading == "heard_in_pinyin" and CLOSING_M.search(spelling):
-        others.append(CLOSING_M.sub("n", spelling))
     if FIRST_WH.search(spelling):
         others += [FIRST_WH.sub("w", spelled) for spelled in spellings if FIRST_WH.search(spelled)]
     if FRENCH_ILL.search(spelling):
         others.append(FRENCH_ILL.sub("y", spelling))
     others += [ending.sub(sound, spelling) for ending, sound in SPOKEN_ENDINGS if ending.search(spelling)]
-    for vowels, sound in ENGLISH_VOWELS.get(reading, ()):
-        if (english := vowels.sub(sound, spelling)) != spelling:
-            others.append(english)
+    for pattern, sound in HEARD_APART.get(reading, ()):
+        if (heard := pattern.sub(sound, spelling)) != spelling:
+            others.append(heard)
     if ENGLISH_Y.search(spelling):
         others.append(ENGLISH_Y.sub(r"\1ai", spelling))
     if slavic := _said(SOUTH_SLAVIC, spelling):
         others.append(slavic)
-    if reading == "letters" and VIETNAMESE_TR.search(spelling):
-        others.append(VIETNAMESE_TR.sub("ch", spelling))
     if reading == "heard_in_pinyin" and (russian := _said(RUSSIAN_IN_CHINESE, spelling)) not in (None, spelling):
         others.append(russian)
     if reading in ("heard_in_pinyin", "consonants") and FIRST_X.search(spelling) and not PINYIN.match(spelling):
