@@ -249,6 +249,9 @@ DOUBLED_G = r"gg(?=e|i(?![aeiou]))"
 # - beside Chinese, an m that closes a syllable as the n or ng Chinese closes one with (Simpson 辛普森 xīn pǔ sēn,
 #   Hampton 漢普頓 hàn pǔ dùn), beside the m it writes as a syllable of its own (姆 mǔ);
 CLOSING_M = r"m(?![aeiouym])"
+# - beside Chinese, an ng within a name as the n and g it writes with two syllables (Ingolf 英戈尔夫 yīng gē ěr fū,
+#   Singer 辛格), beside the one sound Latin letters read (ng: n);
+SOUNDED_NG = r"ng(?!$)"
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(
@@ -270,7 +273,7 @@ ENGLISH_UR = r"(?<!q)u(?=r[^aeiouy])"
 ENGLISH_Y = re.compile(r"^([^aeiouy]+)y(?=[aei]|[^aeiouy](?:e$|[aeiou]))")
 VIETNAMESE_TR = r"^tr(?=(?:[aeiou]|y(?!$))+(?:n|ng|nh|m|c|ch|p|t)?$)"
 # The readings above heard beside one reading only, each a rewrite of its own: the English vowels, the Vietnamese tr
-# beside Cyrillic; the doubled g and the closing m beside Chinese.
+# beside Cyrillic; the doubled g, the closing m and the sounded ng beside Chinese.
 HEARD_APART = {
     reading: tuple((re.compile(pattern), sound) for pattern, sound in rules)
     for reading, rules in (
@@ -283,7 +286,10 @@ HEARD_APART = {
         ),
         (
             "heard_in_pinyin",
-            ((ENGLISH_U, "a"), (r"^mc", "maik"), (ENGLISH_UR, "e"), (DOUBLED_G, "ɡ"), (CLOSING_M, "n")),
+            (
+                (ENGLISH_U, "a"), (r"^mc", "maik"), (ENGLISH_UR, "e"), (DOUBLED_G, "ɡ"), (CLOSING_M, "n"),
+                (SOUNDED_NG, "ngg"),
+            ),
         ),
     )
 }  # fmt: skip
@@ -298,6 +304,9 @@ SOUTH_SLAVIC = _tongue(
     r"^(?=.{6,}$).*(?:[aeiou][b-df-hj-np-tv-z]|v)ic$",
     ((r"c(?!$)", "ts"), (r"ic$", "ich"), (r"j(?=[aeiou])", "y")),
 )
+# - a j between a vowel and a consonant as the y South Slavic, Czech, Polish and Dutch names say (Ajla Айла 艾拉),
+#   and in such a name a c as their ts (Zajc Зайц 扎伊茨); English names write no j before a consonant.
+SLAVIC_J = _tongue(r"[aeiou]j[b-df-hk-np-tv-z]", ((r"j(?![aeiou])", "y"), (r"c(?![hkz])", "ts")))
 
 
 def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
@@ -316,8 +325,7 @@ def heard_spellings(spelling: str, reading: Reading) -> tuple[str, ...]:
             others.append(heard)
     if ENGLISH_Y.search(spelling):
         others.append(ENGLISH_Y.sub(r"\1ai", spelling))
-    if slavic := _said(SOUTH_SLAVIC, spelling):
-        others.append(slavic)
+    others += [said for tongue in (SOUTH_SLAVIC, SLAVIC_J) if (said := _said(tongue, spelling))]
     if reading == "heard_in_pinyin" and (russian := _said(RUSSIAN_IN_CHINESE, spelling)) not in (None, spelling):
         others.append(russian)
     if reading in ("heard_in_pinyin", "consonants") and FIRST_X.search(spelling) and not PINYIN.match(spelling):
