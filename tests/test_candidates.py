@@ -288,7 +288,8 @@ def test_a_record_sharing_only_a_rare_key_is_shortlisted_beside_records_sharing_
         prepared = prepare_query(query)
         read: dict[int, list[str]] = {}
         for rare in (0, 400):
-            monkeypatch.setattr(store_search, "TUNABLES", replace(TUNABLES, shortlist=20, rare_key_records=rare))
+            tunables = replace(TUNABLES, shortlist=20, rare_key_records=rare, shortlist_more=0)
+            monkeypatch.setattr(store_search, "TUNABLES", tunables)
             seen = read.setdefault(rare, [])
 
             def similarity(records: list[list[str]], seen: list[str] = seen) -> list[float]:
@@ -300,3 +301,37 @@ def test_a_record_sharing_only_a_rare_key_is_shortlisted_beside_records_sharing_
         assert "Yorick Smitt" in read[400]
     finally:
         store.close()
+
+
+def test_when_the_shortlist_holds_no_record_like_the_query_the_next_heaviest_are_read(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, but without the rarest keys' records: sixty Jörg S…s outweigh Yorick Smitt and fill a shortlist of
+    twenty, none of them like Jörg Szmitt. The next heaviest records are read too (up to shortlist_more), and he is
+    among them; not when a record of the shortlist is surely the name asked."""
+    surnames = [f"{stem}{suffix}" for stem in S_STEMS for suffix in "abcdefghijkl"]
+    people = [f"Jörg {surname}" for surname in surnames] + [f"Anna Smitt{suffix}" for suffix in "ab"] * 25
+    for sure in (False, True):
+        store = Store(import_people(engine, [*people, "Yorick Smitt", *(["Jörg Szmitt"] if sure else [])]), workers=1)
+        try:
+            query = validate_query("Person", {"name": ["Jörg Szmitt"]})
+            prepared = prepare_query(query)
+            read: dict[int, list[str]] = {}
+            for more in (0, 400):
+                tunables = replace(TUNABLES, shortlist=20, rare_key_records=0, shortlist_more=more)
+                monkeypatch.setattr(store_search, "TUNABLES", tunables)
+                seen = read.setdefault(more, [])
+
+                def similarity(
+                    records: list[list[str]], seen: list[str] = seen, prepared: PreparedQuery = prepared
+                ) -> list[float]:
+                    seen.extend(text for texts in records for text in texts)
+                    return spelling_similarities(prepared, records)
+
+                store.candidates(query_keys(query), max_candidates=5, max_postings=1000, tie_breaker=similarity)
+            assert "Yorick Smitt" not in read[0]
+            assert ("Yorick Smitt" in read[400]) is not sure
+            # Sure: the shortlist alone is read, as without the next heaviest.
+            assert (sorted(read[400]) == sorted(read[0])) is sure
+        finally:
+            store.close()

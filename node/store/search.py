@@ -171,11 +171,12 @@ class Store:
         identifier and the record past the first `max_candidates` shares TUNABLES.close_weight_share of the best key
         weight or more (a misspelt family name beside a common given name; a name in another script, which shares only
         coarse keys by sound; close_weight_share_spelt when one of the first is spelt as asked), up to
-        TUNABLES.shortlist records' names are read and the most alike records kept; with them the records of the query's
-        rarest keys, up to TUNABLES.rare_key_records together, whatever they weigh (one rare key may be all a name in
-        another script shares with its record, beside records sharing several common ones). Unless the query shares no
-        more than single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where
-        more records than `max_candidates` tie on the best weight, no record by name at all.
+        TUNABLES.shortlist records' names are read and the most alike records kept (the next TUNABLES.shortlist_more
+        heaviest too when none of them is surely the name asked and few are like it); with them the records of the
+        query's rarest keys, up to TUNABLES.rare_key_records together, whatever they weigh (one rare key may be all a
+        name in another script shares with its record, beside records sharing several common ones). Unless the query
+        shares no more than single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read,
+        and where more records than `max_candidates` tie on the best weight, no record by name at all.
         """
         return self._read(
             lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
@@ -290,6 +291,18 @@ class Store:
                 if namesakes or (spelt and apart):
                     return _read_records(connection, first[:max_candidates])
                 likeness.update(_names_likeness(connection, shortlist[max_candidates + 1 :], tie_breaker))
+                sure = max(likeness.values(), default=0.0) >= TUNABLES.shortlist_sure
+                found = sum(value >= TUNABLES.shortlist_found for value in likeness.values())
+                if not sure and found < max_candidates and len(totals) > len(likeness):
+                    # None is surely the name asked, few are like it: its record may share one pair of sounds with
+                    # it (a name in another script), below records sharing a common part's many keys. The next
+                    # heaviest are read too.
+                    more = _heaviest(
+                        ((rid_text, total) for rid_text, total in totals.items() if rid_text not in likeness),
+                        TUNABLES.shortlist_more,
+                    )
+                    likeness.update(_names_likeness(connection, more, tie_breaker))
+                    shortlist.extend(more)
                 top = shortlist[0][1] or 1.0
                 key_share = TUNABLES.tie_key_share
                 alike = [item for item in shortlist if item[0] in likeness]
