@@ -317,6 +317,7 @@ def test_when_the_shortlist_holds_no_record_like_the_query_the_next_heaviest_are
             query = validate_query("Person", {"name": ["Jörg Szmitt"]})
             prepared = prepare_query(query)
             read: dict[int, list[str]] = {}
+            chosen: dict[int, list[str]] = {}
             for more in (0, 400):
                 tunables = replace(TUNABLES, shortlist=20, rare_key_records=0, shortlist_more=more)
                 monkeypatch.setattr(store_search, "TUNABLES", tunables)
@@ -326,12 +327,20 @@ def test_when_the_shortlist_holds_no_record_like_the_query_the_next_heaviest_are
                     records: list[list[str]], seen: list[str] = seen, prepared: PreparedQuery = prepared
                 ) -> list[float]:
                     seen.extend(text for texts in records for text in texts)
-                    return spelling_similarities(prepared, records)
+                    # As if Yorick Smitt were as like Jörg Szmitt as a name in another script can be.
+                    alike = spelling_similarities(prepared, records)
+                    return [
+                        0.8 if texts == ["Yorick Smitt"] else value for texts, value in zip(records, alike, strict=True)
+                    ]
 
-                store.candidates(query_keys(query), max_candidates=5, max_postings=1000, tie_breaker=similarity)
+                keys = query_keys(query)
+                found = store.candidates(keys, max_candidates=5, max_postings=1000, tie_breaker=similarity)
+                chosen[more] = names(found.by_name)
             assert "Yorick Smitt" not in read[0]
             assert ("Yorick Smitt" in read[400]) is not sure
             # Sure: the shortlist alone is read, as without the next heaviest.
             assert (sorted(read[400]) == sorted(read[0])) is sure
+            # Kept beside the records the shortlist chose, not instead of one.
+            assert chosen[400] == chosen[0] + ([] if sure else ["Yorick Smitt"])
         finally:
             store.close()

@@ -93,13 +93,13 @@ class Tunables:
     # how much the shared keys still count beside the spelling's likeness.
     shortlist: int = 200
     # When no record of the shortlist is shortlist_sure alike and fewer than the candidates are shortlist_found
-    # alike, up to shortlist_more records more (the next heaviest) are read: a name in another script may share
-    # only one pair of sounds with its record, which weighs less than a common part's many keys (names alone on the
-    # real-world tune split 0.948 -> 0.9528; a sixth fewer queries per second on the own set, whose no-hit
-    # searches read them too).
+    # alike, up to shortlist_more records more (the next heaviest) are read, and the shortlist_more_kept most alike
+    # of them (shortlist_found or more) kept beside the candidates chosen: a name in another script may share only
+    # one pair of sounds with its record, which weighs less than a common part's many keys.
     shortlist_sure: float = 0.9
     shortlist_found: float = 0.75
     shortlist_more: int = 400
+    shortlist_more_kept: int = 5
     # Besides, the records listed under the query's rarest name keys, up to this many together, whatever they weigh:
     # a name in another script may share a single rare key with its record (a pair of parts' sounds) where other
     # records share several common ones (a given name's, in every spelling). 0 reads none.

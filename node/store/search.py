@@ -291,24 +291,39 @@ class Store:
                 if namesakes or (spelt and apart):
                     return _read_records(connection, first[:max_candidates])
                 likeness.update(_names_likeness(connection, shortlist[max_candidates + 1 :], tie_breaker))
-                sure = max(likeness.values(), default=0.0) >= TUNABLES.shortlist_sure
-                found = sum(value >= TUNABLES.shortlist_found for value in likeness.values())
-                if not sure and found < max_candidates and len(totals) > len(likeness):
-                    # None is surely the name asked, few are like it: its record may share one pair of sounds with
-                    # it (a name in another script), below records sharing a common part's many keys. The next
-                    # heaviest are read too.
-                    more = _heaviest(
-                        ((rid_text, total) for rid_text, total in totals.items() if rid_text not in likeness),
-                        TUNABLES.shortlist_more,
-                    )
-                    likeness.update(_names_likeness(connection, more, tie_breaker))
-                    shortlist.extend(more)
                 top = shortlist[0][1] or 1.0
                 key_share = TUNABLES.tie_key_share
                 alike = [item for item in shortlist if item[0] in likeness]
                 alike.sort(key=lambda item: -(likeness[item[0]] + key_share * fmod(item[1], IDENTIFIER_WEIGHT) / top))
-                return _read_records(connection, alike[:max_candidates])
+                return _read_records(
+                    connection,
+                    alike[:max_candidates] + _more_alike(connection, totals, likeness, max_candidates, tie_breaker),
+                )
         return _read_records(connection, _heaviest(totals.items(), max_candidates))
+
+
+def _more_alike(
+    connection: Connection,
+    totals: dict[str, float],
+    likeness: dict[str, float],
+    max_candidates: int,
+    tie_breaker: Callable[[list[list[str]]], list[float]],
+) -> list[tuple[str, float]]:
+    """When no record of a shortlist (`likeness`) is surely the name asked and few are like it, the records among
+    the next heaviest that are like it, kept beside the shortlist's choice (not instead of any): the record of a
+    name in another script may share only one pair of sounds with it, which weighs less than a common part's many
+    keys."""
+    sure = max(likeness.values(), default=0.0) >= TUNABLES.shortlist_sure
+    found = sum(value >= TUNABLES.shortlist_found for value in likeness.values())
+    if sure or found >= max_candidates or len(totals) <= len(likeness):
+        return []
+    more = _heaviest(
+        ((rid_text, total) for rid_text, total in totals.items() if rid_text not in likeness), TUNABLES.shortlist_more
+    )
+    more_likeness = _names_likeness(connection, more, tie_breaker)
+    alike = [item for item in more if more_likeness[item[0]] >= TUNABLES.shortlist_found]
+    alike.sort(key=lambda item: -more_likeness[item[0]])
+    return alike[: TUNABLES.shortlist_more_kept]
 
 
 def _counts_from(connection: Connection) -> str:
