@@ -792,6 +792,18 @@ first time; from run to run on this machine they vary by about a tenth.
   on alternating runs, which the readings above about spend again), and which of equally alike records of
   the rarest keys are kept no longer depends on the process (a set's order had chosen; now the order they were
   stored in).
+- **An ng as two sounds, a Slavic j, and more of a shortlist read, since 2026-12-07 (fourth change that day).**
+  Heard in scoring only (keys unchanged): beside Chinese an ng within a name also as the n and g it writes with two
+  syllables (Ingvar 英格瓦, Ringo 林哥); a j between a vowel and a consonant as the y of South Slavic, Czech and
+  Polish names, and in such a name a c as ts (Zajc Зайц 扎伊茨, Ajla 艾拉). Diagnostic set with birth dates 0.9613
+  to 0.9624, names alone 0.9379 to 0.9384; tune unchanged. And names alone: when no record of the shortlist is
+  surely the name asked (0.9 alike) and fewer than the candidates are 0.75 alike, the next 400 heaviest records'
+  names are read too. A name in another script may share only one pair of sounds with its record (hh:KN|SN for
+  Aquino Holzman 阿奎諾·霍茲曼), which weighs less than a common part's many keys: eleven tune targets ranked 200th
+  to 520th by key weight. Tune names alone 0.948 to 0.9528, diagnostic set 0.9384 to 0.9419 (with birth dates
+  unchanged, one more wrong best hit: 17); own set unchanged; the own set's searches read the names of 43% more
+  records (its no-hit searches too). Tried and not kept: a shortlist of 600 always and 1,200 rare-key records
+  (0.9533 each, +59% names read), the rare-key budget spent on pair keys first (two found, two lost).
 - **Chinese transcription tables, onsets and particles, since 2026-12-07 (third change that day).** From the
   diagnostic set's remaining misses and wrong best hits, in scoring only (keys unchanged, compared on both sides):
   a Russian name (kh, zh, yo, -ov, -enko…) heard as Chinese writes it by the Russian table, a t or d before a soft

@@ -92,10 +92,12 @@ class Tunables:
     # Names-only queries whose best records tie on their keys: how many are read to choose among them, and
     # how much the shared keys still count beside the spelling's likeness.
     shortlist: int = 200
-    # When no record of the shortlist is shortlist_sure alike and fewer than the candidates are shortlist_found
-    # alike, up to shortlist_more records more (the next heaviest) are read, and the shortlist_more_kept most alike
-    # of them (shortlist_found or more) kept beside the candidates chosen: a name in another script may share only
-    # one pair of sounds with its record, which weighs less than a common part's many keys.
+    # When no record of a names-only query's shortlist is shortlist_sure alike and fewer than the candidates are
+    # shortlist_found alike, up to shortlist_more records more (the next heaviest) are read, and the
+    # shortlist_more_kept most alike of them (shortlist_found or more) kept beside the candidates chosen: a name in
+    # another script may share only one pair of sounds with its record, which weighs less than a common part's many
+    # keys. Not with a birth date, whose records born that day are candidates besides (read with it, one more wrong
+    # best hit on the own set and no more targets).
     shortlist_sure: float = 0.9
     shortlist_found: float = 0.75
     shortlist_more: int = 400

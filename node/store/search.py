@@ -171,12 +171,13 @@ class Store:
         identifier and the record past the first `max_candidates` shares TUNABLES.close_weight_share of the best key
         weight or more (a misspelt family name beside a common given name; a name in another script, which shares only
         coarse keys by sound; close_weight_share_spelt when one of the first is spelt as asked), up to
-        TUNABLES.shortlist records' names are read and the most alike records kept (the next TUNABLES.shortlist_more
-        heaviest too when none of them is surely the name asked and few are like it); with them the records of the
-        query's rarest keys, up to TUNABLES.rare_key_records together, whatever they weigh (one rare key may be all a
-        name in another script shares with its record, beside records sharing several common ones). Unless the query
-        shares no more than single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read,
-        and where more records than `max_candidates` tie on the best weight, no record by name at all.
+        TUNABLES.shortlist records' names are read and the most alike records kept (for a names-only query, the most
+        alike of the next TUNABLES.shortlist_more heaviest beside them when none of them is surely the name asked and
+        few are like it: `_more_alike`); with them the records of the query's rarest keys, up to
+        TUNABLES.rare_key_records together, whatever they weigh (one rare key may be all a name in another script
+        shares with its record, beside records sharing several common ones). Unless the query shares no more than
+        single parts' coarse sounds with any record (SINGLE_SOUND_KEY): then no shortlist is read, and where more
+        records than `max_candidates` tie on the best weight, no record by name at all.
         """
         return self._read(
             lambda c: _in_one_snapshot(c, lambda: self._candidates(c, keys, max_candidates, max_postings, tie_breaker))
@@ -295,10 +296,10 @@ class Store:
                 key_share = TUNABLES.tie_key_share
                 alike = [item for item in shortlist if item[0] in likeness]
                 alike.sort(key=lambda item: -(likeness[item[0]] + key_share * fmod(item[1], IDENTIFIER_WEIGHT) / top))
-                return _read_records(
-                    connection,
-                    alike[:max_candidates] + _more_alike(connection, totals, likeness, max_candidates, tie_breaker),
-                )
+                chosen = alike[:max_candidates]
+                if not keys.date_keys:  # with a birth date, the records born that day are candidates besides
+                    chosen += _more_alike(connection, totals, likeness, max_candidates, tie_breaker)
+                return _read_records(connection, chosen)
         return _read_records(connection, _heaviest(totals.items(), max_candidates))
 
 
