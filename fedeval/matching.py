@@ -794,8 +794,8 @@ first time; from run to run on this machine they vary by about a tenth.
   stored in).
 - **An ng as two sounds, a Slavic j, and more of a shortlist read, since 2026-12-07 (fourth change that day).**
   Heard in scoring only (keys unchanged): beside Chinese an ng within a name also as the n and g it writes with two
-  syllables (Ingvar 英格瓦, Ringo 林哥); a j between a vowel and a consonant as the y of South Slavic, Czech and
-  Polish names, and in such a name a c as ts (Zajc Зайц 扎伊茨, Ajla 艾拉). Diagnostic set with birth dates 0.9613
+  syllables (Ingvar 英格瓦, Mingus 明格斯); a j between a vowel and a consonant as the y of South Slavic, Czech and
+  Polish names, and in such a name a c as ts (Bajc Байц 拜茨, Mojca 莫伊察). Diagnostic set with birth dates 0.9613
   to 0.9624, names alone 0.9379 to 0.9384; tune unchanged. And names alone: when no record of a names-only query's
   shortlist is surely the name asked (0.9 alike) and fewer than the candidates are 0.75 alike, the next 400
   heaviest records' names are read too, and up to five of them 0.75 alike or more kept beside the shortlist's

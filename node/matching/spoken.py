@@ -250,7 +250,7 @@ DOUBLED_G = r"gg(?=e|i(?![aeiou]))"
 #   Hampton 漢普頓 hàn pǔ dùn), beside the m it writes as a syllable of its own (姆 mǔ);
 CLOSING_M = r"m(?![aeiouym])"
 # - beside Chinese, an ng within a name as the n and g it writes with two syllables (Ingolf 英戈尔夫 yīng gē ěr fū,
-#   Singer 辛格), beside the one sound Latin letters read (ng: n);
+#   Mingus 明格斯), beside the one sound Latin letters read (ng: n);
 SOUNDED_NG = r"ng(?!$)"
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
@@ -304,8 +304,8 @@ SOUTH_SLAVIC = _tongue(
     r"^(?=.{6,}$).*(?:[aeiou][b-df-hj-np-tv-z]|v)ic$",
     ((r"c(?!$)", "ts"), (r"ic$", "ich"), (r"j(?=[aeiou])", "y")),
 )
-# - a j between a vowel and a consonant as the y South Slavic, Czech, Polish and Dutch names say (Ajla Айла 艾拉),
-#   and in such a name a c as their ts (Zajc Зайц 扎伊茨); English names write no j before a consonant.
+# - a j between a vowel and a consonant as the y South Slavic, Czech, Polish and Dutch names say (Mojca Мойца 莫伊察),
+#   and in such a name a c as their ts (Bajc Байц 拜茨); English names write no j before a consonant.
 SLAVIC_J = _tongue(r"[aeiou]j[b-df-hk-np-tv-z]", ((r"j(?![aeiou])", "y"), (r"c(?![hkz])", "ts")))
 
 
