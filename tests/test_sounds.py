@@ -823,6 +823,13 @@ def test_by_ear_readings_keep_to_their_places() -> None:
     assert spoken._said(spoken.SLAVIC_J, "jojo") is None  # j before vowels only
     assert spoken._said(spoken.SLAVIC_J, "suraj") is None  # a final j: Hindi's, Сурадж
     assert not any("ts" in heard for heard in spoken.heard_spellings("clarice", "letters"))  # no such j
+    assert "bayar" in spoken.heard_spellings("bayard", "heard_in_pinyin")  # 巴亞 bā yà
+    assert "bayar" not in spoken.heard_spellings("bayard", "letters")  # Баярд: Chinese only
+
+
+def test_a_final_stop_after_a_liquid_unwritten_in_chinese() -> None:
+    # 0.4 when the d was heard only as a syllable Chinese must write (巴亞德 bā yà dé).
+    assert by_sound({"name": ["Bayard Cabret"]}, {"name": ["巴亞·卡布雷"]}) >= THRESHOLD
 
 
 @pytest.mark.parametrize(

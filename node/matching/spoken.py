@@ -252,6 +252,9 @@ CLOSING_M = r"m(?![aeiouym])"
 # - beside Chinese, an ng within a name as the n and g it writes with two syllables (Ingolf 英戈尔夫 yīng gē ěr fū,
 #   Mingus 明格斯), beside the one sound Latin letters read (ng: n);
 SOUNDED_NG = r"ng(?!$)"
+# - beside Chinese, a final d or t after a vowel and an r or l as unwritten, as Taiwan's and older transcriptions
+#   leave it (Bayard 巴亞 bā yà, Lenhart 倫哈 lún hā), beside the syllable of its own they write too (倫哈特 lún hā tè);
+LIQUID_STOP = r"(?<=[aeiouy][rl])[dt]$"
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(
@@ -288,7 +291,7 @@ HEARD_APART = {
             "heard_in_pinyin",
             (
                 (ENGLISH_U, "a"), (r"^mc", "maik"), (ENGLISH_UR, "e"), (DOUBLED_G, "ɡ"), (CLOSING_M, "n"),
-                (SOUNDED_NG, "ngg"),
+                (SOUNDED_NG, "ngg"), (LIQUID_STOP, ""),
             ),
         ),
     )
