@@ -825,6 +825,8 @@ def test_by_ear_readings_keep_to_their_places() -> None:
     assert not any("ts" in heard for heard in spoken.heard_spellings("clarice", "letters"))  # no such j
     assert "bayar" in spoken.heard_spellings("bayard", "heard_in_pinyin")  # 巴亞 bā yà
     assert "bayar" not in spoken.heard_spellings("bayard", "letters")  # Баярд: Chinese only
+    assert "challing" in spoken.heard_spellings("tjalling", "heard_in_pinyin")  # 佳林 jiā lín
+    assert "challing" not in spoken.heard_spellings("tjalling", "letters")  # Тьяллинг
 
 
 def test_a_final_stop_after_a_liquid_unwritten_in_chinese() -> None:

@@ -255,6 +255,8 @@ SOUNDED_NG = r"ng(?!$)"
 # - beside Chinese, a final d or t after a vowel and an r or l as unwritten, as Taiwan's and older transcriptions
 #   leave it (Bayard 巴亞 bā yà, Lenhart 倫哈 lún hā), beside the syllable of its own they write too (倫哈特 lún hā tè);
 LIQUID_STOP = r"(?<=[aeiouy][rl])[dt]$"
+# - beside Chinese, a Dutch tj before a vowel as the ch or j it writes for it (Tjalling 佳林 jiā lín);
+DUTCH_TJ = r"tj(?=[aeiouy])"
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(
@@ -291,7 +293,7 @@ HEARD_APART = {
             "heard_in_pinyin",
             (
                 (ENGLISH_U, "a"), (r"^mc", "maik"), (ENGLISH_UR, "e"), (DOUBLED_G, "ɡ"), (CLOSING_M, "n"),
-                (SOUNDED_NG, "ngg"), (LIQUID_STOP, ""),
+                (SOUNDED_NG, "ngg"), (LIQUID_STOP, ""), (DUTCH_TJ, "ch"),
             ),
         ),
     )
