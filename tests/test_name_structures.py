@@ -13,6 +13,7 @@ from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import TUNABLES, prepare_query, score_record
 from node.matching.dialects import dialect_index_keys, dialect_query_keys
+from node.matching.titles import SYMBOLS, ordinal_apart
 from node.search import find_matches
 from node.store import Store, import_lines
 from tests.pg import Engine
@@ -357,6 +358,9 @@ TITLED = [
     ("King Faisal", "الملك فيصل"),
     ("Princess Grace", "Принцесса Грейс"),
     ("Hassan II", "الحسن الثانى"),  # the final ya written without its dots
+    ("Ottokar II", "奧托卡二世"),  # the Chinese number with 世, joined to the name
+    ("Ottokar XII", "奧托卡十二世"),  # twelve, which rigour does not tag in Roman numerals
+    ("Ottokar X", "Оттокар Десятый"),  # ten
 ]
 
 
@@ -377,8 +381,33 @@ def test_titles_and_regnal_numbers_pair_with_their_translations(latin: str, othe
         ("Stephen King", "Стивен Король"),  # a family name, not a title (Korol is one too)
         ("Rey Alvarado", "King Alvarado"),  # two title words that are given names too
         ("Королева Анна", "Reina Anna"),  # a Russian family name and a Spanish given name
+        ("Ottokar II", "奧托卡三世"),  # the third
+        ("Ottokar X", "Оттокар Одиннадцатый"),  # the eleventh
     ],
 )
 def test_a_title_or_number_alone_makes_no_hit(latin: str, other: str) -> None:
     assert score(latin, other) < THRESHOLD, (latin, other)
     assert score(other, latin) < THRESHOLD, (other, latin)
+
+
+def test_a_chinese_regnal_number_is_set_apart_only_after_a_name() -> None:
+    assert ordinal_apart("奧托卡二世") == "奧托卡 二世"
+    assert ordinal_apart("奧托卡·十二世") == "奧托卡·十二世"  # apart already
+    assert ordinal_apart("张一世") == "张一世"  # a given name of a Chinese name of two characters
+    assert ordinal_apart("奧托卡世民") == "奧托卡世民"  # 世 in a name, no number
+    assert "xi" not in SYMBOLS  # Xi is a pinyin syllable as much as eleven
+
+
+@pytest.mark.parametrize(
+    ("query", "record", "before"),
+    [
+        ("Ottokar Cabret", "奧托卡·卡布雷二世", 0.69),
+        ("Ottokar Cabret", "Оттокар Кабре Второй", 0.82),
+        ("Ottokar Cabret", "Ottokar Cabret II", 0.83),
+    ],
+)
+def test_a_regnal_number_one_side_leaves_out_weighs_little(query: str, record: str, before: float) -> None:
+    # Scored `before` names alone when the number weighed as a name part the query lacks; two different numbers
+    # still say two people (test_a_title_or_number_alone_makes_no_hit).
+    assert score(query, record, born=None) >= max(0.8, before + 0.08)
+    assert score("Ottokar Cabret II", "Ottokar Cabret III") < THRESHOLD

@@ -8,13 +8,16 @@ after a name (Stephen King is no king), and a pair of them weighs nothing in a n
 takes a translated title or number out of the parts left unpaired, never makes two names one. Many title words are
 names too (King, Rey, Prinz, Королева, Korol's feminine): two of them rigour knows as names never pair as titles.
 Arabic and Hebrew titles only with their article (أمير, Amir, is a given name; الأمير is the prince). Written from
-the languages' grammars (the ordinals one to ten, both genders; Russian to twelve), not from any evaluation set.
+the languages' grammars (the ordinals one to ten, both genders; Russian and Chinese to twelve, and the Roman X and
+XII that rigour leaves untagged), not from any evaluation set. Chinese writes the number joined to the name
+(奧托卡二世, Ottokar II): where names are compared it is set apart first (`ordinal_apart`).
 Names are tagged as compared, not as a store indexes them: the store format stays (a query also looks up the symbols
 its titles and numbers carry, which the index holds where rigour tagged them: VIII, St).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -52,7 +55,14 @@ _ORDINALS = (
     # Greek, masculine and feminine.
     "πρώτος δεύτερος τρίτος τέταρτος πέμπτος έκτος έβδομος όγδοος ένατος δέκατος",
     "πρώτη δεύτερη τρίτη τέταρτη πέμπτη έκτη έβδομη όγδοη ένατη δέκατη",
+    # Chinese: the number and 世, generation (八世 for VIII), to twelve; written joined to the name (JOINED_ORDINAL).
+    "一世 二世 三世 四世 五世 六世 七世 八世 九世 十世 十一世 十二世",
 )
+# Roman numerals rigour does not tag (it knows I to IX): X and XII, not XI, which is also the pinyin syllable Xi.
+ROMAN = {"x": 10, "xii": 12}
+# A Chinese regnal number after a name of two characters or more, joined to it (亨利八世, Henry VIII): set apart
+# from the name where names are compared, so that it is a part of its own as in other scripts.
+JOINED_ORDINAL = re.compile(r"(?<=[\u3400-\u9fff]{2})((?:十[一二]?|[一二三四五六七八九])世)(?=$|[\s·・•])")
 
 
 # Letters written for one another: the Arabic final ya without dots and the Persian ya, the Persian kaf, a ta
@@ -68,16 +78,35 @@ def _key(form: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char) and char not in "'\u05f3’")
 
 
-SYMBOLS: dict[str, Symbol] = {_key(word): symbol for symbol, words in _TITLES.items() for word in words.split()} | {
-    _key(word): Symbol(Symbol.Category.NUMERIC, number)
-    for words in _ORDINALS
-    for number, word in enumerate(words.split(), start=1)
-}
+SYMBOLS: dict[str, Symbol] = (
+    {_key(word): symbol for symbol, words in _TITLES.items() for word in words.split()}
+    | {
+        _key(word): Symbol(Symbol.Category.NUMERIC, number)
+        for words in _ORDINALS
+        for number, word in enumerate(words.split(), start=1)
+    }
+    | {numeral: Symbol(Symbol.Category.NUMERIC, number) for numeral, number in ROMAN.items()}
+)
 TITLES = frozenset(_TITLES)
 # An ordinal is not tagged after these (الرابع عشر, δέκατος τέταρτος: eleven to nineteen, not its unit; عبد الأول,
 # Abdul Awal: a given name) nor before these (the Arabic and Hebrew ten of eleven to nineteen).
 NOT_AFTER = frozenset(map(_key, ("δέκατος", "δέκατη", "عبد")))
 NOT_BEFORE = frozenset(map(_key, ("عشر", "عشرة", "עשר", "עשרה")))
+
+
+# Roman numerals of two letters or more that stand for a regnal number only (not VI and XI, the names Vi and Xi).
+REGNAL_ROMAN = frozenset(("ii", "iii", "iv", "vii", "viii", "ix", "xii"))
+
+
+def is_ordinal(form: str) -> bool:
+    """Whether a name part is a regnal number: an ordinal word of the tables or a Roman numeral of REGNAL_ROMAN."""
+    symbol = SYMBOLS.get(_key(form))
+    return form.casefold() in REGNAL_ROMAN or (symbol is not None and symbol.category == Symbol.Category.NUMERIC)
+
+
+def ordinal_apart(text: str) -> str:
+    """A name with a Chinese regnal number joined to it set apart (亨利八世: 亨利 八世); other names as they are."""
+    return JOINED_ORDINAL.sub(r" \1", text) if "世" in text else text
 
 
 def tag_titles(name: Name) -> Name:
