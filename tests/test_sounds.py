@@ -827,6 +827,8 @@ def test_by_ear_readings_keep_to_their_places() -> None:
     assert "bayar" not in spoken.heard_spellings("bayard", "letters")  # Баярд: Chinese only
     assert "challing" in spoken.heard_spellings("tjalling", "heard_in_pinyin")  # 佳林 jiā lín
     assert "challing" not in spoken.heard_spellings("tjalling", "letters")  # Тьяллинг
+    assert "than" in spoken.heard_spellings("thanh", "consonants")  # תאן
+    assert not any(heard.endswith("n") for heard in spoken.heard_spellings("minho", "consonants"))  # a final nh only
 
 
 def test_a_final_stop_after_a_liquid_unwritten_in_chinese() -> None:
@@ -857,6 +859,7 @@ def test_a_final_stop_after_a_liquid_unwritten_in_chinese() -> None:
         ("Bajc Cabret", "Байц Кабре", 0.4),
         ("Bajc Cabret", "拜茨·卡布雷", 0.4),
         ("Mojca Cabret", "מויצה קאבריי", 0.81),
+        ("Thanh Cabret", "תאן קאבריי", 0.88),
     ],
 )
 def test_names_heard_by_ear_pair(query: str, record: str, before: float) -> None:

@@ -234,8 +234,9 @@ def respelled(spelling: str) -> tuple[str, ...]:
 # - a French ill after a vowel as a y (Mireille 米雷耶 mǐ léi yē, Мирей; Guillot Гийо), and a French final
 #   ier or iers as ye (Perrier Перье, Lhuillier 吕利耶), a final oux as u (Leroux Леру, 勒鲁);
 #   and a final et or ais after a consonant as e (Monet Моне 莫奈, Bizet Бизе, Calais Кале); a final ica after a
-#   vowel and a consonant as the itsa of Slavic names (Zorica Зорица 佐里察), and a final js after a vowel as the
-#   й Cyrillic writes for it in Latvian names (Gundijs Гундий; Valdis keeps its s);
+#   vowel and a consonant as the itsa of Slavic names (Zorica Зорица 佐里察), a final js after a vowel as the
+#   й Cyrillic writes for it in Latvian names (Gundijs Гундий; Valdis keeps its s), and a final nh after a vowel as
+#   the n of Vietnamese names that Hebrew writes (Thanh תאן);
 # - a first x before a vowel as the z English says, beside an abjad or Chinese (Xanthe زانثي, Xerxes);
 # - a first y after consonants and before a, e or i, or an open syllable, as the ai English says (Tyler Тайлер 泰勒
 #   تايلر, Byron Байрон 拜伦); not before o or u, where Slavic names write a glide (Lyubomir);
@@ -263,7 +264,7 @@ SPOKEN_ENDINGS = tuple(
     (re.compile(pattern), sound)
     for pattern, sound in (
         (r"(?<=[^aeiou])iers?$", "ye"), (r"(?<=[^aeiou])oux$", "u"), (r"(?<=[^aeiou])(?:et|ais)$", "e"),
-        (r"(?<=[aeiou][b-df-hj-np-tv-z])ica$", "itsa"), (r"(?<=[aeiou])js$", "y"),
+        (r"(?<=[aeiou][b-df-hj-np-tv-z])ica$", "itsa"), (r"(?<=[aeiou])js$", "y"), (r"(?<=[aeiouy])nh$", "n"),
     )
 )  # fmt: skip
 FIRST_X = re.compile(r"^x(?=[aeiouy])")
