@@ -33,7 +33,7 @@ from node.matching.residue import PartScore, is_stop, part_ascii, residue_scores
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, onsets_agree, same_onset, sound_similarity, sounds_heard
 from node.matching.spoken import as_read, heard_spellings
-from node.matching.titles import joined_apart, tag_titles, title_weight
+from node.matching.titles import ordinal_apart, tag_titles, title_weight
 from node.matching.wadegiles import pinyin_variants
 
 Properties = Mapping[str, list[str]]
@@ -116,7 +116,7 @@ def _analyse(tag: NameTypeTag, text: str, side: Side) -> tuple[Name, ...]:
 def name_variants(text: str, side: Side) -> list[str]:
     """A name and the other spellings it is searched, indexed or scored under."""
     # Hebrew's geresh (ג׳) as the apostrophe most write for it: rigour splits a word at the mark, not at "'".
-    text = text.replace("\u05f3", "'") if side == "index" else joined_apart(text.replace("\u05f3", "'"))
+    text = text.replace("\u05f3", "'") if side == "index" else ordinal_apart(text.replace("\u05f3", "'"))
     variants = [text]
     if not text.isascii():
         han = "Han" in text_scripts(text)

@@ -11,7 +11,7 @@ from rigour.names import Alignment, NamePart, NamePartTag
 from rigour.text.translit import ascii_text
 
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.titles import is_affix
+from node.matching.titles import is_ordinal
 
 # One aligned cluster of name parts: (weight in the name's score, score, how it matched). "How" is a kind,
 # or the rigour alignment to derive it from (only for the pairing that wins).
@@ -48,10 +48,10 @@ def _names_something(parts: Iterable[NamePart], *, syllabic: bool) -> bool:
     return any(syllabic or part.tag != NamePartTag.STOP for part in parts)
 
 
-def _only_affixes(alignment: Alignment) -> bool:
-    """Parts one side alone has that are regnal numbers or Chinese titles after a name (node.matching.titles)."""
+def _only_ordinals(alignment: Alignment) -> bool:
+    """A part one side alone has that is a regnal number (node.matching.titles)."""
     parts = alignment.qps or alignment.rps
-    return not (alignment.qps and alignment.rps) and all(map(is_affix, parts))
+    return not (alignment.qps and alignment.rps) and all(is_ordinal(part.form) for part in parts)
 
 
 def residue_scores(residue: list[Alignment], scores: list[PartScore], *, syllabic: bool) -> bool:
@@ -65,15 +65,15 @@ def residue_scores(residue: list[Alignment], scores: list[PartScore], *, syllabi
     solos: tuple[list[Alignment], list[Alignment]] = ([], [])
     unpaired = [False, False]
     extra_weights = (TUNABLES.extra_query_part_weight, TUNABLES.extra_record_part_weight)
-    # A regnal number or title one side leaves out (Ottokar, Ottokar II, 奧托卡王) says as little as a particle;
-    # two different ones (Carlos IV, Carlos V) say two people.
-    affixes = [alignment for alignment in residue if _only_affixes(alignment)]
-    affixed = {bool(alignment.qps) for alignment in affixes}
+    # A regnal number one side leaves out (Baibars, Baibars I) says as little as a particle; two different ones
+    # (Carlos IV, Carlos V) say two people.
+    ordinals = [alignment for alignment in residue if _only_ordinals(alignment)]
+    numbered = {bool(alignment.qps) for alignment in ordinals}
     for alignment in residue:
         weight = TUNABLES.stopword_weight if is_stop(alignment) else 1.0
         if not alignment.rps or not alignment.qps:
             side, parts = (0, alignment.qps) if alignment.qps else (1, alignment.rps)
-            if len(affixed) == 1 and alignment in affixes:
+            if len(numbered) == 1 and alignment in ordinals:
                 scores.append((TUNABLES.stopword_weight * extra_weights[side], 0.0, MatchKind.FUZZY))
                 continue
             if weight == 1.0 and len(parts) == 1 and not syllabic:

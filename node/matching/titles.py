@@ -10,8 +10,7 @@ names too (King, Rey, Prinz, Королева, Korol's feminine): two of them ri
 Arabic and Hebrew titles only with their article (أمير, Amir, is a given name; الأمير is the prince). Written from
 the languages' grammars (the ordinals one to ten, both genders; Russian and Chinese to twelve, and the Roman X and
 XII that rigour leaves untagged), not from any evaluation set. Chinese writes the number joined to the name
-(奧托卡二世, Ottokar II), and its titles too (奧托卡王, King Ottokar): where names are compared they are set apart
-first (`joined_apart`).
+(奧托卡二世, Ottokar II): where names are compared it is set apart first (`ordinal_apart`).
 Names are tagged as compared, not as a store indexes them: the store format stays (a query also looks up the symbols
 its titles and numbers carry, which the index holds where rigour tagged them: VIII, St).
 """
@@ -56,11 +55,14 @@ _ORDINALS = (
     # Greek, masculine and feminine.
     "πρώτος δεύτερος τρίτος τέταρτος πέμπτος έκτος έβδομος όγδοος ένατος δέκατος",
     "πρώτη δεύτερη τρίτη τέταρτη πέμπτη έκτη έβδομη όγδοη ένατη δέκατη",
-    # Chinese: the number and 世, generation (八世 for VIII), to twelve; written joined to the name (JOINED).
+    # Chinese: the number and 世, generation (八世 for VIII), to twelve; written joined to the name (JOINED_ORDINAL).
     "一世 二世 三世 四世 五世 六世 七世 八世 九世 十世 十一世 十二世",
 )
 # Roman numerals rigour does not tag (it knows I to IX): X and XII, not XI, which is also the pinyin syllable Xi.
 ROMAN = {"x": 10, "xii": 12}
+# A Chinese regnal number after a name of two characters or more, joined to it (亨利八世, Henry VIII): set apart
+# from the name where names are compared, so that it is a part of its own as in other scripts.
+JOINED_ORDINAL = re.compile(r"(?<=[\u3400-\u9fff]{2})((?:十[一二]?|[一二三四五六七八九])世)(?=$|[\s·・•])")
 
 
 # Letters written for one another: the Arabic final ya without dots and the Persian ya, the Persian kaf, a ta
@@ -96,39 +98,15 @@ NOT_BEFORE = frozenset(map(_key, ("عشر", "عشرة", "עשר", "עשרה")))
 REGNAL_ROMAN = frozenset(("ii", "iii", "iv", "vii", "viii", "ix", "xii"))
 
 
-# Chinese titles, written after the name and joined to it (奧托卡王, King Ottokar), as its regnal numbers are
-# (奧托卡二世, Ottokar II): both set apart where names are compared (JOINED, after a name of two characters or more),
-# so that each is a part of its own as in other scripts. A title is tagged only as a name's last part: 王 is a
-# family name first.
-CHINESE_TITLES = {
-    "國王": KING, "国王": KING, "王": KING, "女王": QUEEN, "王后": QUEEN, "皇后": QUEEN, "公主": PRINCESS,
-    "王子": PRINCE, "親王": PRINCE, "亲王": PRINCE,
-}  # fmt: skip
-_TITLE_WORDS = "|".join(sorted(CHINESE_TITLES, key=len, reverse=True))  # the longest first: 王后 before 王
-JOINED = re.compile(rf"(?<=[\u3400-\u9fff]{{2}})((?:十[一二]?|[一二三四五六七八九])世|{_TITLE_WORDS})(?=$|[\s·・•])")
-
-
 def is_ordinal(form: str) -> bool:
-    """Whether a name part is a regnal number of more than one letter: an ordinal word of the tables or a Roman
-    numeral of REGNAL_ROMAN (X and XII too)."""
+    """Whether a name part is a regnal number: an ordinal word of the tables or a Roman numeral of REGNAL_ROMAN."""
     symbol = SYMBOLS.get(_key(form))
-    numeric = symbol is not None and symbol.category == Symbol.Category.NUMERIC
-    return len(form) > 1 and (form.casefold() in REGNAL_ROMAN or numeric)
+    return form.casefold() in REGNAL_ROMAN or (symbol is not None and symbol.category == Symbol.Category.NUMERIC)
 
 
-def is_affix(part: NamePart) -> bool:
-    """Whether a part is a regnal number or a Chinese title after a name: what a name one side writes without it
-    still is (node.matching.residue)."""
-    return is_ordinal(part.form) or (part.index > 0 and part.form in CHINESE_TITLES)
-
-
-def joined_apart(text: str) -> str:
-    """A name with a Chinese regnal number or title joined to it set apart (奧托卡二世: 奧托卡 二世; 奧托卡王:
-    奧托卡 王); other names as they are."""
-    return JOINED.sub(r" \1", text) if "世" in text or not CHINESE_TITLE_CHARACTERS.isdisjoint(text) else text
-
-
-CHINESE_TITLE_CHARACTERS = frozenset("王后公主")
+def ordinal_apart(text: str) -> str:
+    """A name with a Chinese regnal number joined to it set apart (亨利八世: 亨利 八世); other names as they are."""
+    return JOINED_ORDINAL.sub(r" \1", text) if "世" in text else text
 
 
 def tag_titles(name: Name) -> Name:
@@ -136,13 +114,11 @@ def tag_titles(name: Name) -> Name:
     pairs it with the same title or number written otherwise)."""
     parts = name.parts
     keys = [_key(part.form) for part in parts]
-    if len(keys) < 2 or (SYMBOLS.keys().isdisjoint(keys) and keys[-1] not in CHINESE_TITLES):
+    if len(keys) < 2 or SYMBOLS.keys().isdisjoint(keys):
         return name
     for index, (part, key) in enumerate(zip(parts, keys, strict=True)):
         symbol = SYMBOLS.get(key)
         if symbol is None:
-            if index == len(parts) - 1 and index > 0 and (title := CHINESE_TITLES.get(part.form)):
-                name.apply_part(part, title)  # a Chinese title after the name
             continue
         if symbol in TITLES:
             # Before the name it stands in front of (Stephen King is no king, nor Король: a family name).
@@ -172,4 +148,4 @@ def title_weight(alignment: Alignment, query: Name, record: Name) -> float | Non
 
 def _known_in_alphabet(name: Name, parts: Iterable[NamePart]) -> bool:
     known = {part for span in name.spans if span.symbol.category == Symbol.Category.NAME for part in span.parts}
-    return all(part in known and not is_abjad(part.form) and part.form not in CHINESE_TITLES for part in parts)
+    return all(part in known and not is_abjad(part.form) for part in parts)
