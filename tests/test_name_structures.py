@@ -361,6 +361,7 @@ TITLED = [
     ("Ottokar II", "奧托卡二世"),  # the Chinese number with 世, joined to the name
     ("Ottokar XII", "奧托卡十二世"),  # twelve, which rigour does not tag in Roman numerals
     ("Ottokar X", "Оттокар Десятый"),  # ten
+    ("Ottokar XIII", "奧托卡十三世"),  # thirteen
 ]
 
 
@@ -383,6 +384,8 @@ def test_titles_and_regnal_numbers_pair_with_their_translations(latin: str, othe
         ("Королева Анна", "Reina Anna"),  # a Russian family name and a Spanish given name
         ("Ottokar II", "奧托卡三世"),  # the third
         ("Ottokar X", "Оттокар Одиннадцатый"),  # the eleventh
+        ("Ottokar III", "奧托卡十三世"),  # the thirteenth, not 十 and three
+        ("Ottokar Cabret X", "Ottokar Cabret II"),  # a number of one letter is another number still
     ],
 )
 def test_a_title_or_number_alone_makes_no_hit(latin: str, other: str) -> None:
@@ -394,7 +397,11 @@ def test_a_chinese_regnal_number_is_set_apart_only_after_a_name() -> None:
     assert ordinal_apart("奧托卡二世") == "奧托卡 二世"
     assert ordinal_apart("奧托卡·十二世") == "奧托卡·十二世"  # apart already
     assert ordinal_apart("张一世") == "张一世"  # a given name of a Chinese name of two characters
+    assert ordinal_apart("田中一世") == "田中一世"  # Tanaka Issei; the first only after three characters or more
+    assert ordinal_apart("奧托卡一世") == "奧托卡 一世"
     assert ordinal_apart("奧托卡世民") == "奧托卡世民"  # 世 in a name, no number
+    assert ordinal_apart("奧托卡十三世") == "奧托卡 十三世"  # not 奧托卡十 三世
+    assert ordinal_apart("奧托卡二十世") == "奧托卡二十世"  # twenty: not in the table, and not 十世 after 二
     assert "xi" not in SYMBOLS  # Xi is a pinyin syllable as much as eleven
 
 

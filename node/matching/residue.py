@@ -11,7 +11,7 @@ from rigour.names import Alignment, NamePart, NamePartTag
 from rigour.text.translit import ascii_text
 
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.titles import is_ordinal
+from node.matching.titles import is_regnal
 
 # One aligned cluster of name parts: (weight in the name's score, score, how it matched). "How" is a kind,
 # or the rigour alignment to derive it from (only for the pairing that wins).
@@ -48,10 +48,16 @@ def _names_something(parts: Iterable[NamePart], *, syllabic: bool) -> bool:
     return any(syllabic or part.tag != NamePartTag.STOP for part in parts)
 
 
-def _only_ordinals(alignment: Alignment) -> bool:
-    """A part one side alone has that is a regnal number (node.matching.titles)."""
-    parts = alignment.qps or alignment.rps
-    return not (alignment.qps and alignment.rps) and all(is_ordinal(part.form) for part in parts)
+def _one_sided(residue: list[Alignment], *, surely: bool) -> list[Alignment]:
+    """Alignments of parts one side alone has that are regnal numbers (node.matching.titles): `surely`, all of them
+    nothing else; else any of them may be one."""
+    every_or_any = all if surely else any
+    return [
+        alignment
+        for alignment in residue
+        if bool(alignment.qps) != bool(alignment.rps)
+        and every_or_any(is_regnal(part, surely=surely) for part in alignment.qps or alignment.rps)
+    ]
 
 
 def residue_scores(residue: list[Alignment], scores: list[PartScore], *, syllabic: bool) -> bool:
@@ -65,10 +71,10 @@ def residue_scores(residue: list[Alignment], scores: list[PartScore], *, syllabi
     solos: tuple[list[Alignment], list[Alignment]] = ([], [])
     unpaired = [False, False]
     extra_weights = (TUNABLES.extra_query_part_weight, TUNABLES.extra_record_part_weight)
-    # A regnal number one side leaves out (Baibars, Baibars I) says as little as a particle; two different ones
+    # A regnal number one side leaves out (Ottokar, Ottokar II) says as little as a particle; two different ones
     # (Carlos IV, Carlos V) say two people.
-    ordinals = [alignment for alignment in residue if _only_ordinals(alignment)]
-    numbered = {bool(alignment.qps) for alignment in ordinals}
+    ordinals = _one_sided(residue, surely=True)
+    numbered = {bool(alignment.qps) for alignment in _one_sided(residue, surely=False)}  # X or V beside II: two
     for alignment in residue:
         weight = TUNABLES.stopword_weight if is_stop(alignment) else 1.0
         if not alignment.rps or not alignment.qps:

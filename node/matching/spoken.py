@@ -236,7 +236,7 @@ def respelled(spelling: str) -> tuple[str, ...]:
 #   and a final et or ais after a consonant as e (Monet Моне 莫奈, Bizet Бизе, Calais Кале); a final ica after a
 #   vowel and a consonant as the itsa of Slavic names (Zorica Зорица 佐里察), a final js after a vowel as the
 #   й Cyrillic writes for it in Latvian names (Gundijs Гундий; Valdis keeps its s), and a final nh after a vowel as
-#   the n of Vietnamese names that Hebrew writes (Thanh תאן);
+#   the n of Vietnamese names (Thanh תאן, as Hebrew writes it), beside every script;
 # - a first x before a vowel as the z English says, beside an abjad or Chinese (Xanthe زانثي, Xerxes);
 # - a first y after consonants and before a, e or i, or an open syllable, as the ai English says (Tyler Тайлер 泰勒
 #   تايلر, Byron Байрон 拜伦); not before o or u, where Slavic names write a glide (Lyubomir);
@@ -257,7 +257,7 @@ SOUNDED_NG = r"ng(?!$)"
 #   leave it (Bayard 巴亞 bā yà, Lenhart 倫哈 lún hā), beside the syllable of its own they write too (倫哈特 lún hā tè);
 LIQUID_STOP = r"(?<=[aeiouy][rl])[dt]$"
 # - beside Chinese, a Dutch tj before a vowel as the ch or j it writes for it (Tjalling 佳林 jiā lín);
-DUTCH_TJ = r"tj(?=[aeiouy])"
+DUTCH_TJ = r"(?<!s)tj(?=[aeiouy])"  # not an stj (Kristjan 克里斯蒂安)
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(

@@ -8,9 +8,10 @@ after a name (Stephen King is no king), and a pair of them weighs nothing in a n
 takes a translated title or number out of the parts left unpaired, never makes two names one. Many title words are
 names too (King, Rey, Prinz, Королева, Korol's feminine): two of them rigour knows as names never pair as titles.
 Arabic and Hebrew titles only with their article (أمير, Amir, is a given name; الأمير is the prince). Written from
-the languages' grammars (the ordinals one to ten, both genders; Russian and Chinese to twelve, and the Roman X and
-XII that rigour leaves untagged), not from any evaluation set. Chinese writes the number joined to the name
-(奧托卡二世, Ottokar II): where names are compared it is set apart first (`ordinal_apart`).
+the languages' grammars (the ordinals one to ten, both genders; Russian to twelve, Chinese to nineteen, and the Roman
+X and XII to XIX that rigour leaves untagged), not from any evaluation set. Chinese writes the number joined to the name
+(奧托卡二世, Ottokar II): where names are compared it is set apart first (`ordinal_apart`), not after another
+numeral.
 Names are tagged as compared, not as a store indexes them: the store format stays (a query also looks up the symbols
 its titles and numbers carry, which the index holds where rigour tagged them: VIII, St).
 """
@@ -55,14 +56,24 @@ _ORDINALS = (
     # Greek, masculine and feminine.
     "πρώτος δεύτερος τρίτος τέταρτος πέμπτος έκτος έβδομος όγδοος ένατος δέκατος",
     "πρώτη δεύτερη τρίτη τέταρτη πέμπτη έκτη έβδομη όγδοη ένατη δέκατη",
-    # Chinese: the number and 世, generation (八世 for VIII), to twelve; written joined to the name (JOINED_ORDINAL).
-    "一世 二世 三世 四世 五世 六世 七世 八世 九世 十世 十一世 十二世",
+    # Chinese: the number and 世, generation (八世 for VIII), to nineteen; written joined to the name (JOINED_ORDINAL).
+    "一世 二世 三世 四世 五世 六世 七世 八世 九世 十世 十一世 十二世 十三世 十四世 十五世 十六世 十七世 十八世 十九世",
 )
-# Roman numerals rigour does not tag (it knows I to IX): X and XII, not XI, which is also the pinyin syllable Xi.
-ROMAN = {"x": 10, "xii": 12}
-# A Chinese regnal number after a name of two characters or more, joined to it (亨利八世, Henry VIII): set apart
-# from the name where names are compared, so that it is a part of its own as in other scripts.
-JOINED_ORDINAL = re.compile(r"(?<=[\u3400-\u9fff]{2})((?:十[一二]?|[一二三四五六七八九])世)(?=$|[\s·・•])")
+# Roman numerals one to twenty; rigour tags I to IX. Tagged here: X and XII to XIX, not XI, also the pinyin Xi.
+ROMAN_NUMERALS = (
+    "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x",
+    "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx",
+)  # fmt: skip
+ROMAN = {numeral: number for number, numeral in enumerate(ROMAN_NUMERALS, 1) if 10 <= number < 20 and number != 11}
+# A Chinese regnal number after a name of two characters or more, joined to it (奧托卡二世, Ottokar II), not after
+# another numeral (十三世 is thirteen, not 十 and three): set apart from the name where names are compared, so that it
+# is a part of its own as in other scripts. 一世 only after three characters or more: Issei is a Japanese given name
+# after a family name of two (田中一世).
+NUMERALS = "〇零一二三四五六七八九十百"
+JOINED_ORDINAL = re.compile(
+    rf"(?<![{NUMERALS}])((?<=[\u3400-\u9fff]{{3}})一世|(?<=[\u3400-\u9fff]{{2}})(?:十[一二三四五六七八九]?|[二三四五六七八九])世)"
+    r"(?=$|[\s·・•])"
+)
 
 
 # Letters written for one another: the Arabic final ya without dots and the Persian ya, the Persian kaf, a ta
@@ -94,18 +105,26 @@ NOT_AFTER = frozenset(map(_key, ("δέκατος", "δέκατη", "عبد")))
 NOT_BEFORE = frozenset(map(_key, ("عشر", "عشرة", "עשר", "עשרה")))
 
 
-# Roman numerals of two letters or more that stand for a regnal number only (not VI and XI, the names Vi and Xi).
-REGNAL_ROMAN = frozenset(("ii", "iii", "iv", "vii", "viii", "ix", "xii"))
+# Roman numerals of two letters or more are regnal numbers only, but VI and XI, the names Vi and Xi.
+ANY_ROMAN = frozenset(ROMAN_NUMERALS)
+REGNAL_ROMAN = ANY_ROMAN - {"i", "v", "x", "vi", "xi"}
 
 
-def is_ordinal(form: str) -> bool:
-    """Whether a name part is a regnal number: an ordinal word of the tables or a Roman numeral of REGNAL_ROMAN."""
-    symbol = SYMBOLS.get(_key(form))
-    return form.casefold() in REGNAL_ROMAN or (symbol is not None and symbol.category == Symbol.Category.NUMERIC)
+def is_regnal(part: NamePart, *, surely: bool) -> bool:
+    """Whether a part after the first is a regnal number: an ordinal word of the tables or a Roman numeral. `surely`:
+    one that is nothing else (REGNAL_ROMAN, the ordinal words), else any that may be one (I, V, X, Vi, Xi…)."""
+    if part.index == 0:
+        return False  # a number follows a name (Ii Naosuke: the family name Ii)
+    form = part.form.casefold()
+    symbol = SYMBOLS.get(_key(part.form))
+    word = symbol is not None and symbol.category == Symbol.Category.NUMERIC and form not in ANY_ROMAN
+    if surely:
+        return form in REGNAL_ROMAN or word
+    return form in ANY_ROMAN or word
 
 
 def ordinal_apart(text: str) -> str:
-    """A name with a Chinese regnal number joined to it set apart (亨利八世: 亨利 八世); other names as they are."""
+    """A name with a Chinese regnal number joined to it set apart (奧托卡二世: 奧托卡 二世); other names as they are."""
     return JOINED_ORDINAL.sub(r" \1", text) if "世" in text else text
 
 
