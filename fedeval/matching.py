@@ -800,9 +800,9 @@ first time; from run to run on this machine they vary by about a tenth.
   Ottokar II): where names are compared it is now set apart (not after another numeral: 十三世 is thirteen; 一世
   only after three characters, Issei being a Japanese given name) and read as the ordinal (一世 to 十九世); the
   Roman X and XII to XIX are tagged beside rigour's I to IX (not XI, the pinyin Xi). A regnal number one side alone
-  has weighs as a particle does, unless the other side has a part that may be another (Carlos IV is still not
-  Carlos V, nor X II). Chinese titles written the same way (奧托卡王) were tried and taken out again: 王 as a
-  name's last part is as often the family name Wang written last, and a given name alone then found it. Diagnostic
+  has weighs as a particle does, unless the other side has a part that may be another (Ottokar II is still
+  not Ottokar III, nor X). Chinese titles written the same way (奧托卡王) were tried and taken out again: 王 as a
+  name's last part is as often the family name 王 written last, and a given name alone then found it. Diagnostic
   set with birth dates 0.9624 to 0.9632 (traditional 0.928 to 0.932), names alone 0.9416 to 0.9424; real-world
   tune with birth dates 0.9655 to 0.9666, names alone 0.9528 to 0.9538; no new wrong best hit on any set; own set
   unchanged. Real-world held-out with birth dates 0.9491 to 0.9496 (simplified 0.944 to 0.9467), names alone

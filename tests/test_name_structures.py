@@ -397,7 +397,7 @@ def test_a_chinese_regnal_number_is_set_apart_only_after_a_name() -> None:
     assert ordinal_apart("奧托卡二世") == "奧托卡 二世"
     assert ordinal_apart("奧托卡·十二世") == "奧托卡·十二世"  # apart already
     assert ordinal_apart("张一世") == "张一世"  # a given name of a Chinese name of two characters
-    assert ordinal_apart("田中一世") == "田中一世"  # Tanaka Issei; the first only after three characters or more
+    assert ordinal_apart("田中一世") == "田中一世"  # Issei, a given name; the first only after three characters or more
     assert ordinal_apart("奧托卡一世") == "奧托卡 一世"
     assert ordinal_apart("奧托卡世民") == "奧托卡世民"  # 世 in a name, no number
     assert ordinal_apart("奧托卡十三世") == "奧托卡 十三世"  # not 奧托卡十 三世

@@ -72,7 +72,7 @@ def residue_scores(residue: list[Alignment], scores: list[PartScore], *, syllabi
     unpaired = [False, False]
     extra_weights = (TUNABLES.extra_query_part_weight, TUNABLES.extra_record_part_weight)
     # A regnal number one side leaves out (Ottokar, Ottokar II) says as little as a particle; two different ones
-    # (Carlos IV, Carlos V) say two people.
+    # (Ottokar II, Ottokar III) say two people.
     ordinals = _one_sided(residue, surely=True)
     numbered = {bool(alignment.qps) for alignment in _one_sided(residue, surely=False)}  # X or V beside II: two
     for alignment in residue:

@@ -257,7 +257,7 @@ SOUNDED_NG = r"ng(?!$)"
 #   leave it (Bayard 巴亞 bā yà, Lenhart 倫哈 lún hā), beside the syllable of its own they write too (倫哈特 lún hā tè);
 LIQUID_STOP = r"(?<=[aeiouy][rl])[dt]$"
 # - beside Chinese, a Dutch tj before a vowel as the ch or j it writes for it (Tjalling 佳林 jiā lín);
-DUTCH_TJ = r"(?<!s)tj(?=[aeiouy])"  # not an stj (Kristjan 克里斯蒂安)
+DUTCH_TJ = r"(?<!s)tj(?=[aeiouy])"  # not an stj (Kristjan)
 FIRST_WH = re.compile(r"^wh")
 FRENCH_ILL = re.compile(r"(?:(?<=[ae])|(?<=[^q]u))ill(?=[aeiouy])")  # not a qu (Aquilla)
 SPOKEN_ENDINGS = tuple(
