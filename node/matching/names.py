@@ -115,7 +115,7 @@ def _analyse(tag: NameTypeTag, text: str, side: Side) -> tuple[Name, ...]:
 
 def name_variants(text: str, side: Side) -> list[str]:
     """A name and the other spellings it is searched, indexed or scored under."""
-    # Hebrew's geresh (ג׳) as the apostrophe most write for it: rigour splits a word at the mark, not at "'".
+    # The geresh (ג׳) as an apostrophe (rigour splits a word at the mark); compared, a Chinese regnal number apart.
     text = text.replace("\u05f3", "'") if side == "index" else ordinal_apart(text.replace("\u05f3", "'"))
     variants = [text]
     if not text.isascii():
