@@ -30,6 +30,7 @@ from node.matching.sounds import (
     same_onset,
     sound_similarity,
     sounds,
+    sounds_heard,
 )
 from node.matching.spoken import french_spelling, other_spellings, tongue_spellings
 
@@ -834,6 +835,14 @@ def test_by_ear_readings_keep_to_their_places() -> None:
 def test_a_final_stop_after_a_liquid_unwritten_in_chinese() -> None:
     # 0.4 when the d was heard only as a syllable Chinese must write (巴亞德 bā yà dé).
     assert by_sound({"name": ["Bayard Cabret"]}, {"name": ["巴亞·卡布雷"]}) >= THRESHOLD
+
+
+def test_the_latin_nominative_kept_beside_an_abjad() -> None:
+    # Cyrillic leaves the nominative out (Квинтилий), Arabic and Hebrew write it (קווינטיליוס).
+    assert sounds_heard("quintilius", "consonants") == ("KNTL", "KNTLS")
+    assert sounds_heard("quintilius", "letters") == (sounds("quintilius", "letters"),)
+    # 0.767 when the Latin part was heard without it only (Severinus as Severin).
+    assert by_sound({"name": ["Ottokar Severinus"]}, {"name": ["אוטוקר סוורינוס"]}) >= 0.85
 
 
 @pytest.mark.parametrize(

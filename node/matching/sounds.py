@@ -213,9 +213,14 @@ def sounds(spelling: str, reading: Reading) -> str:
 
 def sounds_heard(spelling: str, reading: Reading) -> tuple[str, ...]:
     """The `sounds` of a part, and as Chinese writes it also without French's silent endings: a final ot, ault or
-    aux is as often said (Kot 科特 kē tè, Noot 努特) as not (Marot 马罗 mǎ luó)."""
+    aux is as often said (Kot 科特 kē tè, Noot 努特) as not (Marot 马罗 mǎ luó). Beside an abjad, also with the
+    Latin nominative kept: Arabic and Hebrew write it out (Quintilius קווינטיליוס), as Chinese does."""
     heard = sounds(spelling, reading)
-    return (heard, heard_in_pinyin(spelling, ())) if reading == "heard_in_pinyin" else (heard,)
+    if reading == "heard_in_pinyin":
+        return heard, heard_in_pinyin(spelling, ())
+    if reading == "consonants":
+        return heard, _classed(VOWEL_W.sub("u", _letters(spelling, FRENCH_ENDINGS)), vowels=False)
+    return (heard,)
 
 
 def heard_in_pinyin(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:
