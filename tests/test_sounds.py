@@ -211,6 +211,21 @@ def test_a_latin_ch_is_also_looked_up_as_the_k_other_scripts_write_for_it() -> N
         assert not {key for key in sound_index_keys(latin, "query") if key.startswith("y") and "K" in key}
 
 
+def test_a_v_and_the_latin_nominative_are_also_looked_up_as_hebrew_writes_them() -> None:
+    # Before, these shared no key by sound either way: Hebrew's vav (a first ו, a doubled וו) was keyed only as the
+    # w keys leave out, a Latin v as its own class, and a Latin part without the nominative Hebrew writes out.
+    assert sound_index_keys("Volker Severinus", "query") & sound_index_keys("וולקר סוורינוס", "index")
+    assert sound_index_keys("Vilmos", "query") & sound_index_keys("וילמוס", "index") == {"yh:RNS"}
+    assert sound_index_keys("וולקר סוורינוס", "query") & sound_index_keys("Volker Severinus", "index")
+    assert sound_index_keys("וילמוס", "query") & sound_index_keys("Vilmos", "index") == {"h:BRNS"}
+    # Looked up only: records keep store format 11's keys, and two Latin names meet as before.
+    assert "h:BRNS" not in sound_index_keys("וילמוס", "index")
+    assert not {key for key in sound_index_keys("Vilmos", "index") if key.endswith(":RNS")} - {"ch:RNS"}
+    assert not {key for key in sound_index_keys("Vilmos", "query") & sound_index_keys("Wilmos", "index")}
+    # A medial vav is a vowel as often as not (וילון): only a first or doubled one is looked up as a v.
+    assert sound_index_keys("רוזה", "query") == sound_index_keys("רוזה", "index")
+
+
 def sound_index_keys(name: str, side: Side) -> set[str]:
     return {key for key in name_keys(analyse_names(PERSON, {"name": [name]}, side=side), side=side) if "h" in key}
 

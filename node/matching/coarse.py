@@ -30,6 +30,7 @@ from node.matching.sounds import (
     Reading,
     heard_in_pinyin,
     sounds,
+    sounds_heard,
 )
 from node.matching.spoken import HEPBURN, PINYIN, other_spellings, written_by_ear
 
@@ -154,16 +155,33 @@ def by_ear_keys(form: str, spelling: str) -> frozenset[str]:
 LATIN_CH_AS_K = re.compile(r"(?<![st])ch")
 
 
+# Hebrew writes a v with a vav (a first ו, or a doubled וו: Volkov וולקוב), which its keys hear as the w they leave
+# out, and Arabic and Hebrew write the Latin nominative out (Quintilius קווינטיליוס), which a Latin part's keys leave
+# out (as Cyrillic does). Looked up only, as the ch as k: a Latin query's by-ear keys with each v as a w and with
+# its nominative kept, a Hebrew query's keys with such a vav as a v (where a Latin record keeps its own).
+HEBREW_VAV_V = re.compile(r"^w(?!w)|ww")
+
+
 @_per_part
 def looked_up_by_ear_keys(form: str, spelling: str) -> frozenset[str]:
-    """A Latin query part's `by_ear_keys`, and its sounds with each ch heard as k where its own keys hear it
-    otherwise."""
+    """A Latin query part's `by_ear_keys`, and its sounds with each ch heard as k, each v as a w and the Latin
+    nominative kept, where its own keys hear them otherwise."""
     keys = by_ear_keys(form, spelling)
+    if not text_scripts(form) <= LATIN:
+        return keys
     spelling = spelling.lower()
-    if not LATIN_CH_AS_K.search(spelling) or not text_scripts(form) <= LATIN:
+    heard = [*sounds_heard(spelling, "consonants"), *sounds_heard(spelling.replace("v", "w"), "consonants")]
+    if LATIN_CH_AS_K.search(spelling) and not (PINYIN.match(spelling) or HEPBURN.match(spelling)):
+        as_k = LATIN_CH_AS_K.sub("k", spelling)
+        heard += [sounds(spelled, "consonants") for spelled in (as_k, *written_by_ear(as_k))]
+    return keys | (_coarse(heard) - sound_keys(form, spelling))
+
+
+@_per_part
+def looked_up_sound_keys(form: str, spelling: str) -> frozenset[str]:
+    """A query part's `sound_keys`, and a Hebrew part's with a first or doubled vav heard as a v."""
+    keys = sound_keys(form, spelling)
+    spelling = spelling.lower()
+    if "Hebrew" not in text_scripts(form) or not HEBREW_VAV_V.search(spelling):
         return keys
-    if PINYIN.match(spelling) or HEPBURN.match(spelling):
-        return keys
-    as_k = LATIN_CH_AS_K.sub("k", spelling)
-    heard = [as_k, *written_by_ear(as_k)]
-    return keys | (_coarse([sounds(spelled, "consonants") for spelled in heard]) - sound_keys(form, spelling))
+    return keys | _coarse([sounds(HEBREW_VAV_V.sub("v", spelling), "abjad")])

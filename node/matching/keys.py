@@ -17,7 +17,13 @@ from rigour.names import NamePartTag
 from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
-from node.matching.coarse import by_ear_keys, chinese_written_keys, looked_up_by_ear_keys, sound_keys
+from node.matching.coarse import (
+    by_ear_keys,
+    chinese_written_keys,
+    looked_up_by_ear_keys,
+    looked_up_sound_keys,
+    sound_keys,
+)
 from node.matching.dialects import dialect_index_keys, dialect_query_keys
 from node.matching.names import SYLLABIC_SCRIPTS, AnalysedName, Properties, Side, analyse_names, name_texts
 from node.matching.residue import part_ascii
@@ -73,7 +79,7 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
                 sounds.add(part.metaphone)
             with_geresh = geresh.get(part.form)
             form, spelling = (with_geresh, ascii_text(with_geresh)) if with_geresh else (part.form, part_ascii(part))
-            heard.append(sound_keys(form, spelling))
+            heard.append((looked_up_sound_keys if side == "query" else sound_keys)(form, spelling))
             written.append(chinese_written_keys(form, spelling))
             by_ear.append((looked_up_by_ear_keys if side == "query" else by_ear_keys)(form, spelling))
         tokens = {token for token in spelled if len(token) >= 2}
