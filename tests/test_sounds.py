@@ -14,7 +14,13 @@ from rigour.text.translit import ascii_text
 from fedcore.query import validate_query
 from node.config import DEFAULT_MATCHING
 from node.matching import abjad, names, prepare_query, score_record, spoken
-from node.matching.coarse import COARSE, chinese_written_keys, sound_keys
+from node.matching.coarse import (
+    COARSE,
+    chinese_written_keys,
+    looked_up_sound_keys,
+    looked_up_written_keys,
+    sound_keys,
+)
 from node.matching.dialects import cantonese_as_pinyin
 from node.matching.keys import name_keys
 from node.matching.names import Side, analyse_names
@@ -224,6 +230,20 @@ def test_a_v_and_the_latin_nominative_are_also_looked_up_as_hebrew_writes_them()
     assert not {key for key in sound_index_keys("Vilmos", "query") & sound_index_keys("Wilmos", "index")}
     # A medial vav is a vowel as often as not (וילון): only a first or doubled one is looked up as a v.
     assert sound_index_keys("רוזה", "query") == sound_index_keys("רוזה", "index")
+
+
+def test_a_latin_hi_is_also_looked_up_as_the_xi_chinese_writes_for_it() -> None:
+    # Before, Hilma and 希爾瑪 xī ěr mǎ (as Ahiram and 阿希拉姆) shared no part key: keys leave a Latin h out and hear
+    # the pinyin x as an s.
+    for latin, written in (("Hilma", "希爾瑪"), ("Ahiram", "阿希拉姆")):
+        spelled = ascii_text(written)
+        assert not sound_keys(latin, latin.lower()) & sound_keys(written, spelled)
+        assert looked_up_written_keys(latin, latin.lower()) & sound_keys(written, spelled) == {"SRN"}
+        assert looked_up_sound_keys(written, spelled) & sound_keys(latin, latin.lower()) == {"RN"}
+    # Looked up only: records keep store format 11's keys. Nor is the h of a th or ch heard so.
+    assert chinese_written_keys("Hilma", "hilma") == frozenset()
+    assert looked_up_written_keys("Thilo", "thilo") == chinese_written_keys("Thilo", "thilo")
+    assert looked_up_written_keys("Chiara", "chiara") == chinese_written_keys("Chiara", "chiara")
 
 
 def sound_index_keys(name: str, side: Side) -> set[str]:

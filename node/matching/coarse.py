@@ -179,9 +179,35 @@ def looked_up_by_ear_keys(form: str, spelling: str) -> frozenset[str]:
 
 @_per_part
 def looked_up_sound_keys(form: str, spelling: str) -> frozenset[str]:
-    """A query part's `sound_keys`, and a Hebrew part's with a first or doubled vav heard as a v."""
+    """A query part's `sound_keys`, a Hebrew part's also with a first or doubled vav heard as a v, and a Chinese
+    part's with a syllable xi as the hi it writes (where a Latin record keeps its h left out)."""
     keys = sound_keys(form, spelling)
     spelling = spelling.lower()
-    if "Hebrew" not in text_scripts(form) or not HEBREW_VAV_V.search(spelling):
+    scripts = text_scripts(form)
+    if "Hebrew" in scripts and HEBREW_VAV_V.search(spelling):
+        return keys | _coarse([sounds(HEBREW_VAV_V.sub("v", spelling), "abjad")])
+    if scripts & SYLLABARIES and PINYIN_XI.search(spelling):
+        return keys | _coarse([sounds(PINYIN_XI.sub("yi", spelling), "pinyin")])
+    return keys
+
+
+# Chinese writes a Latin hi as 希 xī (Hilary 希拉里, Elahi 埃拉希), whose x keys hear as an s, where they leave a Latin
+# h out. Looked up only: a Latin query's sounds as Chinese writes them with such an h as that s, and a Chinese query's
+# (`looked_up_sound_keys`) with a syllable xi as a bare i. Not the h of a ch, sh, th, ph, gh or kh.
+LATIN_HI = re.compile(r"(?<![cdgkpstwz])h(?=[iy])")
+PINYIN_XI = re.compile(r"\bxi\b")
+
+
+@_per_part
+def looked_up_written_keys(form: str, spelling: str) -> frozenset[str]:
+    """A Latin query part's `chinese_written_keys`, and its sounds so with an h before an i as the x of 希."""
+    keys = chinese_written_keys(form, spelling)
+    spelling = spelling.lower()
+    if not LATIN_HI.search(spelling) or not text_scripts(form) <= LATIN:
         return keys
-    return keys | _coarse([sounds(HEBREW_VAV_V.sub("v", spelling), "abjad")])
+    as_x = LATIN_HI.sub("s", spelling)
+    heard = [
+        heard_in_pinyin(as_x, ENDINGS).translate(UNHEARD),
+        heard_in_pinyin(as_x, ENDINGS).translate(AS_CHINESE_WRITES),
+    ]
+    return keys | (_coarse(heard) - sound_keys(form, spelling))

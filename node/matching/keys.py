@@ -22,6 +22,7 @@ from node.matching.coarse import (
     chinese_written_keys,
     looked_up_by_ear_keys,
     looked_up_sound_keys,
+    looked_up_written_keys,
     sound_keys,
 )
 from node.matching.dialects import dialect_index_keys, dialect_query_keys
@@ -80,7 +81,7 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
             with_geresh = geresh.get(part.form)
             form, spelling = (with_geresh, ascii_text(with_geresh)) if with_geresh else (part.form, part_ascii(part))
             heard.append((looked_up_sound_keys if side == "query" else sound_keys)(form, spelling))
-            written.append(chinese_written_keys(form, spelling))
+            written.append((looked_up_written_keys if side == "query" else chinese_written_keys)(form, spelling))
             by_ear.append((looked_up_by_ear_keys if side == "query" else by_ear_keys)(form, spelling))
         tokens = {token for token in spelled if len(token) >= 2}
         keys.update(f"t:{token}" for token in tokens)
