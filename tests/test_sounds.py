@@ -17,6 +17,7 @@ from node.matching import abjad, names, prepare_query, score_record, spoken
 from node.matching.coarse import (
     COARSE,
     chinese_written_keys,
+    looked_up_by_ear_keys,
     looked_up_sound_keys,
     looked_up_written_keys,
     sound_keys,
@@ -227,9 +228,13 @@ def test_a_v_and_the_latin_nominative_are_also_looked_up_as_hebrew_writes_them()
     # Looked up only: records keep store format 11's keys, and two Latin names meet as before.
     assert "h:BRNS" not in sound_index_keys("וילמוס", "index")
     assert not {key for key in sound_index_keys("Vilmos", "index") if key.endswith(":RNS")} - {"ch:RNS"}
-    assert not {key for key in sound_index_keys("Vilmos", "query") & sound_index_keys("Wilmos", "index")}
-    # A medial vav is a vowel as often as not (וילון): only a first or doubled one is looked up as a v.
-    assert sound_index_keys("רוזה", "query") == sound_index_keys("רוזה", "index")
+    assert not sound_index_keys("Vilmos", "query") & sound_index_keys("Wilmos", "index")
+    # A final v, or one before a consonant past the first letter, Hebrew writes ב: it stays a v (Velkov ולקוב).
+    assert sound_index_keys("Velkov", "query") & sound_index_keys("ולקוב", "index") == {"yh:RKB"}
+    assert "RK" not in looked_up_by_ear_keys("Velkov", "velkov")
+    # A medial vav is a vowel as often as not (וילון, רוזה): only a first or doubled one is looked up as a v.
+    assert looked_up_sound_keys("רוזנוב", ascii_text("רוזנוב")) == sound_keys("רוזנוב", ascii_text("רוזנוב"))
+    assert looked_up_sound_keys("וולקר", ascii_text("וולקר")) == {"RKR", "BRKR"}
 
 
 def test_a_latin_hi_is_also_looked_up_as_the_xi_chinese_writes_for_it() -> None:
@@ -244,6 +249,8 @@ def test_a_latin_hi_is_also_looked_up_as_the_xi_chinese_writes_for_it() -> None:
     assert chinese_written_keys("Hilma", "hilma") == frozenset()
     assert looked_up_written_keys("Thilo", "thilo") == chinese_written_keys("Thilo", "thilo")
     assert looked_up_written_keys("Chiara", "chiara") == chinese_written_keys("Chiara", "chiara")
+    assert looked_up_written_keys("Rhiannon", "rhiannon") == chinese_written_keys("Rhiannon", "rhiannon")
+    assert looked_up_written_keys("Hideki", "hideki") == chinese_written_keys("Hideki", "hideki")  # in kanji
 
 
 def sound_index_keys(name: str, side: Side) -> set[str]:

@@ -155,22 +155,29 @@ def by_ear_keys(form: str, spelling: str) -> frozenset[str]:
 LATIN_CH_AS_K = re.compile(r"(?<![st])ch")
 
 
-# Hebrew writes a v with a vav (a first ו, or a doubled וו: Volkov וולקוב), which its keys hear as the w they leave
-# out, and Arabic and Hebrew write the Latin nominative out (Quintilius קווינטיליוס), which a Latin part's keys leave
-# out (as Cyrillic does). Looked up only, as the ch as k: a Latin query's by-ear keys with each v as a w and with
-# its nominative kept, a Hebrew query's keys with such a vav as a v (where a Latin record keeps its own).
+# Hebrew writes a first v and one before a vowel with a vav (ו, or a doubled וו: Volker וולקר), which its keys hear
+# as the w they leave out, and writes the Latin nominative out (Quintilius קווינטיליוס), which a Latin part's keys
+# leave out (as Cyrillic does). Looked up only, as the ch as k: a Latin query's by-ear keys (which only names in
+# Cyrillic, Greek and Hebrew meet) also with its nominative kept, and with such a v as a w and the nominative kept
+# (a final v, or one before a consonant past the first letter, Hebrew writes ב: Volkov וולקוב); a Hebrew query's
+# keys with a first or doubled vav as a v, where a Latin record keeps its own. Arabic writes both too, but meets no
+# by-ear keys: its records are found through the nominative in scoring only (`sounds.sounds_heard`).
 HEBREW_VAV_V = re.compile(r"^w(?!w)|ww")
+V_AS_VAV = re.compile(r"^v|v(?=[aeiouy])")
 
 
 @_per_part
 def looked_up_by_ear_keys(form: str, spelling: str) -> frozenset[str]:
-    """A Latin query part's `by_ear_keys`, and its sounds with each ch heard as k, each v as a w and the Latin
-    nominative kept, where its own keys hear them otherwise."""
+    """A Latin query part's `by_ear_keys`, and its sounds with each ch heard as k, with the Latin nominative kept,
+    and with a first v and each v before a vowel as a w (and the nominative kept), where its own keys hear them
+    otherwise."""
     keys = by_ear_keys(form, spelling)
     if not text_scripts(form) <= LATIN:
         return keys
     spelling = spelling.lower()
-    heard = [*sounds_heard(spelling, "consonants"), *sounds_heard(spelling.replace("v", "w"), "consonants")]
+    heard = list(sounds_heard(spelling, "consonants"))
+    if V_AS_VAV.search(spelling):
+        heard.append(sounds_heard(V_AS_VAV.sub("w", spelling), "consonants")[-1])
     if LATIN_CH_AS_K.search(spelling) and not (PINYIN.match(spelling) or HEPBURN.match(spelling)):
         as_k = LATIN_CH_AS_K.sub("k", spelling)
         heard += [sounds(spelled, "consonants") for spelled in (as_k, *written_by_ear(as_k))]
@@ -180,34 +187,37 @@ def looked_up_by_ear_keys(form: str, spelling: str) -> frozenset[str]:
 @_per_part
 def looked_up_sound_keys(form: str, spelling: str) -> frozenset[str]:
     """A query part's `sound_keys`, a Hebrew part's also with a first or doubled vav heard as a v, and a Chinese
-    part's with a syllable xi as the hi it writes (where a Latin record keeps its h left out)."""
+    part's with each syllable xi as the hi it writes (where a Latin record keeps its h left out). A part's own keys
+    need three sounds or more: a shorter one gains only in pairs of parts."""
     keys = sound_keys(form, spelling)
     spelling = spelling.lower()
     scripts = text_scripts(form)
     if "Hebrew" in scripts and HEBREW_VAV_V.search(spelling):
         return keys | _coarse([sounds(HEBREW_VAV_V.sub("v", spelling), "abjad")])
     if scripts & SYLLABARIES and PINYIN_XI.search(spelling):
-        return keys | _coarse([sounds(PINYIN_XI.sub("yi", spelling), "pinyin")])
+        as_hi = PINYIN_XI.sub("yi", spelling)
+        return keys | _coarse([sounds(as_hi, "pinyin"), sounds(PINYIN_JQ.sub("k", as_hi), "pinyin")])
     return keys
 
 
-# Chinese writes a Latin hi as 希 xī (Hilary 希拉里, Elahi 埃拉希), whose x keys hear as an s, where they leave a Latin
-# h out. Looked up only: a Latin query's sounds as Chinese writes them with such an h as that s, and a Chinese query's
-# (`looked_up_sound_keys`) with a syllable xi as a bare i. Not the h of a ch, sh, th, ph, gh or kh.
-LATIN_HI = re.compile(r"(?<![cdgkpstwz])h(?=[iy])")
+# Chinese writes a Latin hi as 希 xī (Hilma 希爾瑪, Ahiram 阿希拉姆), whose x keys hear as an s, where they leave a
+# Latin h out. Looked up only: a Latin query's sounds as Chinese writes them with an h before an i or y as that s, and a
+# Chinese query's (`looked_up_sound_keys`) with a syllable xi as a bare i. Not the h of a digraph (bh, ch, dh, gh, jh,
+# kh, lh, nh, ph, rh, sh, th, wh, zh), nor in a Hepburn name (Hiroshi), which Chinese writes in kanji.
+LATIN_HI = re.compile(r"(?<![bcdgjklnprstwz])h(?=[iy])")
 PINYIN_XI = re.compile(r"\bxi\b")
 
 
 @_per_part
 def looked_up_written_keys(form: str, spelling: str) -> frozenset[str]:
-    """A Latin query part's `chinese_written_keys`, and its sounds so with an h before an i as the x of 希."""
+    """A Latin query part's `chinese_written_keys`, and its sounds so with an h before an i or y as the x of 希."""
     keys = chinese_written_keys(form, spelling)
     spelling = spelling.lower()
     if not LATIN_HI.search(spelling) or not text_scripts(form) <= LATIN:
         return keys
-    as_x = LATIN_HI.sub("s", spelling)
-    heard = [
-        heard_in_pinyin(as_x, ENDINGS).translate(UNHEARD),
-        heard_in_pinyin(as_x, ENDINGS).translate(AS_CHINESE_WRITES),
-    ]
+    if HEPBURN.match(spelling):  # pinyin has no syllable hi (a name may look like pinyin)
+        return keys
+    in_pinyin = heard_in_pinyin(LATIN_HI.sub("s", spelling), ENDINGS)
+    as_written = in_pinyin.translate(AS_CHINESE_WRITES)
+    heard = [in_pinyin.translate(UNHEARD), as_written, as_written.translate(UNHEARD)]
     return keys | (_coarse(heard) - sound_keys(form, spelling))

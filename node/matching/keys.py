@@ -96,7 +96,8 @@ def name_keys(names: Iterable[AnalysedName], *, side: Side) -> set[str]:
         if any(by_ear):
             # A Latin name's sounds as Cyrillic, Greek and Hebrew write them by ear (store format 11): a query's to
             # look up a record in those scripts ("y"), a record's for a query in them to look up ("e"). A query's
-            # also with its ch heard as k (looked up only: coarse.looked_up_by_ear_keys).
+            # also with its ch heard as k, its v as Hebrew's vav and its Latin nominative kept (looked up only:
+            # coarse.looked_up_by_ear_keys).
             kind = "y" if side == "query" else "e"
             both = [mine | theirs for mine, theirs in zip(heard, by_ear, strict=True)]
             keys.update(f"{kind}{key}" for key in _sound_keys(both) - own)
