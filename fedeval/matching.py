@@ -792,6 +792,24 @@ first time; from run to run on this machine they vary by about a tenth.
   on alternating runs, which the readings above about spend again), and which of equally alike records of
   the rarest keys are kept no longer depends on the process (a set's order had chosen; now the order they were
   stored in).
+- **The Latin nominative beside an abjad, a v as Hebrew's vav, a hi as Chinese's xi, since 2026-12-07 (sixth
+  change that day).** Heard in scoring: beside Arabic and Hebrew a Latin part also with its nominative kept, which
+  they write out (Quintilius קווינטיליוס) where Cyrillic leaves it (Квинт); a Quintus had scored 0.0 against
+  קווינטוס alone. Looked up only (records keep store format 11's keys, as the ch as k): a Latin query's keys by ear
+  also with its nominative kept, and with a first v and each v before a vowel as the vav Hebrew writes for it (keyed
+  as the w keys leave out: Volker וולקר; a final v Hebrew writes ב, Volkov וולקוב), a Hebrew query's with a first or
+  doubled vav as a v (where a Latin record keeps its own); a Latin query's keys as Chinese writes them also with an h
+  before an i as the x of 希 (Hilma 希爾瑪; not a digraph's h, nor in a Hepburn name), a Chinese query's with a
+  syllable xi as a bare i. A review found the first version reading every v as a vav (Volkov's final v is a ב) and
+  the h of rh, lh and of Hepburn names: fixed before the figures below. Diagnostic set with birth dates 0.9632 to
+  0.9635 (Hebrew 0.9787 to 0.98), names alone 0.9424 to 0.9445 (Hebrew 0.9467 to 0.956, simplified 0.9253 to
+  0.9267); no new wrong best hit. Real-world tune unchanged (0.9666, names alone 0.9538). Real-world held-out with
+  birth dates 0.9496 to 0.9502 (Arabic 0.9659 to 0.9685; precision 0.9933, unchanged), names alone 0.9352 to
+  0.9362 (Hebrew 0.9536 to 0.9563, Arabic 0.9554 to 0.958). Own set names alone 0.8377 unchanged (0.8986 to 0.8974
+  without the large namesake groups: a Sulayman Yunus now ranks below its namesakes in Cyrillic and Hebrew, found
+  by the nominative kept); with birth dates unchanged; Greek and romanised sets unchanged. Tried and not kept: a
+  Chinese query's g before an e also looked up soft, as a Latin record's keys as Chinese writes it hear it (Lenger
+  倫格): nothing found on any set.
 - **A final stop unwritten, a Dutch tj, a Vietnamese nh, Chinese regnal numbers, since 2026-12-07 (fifth change
   that day).** Heard in scoring only (keys unchanged), each beside the spelling: beside Chinese a final d or t
   after a vowel and an r or l as unwritten, as Taiwan's and older transcriptions leave it (Bayard 巴亞, Lenhart 倫哈;
