@@ -127,13 +127,18 @@ def chinese_written_keys(form: str, spelling: str) -> frozenset[str]:
     (Pavlovich heard as Boris)."""
     if not text_scripts(form) <= LATIN:
         return frozenset()
-    heard = []
     spelling = spelling.lower()
-    for spelled in (spelling, *other_spellings(spelling, "heard_in_pinyin")):
-        in_pinyin = heard_in_pinyin(spelled, ENDINGS)
-        as_written = in_pinyin.translate(AS_CHINESE_WRITES)
-        heard += [in_pinyin.translate(UNHEARD), as_written, as_written.translate(UNHEARD)]
+    spellings = (spelling, *other_spellings(spelling, "heard_in_pinyin"))
+    heard = [sound for spelled in spellings for sound in _as_chinese_writes(spelled)]
     return _coarse(heard) - sound_keys(form, spelling)
+
+
+def _as_chinese_writes(spelling: str) -> tuple[str, str, str]:
+    """A Latin spelling's sounds as Chinese writes them: with an unheard liquid left out, with a v and a th as
+    Chinese writes them, and with both."""
+    in_pinyin = heard_in_pinyin(spelling, ENDINGS)
+    as_written = in_pinyin.translate(AS_CHINESE_WRITES)
+    return in_pinyin.translate(UNHEARD), as_written, as_written.translate(UNHEARD)
 
 
 @_per_part
@@ -217,7 +222,4 @@ def looked_up_written_keys(form: str, spelling: str) -> frozenset[str]:
         return keys
     if HEPBURN.match(spelling):  # pinyin has no syllable hi (a name may look like pinyin)
         return keys
-    in_pinyin = heard_in_pinyin(LATIN_HI.sub("s", spelling), ENDINGS)
-    as_written = in_pinyin.translate(AS_CHINESE_WRITES)
-    heard = [in_pinyin.translate(UNHEARD), as_written, as_written.translate(UNHEARD)]
-    return keys | (_coarse(heard) - sound_keys(form, spelling))
+    return keys | (_coarse(list(_as_chinese_writes(LATIN_HI.sub("s", spelling)))) - sound_keys(form, spelling))

@@ -207,8 +207,13 @@ def sounds(spelling: str, reading: Reading) -> str:
     if reading == "heard_in_pinyin":
         return heard_in_pinyin(spelling, FRENCH_ENDINGS)
     if reading == "consonants":
-        return _classed(VOWEL_W.sub("u", _letters(spelling)), vowels=False)
+        return _consonants(spelling, ENDINGS)
     return _classed(_letters(spelling), vowels=True)
+
+
+def _consonants(spelling: str, endings: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    """A Latin part's sounds as an abjad writes them (its consonants), with `endings` left out."""
+    return _classed(VOWEL_W.sub("u", _letters(spelling, endings)), vowels=False)
 
 
 def sounds_heard(spelling: str, reading: Reading) -> tuple[str, ...]:
@@ -219,7 +224,7 @@ def sounds_heard(spelling: str, reading: Reading) -> tuple[str, ...]:
     if reading == "heard_in_pinyin":
         return heard, heard_in_pinyin(spelling, ())
     if reading == "consonants":
-        return heard, _classed(VOWEL_W.sub("u", _letters(spelling, FRENCH_ENDINGS)), vowels=False)
+        return heard, _consonants(spelling, FRENCH_ENDINGS)
     return (heard,)
 
 
