@@ -253,6 +253,21 @@ def test_a_latin_hi_is_also_looked_up_as_the_xi_chinese_writes_for_it() -> None:
     assert looked_up_written_keys("Hideki", "hideki") == chinese_written_keys("Hideki", "hideki")  # in kanji
 
 
+def test_shi_in_a_name_chinese_writes_is_read_shi() -> None:
+    # 什 is shén in a word (什么), and so rigour's transliteration reads it, but shí in the names Chinese writes
+    # (Bashkirov 巴什基罗夫, Ashcroft 阿什克罗夫特). Read shén, each part gained an n and the two names shared no key by
+    # sound either way.
+    latin, written = "Bashkirov Ashcroft", "巴什基罗夫·阿什克罗夫特"
+    assert {"h:BSKRB", "h:SKRBT", "hh:BSKRB|SKRBT"} <= sound_index_keys(latin, "query") & sound_index_keys(
+        written, "index"
+    )
+    assert "hh:BSKRB|SKRBT" in sound_index_keys(written, "query") & sound_index_keys(latin, "index")
+    # Scored as heard (0.86 and 0.72 before), and the form kept by which rigour knows a name (Ashcroft 1.0).
+    assert by_sound({"name": ["Bashkirov Ashcroft"]}, {"name": ["巴什基罗夫·阿什克罗夫特"]}) > 0.9
+    assert by_sound({"name": ["Bashkirov"]}, {"name": ["巴什基罗夫"]}) > 0.85
+    assert by_sound({"name": ["Ashcroft"]}, {"name": ["阿什克罗夫特"]}) == 1.0
+
+
 def sound_index_keys(name: str, side: Side) -> set[str]:
     return {key for key in name_keys(analyse_names(PERSON, {"name": [name]}, side=side), side=side) if "h" in key}
 

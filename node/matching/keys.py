@@ -31,7 +31,7 @@ from node.matching.residue import part_ascii
 from node.matching.sounds import SYLLABARIES
 
 # The store's format: bumped when its tables change, and when the blocking keys a record gets (record_keys) do.
-STORE_FORMAT = "11"
+STORE_FORMAT = "12"
 NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 # A ג, ז or צ with a geresh, as the apostrophe most write for it (or a typographic one); the breaks rigour splits
 # a name's words at.

@@ -32,6 +32,7 @@ from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import SOUND_TABLE, Reading, readings, sounds
 from node.matching.spoken import respelled
+from node.matching.wadegiles import AS_NAMES_READ
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
@@ -104,7 +105,7 @@ def prepare_query(query: EntityQuery) -> PreparedQuery:
 @lru_cache(maxsize=65_536)
 def _spelling(text: str) -> str:
     """A name (or a name part) in lower-case ASCII."""
-    return ascii_text(text).lower()
+    return ascii_text(text.translate(AS_NAMES_READ)).lower()
 
 
 def _spelling_ratio(prepared: PreparedQuery, texts: Iterable[str]) -> float:

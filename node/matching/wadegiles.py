@@ -11,6 +11,10 @@ import itertools
 import re
 import unicodedata
 
+# Characters names are read otherwise than words: 什 is shén in a word (什么), shí in every name Chinese
+# writes (阿什 Ash, 什科 -shko). Romanised as 十, which rigour's transliteration reads shí, wherever a name in
+# Chinese characters is (store format 12); its parts keep their form, by which rigour knows names (阿什克罗夫特).
+AS_NAMES_READ = str.maketrans({"什": "十"})
 # Wade-Giles initials and their pinyin readings, most likely first: before i or ü ("palatal") and elsewhere.
 # An apostrophe marks aspiration; where it was dropped, both readings stay possible.
 INITIALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
