@@ -268,6 +268,20 @@ def test_shi_in_a_name_chinese_writes_is_read_shi() -> None:
     assert by_sound({"name": ["Ashcroft"]}, {"name": ["阿什克罗夫特"]}) == 1.0
 
 
+def test_an_abjads_n_before_g_and_t_before_s_are_also_keyed_as_two_sounds() -> None:
+    # Store format 12. An abjad leaves out the vowel a Latin name writes between them (Ingemar אינגמר, Bertas ברטס,
+    # Pilates פילאטס with an aleph between): read only as the one sound of a Latin ng or ts, they shared no part key.
+    for latin, written, keys in (
+        ("Ingemar", "אינגמר", {"NKNR", "NR"}),
+        ("Bertas", "ברטס", {"BRTS", "BRS"}),
+        ("Pilates", "פילאטס", {"BRTS", "BRS"}),
+    ):
+        assert sound_keys(written, ascii_text(written)) == keys  # also one sound still
+        assert sound_keys(latin, latin.lower()) & keys
+    # As a Latin ts is (Roberts רוברטס).
+    assert sound_keys("Roberts", "roberts") & sound_keys("רוברטס", ascii_text("רוברטס")) == {"RBRS"}
+
+
 def sound_index_keys(name: str, side: Side) -> set[str]:
     return {key for key in name_keys(analyse_names(PERSON, {"name": [name]}, side=side), side=side) if "h" in key}
 

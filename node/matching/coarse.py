@@ -87,6 +87,10 @@ def _per_part(keys: PartKeys) -> PartKeys:
 AS_CHINESE_WRITES = str.maketrans({HEARD_V: None, HEARD_TH: "S"})
 PINYIN_JQ = re.compile(r"\b[jq]")  # not zh, which writes no foreign k (张 Zhang)
 TA_MARBUTA = "\u0629"
+# Since store format 12: an abjad's n before g and t before s are also two sounds, not the one a Latin ng or ts
+# spells (sounds.ABJAD_DIGRAPHS): the abjad leaves out the vowel between them that the Latin writes (Ingemar
+# אינגמר, Pilates פילאטס).
+ABJAD_TWO_LETTERS = re.compile(r"(?<=n)(?='?g)|(?<=t)(?='?s)")  # an aleph between, too
 # Since store format 10: a g before e, i or y is soft in English and the Romance tongues but hard in German,
 # Japanese or any name in Cyrillic (Гена), and an abjad writes it hard (Shigeru شيغيرو): a Latin or Cyrillic part
 # with one is also keyed with it hard. Not the ng of a pinyin syllable before a y (Mingyu), which says no g.
@@ -98,7 +102,7 @@ HARD_G_SCRIPTS = frozenset({"Latin", "Cyrillic"})  # Greek γ before ε or ι is
 def sound_keys(form: str, spelling: str) -> frozenset[str]:
     """The coarse sounds a name part (as written, and romanised) is indexed and looked up under: one, or two
     for an alphabet's part (as heard by an alphabet, and by a Chinese transcription), three with a soft g (also
-    heard hard)."""
+    heard hard); an abjad's also without its final ta marbuta, and with an n before g or a t before s apart."""
     reading = _part_reading(form)
     spelling = spelling.lower()
     heard = [sounds(spelling, reading)]
@@ -109,8 +113,11 @@ def sound_keys(form: str, spelling: str) -> frozenset[str]:
             heard.append(sounds(SOFT_G.sub("k", spelling), reading))
     elif reading == "pinyin":
         heard.append(sounds(PINYIN_JQ.sub("k", spelling), reading))
-    elif reading == "abjad" and form.endswith(TA_MARBUTA) and spelling.endswith("t"):
-        heard.append(sounds(spelling[:-1], reading))
+    elif reading == "abjad":
+        if form.endswith(TA_MARBUTA) and spelling.endswith("t"):
+            heard.append(sounds(spelling[:-1], reading))
+        if ABJAD_TWO_LETTERS.search(spelling):
+            heard.append(sounds(ABJAD_TWO_LETTERS.sub("-", spelling), reading))
     return _coarse(heard)
 
 
