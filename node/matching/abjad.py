@@ -16,6 +16,8 @@ from functools import lru_cache
 from rigour.text.scripts import text_scripts
 from rigour.text.translit import ascii_text
 
+from node.matching.wadegiles import AS_NAMES_READ
+
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew"})
 ARABIC_ARTICLE = "ال"
 VOWELS = frozenset("aeiou")
@@ -115,7 +117,7 @@ def has_article(form: str) -> bool:
 
 
 def _latin(text: str) -> str:
-    latin = re.sub(r"[^a-z']", "", ascii_text(text).lower())
+    latin = re.sub(r"[^a-z']", "", ascii_text(text.translate(AS_NAMES_READ)).lower())
     latin = latin.replace("ph", "f").replace("ck", "k").replace("q", "k").replace("x", "ks")
     return re.sub(r"c(?!h)", "k", latin)
 

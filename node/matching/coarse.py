@@ -90,7 +90,7 @@ TA_MARBUTA = "\u0629"
 # Since store format 12: an abjad's n before g and t before s are also two sounds, not the one a Latin ng or ts
 # spells (sounds.ABJAD_DIGRAPHS): the abjad leaves out the vowel between them that the Latin writes (Ingemar
 # אינגמר, Pilates פילאטס).
-ABJAD_TWO_LETTERS = re.compile(r"(?<=n)(?='?g)|(?<=t)(?='?s)")  # an aleph between, too
+ABJAD_TWO_LETTERS = re.compile(r"(?<=n)(?='?g)|(?<=t)(?='?s(?!h))")  # an aleph between, too; not Arabic's تش ch
 # Since store format 10: a g before e, i or y is soft in English and the Romance tongues but hard in German,
 # Japanese or any name in Cyrillic (Гена), and an abjad writes it hard (Shigeru شيغيرو): a Latin or Cyrillic part
 # with one is also keyed with it hard. Not the ng of a pinyin syllable before a y (Mingyu), which says no g.

@@ -184,8 +184,9 @@ def _reads(character: str, spelling: str) -> bool:
 
 @lru_cache(maxsize=65_536)
 def _mandarin(character: str, written: str) -> bool:
-    pinyin = ascii_text(character.translate(AS_NAMES_READ)).lower()
-    return written == pinyin or pinyin in syllable_readings(written)
+    # A name's reading (什 shí) and the word's, which other romanisations may have kept (shén).
+    readings = {ascii_text(character.translate(AS_NAMES_READ)).lower(), ascii_text(character).lower()}
+    return written in readings or not readings.isdisjoint(syllable_readings(written))
 
 
 def _reads_as(characters: Sequence[str], syllables: Sequence[str]) -> bool:

@@ -123,7 +123,7 @@ def name_variants(text: str, side: Side) -> list[str]:
         latin = ascii_text(text.translate(AS_NAMES_READ))
         if han or side != "record":
             # An ASCII twin: more keys for the index and the query (scoring compares the original, whose
-            # parts rigour transliterates itself, or spells out in node.abjad).
+            # parts are romanised one by one: residue.part_ascii, or spelt out in node.abjad).
             variants.append(latin)
         if han:
             # Pinyin as names are written: the family syllable, then the given name in one word.

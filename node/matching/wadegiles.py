@@ -13,7 +13,9 @@ import unicodedata
 
 # Characters names are read otherwise than words: 什 is shén in a word (什么), shí in every name Chinese
 # writes (阿什 Ash, 什科 -shko). Romanised as 十, which rigour's transliteration reads shí, wherever a name in
-# Chinese characters is (store format 12); its parts keep their form, by which rigour knows names (阿什克罗夫特).
+# Chinese characters is spelt in Mandarin (store format 12; a syllable also pairs with the word's reading, as other
+# romanisations may keep it: node.matching.dialects); its parts keep their form, by which rigour knows names
+# (阿什克罗夫特). Cantonese readings are the dialect tables' own.
 AS_NAMES_READ = str.maketrans({"什": "十"})
 # Wade-Giles initials and their pinyin readings, most likely first: before i or ü ("palatal") and elsewhere.
 # An apostrophe marks aspiration; where it was dropped, both readings stay possible.
