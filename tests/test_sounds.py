@@ -281,9 +281,8 @@ def test_an_abjads_n_before_g_and_t_before_s_are_also_keyed_as_two_sounds() -> N
     ):
         assert sound_keys(written, ascii_text(written)) == keys  # also one sound still
         assert sound_keys(latin, latin.lower()) & keys
-    # As a Latin ts is (Roberts רוברטס); and Arabic's تش is a ch, not a t and an sh (تشانغ Chang).
-    assert sound_keys("Roberts", "roberts") & sound_keys("רוברטס", ascii_text("רוברטס")) == {"RBRS"}
-    assert sound_keys("تشانغ", ascii_text("تشانغ")) == {"SN", "SNK"}  # its ng (نغ) apart, too
+    # Nor is Arabic's تش, a ch, a t and an sh (تشانغ: its ng apart, too).
+    assert sound_keys("تشانغ", ascii_text("تشانغ")) == {"SN", "SNK"}
 
 
 def sound_index_keys(name: str, side: Side) -> set[str]:
