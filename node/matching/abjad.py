@@ -14,9 +14,8 @@ import re
 from functools import lru_cache
 
 from rigour.text.scripts import text_scripts
-from rigour.text.translit import ascii_text
 
-from node.matching.wadegiles import AS_NAMES_READ
+from node.matching.wadegiles import name_ascii
 
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew"})
 ARABIC_ARTICLE = "ال"
@@ -117,7 +116,7 @@ def has_article(form: str) -> bool:
 
 
 def _latin(text: str) -> str:
-    latin = re.sub(r"[^a-z']", "", ascii_text(text.translate(AS_NAMES_READ)).lower())
+    latin = re.sub(r"[^a-z']", "", name_ascii(text).lower())
     latin = latin.replace("ph", "f").replace("ck", "k").replace("q", "k").replace("x", "ks")
     return re.sub(r"c(?!h)", "k", latin)
 

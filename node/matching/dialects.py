@@ -32,7 +32,7 @@ from rigour.text.translit import ascii_text
 
 from node.matching.residue import PartScore, part_ascii
 from node.matching.settings import TUNABLES, MatchKind
-from node.matching.wadegiles import AS_NAMES_READ, syllable_readings
+from node.matching.wadegiles import name_ascii, syllable_readings
 
 # One Hokkien sound, spelt several ways (longest first, in order): Tâi-lô's and POJ's, and the English spellings
 # of Singapore and Malaysia (Bock for bok, Cheow for tsiàu, Chye for tsâi, Goh for ngôo: NG_ONSET). Aspiration is
@@ -185,7 +185,7 @@ def _reads(character: str, spelling: str) -> bool:
 @lru_cache(maxsize=65_536)
 def _mandarin(character: str, written: str) -> bool:
     # A name's reading (什 shí) and the word's, which other romanisations may have kept (shén).
-    readings = {ascii_text(character.translate(AS_NAMES_READ)).lower(), ascii_text(character).lower()}
+    readings = {name_ascii(character).lower(), ascii_text(character).lower()}
     return written in readings or not readings.isdisjoint(syllable_readings(written))
 
 

@@ -34,7 +34,7 @@ from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import Reading, onsets_agree, same_onset, sound_similarity, sounds_heard
 from node.matching.spoken import as_read, heard_spellings
 from node.matching.titles import ordinal_apart, tag_titles, title_weight
-from node.matching.wadegiles import AS_NAMES_READ, pinyin_variants
+from node.matching.wadegiles import name_ascii, pinyin_variants
 
 Properties = Mapping[str, list[str]]
 
@@ -120,7 +120,7 @@ def name_variants(text: str, side: Side) -> list[str]:
     variants = [text]
     if not text.isascii():
         han = "Han" in text_scripts(text)
-        latin = ascii_text(text.translate(AS_NAMES_READ))
+        latin = name_ascii(text)
         if han or side != "record":
             # An ASCII twin: more keys for the index and the query (scoring compares the original, whose
             # parts are romanised one by one: residue.part_ascii, or spelt out in node.abjad).

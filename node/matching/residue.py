@@ -8,11 +8,10 @@ from collections.abc import Iterable
 
 from rapidfuzz.distance import OSA
 from rigour.names import Alignment, NamePart, NamePartTag
-from rigour.text.translit import ascii_text
 
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.titles import is_regnal
-from node.matching.wadegiles import AS_NAMES_READ
+from node.matching.wadegiles import name_ascii
 
 # One aligned cluster of name parts: (weight in the name's score, score, how it matched). "How" is a kind,
 # or the rigour alignment to derive it from (only for the pairing that wins).
@@ -36,7 +35,7 @@ def _typo_score(query_text: str, record_text: str) -> float | None:
 
 
 def part_ascii(part: NamePart) -> str:
-    return part.ascii or ascii_text(part.form.translate(AS_NAMES_READ))
+    return part.ascii or name_ascii(part.form)
 
 
 def _residue_text(parts: Iterable[NamePart]) -> str:

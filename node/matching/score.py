@@ -12,7 +12,6 @@ from fedmatch import letters_likeness_many
 from followthemoney.schema import Schema
 from rapidfuzz.fuzz import token_sort_ratio
 from rigour.text.scripts import text_scripts
-from rigour.text.translit import ascii_text
 
 from fedcore.query import EntityQuery
 from node.matching.abjad import ABJAD_SCRIPTS
@@ -32,7 +31,7 @@ from node.matching.qualifiers import qualify, query_countries, query_dates
 from node.matching.settings import TUNABLES, MatchKind
 from node.matching.sounds import SOUND_TABLE, Reading, readings, sounds
 from node.matching.spoken import respelled
-from node.matching.wadegiles import AS_NAMES_READ
+from node.matching.wadegiles import name_ascii
 
 # Scripts whose ASCII transliteration keeps a name's letters, so that spellings compare.
 LETTER_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek"})
@@ -105,7 +104,7 @@ def prepare_query(query: EntityQuery) -> PreparedQuery:
 @lru_cache(maxsize=65_536)
 def _spelling(text: str) -> str:
     """A name (or a name part) in lower-case ASCII."""
-    return ascii_text(text.translate(AS_NAMES_READ)).lower()
+    return name_ascii(text).lower()
 
 
 def _spelling_ratio(prepared: PreparedQuery, texts: Iterable[str]) -> float:

@@ -11,12 +11,21 @@ import itertools
 import re
 import unicodedata
 
+from rigour.text.translit import ascii_text
+
 # Characters names are read otherwise than words: 什 is shén in a word (什么), shí in every name Chinese
-# writes (阿什 Ash, 什科 -shko). Romanised as 十, which rigour's transliteration reads shí, wherever a name in
-# Chinese characters is spelt in Mandarin (store format 12; a syllable also pairs with the word's reading, as other
-# romanisations may keep it: node.matching.dialects); its parts keep their form, by which rigour knows names
+# writes (阿什 Ash, 什科 -shko). Romanised as 十, which rigour's transliteration reads shí (`name_ascii`), wherever a
+# name in Chinese characters is spelt in Mandarin (store format 12; a syllable also pairs with the word's reading, as
+# other romanisations may keep it: node.matching.dialects); its parts keep their form, by which rigour knows names
 # (阿什克罗夫特). Cantonese readings are the dialect tables' own.
 AS_NAMES_READ = str.maketrans({"什": "十"})
+
+
+def name_ascii(text: str) -> str:
+    """A name, or a part of one, in ASCII: rigour's transliteration, with characters read as names read them."""
+    return ascii_text(text.translate(AS_NAMES_READ))
+
+
 # Wade-Giles initials and their pinyin readings, most likely first: before i or ü ("palatal") and elsewhere.
 # An apostrophe marks aspiration; where it was dropped, both readings stay possible.
 INITIALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
